@@ -1,0 +1,51 @@
+/*
+ * hubspot_fdw.c
+ *		Module entry point and the FDW handler of hubspot_fdw, a writable
+ *		foreign data wrapper for HubSpot CRM objects.
+ *
+ * The work is done in src/: option.c (options), connection.c (per user
+ * mapping state), http.c (libcurl), json.c (json-c), convert.c (values),
+ * scan.c (reading), modify.c (UPDATE) and errors.c (error reporting).
+ */
+#include "postgres.h"
+
+#include "hubspot_fdw.h"
+
+#include "fmgr.h"
+#include "foreign/fdwapi.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(hubspot_fdw_handler);
+
+/* The FDW routine table. */
+Datum
+hubspot_fdw_handler(PG_FUNCTION_ARGS)
+{
+	FdwRoutine *routine = makeNode(FdwRoutine);
+
+	routine->GetForeignRelSize = hsGetForeignRelSize;
+	routine->GetForeignPaths = hsGetForeignPaths;
+	routine->GetForeignPlan = hsGetForeignPlan;
+	routine->BeginForeignScan = hsBeginForeignScan;
+	routine->IterateForeignScan = hsIterateForeignScan;
+	routine->ReScanForeignScan = hsReScanForeignScan;
+	routine->EndForeignScan = hsEndForeignScan;
+	routine->ExplainForeignScan = hsExplainForeignScan;
+
+	routine->AddForeignUpdateTargets = hsAddForeignUpdateTargets;
+	routine->PlanForeignModify = hsPlanForeignModify;
+	routine->BeginForeignModify = hsBeginForeignModify;
+	routine->ExecForeignUpdate = hsExecForeignUpdate;
+	routine->EndForeignModify = hsEndForeignModify;
+	routine->IsForeignRelUpdatable = hsIsForeignRelUpdatable;
+	routine->ExplainForeignModify = hsExplainForeignModify;
+
+	routine->PlanDirectModify = hsPlanDirectModify;
+	routine->BeginDirectModify = hsBeginDirectModify;
+	routine->IterateDirectModify = hsIterateDirectModify;
+	routine->EndDirectModify = hsEndDirectModify;
+	routine->ExplainDirectModify = hsExplainDirectModify;
+
+	PG_RETURN_POINTER(routine);
+}

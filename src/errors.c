@@ -1,0 +1,221 @@
+/*
+ * errors.c
+ *		Sending a request and turning what came back into PostgreSQL errors.
+ *
+ * The transport (http.c) only reports outcomes; this is the layer that
+ * decides what is an error and which SQLSTATE it gets. HubSpot's message,
+ * category and correlation id go into the detail, the request into the
+ * context. The access token is never part of any message: it lives only in
+ * the request's Authorization header, which no message includes.
+ */
+#include "postgres.h"
+
+#include "hubspot_fdw.h"
+
+#include "miscadmin.h"
+
+/* Prepare a request to api_url + path (+ "?" query) for "conn". */
+void
+hs_request_init(HsHttpRequest *req, HsConnection *conn,
+				const HsTableOptions *opts, const char *method,
+				const char *path, const char *query, const char *body)
+{
+	memset(req, 0, sizeof(*req));
+	req->method = method;
+	req->path = path;
+	req->url = query ? psprintf("%s%s?%s", opts->api_url, path, query)
+		: psprintf("%s%s", opts->api_url, path);
+	req->token = conn->token;
+	req->body = body;
+	req->connect_timeout_ms = opts->connect_timeout_ms;
+	req->timeout_ms = opts->request_timeout_ms;
+}
+
+/* errcontext for every message about a request. */
+static int
+hs_request_context(HsHttpRequest *req)
+{
+	return errcontext("HubSpot request: %s %s", req->method, req->path);
+}
+
+/* Raise the error for a request the transport could not complete. */
+static void
+hs_report_transport(HsHttpRequest *req)
+{
+	switch (req->transport)
+	{
+		case HS_TRANSPORT_OK:
+			return;
+		case HS_TRANSPORT_CANCELED:
+			CHECK_FOR_INTERRUPTS();
+			/* interrupts were held off: still stop here */
+			ereport(ERROR,
+					(errcode(ERRCODE_QUERY_CANCELED),
+					 errmsg("canceling HubSpot request due to user request"),
+					 hs_request_context(req)));
+			break;
+		case HS_TRANSPORT_TIMEOUT:
+			ereport(ERROR,
+					(errcode(ERRCODE_CONNECTION_FAILURE),
+					 errmsg("HubSpot request timed out"),
+					 errdetail("%s", req->error),
+					 errhint("The server options connect_timeout_ms and request_timeout_ms set the limits."),
+					 hs_request_context(req)));
+			break;
+		case HS_TRANSPORT_CONNECT_FAILED:
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+					 errmsg("could not connect to HubSpot"),
+					 errdetail("%s", req->error),
+					 hs_request_context(req)));
+			break;
+		case HS_TRANSPORT_TOO_LARGE:
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("HubSpot answer exceeds %d bytes", HS_MAX_RESPONSE_BYTES),
+					 hs_request_context(req)));
+			break;
+		case HS_TRANSPORT_NO_MEMORY:
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory during HubSpot request"),
+					 hs_request_context(req)));
+			break;
+		case HS_TRANSPORT_FAILED:
+			ereport(ERROR,
+					(errcode(ERRCODE_CONNECTION_FAILURE),
+					 errmsg("HubSpot request failed"),
+					 errdetail("%s", req->error[0] ? req->error : "transfer failed"),
+					 hs_request_context(req)));
+			break;
+	}
+}
+
+/* Send one request and raise if it could not be completed or was canceled. */
+void
+hs_send(HsHttpRequest *req)
+{
+	hs_http_perform(&req, 1);
+	hs_report_transport(req);
+}
+
+/* Does comma-separated "codes" contain "code"? */
+static bool
+hs_has_code(const char *codes, const char *code)
+{
+	return codes != NULL && strstr(codes, code) != NULL;
+}
+
+/* The SQLSTATE for a HubSpot error category, error codes and HTTP status. */
+int
+hs_category_sqlstate(const char *category, const char *codes, long http_status)
+{
+	if (hs_has_code(codes, "PROPERTY_DOESNT_EXIST"))
+		return ERRCODE_UNDEFINED_COLUMN;
+	if (category != NULL)
+	{
+		if (strcmp(category, "VALIDATION_ERROR") == 0)
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+		if (strcmp(category, "OBJECT_NOT_FOUND") == 0)
+			return ERRCODE_UNDEFINED_OBJECT;
+		if (strcmp(category, "MISSING_SCOPES") == 0)
+			return ERRCODE_INSUFFICIENT_PRIVILEGE;
+		if (strcmp(category, "INVALID_AUTHENTICATION") == 0 ||
+			strcmp(category, "EXPIRED_AUTHENTICATION") == 0)
+			return ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+		if (strcmp(category, "CONFLICT") == 0)
+			return ERRCODE_UNIQUE_VIOLATION;
+		if (strncmp(category, "RATE_LIMIT", 10) == 0)
+			return ERRCODE_CONFIGURATION_LIMIT_EXCEEDED;
+	}
+	switch (http_status)
+	{
+		case 400:
+		case 422:
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+		case 401:
+			return ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+		case 403:
+			return ERRCODE_INSUFFICIENT_PRIVILEGE;
+		case 404:
+			return ERRCODE_UNDEFINED_OBJECT;
+		case 409:
+			return ERRCODE_UNIQUE_VIOLATION;
+		case 413:
+		case 414:
+			return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+		case 429:
+			return ERRCODE_CONFIGURATION_LIMIT_EXCEEDED;
+	}
+	if (http_status >= 500)
+		return ERRCODE_SYSTEM_ERROR;
+	return ERRCODE_FDW_ERROR;
+}
+
+/* The errmsg for an HTTP error status. */
+static const char *
+hs_status_summary(long status)
+{
+	switch (status)
+	{
+		case 400:
+			return "HubSpot rejected the request as invalid";
+		case 401:
+			return "HubSpot did not accept the access token";
+		case 403:
+			return "the HubSpot access token is not allowed to do this";
+		case 404:
+			return "HubSpot found no such object";
+		case 409:
+			return "HubSpot reported a conflict";
+		case 429:
+			return "HubSpot rate limit reached";
+	}
+	if (status >= 500)
+		return "HubSpot is unavailable or failed";
+	return "HubSpot refused the request";
+}
+
+/*
+ * Raise an error for any answer that is not a success (2xx; 404 too when
+ * allow_404), after raising for transport failures.
+ */
+void
+hs_check_response(HsHttpRequest *req, bool allow_404)
+{
+	HsApiError err;
+
+	hs_report_transport(req);
+	if (req->http_status >= 200 && req->http_status < 300)
+		return;
+	if (allow_404 && req->http_status == 404)
+		return;
+
+	hs_json_parse_error(req->response, req->response_len, &err);
+	if (err.correlation_id == NULL && req->correlation_id[0])
+		err.correlation_id = req->correlation_id;
+
+	ereport(ERROR,
+			(errcode(hs_category_sqlstate(err.category, err.error_codes, req->http_status)),
+			 errmsg("%s (HTTP %ld)", hs_status_summary(req->http_status), req->http_status),
+			 errdetail("HubSpot says: %s%s%s [category: %s, correlationId: %s]",
+					   err.message ? err.message : "(no message)",
+					   err.error_details && (!err.message || !strstr(err.message, err.error_details)) ? " " : "",
+					   err.error_details && (!err.message || !strstr(err.message, err.error_details)) ? err.error_details : "",
+					   err.category ? err.category : "none",
+					   err.correlation_id ? err.correlation_id : "none"),
+			 hs_request_context(req)));
+}
+
+/* Raise an error for a 2xx answer whose body is not what the API promises. */
+void
+hs_report_bad_response(HsHttpRequest *req, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_ERROR),
+			 errmsg("unexpected answer from HubSpot: %s", why),
+			 errdetail("HTTP %ld, content type \"%s\", %zu bytes [correlationId: %s]",
+					   req->http_status, req->content_type, req->response_len,
+					   req->correlation_id[0] ? req->correlation_id : "none"),
+			 hs_request_context(req)));
+}

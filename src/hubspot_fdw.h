@@ -1,0 +1,284 @@
+/*
+ * hubspot_fdw.h
+ *		Declarations shared by the hubspot_fdw source files.
+ *
+ * This header must stay free of json-c and libcurl types: json-c's
+ * json_object clashes with PostgreSQL's json_object(), and the transport's
+ * status struct is all the rest of the code needs to know about libcurl.
+ */
+#ifndef HUBSPOT_FDW_H
+#define HUBSPOT_FDW_H
+
+#include "postgres.h"
+
+#include "commands/explain.h"
+#include "fmgr.h"
+#include "foreign/fdwapi.h"
+#include "foreign/foreign.h"
+#include "nodes/pg_list.h"
+#include "utils/relcache.h"
+
+#define HUBSPOT_FDW_VERSION "1.0"
+
+/* HubSpot's limit on inputs per object batch request (facts file). */
+#define HS_MAX_BATCH_SIZE 100
+/* HubSpot's own clients page the list endpoint at 100 records. */
+#define HS_LIST_PAGE_SIZE 100
+#define HS_DEFAULT_API_URL "https://api.hubapi.com"
+#define HS_DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define HS_DEFAULT_REQUEST_TIMEOUT_MS 60000
+/* Answers larger than this are refused rather than buffered. */
+#define HS_MAX_RESPONSE_BYTES (64 * 1024 * 1024)
+
+/* ---------- option.c ---------- */
+
+/* Everything the options of one foreign table resolve to. */
+typedef struct HsTableOptions
+{
+	char	   *object_type;
+	char	   *api_url;		/* without a trailing slash */
+	int			batch_size;
+	int			connect_timeout_ms;
+	int			request_timeout_ms;
+} HsTableOptions;
+
+/* One column of a foreign table and the HubSpot field it maps to. */
+typedef struct HsColumn
+{
+	AttrNumber	attnum;
+	char	   *attname;
+	char	   *property;		/* NULL for the record id column */
+	bool		is_id;
+	Oid			typid;
+	int32		typmod;
+} HsColumn;
+
+extern void hs_get_table_options(Oid foreigntableid, HsTableOptions *opts);
+extern void hs_get_server_options(ForeignServer *server, HsTableOptions *opts);
+extern List *hs_get_columns(Relation rel);
+extern HsColumn *hs_find_id_column(List *columns);
+extern bool hs_url_is_allowed(const char *url, const char **why);
+
+/* ---------- http.c (all libcurl; never raises errors) ---------- */
+
+typedef enum HsTransportStatus
+{
+	HS_TRANSPORT_OK = 0,		/* an HTTP answer arrived (any status) */
+	HS_TRANSPORT_CANCELED,		/* query cancel or backend termination */
+	HS_TRANSPORT_TIMEOUT,
+	HS_TRANSPORT_CONNECT_FAILED,
+	HS_TRANSPORT_FAILED,		/* reset, protocol error, ... */
+	HS_TRANSPORT_TOO_LARGE,		/* answer over HS_MAX_RESPONSE_BYTES */
+	HS_TRANSPORT_NO_MEMORY
+} HsTransportStatus;
+
+/* One HTTP exchange: filled in by the caller, answered by the transport. */
+typedef struct HsHttpRequest
+{
+	/* in */
+	const char *method;
+	const char *url;
+	const char *path;			/* for messages: the URL's path, no query */
+	const char *token;
+	const char *body;			/* NULL: no body */
+	int			connect_timeout_ms;
+	int			timeout_ms;
+
+	/* out */
+	HsTransportStatus transport;
+	long		http_status;
+	char	   *response;		/* palloc'd, NUL-terminated */
+	size_t		response_len;
+	char		correlation_id[64];
+	char		content_type[128];
+	char		error[256];		/* libcurl's error text, if any */
+	double		elapsed_ms;
+} HsHttpRequest;
+
+extern void hs_http_perform(HsHttpRequest **requests, int nrequests);
+extern char *hs_url_escape(const char *segment);
+
+/* ---------- json.c (all json-c) ---------- */
+
+/* A record as HubSpot returned it, projected on the properties asked for. */
+typedef struct HsObject
+{
+	char	   *id;
+	char	   *trace_id;		/* objectWriteTraceId echoed back, or NULL */
+	char	  **values;			/* one per requested property; NULL = null */
+} HsObject;
+
+typedef struct HsPage
+{
+	int			nobjects;
+	HsObject   *objects;
+	char	   *next_after;		/* paging cursor, NULL on the last page */
+} HsPage;
+
+/* One entry of a batch answer's "errors" array. */
+typedef struct HsBatchError
+{
+	char	   *category;
+	char	   *message;
+	List	   *ids;			/* context.ids (char *) */
+	List	   *trace_ids;		/* context.objectWriteTraceId (char *) */
+} HsBatchError;
+
+typedef struct HsBatchResult
+{
+	char	   *status;
+	int			nresults;
+	HsObject   *results;
+	int			nerrors;
+	HsBatchError *errors;
+} HsBatchResult;
+
+/* HubSpot's error envelope; every field is optional. */
+typedef struct HsApiError
+{
+	char	   *message;
+	char	   *category;
+	char	   *sub_category;
+	char	   *correlation_id;
+	char	   *error_codes;	/* errors[].code, comma separated */
+	char	   *error_details;	/* errors[].message, "; " separated */
+	char	   *policy_name;	/* 429 bodies */
+} HsApiError;
+
+/* One input of a batch/update request. */
+typedef struct HsWriteInput
+{
+	char	   *id;
+	char	   *trace_id;
+	int			nprops;
+	char	  **names;
+	char	  **values;			/* NULL clears (sent as "") */
+} HsWriteInput;
+
+extern bool hs_json_parse_page(const char *body, size_t len,
+							   char **props, int nprops,
+							   HsPage *page, char **why);
+extern bool hs_json_parse_object(const char *body, size_t len,
+								 char **props, int nprops,
+								 HsObject *obj, char **why);
+extern bool hs_json_parse_batch(const char *body, size_t len,
+								char **props, int nprops,
+								HsBatchResult *result, char **why);
+extern void hs_json_parse_error(const char *body, size_t len,
+								HsApiError *err);
+extern char *hs_json_properties_body(const HsWriteInput *input);
+extern char *hs_json_batch_update_body(const HsWriteInput *inputs, int ninputs);
+extern char *hs_json_batch_read_body(char **ids, int nids,
+									 char **props, int nprops);
+
+/* ---------- connection.c ---------- */
+
+/* Per user mapping: where to send requests and with which token. */
+typedef struct HsConnection
+{
+	Oid			umid;			/* hash key: user mapping OID */
+	bool		invalidated;
+	uint32		server_hashvalue;
+	uint32		mapping_hashvalue;
+	char	   *token;			/* in CacheMemoryContext; never printed */
+} HsConnection;
+
+extern HsConnection *hs_get_connection(ForeignServer *server, UserMapping *user);
+extern HsConnection *hs_connection_for_table(Oid foreigntableid, Oid userid);
+
+/* ---------- errors.c ---------- */
+
+extern void hs_request_init(HsHttpRequest *req, HsConnection *conn,
+							const HsTableOptions *opts, const char *method,
+							const char *path, const char *query,
+							const char *body);
+extern void hs_send(HsHttpRequest *req);
+extern void hs_check_response(HsHttpRequest *req, bool allow_404);
+extern void hs_report_bad_response(HsHttpRequest *req,
+									   const char *why) pg_attribute_noreturn();
+extern int	hs_category_sqlstate(const char *category, const char *codes,
+								 long http_status);
+
+/* ---------- convert.c ---------- */
+
+typedef struct HsConverter
+{
+	Oid			typid;
+	FmgrInfo	outfunc;
+	FmgrInfo	infunc;
+	Oid			ioparam;
+	int32		typmod;
+} HsConverter;
+
+extern void hs_converter_init(HsConverter *conv, Oid typid, int32 typmod);
+extern char *hs_datum_to_value(HsConverter *conv, Datum value, bool isnull);
+extern Datum hs_value_to_datum(HsConverter *conv, const char *value);
+
+/* ---------- scan.c ---------- */
+
+extern void hsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+								Oid foreigntableid);
+extern void hsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+							  Oid foreigntableid);
+extern ForeignScan *hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+									 Oid foreigntableid, ForeignPath *best_path,
+									 List *tlist, List *scan_clauses,
+									 Plan *outer_plan);
+extern void hsBeginForeignScan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *hsIterateForeignScan(ForeignScanState *node);
+extern void hsReScanForeignScan(ForeignScanState *node);
+extern void hsEndForeignScan(ForeignScanState *node);
+extern void hsExplainForeignScan(ForeignScanState *node, ExplainState *es);
+
+/* Shared by scan.c and modify.c: the id values a plan's quals name. */
+extern List *hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps,
+							  HsConverter *conv);
+
+/* ---------- modify.c ---------- */
+
+extern void hsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+									  RangeTblEntry *target_rte,
+									  Relation target_relation);
+extern List *hsPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+								 Index resultRelation, int subplan_index);
+extern void hsBeginForeignModify(ModifyTableState *mtstate,
+								 ResultRelInfo *rinfo, List *fdw_private,
+								 int subplan_index, int eflags);
+extern TupleTableSlot *hsExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+										   TupleTableSlot *slot,
+										   TupleTableSlot *planSlot);
+extern void hsEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern int	hsIsForeignRelUpdatable(Relation rel);
+extern void hsExplainForeignModify(ModifyTableState *mtstate,
+								   ResultRelInfo *rinfo, List *fdw_private,
+								   int subplan_index, ExplainState *es);
+extern bool hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan,
+							   Index resultRelation, int subplan_index);
+extern void hsBeginDirectModify(ForeignScanState *node, int eflags);
+extern TupleTableSlot *hsIterateDirectModify(ForeignScanState *node);
+extern void hsEndDirectModify(ForeignScanState *node);
+extern void hsExplainDirectModify(ForeignScanState *node, ExplainState *es);
+
+/* ---------- scan.c: planning helpers shared with modify.c ---------- */
+
+/* How a scan fetches rows (stored in ForeignScan.fdw_private). */
+typedef enum HsScanMode
+{
+	HS_SCAN_LIST,				/* page through GET /crm/v3/objects/{type} */
+	HS_SCAN_ID,					/* id = value: GET .../{id} */
+	HS_SCAN_IDS					/* id = ANY(values): batch/read */
+} HsScanMode;
+
+/* What the planner learned about a scan's quals on the id column. */
+typedef struct HsIdQual
+{
+	Expr	   *expr;			/* value(s) to evaluate at run time */
+	bool		is_array;		/* id = ANY(expr) */
+	RestrictInfo *rinfo;		/* the qual it came from */
+} HsIdQual;
+
+extern bool hs_match_id_qual(PlannerInfo *root, RelOptInfo *baserel,
+							 RestrictInfo *rinfo, AttrNumber id_attno,
+							 HsIdQual *out);
+
+#endif							/* HUBSPOT_FDW_H */

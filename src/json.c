@@ -1,0 +1,472 @@
+/*
+ * json.c
+ *		Everything that touches json-c: building request bodies and parsing
+ *		HubSpot's answers into plain palloc'd structs.
+ *
+ * Parsers never trust a shape: every field is optional unless the caller
+ * cannot do without it, and a wrong type is reported through *why rather
+ * than dereferenced. json-c objects are always released before returning,
+ * including when a palloc fails (a reset callback on the current memory
+ * context owns the parse tree while it exists).
+ *
+ * This file must not include utils/builtins.h: its json_object() clashes
+ * with json-c's type of the same name.
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+#include <json.h>
+
+#include "hubspot_fdw.h"
+#include "lib/stringinfo.h"
+
+/* A parse tree owned by a memory context, so an error cannot leak it. */
+typedef struct HsJsonTree
+{
+	struct json_object *root;
+	MemoryContextCallback cb;
+} HsJsonTree;
+
+/* Memory-context reset callback: drop the parse tree. */
+static void
+hs_json_tree_free(void *arg)
+{
+	HsJsonTree *tree = (HsJsonTree *) arg;
+
+	if (tree->root)
+		json_object_put(tree->root);
+	tree->root = NULL;
+}
+
+/*
+ * Hand "root" to the current memory context: it is freed when the context
+ * is reset or deleted, or earlier by hs_json_tree_release().
+ */
+static HsJsonTree *
+hs_json_tree_own(struct json_object *root)
+{
+	HsJsonTree *tree = palloc0(sizeof(HsJsonTree));
+
+	tree->root = root;
+	tree->cb.func = hs_json_tree_free;
+	tree->cb.arg = tree;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &tree->cb);
+	return tree;
+}
+
+/* Parse "body" into an owned tree; NULL (and *why) if it is not JSON. */
+static HsJsonTree *
+hs_json_tree_parse(const char *body, size_t len, char **why)
+{
+	struct json_object *root;
+	struct json_tokener *tok;
+	enum json_tokener_error jerr;
+
+	if (body == NULL || len == 0)
+	{
+		*why = "empty response body";
+		return NULL;
+	}
+	if (len > (size_t) INT_MAX)
+	{
+		*why = "response body too large";
+		return NULL;
+	}
+	tok = json_tokener_new();
+	if (tok == NULL)
+	{
+		*why = "out of memory parsing JSON";
+		return NULL;
+	}
+	root = json_tokener_parse_ex(tok, body, (int) len);
+	jerr = json_tokener_get_error(tok);
+	if (root != NULL && jerr == json_tokener_success &&
+		json_tokener_get_parse_end(tok) < len)
+	{
+		/* Only white space may follow the document. */
+		size_t		i;
+
+		for (i = json_tokener_get_parse_end(tok); i < len; i++)
+			if (!isspace((unsigned char) body[i]))
+			{
+				jerr = json_tokener_error_parse_unexpected;
+				break;
+			}
+	}
+	json_tokener_free(tok);
+	if (root == NULL || jerr != json_tokener_success)
+	{
+		if (root)
+			json_object_put(root);
+		*why = psprintf("invalid JSON (%s)",
+						jerr == json_tokener_continue ? "truncated document"
+						: json_tokener_error_desc(jerr));
+		return NULL;
+	}
+	return hs_json_tree_own(root);
+}
+
+/* Free a tree now (its callback then finds nothing to do). */
+static void
+hs_json_tree_release(HsJsonTree *tree)
+{
+	hs_json_tree_free(tree);
+}
+
+/* Member "key" of "obj" if obj is an object and the member has "type". */
+static struct json_object *
+hs_get(struct json_object *obj, const char *key, json_type type)
+{
+	struct json_object *v;
+
+	if (obj == NULL || !json_object_is_type(obj, json_type_object))
+		return NULL;
+	if (!json_object_object_get_ex(obj, key, &v) || v == NULL)
+		return NULL;
+	if (!json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+/* A palloc'd copy of string member "key", or NULL. */
+static char *
+hs_get_string(struct json_object *obj, const char *key)
+{
+	struct json_object *v = hs_get(obj, key, json_type_string);
+
+	if (v == NULL)
+		return NULL;
+	return pnstrdup(json_object_get_string(v), json_object_get_string_len(v));
+}
+
+/* A property value as text: strings as they are, other scalars printed. */
+static char *
+hs_value_text(struct json_object *v)
+{
+	if (v == NULL || json_object_is_type(v, json_type_null))
+		return NULL;
+	if (json_object_is_type(v, json_type_string))
+		return pnstrdup(json_object_get_string(v), json_object_get_string_len(v));
+	if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
+		return pstrdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	return pstrdup(json_object_get_string(v));
+}
+
+/* Fill "obj" from one SimplePublicObject; false if it has no usable id. */
+static bool
+hs_object_from_json(struct json_object *jobj, char **props, int nprops,
+					HsObject *obj, char **why)
+{
+	struct json_object *id;
+	struct json_object *jprops;
+	int			i;
+
+	if (!json_object_is_type(jobj, json_type_object))
+	{
+		*why = "a result is not a JSON object";
+		return false;
+	}
+	id = hs_get(jobj, "id", json_type_string);
+	if (id == NULL)
+		id = hs_get(jobj, "id", json_type_int);
+	if (id == NULL)
+	{
+		*why = "a result has no \"id\"";
+		return false;
+	}
+	obj->id = pstrdup(json_object_get_string(id));
+	obj->trace_id = hs_get_string(jobj, "objectWriteTraceId");
+	obj->values = nprops > 0 ? palloc0(sizeof(char *) * nprops) : NULL;
+	jprops = hs_get(jobj, "properties", json_type_object);
+	for (i = 0; i < nprops; i++)
+	{
+		struct json_object *v;
+
+		if (props[i] == NULL || jprops == NULL)
+			continue;
+		if (json_object_object_get_ex(jprops, props[i], &v))
+			obj->values[i] = hs_value_text(v);
+	}
+	return true;
+}
+
+/* Parse an array of objects into a palloc'd HsObject array. */
+static bool
+hs_objects_from_array(struct json_object *arr, char **props, int nprops,
+					  HsObject **objects, int *nobjects, char **why)
+{
+	size_t		n = arr ? json_object_array_length(arr) : 0;
+	size_t		i;
+
+	*nobjects = 0;
+	*objects = n > 0 ? palloc0(sizeof(HsObject) * n) : NULL;
+	for (i = 0; i < n; i++)
+	{
+		if (!hs_object_from_json(json_object_array_get_idx(arr, i), props, nprops,
+								 &(*objects)[i], why))
+			return false;
+	}
+	*nobjects = (int) n;
+	return true;
+}
+
+/*
+ * Parse a list page (CollectionResponse...ForwardPaging): results and the
+ * next cursor. The values are projected onto props[0..nprops).
+ */
+bool
+hs_json_parse_page(const char *body, size_t len, char **props, int nprops,
+				   HsPage *page, char **why)
+{
+	HsJsonTree *tree = hs_json_tree_parse(body, len, why);
+	struct json_object *results;
+	struct json_object *next;
+	bool		ok;
+
+	memset(page, 0, sizeof(*page));
+	if (tree == NULL)
+		return false;
+	results = hs_get(tree->root, "results", json_type_array);
+	if (results == NULL)
+	{
+		*why = "the answer has no \"results\" array";
+		hs_json_tree_release(tree);
+		return false;
+	}
+	ok = hs_objects_from_array(results, props, nprops, &page->objects,
+							   &page->nobjects, why);
+	next = hs_get(hs_get(tree->root, "paging", json_type_object), "next", json_type_object);
+	page->next_after = hs_get_string(next, "after");
+	if (next != NULL && page->next_after == NULL)
+	{
+		*why = "the answer has \"paging.next\" without \"after\"";
+		ok = false;
+	}
+	hs_json_tree_release(tree);
+	return ok;
+}
+
+/* Parse a single SimplePublicObject (GET by id, PATCH). */
+bool
+hs_json_parse_object(const char *body, size_t len, char **props, int nprops,
+					 HsObject *obj, char **why)
+{
+	HsJsonTree *tree = hs_json_tree_parse(body, len, why);
+	bool		ok;
+
+	memset(obj, 0, sizeof(*obj));
+	if (tree == NULL)
+		return false;
+	ok = hs_object_from_json(tree->root, props, nprops, obj, why);
+	hs_json_tree_release(tree);
+	return ok;
+}
+
+/* Append the string members of array "arr" to a list of palloc'd strings. */
+static List *
+hs_string_list(struct json_object *arr, List *list)
+{
+	size_t		n = arr ? json_object_array_length(arr) : 0;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		char	   *s = hs_value_text(json_object_array_get_idx(arr, i));
+
+		if (s)
+			list = lappend(list, s);
+	}
+	return list;
+}
+
+/* Parse a batch answer (BatchResponseSimplePublicObject[WithErrors]). */
+bool
+hs_json_parse_batch(const char *body, size_t len, char **props, int nprops,
+					HsBatchResult *result, char **why)
+{
+	HsJsonTree *tree = hs_json_tree_parse(body, len, why);
+	struct json_object *results;
+	struct json_object *errors;
+	bool		ok = true;
+	size_t		i;
+
+	memset(result, 0, sizeof(*result));
+	if (tree == NULL)
+		return false;
+	if (!json_object_is_type(tree->root, json_type_object))
+	{
+		*why = "the answer is not a JSON object";
+		hs_json_tree_release(tree);
+		return false;
+	}
+	result->status = hs_get_string(tree->root, "status");
+	results = hs_get(tree->root, "results", json_type_array);
+	if (results != NULL)
+		ok = hs_objects_from_array(results, props, nprops, &result->results,
+								   &result->nresults, why);
+	errors = hs_get(tree->root, "errors", json_type_array);
+	if (ok && errors != NULL)
+	{
+		size_t		n = json_object_array_length(errors);
+
+		result->errors = n > 0 ? palloc0(sizeof(HsBatchError) * n) : NULL;
+		for (i = 0; i < n; i++)
+		{
+			struct json_object *e = json_object_array_get_idx(errors, i);
+			struct json_object *ctx = hs_get(e, "context", json_type_object);
+			HsBatchError *be = &result->errors[i];
+
+			be->category = hs_get_string(e, "category");
+			be->message = hs_get_string(e, "message");
+			be->ids = hs_string_list(hs_get(ctx, "ids", json_type_array), NIL);
+			be->trace_ids = hs_string_list(hs_get(ctx, "objectWriteTraceId", json_type_array), NIL);
+		}
+		result->nerrors = (int) n;
+	}
+	hs_json_tree_release(tree);
+	return ok;
+}
+
+/*
+ * Parse HubSpot's error envelope. Never fails: whatever is missing stays
+ * NULL, and a body that is not JSON leaves everything NULL.
+ */
+void
+hs_json_parse_error(const char *body, size_t len, HsApiError *err)
+{
+	char	   *why;
+	HsJsonTree *tree;
+	struct json_object *errors;
+
+	memset(err, 0, sizeof(*err));
+	tree = hs_json_tree_parse(body, len, &why);
+	if (tree == NULL)
+		return;
+	err->message = hs_get_string(tree->root, "message");
+	err->category = hs_get_string(tree->root, "category");
+	if (err->category == NULL)
+		err->category = hs_get_string(tree->root, "errorType");
+	err->sub_category = hs_get_string(tree->root, "subCategory");
+	err->correlation_id = hs_get_string(tree->root, "correlationId");
+	err->policy_name = hs_get_string(tree->root, "policyName");
+	errors = hs_get(tree->root, "errors", json_type_array);
+	if (errors != NULL)
+	{
+		StringInfoData codes;
+		StringInfoData details;
+		size_t		n = json_object_array_length(errors);
+		size_t		i;
+
+		initStringInfo(&codes);
+		initStringInfo(&details);
+		for (i = 0; i < n; i++)
+		{
+			struct json_object *e = json_object_array_get_idx(errors, i);
+			char	   *code = hs_get_string(e, "code");
+			char	   *msg = hs_get_string(e, "message");
+
+			if (code)
+				appendStringInfo(&codes, "%s%s", codes.len ? "," : "", code);
+			if (msg)
+				appendStringInfo(&details, "%s%s", details.len ? "; " : "", msg);
+		}
+		err->error_codes = codes.len ? codes.data : NULL;
+		err->error_details = details.len ? details.data : NULL;
+	}
+	hs_json_tree_release(tree);
+}
+
+/* Start building a request body: an empty JSON object owned by the context. */
+static HsJsonTree *
+hs_build_start(void)
+{
+	struct json_object *root = json_object_new_object();
+
+	if (root == NULL)
+		elog(ERROR, "out of memory building a JSON request body");
+	return hs_json_tree_own(root);
+}
+
+/* Serialise the body into palloc'd text and free the json-c tree. */
+static char *
+hs_build_finish(HsJsonTree *b)
+{
+	char	   *text = pstrdup(json_object_to_json_string_ext(b->root, JSON_C_TO_STRING_PLAIN));
+
+	hs_json_tree_release(b);
+	return text;
+}
+
+/* {"name": "value", ...}; NULL values are sent as "" (HubSpot clears). */
+static struct json_object *
+hs_properties_json(const HsWriteInput *input)
+{
+	struct json_object *props = json_object_new_object();
+	int			i;
+
+	for (i = 0; i < input->nprops; i++)
+	{
+		const char *v = input->values[i] ? input->values[i] : "";
+
+		json_object_object_add(props, input->names[i], json_object_new_string(v));
+	}
+	return props;
+}
+
+/* The body of a PATCH: {"properties": {...}}. */
+char *
+hs_json_properties_body(const HsWriteInput *input)
+{
+	HsJsonTree *b = hs_build_start();
+
+	json_object_object_add(b->root, "properties", hs_properties_json(input));
+	return hs_build_finish(b);
+}
+
+/* The body of batch/update: {"inputs": [{"id", "objectWriteTraceId", "properties"}]}. */
+char *
+hs_json_batch_update_body(const HsWriteInput *inputs, int ninputs)
+{
+	HsJsonTree *b = hs_build_start();
+	struct json_object *arr = json_object_new_array_ext(ninputs);
+	int			i;
+
+	json_object_object_add(b->root, "inputs", arr);
+	for (i = 0; i < ninputs; i++)
+	{
+		struct json_object *in = json_object_new_object();
+
+		json_object_object_add(in, "id", json_object_new_string(inputs[i].id));
+		if (inputs[i].trace_id)
+			json_object_object_add(in, "objectWriteTraceId",
+								   json_object_new_string(inputs[i].trace_id));
+		json_object_object_add(in, "properties", hs_properties_json(&inputs[i]));
+		json_object_array_add(arr, in);
+	}
+	return hs_build_finish(b);
+}
+
+/* The body of batch/read: {"inputs":[{"id"}],"properties":[...],"propertiesWithHistory":[]}. */
+char *
+hs_json_batch_read_body(char **ids, int nids, char **props, int nprops)
+{
+	HsJsonTree *b = hs_build_start();
+	struct json_object *inputs = json_object_new_array_ext(nids);
+	struct json_object *jprops = json_object_new_array_ext(nprops);
+	int			i;
+
+	json_object_object_add(b->root, "inputs", inputs);
+	json_object_object_add(b->root, "properties", jprops);
+	json_object_object_add(b->root, "propertiesWithHistory", json_object_new_array());
+	for (i = 0; i < nids; i++)
+	{
+		struct json_object *in = json_object_new_object();
+
+		json_object_object_add(in, "id", json_object_new_string(ids[i]));
+		json_object_array_add(inputs, in);
+	}
+	for (i = 0; i < nprops; i++)
+		if (props[i])
+			json_object_array_add(jprops, json_object_new_string(props[i]));
+	return hs_build_finish(b);
+}

@@ -1,0 +1,841 @@
+/*
+ * modify.c
+ *		UPDATE of HubSpot objects.
+ *
+ * Three ways, chosen at plan time:
+ *	- direct modify: UPDATE ... SET <values known before any read>
+ *	  WHERE id = x (or id IN (...)) sends PATCH (or batch/update) with no
+ *	  read at all;
+ *	- batched: rows from a scan are buffered and sent as batch/update, at
+ *	  most batch_size inputs per request, never the same id twice in one;
+ *	- per row: with RETURNING, AFTER ROW triggers or WITH CHECK OPTION the
+ *	  new row must be exactly what HubSpot stored, so each row is a PATCH.
+ */
+#include "postgres.h"
+
+#include "hubspot_fdw.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/appendinfo.h"
+#include "optimizer/inherit.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "parser/parsetree.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+/* Name of the junk column carrying the record id from scan to modify. */
+#define HS_ROWID_NAME "hubspot_id"
+
+/* Indexes into fdw_private of a ModifyTable (PlanForeignModify). */
+enum HsModifyPrivate
+{
+	HS_MOD_PRIV_TARGETS,		/* IntList: attnums sent to HubSpot */
+	HS_MOD_PRIV_RETURNING,		/* IntList: attnums RETURNING needs */
+	HS_MOD_PRIV_PER_ROW			/* Boolean: PATCH each row */
+};
+
+/* Indexes into fdw_private of a direct-modify ForeignScan. */
+enum HsDirectPrivate
+{
+	HS_DM_PRIV_MODE,			/* Integer: same slot as HS_SCAN_PRIV_MODE */
+	HS_DM_PRIV_ATTRS,			/* unused */
+	HS_DM_PRIV_TARGETS			/* IntList: attnums set */
+};
+
+/* What is written to HubSpot for one table, shared by all three ways. */
+typedef struct HsWriter
+{
+	HsConnection *conn;
+	HsTableOptions opts;
+	char	   *type_path;
+	int			ntargets;
+	AttrNumber *targets;		/* attnums written */
+	char	  **target_props;	/* their HubSpot property names */
+	HsConverter *target_convs;
+	HsConverter idconv;
+	int			applied;		/* rows HubSpot confirmed in this statement */
+	int			requests;
+	int			batches;
+} HsWriter;
+
+/* Executor state of a (batched or per-row) UPDATE. */
+typedef struct HsModifyState
+{
+	HsWriter	w;
+	Relation	rel;
+	AttrNumber	rowid_attno;	/* junk column in the subplan's output */
+	bool		per_row;
+	int			batch_size;
+
+	/* per_row: RETURNING */
+	int			nreturning;
+	AttrNumber *returning;
+	char	  **returning_props;
+	HsConverter *returning_convs;
+	MemoryContext row_cxt;
+
+	/* batched */
+	MemoryContext batch_cxt;
+	HsWriteInput *inputs;
+	int			ninputs;
+	int			seq;			/* objectWriteTraceId counter */
+} HsModifyState;
+
+/* Executor state of a direct UPDATE. */
+typedef struct HsDirectState
+{
+	HsWriter	w;
+	List	   *ids;
+	char	  **values;			/* per target, NULL clears */
+	bool		done;
+} HsDirectState;
+
+/* Refuse INSERT and DELETE, saying why for the partner object types. */
+static void
+hs_refuse_operation(CmdType operation, Relation rel, const char *object_type)
+{
+	const char *what = operation == CMD_INSERT ? "INSERT into" : "DELETE from";
+
+	if (strcmp(object_type, "partner_clients") == 0 ||
+		strcmp(object_type, "partner_services") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot %s foreign table \"%s\"", what,
+						RelationGetRelationName(rel)),
+				 errdetail("HubSpot's v3 API does not allow creating or deleting %s; it can only read and update them.",
+						   object_type)));
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("cannot %s foreign table \"%s\"", what,
+					RelationGetRelationName(rel)),
+			 errdetail("hubspot_fdw supports only SELECT and UPDATE.")));
+}
+
+/* The record id column of "rel", or an error naming the table. */
+static HsColumn *
+hs_require_id_column(Relation rel, List *columns)
+{
+	HsColumn   *idcol = hs_find_id_column(columns);
+
+	if (idcol == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+				 errmsg("foreign table \"%s\" has no \"id\" column",
+						RelationGetRelationName(rel)),
+				 errhint("UPDATE identifies HubSpot records by a column named \"id\" holding the record id.")));
+	return idcol;
+}
+
+/* Refuse SET id = ...: the id names the record, it is not a property. */
+static void
+hs_check_targets(Relation rel, List *targets, AttrNumber id_attno)
+{
+	if (list_member_int(targets, id_attno))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot update column \"id\" of foreign table \"%s\"",
+						RelationGetRelationName(rel)),
+				 errdetail("The id identifies the HubSpot record; HubSpot does not allow changing it.")));
+}
+
+/* Planner: add the id column as the row identity every UPDATE carries. */
+void
+hsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+						  RangeTblEntry *target_rte, Relation target_relation)
+{
+	HsColumn   *idcol;
+	Var		   *var;
+
+	if (root->parse->commandType != CMD_UPDATE)
+		return;
+	idcol = hs_require_id_column(target_relation, hs_get_columns(target_relation));
+	var = makeVar(rtindex, idcol->attnum, idcol->typid, idcol->typmod,
+				  get_typcollation(idcol->typid), 0);
+	add_row_identity_var(root, var, rtindex, HS_ROWID_NAME);
+}
+
+/* Planner: which columns are sent, and whether each row must be a PATCH. */
+List *
+hsPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
+					int subplan_index)
+{
+	CmdType		operation = plan->operation;
+	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
+	Relation	rel = table_open(rte->relid, NoLock);
+	HsTableOptions opts;
+	List	   *columns = hs_get_columns(rel);
+	HsColumn   *idcol;
+	List	   *targets = NIL;
+	List	   *returning = NIL;
+	List	   *returning_list = NIL;
+	bool		per_row;
+	ListCell   *lc;
+
+	hs_get_table_options(rte->relid, &opts);
+	if (operation != CMD_UPDATE)
+		hs_refuse_operation(operation, rel, opts.object_type);
+	idcol = hs_require_id_column(rel, columns);
+
+	if (rel->trigdesc && rel->trigdesc->trig_update_before_row)
+	{
+		/* a BEFORE ROW trigger may change any column: send them all */
+		foreach(lc, columns)
+		{
+			HsColumn   *col = lfirst(lc);
+
+			if (!col->is_id)
+				targets = lappend_int(targets, col->attnum);
+		}
+	}
+	else
+	{
+		RelOptInfo *baserel = find_base_rel(root, resultRelation);
+		Bitmapset  *updated = get_rel_all_updated_cols(root, baserel);
+		int			col = -1;
+
+		while ((col = bms_next_member(updated, col)) >= 0)
+		{
+			AttrNumber	attno = col + FirstLowInvalidHeapAttributeNumber;
+
+			if (attno <= InvalidAttrNumber)
+				elog(ERROR, "system-column update is not supported");
+			targets = lappend_int(targets, attno);
+		}
+	}
+	hs_check_targets(rel, targets, idcol->attnum);
+
+	if (plan->returningLists)
+		returning_list = (List *) list_nth(plan->returningLists, subplan_index);
+	if (returning_list != NIL)
+	{
+		Bitmapset  *attrs = NULL;
+
+		pull_varattnos((Node *) returning_list, resultRelation, &attrs);
+		foreach(lc, columns)
+		{
+			HsColumn   *col = lfirst(lc);
+
+			if (bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs) ||
+				bms_is_member(col->attnum - FirstLowInvalidHeapAttributeNumber, attrs))
+				returning = lappend_int(returning, col->attnum);
+		}
+	}
+	per_row = returning_list != NIL ||
+		(rel->trigdesc && rel->trigdesc->trig_update_after_row) ||
+		(plan->withCheckOptionLists &&
+		 list_nth(plan->withCheckOptionLists, subplan_index) != NIL);
+
+	table_close(rel, NoLock);
+	return list_make3(targets, returning, makeBoolean(per_row));
+}
+
+/* Resolve converters and property names of the columns in "attnums". */
+static void
+hs_resolve_columns(List *columns, List *attnums, AttrNumber **out_attnums,
+				   char ***out_props, HsConverter **out_convs)
+{
+	int			n = list_length(attnums);
+	int			i = 0;
+	ListCell   *lc;
+
+	*out_attnums = palloc0(sizeof(AttrNumber) * Max(n, 1));
+	*out_props = palloc0(sizeof(char *) * Max(n, 1));
+	*out_convs = palloc0(sizeof(HsConverter) * Max(n, 1));
+	foreach(lc, attnums)
+	{
+		AttrNumber	attnum = lfirst_int(lc);
+		ListCell   *lc2;
+
+		foreach(lc2, columns)
+		{
+			HsColumn   *col = lfirst(lc2);
+
+			if (col->attnum != attnum)
+				continue;
+			(*out_attnums)[i] = attnum;
+			(*out_props)[i] = col->property;
+			hs_converter_init(&(*out_convs)[i], col->typid, col->typmod);
+		}
+		i++;
+	}
+}
+
+/* Set up the writer of "rel" for "targets", acting as "userid". */
+static void
+hs_writer_init(HsWriter *w, Relation rel, List *targets, Oid userid, bool connect)
+{
+	List	   *columns = hs_get_columns(rel);
+	HsColumn   *idcol = hs_require_id_column(rel, columns);
+
+	hs_get_table_options(RelationGetRelid(rel), &w->opts);
+	w->type_path = psprintf("/crm/v3/objects/%s", hs_url_escape(w->opts.object_type));
+	w->ntargets = list_length(targets);
+	hs_resolve_columns(columns, targets, &w->targets, &w->target_props,
+					   &w->target_convs);
+	hs_converter_init(&w->idconv, idcol->typid, idcol->typmod);
+	if (connect)
+		w->conn = hs_connection_for_table(RelationGetRelid(rel), userid);
+}
+
+/* The user whose mapping an UPDATE of range table entry "rti" uses. */
+static Oid
+hs_modify_user(EState *estate, Index rti)
+{
+	RangeTblEntry *rte = exec_rt_fetch(rti, estate);
+
+	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+}
+
+/*
+ * PATCH one object; the answer parsed for "props" (may be none). Returns
+ * false if the object does not exist (404).
+ */
+static bool
+hs_patch(HsWriter *w, const HsWriteInput *input, char **props, int nprops,
+		 HsObject *answer)
+{
+	HsHttpRequest req;
+	char	   *why;
+	char	   *path = psprintf("%s/%s", w->type_path, hs_url_escape(input->id));
+
+	hs_request_init(&req, w->conn, &w->opts, "PATCH", path, NULL,
+					hs_json_properties_body(input));
+	hs_send(&req);
+	w->requests++;
+	hs_check_response(&req, true);
+	if (req.http_status == 404)
+		return false;
+	if (!hs_json_parse_object(req.response, req.response_len, props, nprops,
+							  answer, &why))
+		hs_report_bad_response(&req, why);
+	w->applied++;
+	return true;
+}
+
+/* Error context of a batch: what this statement has already written. */
+static void
+hs_batch_error_context(void *arg)
+{
+	HsWriter   *w = (HsWriter *) arg;
+
+	errcontext("batch %d of this UPDATE of %s; %d row(s) were applied in HubSpot before this batch and stay applied (HubSpot has no transactions)",
+			   w->batches, w->opts.object_type, w->applied);
+}
+
+/* Append "id (CATEGORY: message)" for failed input "id" to "buf". */
+static void
+hs_describe_failure(StringInfo buf, const char *id, const HsBatchError *e)
+{
+	if (buf->len > 0)
+		appendStringInfoString(buf, "; ");
+	appendStringInfo(buf, "%s", id);
+	if (e)
+		appendStringInfo(buf, " (%s: %s)", e->category ? e->category : "error",
+						 e->message ? e->message : "no message");
+	else
+		appendStringInfoString(buf, " (not in HubSpot's answer)");
+}
+
+/* Which error of "res" (if any) names input "in"? */
+static const HsBatchError *
+hs_find_input_error(const HsBatchResult *res, const HsWriteInput *in)
+{
+	int			i;
+	ListCell   *lc;
+
+	for (i = 0; i < res->nerrors; i++)
+	{
+		foreach(lc, res->errors[i].ids)
+			if (strcmp((char *) lfirst(lc), in->id) == 0)
+				return &res->errors[i];
+		if (in->trace_id)
+			foreach(lc, res->errors[i].trace_ids)
+				if (strcmp((char *) lfirst(lc), in->trace_id) == 0)
+					return &res->errors[i];
+	}
+	return NULL;
+}
+
+/* Is input "in" among the results of "res"? */
+static bool
+hs_input_confirmed(const HsBatchResult *res, const HsWriteInput *in)
+{
+	int			i;
+
+	for (i = 0; i < res->nresults; i++)
+		if (strcmp(res->results[i].id, in->id) == 0 ||
+			(in->trace_id && res->results[i].trace_id &&
+			 strcmp(res->results[i].trace_id, in->trace_id) == 0))
+			return true;
+	return false;
+}
+
+/*
+ * Send "inputs" as one batch/update and check every input against the
+ * answer. With missing_ok, inputs HubSpot reports as OBJECT_NOT_FOUND are
+ * not an error (direct modify: no such row). Returns how many were applied.
+ */
+static int
+hs_batch_update(HsWriter *w, HsWriteInput *inputs, int ninputs, bool missing_ok)
+{
+	HsHttpRequest req;
+	HsBatchResult res;
+	ErrorContextCallback errcb;
+	char	   *why;
+	char	   *path = psprintf("%s/batch/update", w->type_path);
+	StringInfoData failed;
+	int			nfailed = 0;
+	int			nunconfirmed = 0;
+	int			napplied = 0;
+	int			sqlstate = ERRCODE_FDW_ERROR;
+	int			i;
+
+	w->batches++;
+	errcb.callback = hs_batch_error_context;
+	errcb.arg = w;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+
+	hs_request_init(&req, w->conn, &w->opts, "POST", path, NULL,
+					hs_json_batch_update_body(inputs, ninputs));
+	hs_send(&req);
+	w->requests++;
+	hs_check_response(&req, false);
+	if (!hs_json_parse_batch(req.response, req.response_len, NULL, 0, &res, &why))
+		hs_report_bad_response(&req, why);
+
+	initStringInfo(&failed);
+	for (i = 0; i < ninputs; i++)
+	{
+		const HsBatchError *e = hs_find_input_error(&res, &inputs[i]);
+
+		if (e == NULL && hs_input_confirmed(&res, &inputs[i]))
+		{
+			napplied++;
+			continue;
+		}
+		if (e && missing_ok && e->category &&
+			strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
+			continue;
+		if (e)
+		{
+			if (nfailed == 0)
+				sqlstate = hs_category_sqlstate(e->category, NULL, 400);
+			nfailed++;
+		}
+		else
+			nunconfirmed++;
+		if (nfailed + nunconfirmed <= 20)
+			hs_describe_failure(&failed, inputs[i].id, e);
+	}
+	if (nfailed + nunconfirmed > 20)
+		appendStringInfo(&failed, "; and %d more", nfailed + nunconfirmed - 20);
+
+	if (nfailed > 0 || nunconfirmed > 0)
+	{
+		w->applied += napplied;
+		error_context_stack = errcb.previous;
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 nfailed > 0
+				 ? errmsg("HubSpot rejected %d of %d inputs of a batch update of %s",
+						  nfailed + nunconfirmed, ninputs, w->opts.object_type)
+				 : errmsg("HubSpot did not confirm %d of %d inputs of a batch update of %s",
+						  nunconfirmed, ninputs, w->opts.object_type),
+				 errdetail("Failed ids: %s. %d input(s) of this batch and %d row(s) before it were applied and stay applied: HubSpot has no transactions.",
+						   failed.data, napplied, w->applied - napplied),
+				 errcontext("HubSpot request: POST %s (HTTP %ld, correlationId: %s)",
+							path, req.http_status,
+							req.correlation_id[0] ? req.correlation_id : "none")));
+	}
+	error_context_stack = errcb.previous;
+	w->applied += napplied;
+	return napplied;
+}
+
+/* Executor: set up batching or per-row PATCH. */
+void
+hsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+					 List *fdw_private, int subplan_index, int eflags)
+{
+	HsModifyState *st = palloc0(sizeof(HsModifyState));
+	EState	   *estate = mtstate->ps.state;
+	List	   *targets = (List *) list_nth(fdw_private, HS_MOD_PRIV_TARGETS);
+	List	   *returning = (List *) list_nth(fdw_private, HS_MOD_PRIV_RETURNING);
+	Plan	   *subplan = outerPlanState(mtstate)->plan;
+
+	rinfo->ri_FdwState = st;
+	st->rel = rinfo->ri_RelationDesc;
+	st->per_row = boolVal(list_nth(fdw_private, HS_MOD_PRIV_PER_ROW));
+	hs_writer_init(&st->w, st->rel, targets,
+				   (eflags & EXEC_FLAG_EXPLAIN_ONLY) ? InvalidOid
+				   : hs_modify_user(estate, rinfo->ri_RangeTableIndex),
+				   !(eflags & EXEC_FLAG_EXPLAIN_ONLY));
+	st->batch_size = st->per_row ? 1 : st->w.opts.batch_size;
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	st->rowid_attno = ExecFindJunkAttributeInTlist(subplan->targetlist, HS_ROWID_NAME);
+	if (!AttributeNumberIsValid(st->rowid_attno))
+		elog(ERROR, "could not find junk column \"%s\"", HS_ROWID_NAME);
+
+	st->nreturning = list_length(returning);
+	hs_resolve_columns(hs_get_columns(st->rel), returning, &st->returning,
+					   &st->returning_props, &st->returning_convs);
+	st->row_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										"hubspot_fdw modify row",
+										ALLOCSET_SMALL_SIZES);
+	st->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										  "hubspot_fdw modify batch",
+										  ALLOCSET_DEFAULT_SIZES);
+	st->inputs = MemoryContextAllocZero(estate->es_query_cxt,
+										sizeof(HsWriteInput) * st->batch_size);
+}
+
+/* Send the buffered rows, then forget them. */
+static void
+hs_flush(HsModifyState *st)
+{
+	MemoryContext old;
+
+	if (st->ninputs == 0)
+		return;
+	old = MemoryContextSwitchTo(st->batch_cxt);
+	hs_batch_update(&st->w, st->inputs, st->ninputs, false);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(st->batch_cxt);
+	st->ninputs = 0;
+}
+
+/* Build the input for one row from the new values in "slot". */
+static void
+hs_build_input(HsWriter *w, HsWriteInput *in, char *id, TupleTableSlot *slot)
+{
+	int			i;
+
+	in->id = id;
+	in->nprops = w->ntargets;
+	in->names = w->target_props;
+	in->values = palloc(sizeof(char *) * Max(w->ntargets, 1));
+	for (i = 0; i < w->ntargets; i++)
+	{
+		bool		isnull;
+		Datum		d = slot_getattr(slot, w->targets[i], &isnull);
+
+		in->values[i] = hs_datum_to_value(&w->target_convs[i], d, isnull);
+	}
+}
+
+/* PATCH one row and store HubSpot's answer in the slot (RETURNING, triggers). */
+static TupleTableSlot *
+hs_update_row(HsModifyState *st, char *id, TupleTableSlot *slot)
+{
+	TupleDesc	tupdesc = RelationGetDescr(st->rel);
+	HsWriteInput in;
+	HsObject	answer;
+	Datum	   *values;
+	bool	   *nulls;
+	HeapTuple	tuple;
+	int			i;
+
+	MemoryContextReset(st->row_cxt);
+	MemoryContextSwitchTo(st->row_cxt);
+	hs_build_input(&st->w, &in, pstrdup(id), slot);
+	if (!hs_patch(&st->w, &in, st->returning_props, st->nreturning, &answer))
+		return NULL;			/* deleted in HubSpot since it was read */
+
+	slot_getallattrs(slot);
+	values = palloc(sizeof(Datum) * tupdesc->natts);
+	nulls = palloc(sizeof(bool) * tupdesc->natts);
+	memcpy(values, slot->tts_values, sizeof(Datum) * tupdesc->natts);
+	memcpy(nulls, slot->tts_isnull, sizeof(bool) * tupdesc->natts);
+	for (i = 0; i < st->nreturning; i++)
+	{
+		int			att = st->returning[i] - 1;
+		const char *v = st->returning_props[i] ? answer.values[i] : answer.id;
+
+		nulls[att] = (v == NULL);
+		values[att] = v ? hs_value_to_datum(&st->returning_convs[i], v) : (Datum) 0;
+	}
+	tuple = heap_form_tuple(tupdesc, values, nulls);
+	ExecForceStoreHeapTuple(tuple, slot, false);
+	return slot;
+}
+
+/* Executor: one row to update, buffered or PATCHed. */
+TupleTableSlot *
+hsExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+					TupleTableSlot *planSlot)
+{
+	HsModifyState *st = (HsModifyState *) rinfo->ri_FdwState;
+	MemoryContext old = CurrentMemoryContext;
+	bool		isnull;
+	Datum		d = ExecGetJunkAttribute(planSlot, st->rowid_attno, &isnull);
+	char	   *id;
+	HsWriteInput *in;
+	TupleTableSlot *result;
+	int			i;
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("cannot update a row of \"%s\" whose id is null",
+						RelationGetRelationName(st->rel))));
+	id = hs_datum_to_value(&st->w.idconv, d, false);
+
+	if (st->per_row)
+	{
+		result = hs_update_row(st, id, slot);
+		MemoryContextSwitchTo(old);
+		return result;
+	}
+
+	/* HubSpot rejects a batch naming one id twice: send the earlier first. */
+	for (i = 0; i < st->ninputs; i++)
+		if (strcmp(st->inputs[i].id, id) == 0)
+		{
+			hs_flush(st);
+			break;
+		}
+
+	MemoryContextSwitchTo(st->batch_cxt);
+	in = &st->inputs[st->ninputs++];
+	hs_build_input(&st->w, in, pstrdup(id), slot);
+	in->trace_id = psprintf("%d", ++st->seq);
+	MemoryContextSwitchTo(old);
+
+	if (st->ninputs >= st->batch_size)
+		hs_flush(st);
+	return slot;
+}
+
+/* Executor: send what is still buffered at the end of the statement. */
+void
+hsEndForeignModify(EState *estate, ResultRelInfo *rinfo)
+{
+	HsModifyState *st = (HsModifyState *) rinfo->ri_FdwState;
+
+	if (st == NULL || st->batch_cxt == NULL)
+		return;
+	hs_flush(st);
+}
+
+/* Only UPDATE is possible: HubSpot partner objects cannot be created or deleted. */
+int
+hsIsForeignRelUpdatable(Relation rel)
+{
+	return (1 << CMD_UPDATE);
+}
+
+/* EXPLAIN of a batched or per-row UPDATE. */
+void
+hsExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+					   List *fdw_private, int subplan_index, ExplainState *es)
+{
+	HsModifyState *st = (HsModifyState *) rinfo->ri_FdwState;
+
+	if (st->per_row)
+		ExplainPropertyText("HubSpot Request",
+							psprintf("PATCH %s/{id} per row", st->w.type_path), es);
+	else
+		ExplainPropertyText("HubSpot Request",
+							psprintf("POST %s/batch/update", st->w.type_path), es);
+	ExplainPropertyInteger("HubSpot Batch Size", NULL, st->batch_size, es);
+	if (es->analyze)
+		ExplainPropertyInteger("HubSpot Requests Sent", NULL, st->w.requests, es);
+}
+
+/* The ForeignScan scanning "rti" directly under "plan", if any. */
+static ForeignScan *
+hs_find_modify_scan(ModifyTable *plan, Index rti, int subplan_index)
+{
+	Plan	   *subplan = outerPlan(plan);
+
+	if (IsA(subplan, Append))
+	{
+		Append	   *append = (Append *) subplan;
+
+		if (subplan_index >= list_length(append->appendplans))
+			return NULL;
+		subplan = (Plan *) list_nth(append->appendplans, subplan_index);
+	}
+	if (IsA(subplan, ForeignScan) && ((ForeignScan *) subplan)->scan.scanrelid == rti)
+		return (ForeignScan *) subplan;
+	return NULL;
+}
+
+/*
+ * Planner: turn UPDATE ... SET <values known up front> WHERE id = x (or
+ * id IN (...)) with nothing else to check into requests that need no read.
+ */
+bool
+hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
+				   int subplan_index)
+{
+	ForeignScan *fscan;
+	int			mode;
+	List	   *processed_tlist = NIL;
+	List	   *targets = NIL;
+	List	   *exprs;
+	ListCell   *lc;
+	ListCell   *lc2;
+	RangeTblEntry *rte;
+	Relation	rel;
+	List	   *columns;
+
+	if (plan->operation != CMD_UPDATE)
+		return false;
+	fscan = hs_find_modify_scan(plan, resultRelation, subplan_index);
+	if (fscan == NULL || fscan->scan.plan.qual != NIL)
+		return false;
+	mode = intVal(list_nth(fscan->fdw_private, HS_DM_PRIV_MODE));
+	if (fscan->fdw_exprs == NIL || mode == HS_SCAN_LIST)
+		return false;
+	if (plan->returningLists &&
+		list_nth(plan->returningLists, subplan_index) != NIL)
+		return false;
+
+	get_translated_update_targetlist(root, resultRelation, &processed_tlist, &targets);
+	exprs = list_copy(fscan->fdw_exprs);
+	/* the new values are the first entries, one per target attnum */
+	forboth(lc, processed_tlist, lc2, targets)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (contain_var_clause((Node *) tle->expr) ||
+			contain_volatile_functions((Node *) tle->expr) ||
+			contain_subplans((Node *) tle->expr))
+			return false;
+		exprs = lappend(exprs, tle->expr);
+	}
+
+	rte = planner_rt_fetch(resultRelation, root);
+	rel = table_open(rte->relid, NoLock);
+	columns = hs_get_columns(rel);
+	hs_check_targets(rel, targets, hs_require_id_column(rel, columns)->attnum);
+	table_close(rel, NoLock);
+
+	fscan->operation = CMD_UPDATE;
+	fscan->resultRelation = resultRelation;
+	fscan->fdw_exprs = exprs;
+	fscan->fdw_private = list_make3(makeInteger(mode), NIL, targets);
+	return true;
+}
+
+/* Executor: evaluate the ids and new values of a direct UPDATE. */
+void
+hsBeginDirectModify(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	EState	   *estate = node->ss.ps.state;
+	HsDirectState *st = palloc0(sizeof(HsDirectState));
+	List	   *targets = (List *) list_nth(fsplan->fdw_private, HS_DM_PRIV_TARGETS);
+	int			mode = intVal(list_nth(fsplan->fdw_private, HS_DM_PRIV_MODE));
+	List	   *value_states;
+	ListCell   *lc;
+	int			i = 0;
+	bool		explain_only = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0;
+
+	node->fdw_state = st;
+	hs_writer_init(&st->w, node->ss.ss_currentRelation, targets,
+				   explain_only ? InvalidOid : hs_modify_user(estate, fsplan->resultRelation),
+				   !explain_only);
+	if (explain_only)
+		return;
+
+	/* fdw_exprs: the id expression, then one expression per target */
+	st->ids = hs_eval_id_exprs(list_make1(linitial(fsplan->fdw_exprs)),
+							   mode == HS_SCAN_IDS, &node->ss.ps, &st->w.idconv);
+	value_states = ExecInitExprList(list_delete_first(list_copy(fsplan->fdw_exprs)),
+									&node->ss.ps);
+	st->values = palloc0(sizeof(char *) * Max(st->w.ntargets, 1));
+	foreach(lc, value_states)
+	{
+		bool		isnull;
+		Datum		d = ExecEvalExpr((ExprState *) lfirst(lc),
+									 node->ss.ps.ps_ExprContext, &isnull);
+
+		st->values[i] = hs_datum_to_value(&st->w.target_convs[i], d, isnull);
+		i++;
+	}
+}
+
+/* Executor: send the requests (first call) and count the rows HubSpot changed. */
+TupleTableSlot *
+hsIterateDirectModify(ForeignScanState *node)
+{
+	HsDirectState *st = (HsDirectState *) node->fdw_state;
+	EState	   *estate = node->ss.ps.state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	int			nids = list_length(st->ids);
+	int			updated = 0;
+
+	if (st->done)
+		return ExecClearTuple(slot);
+	st->done = true;
+
+	if (nids == 1)
+	{
+		HsWriteInput in = {linitial(st->ids), NULL, st->w.ntargets,
+		st->w.target_props, st->values};
+		HsObject	answer;
+
+		updated = hs_patch(&st->w, &in, NULL, 0, &answer) ? 1 : 0;
+	}
+	else if (nids > 1)
+	{
+		int			bs = st->w.opts.batch_size;
+		HsWriteInput *inputs = palloc0(sizeof(HsWriteInput) * bs);
+		int			start;
+		int			i;
+
+		for (start = 0; start < nids; start += bs)
+		{
+			int			n = Min(bs, nids - start);
+
+			for (i = 0; i < n; i++)
+			{
+				inputs[i].id = list_nth(st->ids, start + i);
+				inputs[i].trace_id = psprintf("%d", start + i + 1);
+				inputs[i].nprops = st->w.ntargets;
+				inputs[i].names = st->w.target_props;
+				inputs[i].values = st->values;
+			}
+			updated += hs_batch_update(&st->w, inputs, n, true);
+		}
+	}
+	estate->es_processed += updated;
+	return ExecClearTuple(slot);
+}
+
+/* Executor: nothing to release beyond memory contexts. */
+void
+hsEndDirectModify(ForeignScanState *node)
+{
+}
+
+/* EXPLAIN of a direct UPDATE: the requests, and that nothing is read. */
+void
+hsExplainDirectModify(ForeignScanState *node, ExplainState *es)
+{
+	HsDirectState *st = (HsDirectState *) node->fdw_state;
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	int			mode = intVal(list_nth(fsplan->fdw_private, HS_DM_PRIV_MODE));
+
+	if (mode == HS_SCAN_ID)
+		ExplainPropertyText("HubSpot Request",
+							psprintf("PATCH %s/{id} (direct, no read)", st->w.type_path), es);
+	else
+		ExplainPropertyText("HubSpot Request",
+							psprintf("POST %s/batch/update (direct, no read, up to %d ids each)",
+									 st->w.type_path, st->w.opts.batch_size), es);
+	if (es->analyze)
+		ExplainPropertyInteger("HubSpot Requests Sent", NULL, st->w.requests, es);
+}

@@ -1,0 +1,706 @@
+/*
+ * scan.c
+ *		Reading HubSpot objects: planning (which quals on "id" HubSpot can
+ *		answer directly, which properties to ask for) and execution (paging
+ *		the list endpoint, or fetching named ids with GET / batch/read).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "hubspot_fdw.h"
+
+#include "access/table.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/planmain.h"
+#include "optimizer/restrictinfo.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/typcache.h"
+
+/* Planner state of one foreign table (baserel->fdw_private). */
+typedef struct HsRelInfo
+{
+	HsTableOptions opts;
+	AttrNumber	id_attno;		/* InvalidAttrNumber: no id column */
+	bool		have_id_qual;
+	HsIdQual	id_qual;
+	Bitmapset  *attrs_used;		/* offset by FirstLowInvalidHeapAttributeNumber */
+} HsRelInfo;
+
+/* Indexes into ForeignScan.fdw_private. */
+enum HsScanPrivate
+{
+	HS_SCAN_PRIV_MODE,			/* Integer: HsScanMode */
+	HS_SCAN_PRIV_ATTRS			/* IntList: attnums to fill */
+};
+
+/* Executor state of one scan. */
+typedef struct HsScanState
+{
+	HsConnection *conn;
+	HsTableOptions opts;
+	HsScanMode	mode;
+	char	   *type_path;		/* "/crm/v3/objects/{type}" */
+	int			natts;
+	int			nretrieved;
+	AttrNumber *retrieved;		/* attnums to fill */
+	HsConverter *convs;			/* per retrieved attr */
+	char	  **props;			/* per retrieved attr: property, NULL for id */
+	int			nprops;			/* number of non-NULL props */
+	char	  **prop_names;		/* the non-NULL props, for requests */
+	char	   *props_query;	/* "properties=a,b" */
+
+	PlanState  *ps;				/* for evaluating id expressions */
+	List	   *id_exprs;		/* HS_SCAN_ID(S): expressions giving the ids */
+	HsConverter idconv;
+	MemoryContext ids_cxt;
+	List	   *ids;			/* HS_SCAN_ID(S): the ids to fetch */
+	int			next_id;		/* index of the next id to fetch */
+	char	   *after;			/* HS_SCAN_LIST: cursor of the next page */
+	bool		exhausted;
+	bool		started;
+
+	MemoryContext scan_cxt;		/* lives as long as the scan (cursor) */
+	MemoryContext page_cxt;		/* one page of objects and their Datums */
+	HsObject   *objects;
+	int			nobjects;
+	int			next_object;
+
+	int			requests;		/* sent by this scan, for EXPLAIN ANALYZE */
+} HsScanState;
+
+/* Strip binary-compatible relabelling from an expression. */
+static Node *
+hs_strip(Node *node)
+{
+	while (node && IsA(node, RelabelType))
+		node = (Node *) ((RelabelType *) node)->arg;
+	return node;
+}
+
+/* Is "node" the id column of "baserel"? */
+static bool
+hs_is_id_var(Node *node, RelOptInfo *baserel, AttrNumber id_attno)
+{
+	Var		   *var = (Var *) hs_strip(node);
+
+	return var != NULL && IsA(var, Var) && var->varno == baserel->relid &&
+		var->varattno == id_attno && var->varlevelsup == 0;
+}
+
+/* Can "node" be evaluated once, before any request, at execution time? */
+static bool
+hs_is_runtime_constant(Node *node)
+{
+	return !contain_var_clause(node) &&
+		!contain_volatile_functions(node) &&
+		!contain_subplans(node);
+}
+
+/*
+ * Does "rinfo" restrict the id column to values known at execution start
+ * (id = expr, expr = id, id = ANY(expr))? If so describe it in *out.
+ */
+bool
+hs_match_id_qual(PlannerInfo *root, RelOptInfo *baserel, RestrictInfo *rinfo,
+				 AttrNumber id_attno, HsIdQual *out)
+{
+	Node	   *clause = (Node *) rinfo->clause;
+	Oid			eq_opr;
+	Oid			idtype;
+	Var		   *var;
+
+	if (id_attno == InvalidAttrNumber || rinfo->pseudoconstant)
+		return false;
+
+	if (IsA(clause, OpExpr) && list_length(((OpExpr *) clause)->args) == 2)
+	{
+		OpExpr	   *op = (OpExpr *) clause;
+		Node	   *l = linitial(op->args);
+		Node	   *r = lsecond(op->args);
+		Node	   *other;
+
+		if (hs_is_id_var(l, baserel, id_attno))
+		{
+			var = (Var *) hs_strip(l);
+			other = r;
+		}
+		else if (hs_is_id_var(r, baserel, id_attno))
+		{
+			var = (Var *) hs_strip(r);
+			other = l;
+		}
+		else
+			return false;
+		idtype = var->vartype;
+		eq_opr = lookup_type_cache(idtype, TYPECACHE_EQ_OPR)->eq_opr;
+		if (!OidIsValid(eq_opr) || op->opno != eq_opr ||
+			!hs_is_runtime_constant(other))
+			return false;
+		out->expr = (Expr *) other;
+		out->is_array = false;
+		out->rinfo = rinfo;
+		return true;
+	}
+	if (IsA(clause, ScalarArrayOpExpr))
+	{
+		ScalarArrayOpExpr *saop = (ScalarArrayOpExpr *) clause;
+		Node	   *arr = lsecond(saop->args);
+
+		if (!saop->useOr || !hs_is_id_var(linitial(saop->args), baserel, id_attno))
+			return false;
+		var = (Var *) hs_strip(linitial(saop->args));
+		idtype = var->vartype;
+		eq_opr = lookup_type_cache(idtype, TYPECACHE_EQ_OPR)->eq_opr;
+		if (!OidIsValid(eq_opr) || saop->opno != eq_opr ||
+			!hs_is_runtime_constant(arr))
+			return false;
+		out->expr = (Expr *) arr;
+		out->is_array = true;
+		out->rinfo = rinfo;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Does an UPDATE of "rel" need the complete old row? PostgreSQL asks every
+ * foreign table UPDATE for a whole-row value, but it only feeds columns we
+ * never send, unless triggers, WITH CHECK OPTION or the statement itself
+ * (t.* in SET, WHERE or RETURNING) look at the old row.
+ */
+static bool
+hs_update_needs_old_row(PlannerInfo *root, Relation rel, Index relid)
+{
+	Query	   *parse = root->parse;
+	Bitmapset  *attrs = NULL;
+
+	if (rel->trigdesc &&
+		(rel->trigdesc->trig_update_before_row || rel->trigdesc->trig_update_after_row))
+		return true;
+	if (parse->withCheckOptions != NIL)
+		return true;
+	pull_varattnos((Node *) parse->targetList, relid, &attrs);
+	pull_varattnos((Node *) parse->returningList, relid, &attrs);
+	pull_varattnos(parse->jointree->quals, relid, &attrs);
+	return bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
+}
+
+/* Planner: options, the id qual if any, and a row estimate. */
+void
+hsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	HsRelInfo  *info = palloc0(sizeof(HsRelInfo));
+	Relation	rel;
+	List	   *columns;
+	HsColumn   *idcol;
+	ListCell   *lc;
+	bool		old_row_needed;
+
+	hs_get_table_options(foreigntableid, &info->opts);
+	rel = table_open(foreigntableid, NoLock);
+	columns = hs_get_columns(rel);
+	old_row_needed = root->parse->commandType == CMD_UPDATE &&
+		baserel->relid == (Index) root->parse->resultRelation &&
+		hs_update_needs_old_row(root, rel, baserel->relid);
+	table_close(rel, NoLock);
+	idcol = hs_find_id_column(columns);
+	info->id_attno = idcol ? idcol->attnum : InvalidAttrNumber;
+
+	foreach(lc, baserel->baserestrictinfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (hs_match_id_qual(root, baserel, ri, info->id_attno, &info->id_qual))
+		{
+			info->have_id_qual = true;
+			break;
+		}
+	}
+
+	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &info->attrs_used);
+	foreach(lc, baserel->baserestrictinfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (info->have_id_qual && ri == info->id_qual.rinfo)
+			continue;
+		pull_varattnos((Node *) ri->clause, baserel->relid, &info->attrs_used);
+	}
+	if (root->parse->commandType == CMD_UPDATE &&
+		baserel->relid == (Index) root->parse->resultRelation && !old_row_needed)
+		info->attrs_used = bms_del_member(info->attrs_used,
+										  0 - FirstLowInvalidHeapAttributeNumber);
+
+	if (info->have_id_qual)
+	{
+		Node	   *e = (Node *) info->id_qual.expr;
+
+		baserel->rows = 1;
+		if (info->id_qual.is_array)
+			baserel->rows = (IsA(e, Const) && !((Const *) e)->constisnull)
+				? ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(((Const *) e)->constvalue)),
+								 ARR_DIMS(DatumGetArrayTypeP(((Const *) e)->constvalue)))
+				: 10;
+	}
+	else
+		baserel->rows = 1000;	/* HubSpot keeps no statistics we could read */
+	baserel->fdw_private = info;
+}
+
+/* Planner: a single path; requests are what cost, rows are cheap. */
+void
+hsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
+{
+	HsRelInfo  *info = (HsRelInfo *) baserel->fdw_private;
+	Cost		per_request = 1000.0;
+	double		requests;
+	Cost		total;
+
+	if (info->have_id_qual)
+		requests = ceil(baserel->rows / HS_MAX_BATCH_SIZE);
+	else
+		requests = ceil(baserel->rows / HS_LIST_PAGE_SIZE);
+	total = per_request * Max(requests, 1) + baserel->rows * cpu_tuple_cost;
+
+	add_path(baserel, (Path *)
+			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
+									 per_request, total, NIL,
+									 NULL, NULL, NIL));
+}
+
+/* Planner: the plan node; the id qual is answered by HubSpot, the rest locally. */
+ForeignScan *
+hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
+				 ForeignPath *best_path, List *tlist, List *scan_clauses,
+				 Plan *outer_plan)
+{
+	HsRelInfo  *info = (HsRelInfo *) baserel->fdw_private;
+	List	   *local = NIL;
+	List	   *fdw_exprs = NIL;
+	List	   *attrs = NIL;
+	HsScanMode	mode = HS_SCAN_LIST;
+	ListCell   *lc;
+	int			i;
+	bool		wholerow;
+	Relation	rel;
+	TupleDesc	tupdesc;
+
+	foreach(lc, scan_clauses)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (info->have_id_qual && ri == info->id_qual.rinfo)
+			continue;
+		local = lappend(local, ri->clause);
+	}
+	if (info->have_id_qual)
+	{
+		fdw_exprs = list_make1(info->id_qual.expr);
+		mode = info->id_qual.is_array ? HS_SCAN_IDS : HS_SCAN_ID;
+	}
+
+	wholerow = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, info->attrs_used);
+	rel = table_open(foreigntableid, NoLock);
+	tupdesc = RelationGetDescr(rel);
+	for (i = 1; i <= tupdesc->natts; i++)
+	{
+		if (TupleDescAttr(tupdesc, i - 1)->attisdropped)
+			continue;
+		if (wholerow ||
+			bms_is_member(i - FirstLowInvalidHeapAttributeNumber, info->attrs_used))
+			attrs = lappend_int(attrs, i);
+	}
+	table_close(rel, NoLock);
+
+	return make_foreignscan(tlist, local, baserel->relid, fdw_exprs,
+							list_make2(makeInteger(mode), attrs),
+							NIL, NIL, outer_plan);
+}
+
+/* qsort comparator for C strings. */
+static int
+hs_cmp_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * Evaluate the id expressions of a plan (id = expr, or id = ANY(expr))
+ * into a list of distinct id strings; NULLs match nothing and are dropped.
+ */
+List *
+hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps, HsConverter *conv)
+{
+	ExprContext *econtext = ps->ps_ExprContext;
+	List	   *states = ExecInitExprList(exprs, ps);
+	List	   *ids = NIL;
+	ListCell   *lc;
+	char	  **sorted;
+	List	   *distinct = NIL;
+	int			n;
+	int			i;
+
+	foreach(lc, states)
+	{
+		ExprState  *state = (ExprState *) lfirst(lc);
+		bool		isnull;
+		Datum		value = ExecEvalExpr(state, econtext, &isnull);
+
+		if (isnull)
+			continue;
+		if (!is_array)
+			ids = lappend(ids, hs_datum_to_value(conv, value, false));
+		else
+		{
+			ArrayType  *arr = DatumGetArrayTypeP(value);
+			int16		typlen;
+			bool		typbyval;
+			char		typalign;
+			Datum	   *elems;
+			bool	   *nulls;
+			int			nelems;
+
+			get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
+			deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign,
+							  &elems, &nulls, &nelems);
+			for (i = 0; i < nelems; i++)
+				if (!nulls[i])
+					ids = lappend(ids, hs_datum_to_value(conv, elems[i], false));
+		}
+	}
+
+	n = list_length(ids);
+	if (n <= 1)
+		return ids;
+	sorted = palloc(sizeof(char *) * n);
+	i = 0;
+	foreach(lc, ids)
+		sorted[i++] = lfirst(lc);
+	qsort(sorted, n, sizeof(char *), hs_cmp_strings);
+	for (i = 0; i < n; i++)
+		if (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0)
+			distinct = lappend(distinct, sorted[i]);
+	return distinct;
+}
+
+/* "properties=a,b,c" for the properties a scan needs (at least one). */
+static char *
+hs_properties_query(char **props, int nprops)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "properties=");
+	if (nprops == 0)
+		appendStringInfoString(&buf, "hs_object_id");
+	for (i = 0; i < nprops; i++)
+		appendStringInfo(&buf, "%s%s", i ? "," : "", hs_url_escape(props[i]));
+	return buf.data;
+}
+
+/* (Re)compute the ids an id scan fetches: Params may change on rescan. */
+static void
+hs_scan_eval_ids(HsScanState *st)
+{
+	MemoryContext old;
+
+	MemoryContextReset(st->ids_cxt);
+	old = MemoryContextSwitchTo(st->ids_cxt);
+	st->ids = hs_eval_id_exprs(st->id_exprs, st->mode == HS_SCAN_IDS,
+							   st->ps, &st->idconv);
+	MemoryContextSwitchTo(old);
+}
+
+/* Executor: resolve options, connection, converters and the ids to fetch. */
+void
+hsBeginForeignScan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	EState	   *estate = node->ss.ps.state;
+	Relation	rel = node->ss.ss_currentRelation;
+	Oid			relid = RelationGetRelid(rel);
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	HsScanState *st = palloc0(sizeof(HsScanState));
+	RangeTblEntry *rte;
+	List	   *attrs;
+	List	   *columns;
+	ListCell   *lc;
+	int			i;
+
+	node->fdw_state = st;
+	st->mode = (HsScanMode) intVal(list_nth(fsplan->fdw_private, HS_SCAN_PRIV_MODE));
+	attrs = (List *) list_nth(fsplan->fdw_private, HS_SCAN_PRIV_ATTRS);
+	hs_get_table_options(relid, &st->opts);
+	st->type_path = psprintf("/crm/v3/objects/%s", hs_url_escape(st->opts.object_type));
+	st->natts = tupdesc->natts;
+
+	columns = hs_get_columns(rel);
+	st->nretrieved = list_length(attrs);
+	st->retrieved = palloc(sizeof(AttrNumber) * Max(st->nretrieved, 1));
+	st->convs = palloc0(sizeof(HsConverter) * Max(st->nretrieved, 1));
+	st->props = palloc0(sizeof(char *) * Max(st->nretrieved, 1));
+	st->prop_names = palloc0(sizeof(char *) * Max(st->nretrieved, 1));
+	i = 0;
+	foreach(lc, attrs)
+	{
+		AttrNumber	attnum = lfirst_int(lc);
+		ListCell   *lc2;
+
+		st->retrieved[i] = attnum;
+		foreach(lc2, columns)
+		{
+			HsColumn   *col = lfirst(lc2);
+
+			if (col->attnum != attnum)
+				continue;
+			hs_converter_init(&st->convs[i], col->typid, col->typmod);
+			st->props[i] = col->property;
+			if (col->property)
+				st->prop_names[st->nprops++] = col->property;
+		}
+		i++;
+	}
+	st->props_query = hs_properties_query(st->prop_names, st->nprops);
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	rte = exec_rt_fetch(fsplan->scan.scanrelid, estate);
+	st->conn = hs_connection_for_table(relid,
+									   OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId());
+	st->scan_cxt = estate->es_query_cxt;
+	st->page_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										 "hubspot_fdw scan page",
+										 ALLOCSET_DEFAULT_SIZES);
+	if (st->mode != HS_SCAN_LIST)
+	{
+		HsColumn   *idcol = hs_find_id_column(columns);
+
+		hs_converter_init(&st->idconv, idcol->typid, idcol->typmod);
+		st->ps = &node->ss.ps;
+		st->id_exprs = fsplan->fdw_exprs;
+		st->ids_cxt = AllocSetContextCreate(estate->es_query_cxt,
+											"hubspot_fdw scan ids",
+											ALLOCSET_DEFAULT_SIZES);
+		hs_scan_eval_ids(st);
+	}
+}
+
+/* Fetch the next page of objects into st->objects; false when none is left. */
+static bool
+hs_scan_fetch(HsScanState *st)
+{
+	HsHttpRequest req;
+	MemoryContext old;
+	char	   *why = NULL;
+
+	if (st->exhausted)
+		return false;
+	MemoryContextReset(st->page_cxt);
+	old = MemoryContextSwitchTo(st->page_cxt);
+	st->objects = NULL;
+	st->nobjects = 0;
+	st->next_object = 0;
+
+	if (st->mode == HS_SCAN_LIST)
+	{
+		char	   *query = psprintf("limit=%d&archived=false&%s%s%s",
+									 HS_LIST_PAGE_SIZE, st->props_query,
+									 st->after ? "&after=" : "",
+									 st->after ? hs_url_escape(st->after) : "");
+		HsPage		page;
+
+		hs_request_init(&req, st->conn, &st->opts, "GET", st->type_path, query, NULL);
+		hs_send(&req);
+		st->requests++;
+		hs_check_response(&req, false);
+		if (!hs_json_parse_page(req.response, req.response_len, st->props,
+								st->nretrieved, &page, &why))
+			hs_report_bad_response(&req, why);
+		st->objects = page.objects;
+		st->nobjects = page.nobjects;
+		/* Iterate runs in a per-tuple context: keep the cursor in ours */
+		MemoryContextSwitchTo(old);
+		if (st->after)
+			pfree(st->after);
+		st->after = page.next_after ? MemoryContextStrdup(st->scan_cxt, page.next_after) : NULL;
+		st->exhausted = (st->after == NULL);
+		return true;
+	}
+
+	if (st->next_id >= list_length(st->ids))
+	{
+		MemoryContextSwitchTo(old);
+		st->exhausted = true;
+		return false;
+	}
+
+	if (st->mode == HS_SCAN_ID || list_length(st->ids) == 1)
+	{
+		char	   *id = list_nth(st->ids, st->next_id++);
+		char	   *path = psprintf("%s/%s", st->type_path, hs_url_escape(id));
+		HsObject   *obj = palloc0(sizeof(HsObject));
+
+		hs_request_init(&req, st->conn, &st->opts, "GET", path,
+						psprintf("archived=false&%s", st->props_query), NULL);
+		hs_send(&req);
+		st->requests++;
+		hs_check_response(&req, true);
+		if (req.http_status != 404)
+		{
+			if (!hs_json_parse_object(req.response, req.response_len, st->props,
+									  st->nretrieved, obj, &why))
+				hs_report_bad_response(&req, why);
+			st->objects = obj;
+			st->nobjects = 1;
+		}
+	}
+	else
+	{
+		int			n = Min(HS_MAX_BATCH_SIZE, list_length(st->ids) - st->next_id);
+		char	  **ids = palloc(sizeof(char *) * n);
+		char	   *path = psprintf("%s/batch/read", st->type_path);
+		HsBatchResult res;
+		int			i;
+
+		for (i = 0; i < n; i++)
+			ids[i] = list_nth(st->ids, st->next_id++);
+		hs_request_init(&req, st->conn, &st->opts, "POST", path, "archived=false",
+						hs_json_batch_read_body(ids, n, st->prop_names, st->nprops));
+		hs_send(&req);
+		st->requests++;
+		hs_check_response(&req, false);
+		if (!hs_json_parse_batch(req.response, req.response_len, st->props,
+								 st->nretrieved, &res, &why))
+			hs_report_bad_response(&req, why);
+		/* Missing ids are simply no rows; any other per-input error is not. */
+		for (i = 0; i < res.nerrors; i++)
+		{
+			HsBatchError *e = &res.errors[i];
+
+			if (e->category && strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
+				continue;
+			ereport(ERROR,
+					(errcode(hs_category_sqlstate(e->category, NULL, req.http_status)),
+					 errmsg("HubSpot could not read some objects"),
+					 errdetail("HubSpot says: %s [category: %s]",
+							   e->message ? e->message : "(no message)",
+							   e->category ? e->category : "none"),
+					 errcontext("HubSpot request: POST %s", path)));
+		}
+		st->objects = res.results;
+		st->nobjects = res.nresults;
+	}
+	MemoryContextSwitchTo(old);
+	return true;
+}
+
+/* Fill "slot" with one object; columns not retrieved are NULL. */
+static void
+hs_scan_store(HsScanState *st, HsObject *obj, TupleTableSlot *slot)
+{
+	MemoryContext old = MemoryContextSwitchTo(st->page_cxt);
+	int			i;
+
+	ExecClearTuple(slot);
+	memset(slot->tts_isnull, true, sizeof(bool) * st->natts);
+	for (i = 0; i < st->nretrieved; i++)
+	{
+		int			att = st->retrieved[i] - 1;
+		const char *value = st->props[i] ? obj->values[i] : obj->id;
+
+		if (value == NULL)
+			continue;
+		slot->tts_values[att] = hs_value_to_datum(&st->convs[i], value);
+		slot->tts_isnull[att] = false;
+	}
+	ExecStoreVirtualTuple(slot);
+	MemoryContextSwitchTo(old);
+}
+
+/* Executor: the next row, fetching the next page when the current one is used up. */
+TupleTableSlot *
+hsIterateForeignScan(ForeignScanState *node)
+{
+	HsScanState *st = (HsScanState *) node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+
+	while (st->next_object >= st->nobjects)
+	{
+		if (!hs_scan_fetch(st))
+			return ExecClearTuple(slot);
+	}
+	hs_scan_store(st, &st->objects[st->next_object++], slot);
+	return slot;
+}
+
+/* Executor: start again from the first page or id. */
+void
+hsReScanForeignScan(ForeignScanState *node)
+{
+	HsScanState *st = (HsScanState *) node->fdw_state;
+
+	if (st->after)
+		pfree(st->after);
+	st->after = NULL;
+	if (st->mode != HS_SCAN_LIST)
+		hs_scan_eval_ids(st);
+	st->next_id = 0;
+	st->exhausted = false;
+	st->objects = NULL;
+	st->nobjects = 0;
+	st->next_object = 0;
+}
+
+/* Executor: nothing to release beyond memory contexts. */
+void
+hsEndForeignScan(ForeignScanState *node)
+{
+}
+
+/* EXPLAIN: the request the scan sends and the properties it asks for. */
+void
+hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	HsScanState *st = (HsScanState *) node->fdw_state;
+	StringInfoData props;
+	int			i;
+
+	switch (st->mode)
+	{
+		case HS_SCAN_LIST:
+			ExplainPropertyText("HubSpot Request",
+								psprintf("GET %s (pages of %d)", st->type_path,
+										 HS_LIST_PAGE_SIZE), es);
+			break;
+		case HS_SCAN_ID:
+			ExplainPropertyText("HubSpot Request",
+								psprintf("GET %s/{id}", st->type_path), es);
+			break;
+		case HS_SCAN_IDS:
+			ExplainPropertyText("HubSpot Request",
+								psprintf("POST %s/batch/read (up to %d ids each)",
+										 st->type_path, HS_MAX_BATCH_SIZE), es);
+			break;
+	}
+	if (es->verbose)
+	{
+		initStringInfo(&props);
+		for (i = 0; i < st->nprops; i++)
+			appendStringInfo(&props, "%s%s", i ? ", " : "", st->prop_names[i]);
+		ExplainPropertyText("HubSpot Properties", props.len ? props.data : "(none)", es);
+	}
+	if (es->analyze)
+		ExplainPropertyInteger("HubSpot Requests Sent", NULL, st->requests, es);
+}

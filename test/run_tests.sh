@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs everything hubspot_fdw needs, builds it, starts the bundled
+# HubSpot emulator and runs the pg_regress suites against it.
+# Usage: bash test/run_tests.sh [test ...]   (HS_KEEP_WORK=1 keeps the output)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+trap hs_cleanup EXIT
+trap 'exit 130' INT TERM
+
+hs_install_deps
+hs_build_install
+hs_make_workdir
+
+# The emulator's own self test first: the suites trust what it records.
+hs_log "emulator self test"
+/usr/bin/python3 "$HS_ROOT/test/emulator/selftest.py" | tail -n 1
+
+hs_start_emulator
+
+tests=("$@")
+if [ ${#tests[@]} -eq 0 ]; then
+  mapfile -t tests < <(sed -n 's/^test: *//p' "$HS_ROOT/test/schedule" | tr ' ' '\n' | sed '/^$/d')
+fi
+
+PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs)")/..
+status=0
+runuser -u postgres -- env \
+  HUBSPOT_EMULATOR_URL="$HUBSPOT_EMULATOR_URL" HUBSPOT_EMULATOR_CTL="$HUBSPOT_EMULATOR_CTL" HUBSPOT_TEST_TOKEN="$HS_TEST_TOKEN" \
+  NO_PROXY="$NO_PROXY" no_proxy="$no_proxy" PGTZ=UTC PGDATESTYLE="ISO, MDY" \
+  "$PGXS_DIR/test/regress/pg_regress" \
+    --temp-instance="$HS_WORK/tmp_check" \
+    --bindir="$PG_BINDIR" \
+    --inputdir="$HS_ROOT" \
+    --outputdir="$HS_WORK" \
+    --dbname=contrib_regression \
+    "${tests[@]}" | tee "$HS_WORK/pg_regress.out" || status=$?
+
+if [ -s "$HS_WORK/regression.diffs" ]; then
+  cat "$HS_WORK/regression.diffs"
+fi
+passed=$(grep -cE '\.\.\. +ok' "$HS_WORK/pg_regress.out" || true)
+failed=$(grep -cE '\.\.\. +FAILED' "$HS_WORK/pg_regress.out" || true)
+# The access token must appear in no output of any test.
+if grep -rlF "$HS_TEST_TOKEN" "$HS_WORK/results" "$HS_WORK/log" 2>/dev/null; then
+  echo "the access token appears in the output above" >&2
+  failed=$((failed + 1))
+fi
+echo "${passed} passed, ${failed} failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
