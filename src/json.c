@@ -364,11 +364,17 @@ hs_json_parse_error(const char *body, size_t len, HsApiError *err)
 			struct json_object *e = json_object_array_get_idx(errors, i);
 			char	   *code = hs_get_string(e, "code");
 			char	   *msg = hs_get_string(e, "message");
+			List	   *scopes = hs_string_list(hs_get(hs_get(e, "context", json_type_object),
+													   "requiredScopes", json_type_array), NIL);
+			ListCell   *lc;
 
 			if (code)
 				appendStringInfo(&codes, "%s%s", codes.len ? "," : "", code);
 			if (msg)
 				appendStringInfo(&details, "%s%s", details.len ? "; " : "", msg);
+			foreach(lc, scopes)
+				appendStringInfo(&details, "%s%s", foreach_current_index(lc) ? ", " : " Required scopes: ",
+								 (char *) lfirst(lc));
 		}
 		err->error_codes = codes.len ? codes.data : NULL;
 		err->error_details = details.len ? details.data : NULL;

@@ -729,7 +729,7 @@ hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	return true;
 }
 
-/* Executor: evaluate the ids and new values of a direct UPDATE. */
+/* Executor: set up a direct UPDATE (ids and values come at the first Iterate). */
 void
 hsBeginDirectModify(ForeignScanState *node, int eflags)
 {
@@ -737,18 +737,27 @@ hsBeginDirectModify(ForeignScanState *node, int eflags)
 	EState	   *estate = node->ss.ps.state;
 	HsDirectState *st = palloc0(sizeof(HsDirectState));
 	List	   *targets = (List *) list_nth(fsplan->fdw_private, HS_DM_PRIV_TARGETS);
-	int			mode = intVal(list_nth(fsplan->fdw_private, HS_DM_PRIV_MODE));
-	List	   *value_states;
-	ListCell   *lc;
-	int			i = 0;
 	bool		explain_only = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0;
 
 	node->fdw_state = st;
 	hs_writer_init(&st->w, node->ss.ss_currentRelation, targets,
 				   explain_only ? InvalidOid : hs_modify_user(estate, fsplan->resultRelation),
 				   !explain_only);
-	if (explain_only)
-		return;
+}
+
+/*
+ * Evaluate the ids and new values of a direct UPDATE. Done at the first
+ * Iterate call, not at Begin: initPlans feeding Params are set up later.
+ */
+static void
+hs_direct_eval(ForeignScanState *node, HsDirectState *st)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	int			mode = intVal(list_nth(fsplan->fdw_private, HS_DM_PRIV_MODE));
+	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+	List	   *value_states;
+	ListCell   *lc;
+	int			i = 0;
 
 	/* fdw_exprs: the id expression, then one expression per target */
 	st->ids = hs_eval_id_exprs(list_make1(linitial(fsplan->fdw_exprs)),
@@ -765,6 +774,7 @@ hsBeginDirectModify(ForeignScanState *node, int eflags)
 		st->values[i] = hs_datum_to_value(&st->w.target_convs[i], d, isnull);
 		i++;
 	}
+	MemoryContextSwitchTo(old);
 }
 
 /* Executor: send the requests (first call) and count the rows HubSpot changed. */
@@ -774,12 +784,14 @@ hsIterateDirectModify(ForeignScanState *node)
 	HsDirectState *st = (HsDirectState *) node->fdw_state;
 	EState	   *estate = node->ss.ps.state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
-	int			nids = list_length(st->ids);
+	int			nids;
 	int			updated = 0;
 
 	if (st->done)
 		return ExecClearTuple(slot);
 	st->done = true;
+	hs_direct_eval(node, st);
+	nids = list_length(st->ids);
 
 	if (nids == 1)
 	{

@@ -64,6 +64,7 @@ typedef struct HsScanState
 	HsConverter idconv;
 	MemoryContext ids_cxt;
 	List	   *ids;			/* HS_SCAN_ID(S): the ids to fetch */
+	bool		ids_ready;		/* evaluated (lazily: initPlans run late) */
 	int			next_id;		/* index of the next id to fetch */
 	char	   *after;			/* HS_SCAN_LIST: cursor of the next page */
 	bool		exhausted;
@@ -183,13 +184,21 @@ hs_update_needs_old_row(PlannerInfo *root, Relation rel, Index relid)
 {
 	Query	   *parse = root->parse;
 	Bitmapset  *attrs = NULL;
+	ListCell   *lc;
 
 	if (rel->trigdesc &&
 		(rel->trigdesc->trig_update_before_row || rel->trigdesc->trig_update_after_row))
 		return true;
 	if (parse->withCheckOptions != NIL)
 		return true;
-	pull_varattnos((Node *) parse->targetList, relid, &attrs);
+	/* the planner's own junk entries (the whole-row Var) may be in this list */
+	foreach(lc, parse->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (!tle->resjunk)
+			pull_varattnos((Node *) tle->expr, relid, &attrs);
+	}
 	pull_varattnos((Node *) parse->returningList, relid, &attrs);
 	pull_varattnos(parse->jointree->quals, relid, &attrs);
 	return bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs);
@@ -419,6 +428,7 @@ hs_scan_eval_ids(HsScanState *st)
 	old = MemoryContextSwitchTo(st->ids_cxt);
 	st->ids = hs_eval_id_exprs(st->id_exprs, st->mode == HS_SCAN_IDS,
 							   st->ps, &st->idconv);
+	st->ids_ready = true;
 	MemoryContextSwitchTo(old);
 }
 
@@ -493,7 +503,6 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 		st->ids_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											"hubspot_fdw scan ids",
 											ALLOCSET_DEFAULT_SIZES);
-		hs_scan_eval_ids(st);
 	}
 }
 
@@ -539,6 +548,13 @@ hs_scan_fetch(HsScanState *st)
 		return true;
 	}
 
+	if (!st->ids_ready)
+	{
+		/* evaluate in the scan's memory, not the per-tuple context */
+		MemoryContextSwitchTo(old);
+		hs_scan_eval_ids(st);
+		MemoryContextSwitchTo(st->page_cxt);
+	}
 	if (st->next_id >= list_length(st->ids))
 	{
 		MemoryContextSwitchTo(old);
@@ -654,8 +670,7 @@ hsReScanForeignScan(ForeignScanState *node)
 	if (st->after)
 		pfree(st->after);
 	st->after = NULL;
-	if (st->mode != HS_SCAN_LIST)
-		hs_scan_eval_ids(st);
+	st->ids_ready = false;		/* Params may have changed */
 	st->next_id = 0;
 	st->exhausted = false;
 	st->objects = NULL;

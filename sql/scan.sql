@@ -1,0 +1,64 @@
+--
+-- Reading: the list endpoint is paged 100 at a time asking only for the
+-- properties the query needs; WHERE id = / IN fetches those records only.
+--
+CALL emu_reset();
+
+-- a full scan: 300 records = 3 pages, each asking for the needed properties only
+SELECT count(*), count(DISTINCT tier), min(hs_name), max(id) FROM partner_clients;
+SELECT method, path, query FROM emu_requests ORDER BY seq;
+
+CALL emu_clear();
+SELECT id, hs_name, tier, hs_country FROM partner_clients WHERE tier = 'silver' ORDER BY id LIMIT 3;
+SELECT method, path, query->>'properties' AS props, status FROM emu_requests ORDER BY seq;
+
+-- id = const: one GET by id, no paging
+CALL emu_clear();
+SELECT * FROM partner_clients WHERE id = '512';
+SELECT method, path, query->>'properties' AS props FROM emu_requests ORDER BY seq;
+
+-- a missing record is no row (HubSpot answers 404)
+CALL emu_clear();
+SELECT * FROM partner_clients WHERE id = '99999';
+SELECT method, path, status FROM emu_requests ORDER BY seq;
+
+-- id IN (...): one batch/read with exactly those ids; missing ids are no rows
+CALL emu_clear();
+SELECT id, hs_name FROM partner_clients WHERE id IN ('513', '99999', '514', '513') ORDER BY id;
+SELECT method, path, body FROM emu_requests ORDER BY seq;
+
+-- more than 100 ids: batch/read in chunks of 100
+CALL emu_clear();
+SELECT count(*) FROM partner_clients
+ WHERE id = ANY (ARRAY(SELECT (500 + g)::text FROM generate_series(1, 250) g));
+SELECT method, path, jsonb_array_length(body->'inputs') AS inputs FROM emu_requests ORDER BY seq;
+
+-- parameters (as in stored procedures and prepared statements) are pushed too
+CALL emu_clear();
+PREPARE by_id(text) AS SELECT id, tier FROM partner_clients WHERE id = $1;
+SET plan_cache_mode = force_generic_plan;
+EXECUTE by_id('600');
+EXECUTE by_id('601');
+RESET plan_cache_mode;
+DEALLOCATE by_id;
+SELECT method, path FROM emu_requests ORDER BY seq;
+
+-- a correlated subquery re-evaluates the id on each rescan
+CALL emu_clear();
+SELECT v.k, (SELECT tier FROM partner_clients p WHERE p.id = v.k)
+  FROM (VALUES ('501'), ('760')) v(k) ORDER BY 1;
+SELECT method, path FROM emu_requests ORDER BY seq;
+
+-- only the properties used are requested; count(*) asks for one
+CALL emu_clear();
+SELECT count(*) FROM partner_services;
+SELECT DISTINCT query->>'properties' AS props FROM emu_requests;
+
+-- partner_services reads the same way
+SELECT hs_status, count(*) FROM partner_services GROUP BY 1 ORDER BY 1;
+SELECT * FROM partner_services WHERE id = '3001';
+
+-- EXPLAIN says what will be sent
+EXPLAIN (VERBOSE, COSTS OFF) SELECT hs_name FROM partner_clients WHERE tier = 'gold';
+EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM partner_clients WHERE id = '512';
+EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM partner_clients WHERE id IN ('1', '2');

@@ -1,0 +1,1046 @@
+#!/usr/bin/python3
+"""Self test of hubspot_emulator.py (standard library only).
+
+Starts the emulator on a free port, exercises every endpoint and fault mode,
+checks the answers' shapes (and, when the HubSpot OpenAPI specs are found,
+validates them against the spec schemas), and ends with "N passed, N failed".
+Set HUBSPOT_OPENAPI_DIR to point at the specs (default
+/work/shared/hubspot-openapi); without them the schema checks are skipped.
+"""
+
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EMULATOR = os.path.join(HERE, "hubspot_emulator.py")
+EMU_CTL = os.path.join(HERE, "emu_ctl.py")
+PY = sys.executable or "/usr/bin/python3"
+SPEC_DIR = os.environ.get("HUBSPOT_OPENAPI_DIR", "/work/shared/hubspot-openapi")
+TOKEN = "selftest-token"
+RO_TOKEN = "selftest-ro"
+
+PASSED = 0
+FAILED = 0
+FAILURES = []
+CURRENT = [""]
+
+
+def check(cond, msg):
+    global PASSED, FAILED
+    if cond:
+        PASSED += 1
+    else:
+        FAILED += 1
+        FAILURES.append("%s: %s" % (CURRENT[0], msg))
+        sys.stderr.write("FAIL %s: %s\n" % (CURRENT[0], msg))
+    return cond
+
+
+def eq(actual, expected, msg):
+    return check(actual == expected, "%s: expected %r, got %r" % (msg, expected, actual))
+
+
+# ---------------------------------------------------------------------------
+# Mini OpenAPI schema validator
+# ---------------------------------------------------------------------------
+ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class Specs:
+    def __init__(self, root):
+        self.comps = {}
+        self.ok = False
+        files = {"v3/partnerClients.json": "pc", "v3/properties.json": "props",
+                 "v3/associations.json": "assoc", "v3/associationsSchema.json": "assocschema"}
+        try:
+            for f, key in files.items():
+                with open(os.path.join(root, f)) as fh:
+                    self.comps[key] = json.load(fh)["components"]["schemas"]
+            self.ok = True
+        except (OSError, ValueError, KeyError):
+            self.ok = False
+
+    def errors(self, spec, name, value):
+        if not self.ok:
+            return []
+        out = []
+        self._v(self.comps[spec], self.comps[spec][name], value, name, out, False)
+        return out
+
+    def _v(self, comps, schema, value, path, out, in_map):
+        if "$ref" in schema:
+            ref = schema["$ref"].split("/")[-1]
+            return self._v(comps, comps[ref], value, path, out, in_map)
+        t = schema.get("type")
+        if value is None:
+            # HubSpot returns JSON null for requested properties without a value.
+            if not (in_map and t == "string"):
+                out.append("%s: null not allowed" % path)
+            return
+        if t == "object" or "properties" in schema:
+            if not isinstance(value, dict):
+                out.append("%s: expected object" % path)
+                return
+            for r in schema.get("required", []):
+                if r not in value:
+                    out.append("%s: missing required %s" % (path, r))
+            props = schema.get("properties", {})
+            addl = schema.get("additionalProperties")
+            for k, v in value.items():
+                if k in props:
+                    self._v(comps, props[k], v, path + "." + k, out, False)
+                elif isinstance(addl, dict):
+                    self._v(comps, addl, v, path + "." + k, out, True)
+        elif t == "array":
+            if not isinstance(value, list):
+                out.append("%s: expected array" % path)
+                return
+            for i, v in enumerate(value):
+                self._v(comps, schema.get("items", {}), v, "%s[%d]" % (path, i), out, False)
+        elif t == "string":
+            if not isinstance(value, str):
+                out.append("%s: expected string, got %r" % (path, value))
+                return
+            if "enum" in schema and value not in schema["enum"]:
+                out.append("%s: %r not in enum" % (path, value))
+            if schema.get("format") == "date-time" and not ISO_RE.match(value):
+                out.append("%s: not ISO 8601: %r" % (path, value))
+            if schema.get("format") == "uuid" and not UUID_RE.match(value):
+                out.append("%s: not a uuid: %r" % (path, value))
+        elif t == "integer":
+            if isinstance(value, bool) or not isinstance(value, int):
+                out.append("%s: expected integer" % path)
+        elif t == "boolean":
+            if not isinstance(value, bool):
+                out.append("%s: expected boolean" % path)
+
+
+SPECS = Specs(SPEC_DIR)
+
+
+def schema(spec, name, value, what=""):
+    errs = SPECS.errors(spec, name, value)
+    check(not errs, "%s does not match %s: %s" % (what or name, name, errs[:5]))
+
+
+def error_shape(resp, status, category, what=""):
+    eq(resp.status, status, what + " status")
+    b = resp.json
+    if not check(isinstance(b, dict), what + " error body is JSON object"):
+        return
+    eq(b.get("status"), "error", what + " body.status")
+    eq(b.get("category"), category, what + " category")
+    check(isinstance(b.get("message"), str) and b["message"], what + " has message")
+    eq(b.get("correlationId"), resp.headers.get("x-hubspot-correlation-id"),
+       what + " correlationId equals header")
+    schema("pc", "Error", b, what + " error")
+
+
+# ---------------------------------------------------------------------------
+# HTTP client (keep-alive)
+# ---------------------------------------------------------------------------
+class Resp:
+    def __init__(self, status, headers, raw):
+        self.status = status
+        self.headers = headers
+        self.raw = raw
+        try:
+            self.json = json.loads(raw.decode("utf-8")) if raw else None
+        except ValueError:
+            self.json = None
+
+
+class Client:
+    def __init__(self, port):
+        self.port = port
+        self.conn = None
+
+    def close(self):
+        if self.conn:
+            self.conn.close()
+            self.conn = None
+
+    def req(self, method, path, body=None, token=TOKEN, headers=None, raw_body=None,
+            chunked=False):
+        h = {"User-Agent": "selftest/1.0"}
+        if token is not None:
+            h["Authorization"] = "Bearer " + token
+        data = raw_body
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+            try:
+                if chunked:
+                    self.conn.request(method, path, body=iter([data[:5], data[5:]]), headers=h,
+                                      encode_chunked=True)
+                else:
+                    self.conn.request(method, path, body=data, headers=h)
+                r = self.conn.getresponse()
+                raw = r.read()
+                hdrs = {k.lower(): v for k, v in r.getheaders()}
+                if r.will_close:
+                    self.close()
+                return Resp(r.status, hdrs, raw)
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.close()
+                if attempt == 2:
+                    raise
+
+    def raw_attempt(self, method, path, body=None, token=TOKEN):
+        """One request on a fresh connection; returns Resp or the exception raised."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        h = {"Authorization": "Bearer " + token}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        try:
+            conn.request(method, path, body=data, headers=h)
+            r = conn.getresponse()
+            raw = r.read()
+            return Resp(r.status, {k.lower(): v for k, v in r.getheaders()}, raw)
+        except (http.client.HTTPException, OSError) as e:
+            return e
+        finally:
+            conn.close()
+
+
+def ctl(base, *args, stdin=None):
+    p = subprocess.run([PY, EMU_CTL, base] + list(args), capture_output=True, text=True,
+                       input=stdin, timeout=30)
+    return p.returncode, p.stdout, p.stderr
+
+
+def start_emulator(extra):
+    d = tempfile.mkdtemp(prefix="hsemu.")
+    port_file = os.path.join(d, "port")
+    p = subprocess.Popen([PY, EMULATOR, "--port", "0", "--port-file", port_file] + extra,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if os.path.exists(port_file):
+            with open(port_file) as f:
+                txt = f.read().strip()
+            if txt:
+                line = p.stdout.readline().strip()
+                return p, int(txt), line
+        if p.poll() is not None:
+            raise RuntimeError("emulator exited: %s" % p.stderr.read())
+        time.sleep(0.02)
+    p.kill()
+    raise RuntimeError("emulator did not start")
+
+
+# ---------------------------------------------------------------------------
+# Tests
+# ---------------------------------------------------------------------------
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+PC = "/crm/v3/objects/partner_clients"
+PS = "/crm/v3/objects/partner_services"
+
+
+def reset(c):
+    c.req("POST", "/_emulator/reset", raw_body=b"")
+
+
+def config(c, cfg):
+    r = c.req("POST", "/_emulator/config", body=cfg)
+    eq(r.status, 200, "config accepted %s" % json.dumps(cfg)[:60])
+
+
+def log(c):
+    return c.req("GET", "/_emulator/requests").json["requests"]
+
+
+@test
+def t_headers_and_list(c, env):
+    r = c.req("GET", PC)
+    eq(r.status, 200, "list status")
+    eq(r.headers.get("content-type"), "application/json;charset=utf-8", "content type")
+    check(UUID_RE.match(r.headers.get("x-hubspot-correlation-id", "")), "correlation id uuid4")
+    for h in ("x-hubspot-ratelimit-interval-milliseconds", "x-hubspot-ratelimit-max",
+              "x-hubspot-ratelimit-remaining", "x-hubspot-ratelimit-daily",
+              "x-hubspot-ratelimit-daily-remaining"):
+        check(h in r.headers, "header %s present" % h)
+    eq(r.headers.get("x-hubspot-ratelimit-interval-milliseconds"), "10000", "interval header")
+    eq(r.headers.get("x-hubspot-ratelimit-max"), "100", "max header")
+    rem1 = int(r.headers["x-hubspot-ratelimit-remaining"])
+    r2 = c.req("GET", PC)
+    check(int(r2.headers["x-hubspot-ratelimit-remaining"]) == rem1 - 1, "remaining decrements")
+    b = r.json
+    schema("pc", "CollectionResponseSimplePublicObjectWithAssociationsForwardPaging", b, "list")
+    eq(len(b["results"]), 10, "default limit 10")
+    eq([o["id"] for o in b["results"]], [str(i) for i in range(501, 511)], "first page ids")
+    eq(set(b["results"][0]["properties"]),
+       {"hs_name", "hs_object_id", "hs_createdate", "hs_lastmodifieddate"}, "default properties")
+    eq(b["results"][0]["properties"]["hs_name"], "Client 501", "hs_name value")
+    eq(b["results"][0]["archived"], False, "archived false")
+    nxt = b["paging"]["next"]
+    check(nxt["after"] not in ("510", "511"), "cursor is not the id")
+    check(nxt["link"].startswith("http://127.0.0.1:%d/crm/v3/objects/partner_clients?"
+                                 % env["port"]), "paging link")
+
+
+@test
+def t_list_walk_and_params(c, env):
+    ids, after, pages = [], None, 0
+    while True:
+        q = "?limit=100&properties=hs_tier,hs_country&properties=hs_score"
+        if after:
+            q += "&after=" + after.replace("=", "%3D")
+        r = c.req("GET", PC + q)
+        if not eq(r.status, 200, "walk page status"):
+            return
+        pages += 1
+        ids += [o["id"] for o in r.json["results"]]
+        if "paging" not in r.json:
+            break
+        after = r.json["paging"]["next"]["after"]
+    eq(pages, 3, "300 records in 3 pages of 100")
+    eq(ids, [str(i) for i in range(501, 801)], "all ids in order")
+    r = c.req("GET", PC + "?limit=3&after=" + after.replace("=", "%3D"))
+    eq(r.status, 200, "cursor reusable")
+    r = c.req("GET", PC + "?limit=1&properties=hs_tier,hs_country&properties=hs_score,nope")
+    p = r.json["results"][0]["properties"]
+    eq(set(p), {"hs_tier", "hs_country", "hs_score", "hs_object_id", "hs_createdate",
+                "hs_lastmodifieddate"}, "comma + repeated properties, unknown ignored")
+    eq((p["hs_tier"], p["hs_country"], p["hs_score"]), ("gold", "US", "1"), "seed values 501")
+    r = c.req("GET", PC + "?limit=4&after=" + r.json["paging"]["next"]["after"]
+              + "&properties=hs_regions,hs_last_review,hs_active,hs_signup_date")
+    res = r.json["results"]
+    eq([o["id"] for o in res], ["502", "503", "504", "505"], "after resumes at next id")
+    eq(res[2]["properties"]["hs_regions"], None, "unset property is null")
+    eq(res[0]["properties"]["hs_last_review"], None, "odd index has no last review")
+    eq(res[1]["properties"]["hs_last_review"], "2024-03-01T12:36:56.789Z", "datetime seed")
+    eq(res[0]["properties"]["hs_active"], "false", "bool alternates")
+    eq(res[0]["properties"]["hs_signup_date"], str(1704067200000 + (502 % 365) * 86400000),
+       "date seed")
+    r = c.req("GET", PC + "?limit=1&after=751")
+    error_shape(r, 400, "VALIDATION_ERROR", "raw id as cursor")
+    r = c.req("GET", PC + "?limit=101")
+    error_shape(r, 400, "VALIDATION_ERROR", "limit 101")
+    r = c.req("GET", PC + "?limit=0")
+    error_shape(r, 400, "VALIDATION_ERROR", "limit 0")
+    r = c.req("GET", PC + "?limit=100&after=" + after.replace("=", "%3D"))
+    eq(len(r.json["results"]), 100, "limit 100 allowed")
+    r = c.req("GET", PC + "?limit=5&properties=hs_tier&after=" + "bzo3NTE%3D")
+    eq([o["properties"]["hs_tier"] for o in r.json["results"]], ["silver"] * 5,
+       "ids >= 751 are silver")
+    r = c.req("GET", PC + "?archived=true")
+    eq(r.json["results"], [], "archived=true lists nothing")
+    r = c.req("GET", PS + "?limit=2&properties=hs_status,hs_price,hs_external_key")
+    eq(r.json["results"][0]["properties"]["hs_external_key"], "PS-3001", "service key")
+    eq(r.json["results"][0]["properties"]["hs_status"], "active", "service status")
+    r = c.req("GET", "/crm/v3/objects/contacts?limit=100")
+    eq([o["id"] for o in r.json["results"]], ["1001", "1002", "1003", "1004", "1005"], "contacts")
+    r = c.req("GET", "/crm/v3/objects/companies")
+    eq(len(r.json["results"]), 5, "companies")
+    r = c.req("GET", PC + "?limit=1&associations=contacts,companies")
+    eq(r.json["results"][0].get("associations", {}).get("contacts"),
+       {"results": [{"id": "1001", "type": "partner_client_to_contact"}]},
+       "list with associations")
+
+
+@test
+def t_get_by_id(c, env):
+    r = c.req("GET", PC + "/777?properties=hs_tier,hs_external_key")
+    eq(r.status, 200, "get 777")
+    schema("pc", "SimplePublicObjectWithAssociations", r.json, "get")
+    eq(r.json["properties"]["hs_tier"], "silver", "777 silver")
+    r = c.req("GET", PC + "/PC-777?idProperty=hs_external_key&properties=hs_name")
+    eq((r.status, r.json["id"]), (200, "777"), "get by idProperty")
+    r = c.req("GET", PC + "/999")
+    error_shape(r, 404, "OBJECT_NOT_FOUND", "missing id")
+    eq(r.json.get("context"), {"id": ["999"]}, "not found context")
+    r = c.req("GET", PC + "/501?idProperty=hs_object_id")
+    error_shape(r, 400, "VALIDATION_ERROR", "idProperty hs_object_id refused")
+    r = c.req("GET", PC + "/x?idProperty=hs_name")
+    error_shape(r, 400, "VALIDATION_ERROR", "non-unique idProperty refused")
+    r = c.req("GET", "/crm/v3/objects/foo/1")
+    error_shape(r, 400, "VALIDATION_ERROR", "unknown object type")
+    check("Unable to infer object type from: foo" in r.json["message"], "unknown type message")
+    r = c.req("GET", "/crm/v3/objects/contact/1001?properties=email")
+    eq(r.json["properties"].get("email"), "contact1001@example.com", "contact alias + email")
+
+
+@test
+def t_patch(c, env):
+    before = c.req("GET", PC + "/520?properties=hs_score").json
+    r = c.req("PATCH", PC + "/520", {"properties": {"hs_score": "42.5", "hs_active": "false",
+                                                    "hs_tier": "bronze",
+                                                    "hs_signup_date": "1572480000000",
+                                                    "hs_regions": "emea;apac",
+                                                    "hs_last_review": "2024-05-01T10:00:00Z",
+                                                    "hs_name": "Ünïcode ☃ \"q\""}})
+    eq(r.status, 200, "patch ok")
+    schema("pc", "SimplePublicObject", r.json, "patch result")
+    p = r.json["properties"]
+    eq(p.get("hs_score"), "42.5", "number stored")
+    eq(p.get("hs_last_review"), "2024-05-01T10:00:00.000Z", "datetime normalized")
+    eq(p.get("hs_name"), "Ünïcode ☃ \"q\"", "unicode round trip")
+    check(None not in p.values(), "patch result has only properties with values")
+    check("hs_country" in p and "hs_external_key" in p, "patch result has all properties")
+    check(r.json["updatedAt"] > before["updatedAt"], "updatedAt advanced")
+    eq(p["hs_lastmodifieddate"], r.json["updatedAt"], "lastmodified = updatedAt")
+    r = c.req("PATCH", PC + "/520", {"properties": {"hs_score": ""}})
+    check("hs_score" not in r.json["properties"], "cleared value absent from patch result")
+    r = c.req("GET", PC + "/520?properties=hs_score")
+    eq(r.json["properties"]["hs_score"], None, "cleared value reads back null")
+    r = c.req("PATCH", PC + "/520", {"properties": {"foo": "x", "hs_tier": "gold"}})
+    error_shape(r, 400, "VALIDATION_ERROR", "unknown property")
+    msg = r.json["message"]
+    check(msg.startswith("Property values were not valid: ["), "property message prefix")
+    listed = json.loads(msg[len("Property values were not valid: "):])
+    eq(listed, [{"isValid": False, "message": 'Property "foo" does not exist',
+                 "error": "PROPERTY_DOESNT_EXIST", "name": "foo"}], "embedded JSON list")
+    eq(r.json.get("errors"), [{"message": 'Property "foo" does not exist',
+                               "code": "PROPERTY_DOESNT_EXIST",
+                               "context": {"propertyName": ["foo"]}}], "errors[]")
+    eq(c.req("GET", PC + "/520?properties=hs_tier").json["properties"]["hs_tier"], "bronze",
+       "failed patch applied nothing")
+    cases = [({"hs_createdate": "2020-01-01T00:00:00Z"}, "READ_ONLY_VALUE"),
+             ({"hs_object_id": "5"}, "READ_ONLY_VALUE"),
+             ({"hs_score": "12abc"}, "INVALID_INTEGER"),
+             ({"hs_active": "yes"}, "INVALID_OPTION"),
+             ({"hs_signup_date": "1572480000001"}, "INVALID_DATE"),
+             ({"hs_signup_date": "2024-01-01"}, "INVALID_DATE"),
+             ({"hs_tier": "platinum"}, "INVALID_OPTION"),
+             ({"hs_regions": "emea;mars"}, "INVALID_OPTION"),
+             ({"hs_last_review": "yesterday"}, "INVALID_DATETIME")]
+    for props, code in cases:
+        r = c.req("PATCH", PC + "/520", {"properties": props})
+        error_shape(r, 400, "VALIDATION_ERROR", "invalid %s" % props)
+        name = list(props)[0]
+        eq((r.json.get("errors") or [{}])[0].get("code"), code, "code for %s" % props)
+        eq((r.json.get("errors") or [{}])[0].get("context"), {"propertyName": [name]},
+           "property named for %s" % props)
+    for bad in (None, 5, True, ["a"]):
+        r = c.req("PATCH", PC + "/520", {"properties": {"hs_name": bad}})
+        error_shape(r, 400, "VALIDATION_ERROR", "non-string value %r" % (bad,))
+    r = c.req("PATCH", PC + "/999", {"properties": {"hs_name": "x"}})
+    error_shape(r, 404, "OBJECT_NOT_FOUND", "patch missing id")
+    r = c.req("PATCH", PC + "/PC-521?idProperty=hs_external_key", {"properties": {"hs_country": "IT"}})
+    eq((r.status, r.json.get("id")), (200, "521"), "patch by idProperty")
+    r = c.req("PATCH", PC + "/521?idProperty=hs_object_id", {"properties": {"hs_country": "IT"}})
+    error_shape(r, 400, "VALIDATION_ERROR", "patch idProperty hs_object_id refused")
+    r = c.req("PATCH", PC + "/521", {"properties": {"hs_external_key": "PC-522"}})
+    error_shape(r, 409, "CONFLICT", "unique value conflict")
+    r = c.req("PATCH", PC + "/521", raw_body=b'{"properties": {', headers={
+        "Content-Type": "application/json"})
+    error_shape(r, 400, "VALIDATION_ERROR", "invalid JSON body")
+    r = c.req("PATCH", PS + "/3005", {"properties": {"hs_status": "retired", "hs_price": "1e3"}})
+    eq((r.status, r.json["properties"].get("hs_status")), (200, "retired"), "service patch")
+    r = c.req("PATCH", PC + "/522", {"properties": {"hs_name": "chunked"}}, chunked=True)
+    eq(r.status, 200, "chunked request body")
+
+
+@test
+def t_batch_read(c, env):
+    r = c.req("POST", PC + "/batch/read", {"inputs": [{"id": "501"}, {"id": "790"}],
+                                           "properties": ["hs_tier"], "propertiesWithHistory": []})
+    eq(r.status, 200, "batch read 200")
+    schema("pc", "BatchResponseSimplePublicObject", r.json, "batch read")
+    eq(r.json["status"], "COMPLETE", "COMPLETE")
+    eq(sorted(o["id"] for o in r.json["results"]), ["501", "790"], "batch read ids")
+    eq(r.json["results"][0]["properties"].get("hs_tier") in ("gold", "silver"), True,
+       "requested property")
+    r = c.req("POST", PC + "/batch/read", {"inputs": [{"id": "501"}, {"id": "999"}, {"id": "x"}],
+                                           "properties": [], "propertiesWithHistory": []})
+    eq(r.status, 207, "batch read 207")
+    schema("pc", "BatchResponseSimplePublicObjectWithErrors", r.json, "batch read 207")
+    eq(r.json.get("numErrors"), 1, "numErrors")
+    e = r.json["errors"][0]
+    eq((e["status"], e["category"], e["context"]), ("error", "OBJECT_NOT_FOUND",
+                                                    {"ids": ["999", "x"]}), "207 error")
+    check(e["message"].startswith("Could not get some partner_clients objects"), "207 message")
+    r = c.req("POST", PC + "/batch/read", {"inputs": [{"id": "PC-600"}], "idProperty":
+                                           "hs_external_key", "properties": ["hs_name"],
+                                           "propertiesWithHistory": ["hs_name"]})
+    eq((r.status, r.json["results"][0]["id"]), (200, "600"), "batch read idProperty")
+    eq(r.json["results"][0]["propertiesWithHistory"]["hs_name"][0]["value"], "Client 600",
+       "propertiesWithHistory")
+    r = c.req("POST", PC + "/batch/read", {"inputs": [{"id": str(i)} for i in range(501, 602)],
+                                           "properties": [], "propertiesWithHistory": []})
+    error_shape(r, 400, "VALIDATION_ERROR", "101 inputs")
+    r = c.req("POST", PC + "/batch/read", {"inputs": [{"id": str(i)} for i in range(501, 601)],
+                                           "properties": [], "propertiesWithHistory": []})
+    eq((r.status, len(r.json["results"])), (200, 100), "100 inputs")
+    r = c.req("POST", PC + "/batch/read", {"inputs": [{"id": "1"}], "idProperty": "hs_object_id",
+                                           "properties": [], "propertiesWithHistory": []})
+    error_shape(r, 400, "VALIDATION_ERROR", "batch read idProperty hs_object_id")
+
+
+@test
+def t_batch_update(c, env):
+    inputs = [{"id": "530", "properties": {"hs_country": "ES"}, "objectWriteTraceId": "row-1"},
+              {"id": "531", "properties": {"hs_country": "PT"}, "objectWriteTraceId": "row-2"},
+              {"id": "PC-532", "idProperty": "hs_external_key",
+               "properties": {"hs_country": "NL"}}]
+    r = c.req("POST", PC + "/batch/update", {"inputs": inputs})
+    eq(r.status, 200, "batch update 200")
+    schema("pc", "BatchResponseSimplePublicObject", r.json, "batch update")
+    eq([o["id"] for o in r.json["results"]], ["532", "531", "530"], "results reversed")
+    eq([o.get("objectWriteTraceId") for o in r.json["results"]], [None, "row-2", "row-1"],
+       "trace ids echoed")
+    eq(r.json["results"][2]["properties"].get("hs_country"), "ES", "result has new value")
+    check("hs_name" in r.json["results"][2]["properties"], "result has all properties")
+    got = c.req("POST", PC + "/batch/read", {"inputs": [{"id": "530"}, {"id": "532"}],
+                                             "properties": ["hs_country"],
+                                             "propertiesWithHistory": []}).json["results"]
+    eq(sorted(o["properties"]["hs_country"] for o in got), ["ES", "NL"], "applied")
+    r = c.req("POST", PC + "/batch/update", {"inputs": [
+        {"id": "540", "properties": {"hs_country": "AA"}, "objectWriteTraceId": "a"},
+        {"id": "9999", "properties": {"hs_country": "BB"}, "objectWriteTraceId": "b"},
+        {"id": "9998", "properties": {"hs_country": "CC"}}]})
+    eq(r.status, 207, "batch update 207")
+    schema("pc", "BatchResponseSimplePublicObjectWithErrors", r.json, "batch update 207")
+    eq([o["id"] for o in r.json["results"]], ["540"], "found one applied")
+    e = r.json["errors"][0]
+    eq(e["category"], "OBJECT_NOT_FOUND", "207 category")
+    eq(e["context"], {"ids": ["9999", "9998"], "objectWriteTraceId": ["b"]}, "207 context")
+    eq(r.json["numErrors"], 1, "numErrors")
+    r = c.req("POST", PC + "/batch/update", {"inputs": [
+        {"id": "550", "properties": {"hs_country": "X1"}},
+        {"id": "123", "properties": {"hs_country": "X2"}},
+        {"id": "550", "properties": {"hs_country": "X3"}}]})
+    error_shape(r, 400, "VALIDATION_ERROR", "duplicate ids")
+    eq(r.json["message"], "Duplicate IDs found in batch input: [550]. IDs must be unique",
+       "duplicate message")
+    eq(r.json["context"], {"ids": ["550"]}, "duplicate context")
+    eq(c.req("GET", PC + "/550?properties=hs_country").json["properties"]["hs_country"], "DE",
+       "duplicates applied nothing")
+    r = c.req("POST", PC + "/batch/update", {"inputs": [
+        {"id": "551", "properties": {"hs_country": "OK"}},
+        {"id": "552", "properties": {"hs_score": "NaN-ish"}}]})
+    error_shape(r, 400, "VALIDATION_ERROR", "batch validation")
+    check(r.json["message"].startswith("Property values were not valid: "), "batch prop message")
+    eq(c.req("GET", PC + "/551?properties=hs_country").json["properties"]["hs_country"], "FR",
+       "invalid batch applied nothing")
+    r = c.req("POST", PC + "/batch/update", {"inputs": [
+        {"id": "551", "properties": {"bogus": "1"}}, {"id": "99999", "properties": {}}]})
+    error_shape(r, 400, "VALIDATION_ERROR", "batch unknown property beats missing id")
+    r = c.req("POST", PC + "/batch/update", {"inputs": [
+        {"id": str(i), "properties": {}} for i in range(501, 602)]})
+    error_shape(r, 400, "VALIDATION_ERROR", "batch update 101")
+    r = c.req("POST", PC + "/batch/update", {"inputs": [
+        {"id": "553", "properties": {"hs_name": None}}]})
+    error_shape(r, 400, "VALIDATION_ERROR", "batch null value")
+    r = c.req("POST", PC + "/batch/update", {"inputs": [
+        {"id": "553", "idProperty": "hs_object_id", "properties": {}}]})
+    error_shape(r, 400, "VALIDATION_ERROR", "batch idProperty hs_object_id")
+
+
+@test
+def t_search(c, env):
+    body = {"filterGroups": [{"filters": [{"propertyName": "hs_tier", "operator": "EQ",
+                                           "value": "silver"}]}],
+            "properties": ["hs_tier"], "limit": 20, "after": "0", "sorts": []}
+    r = c.req("POST", PC + "/search", body)
+    eq(r.status, 200, "search status")
+    schema("pc", "CollectionResponseWithTotalSimplePublicObject", r.json, "search")
+    eq(r.json["total"], 50, "silver total")
+    eq(r.json["results"][0]["id"], "751", "first silver")
+    eq(r.json["paging"]["next"]["after"], "20", "search paging")
+    body["after"] = "40"
+    r = c.req("POST", PC + "/search", body)
+    eq((len(r.json["results"]), "paging" in r.json), (10, False), "last search page")
+    body["limit"] = 201
+    error_shape(c.req("POST", PC + "/search", body), 400, "VALIDATION_ERROR", "search limit 201")
+    r = c.req("POST", PC + "/search", {"filterGroups": [
+        {"filters": [{"propertyName": "hs_score", "operator": "GTE", "value": "98"},
+                     {"propertyName": "hs_country", "operator": "EQ", "value": "us"}]}],
+        "limit": 100})
+    eq(sorted(int(o["id"]) for o in r.json["results"]),
+       [i for i in range(501, 801) if i % 100 >= 98 and (i - 501) % 3 == 0],
+       "AND within group, numeric compare, case-insensitive EQ")
+    r = c.req("POST", PC + "/search", {"filterGroups": [
+        {"filters": [{"propertyName": "nope", "operator": "EQ", "value": "1"}]}]})
+    error_shape(r, 400, "VALIDATION_ERROR", "search unknown property")
+
+
+@test
+def t_properties(c, env):
+    r = c.req("GET", "/crm/v3/properties/partner_clients")
+    eq(r.status, 200, "properties status")
+    schema("props", "CollectionResponsePropertyNoPaging", r.json, "properties")
+    by = {p["name"]: p for p in r.json["results"]}
+    expect = {"hs_object_id": "number", "hs_createdate": "datetime",
+              "hs_lastmodifieddate": "datetime", "hs_name": "string", "hs_tier": "enumeration",
+              "hs_country": "string", "hs_score": "number", "hs_active": "bool",
+              "hs_signup_date": "date", "hs_external_key": "string",
+              "hs_regions": "enumeration", "hs_last_review": "datetime"}
+    eq({k: v["type"] for k, v in by.items()}, expect, "property types")
+    eq([o["value"] for o in by["hs_tier"]["options"]], ["gold", "silver", "bronze"], "tier options")
+    eq(by["hs_regions"]["fieldType"], "checkbox", "regions checkbox")
+    eq(by["hs_active"]["fieldType"], "booleancheckbox", "bool field type")
+    eq(by["hs_external_key"]["hasUniqueValue"], True, "unique key")
+    eq(by["hs_object_id"]["hasUniqueValue"], False, "hs_object_id not unique")
+    eq(by["hs_createdate"]["modificationMetadata"]["readOnlyValue"], True, "read-only value")
+    eq(by["hs_name"]["modificationMetadata"]["readOnlyValue"], False, "writable")
+    for k in ("description", "groupName", "hidden", "calculated", "externalOptions", "formField",
+              "createdAt", "updatedAt", "archived"):
+        check(k in by["hs_name"], "property has %s" % k)
+    r = c.req("GET", "/crm/v3/properties/partner_services")
+    eq({p["name"] for p in r.json["results"]},
+       {"hs_object_id", "hs_createdate", "hs_lastmodifieddate", "hs_name", "hs_status",
+        "hs_price", "hs_external_key"}, "service properties")
+    r = c.req("GET", "/crm/v3/properties/partner_clients/hs_tier")
+    eq((r.status, r.json["name"]), (200, "hs_tier"), "single property")
+    error_shape(c.req("GET", "/crm/v3/properties/foo"), 400, "VALIDATION_ERROR",
+                "properties unknown type")
+
+
+@test
+def t_associations(c, env):
+    base = PC + "/510/associations/contacts"
+    r = c.req("PUT", base + "/1002/partner_client_to_contact")
+    eq(r.status, 200, "PUT association")
+    schema("pc", "SimplePublicObjectWithAssociations", r.json, "PUT association")
+    eq(r.json["associations"]["contacts"]["results"],
+       [{"id": "1002", "type": "partner_client_to_contact"}], "PUT answer lists association")
+    r = c.req("PUT", base + "/1003/901")
+    eq(r.status, 200, "PUT by numeric type id")
+    r = c.req("GET", base)
+    schema("pc", "CollectionResponseAssociatedIdForwardPaging", r.json, "GET associations")
+    eq([x["id"] for x in r.json["results"]], ["1002", "1003"], "GET associations")
+    r = c.req("GET", "/crm/v3/objects/contacts/1002/associations/partner_clients")
+    eq(r.json["results"], [{"id": "510", "type": "contact_to_partner_client"}], "inverse view")
+    r = c.req("DELETE", base + "/1003/partner_client_to_contact")
+    eq((r.status, r.raw), (204, b""), "DELETE 204")
+    eq([x["id"] for x in c.req("GET", base).json["results"]], ["1002"], "after delete")
+    error_shape(c.req("PUT", base + "/1002/contact_to_company"), 400, "VALIDATION_ERROR",
+                "wrong association type")
+    error_shape(c.req("PUT", PC + "/999/associations/contacts/1002/partner_client_to_contact"),
+                404, "OBJECT_NOT_FOUND", "PUT from missing")
+    error_shape(c.req("PUT", base + "/4242/partner_client_to_contact"), 404, "OBJECT_NOT_FOUND",
+                "PUT to missing")
+    error_shape(c.req("GET", PC + "/510/associations/bogus"), 400, "VALIDATION_ERROR",
+                "GET associations unknown type")
+    bc = "/crm/v3/associations/partner_services/companies/batch/create"
+    r = c.req("POST", bc, {"inputs": [{"from": {"id": "3002"}, "to": {"id": "2003"},
+                                       "type": "partner_service_to_company"}]})
+    eq(r.status, 201, "batch create 201")
+    schema("assoc", "BatchResponsePublicAssociation", r.json, "batch create")
+    eq(r.json["results"], [{"from": {"id": "3002"}, "to": {"id": "2003"},
+                            "type": "partner_service_to_company"}], "batch create results")
+    r = c.req("POST", bc, {"inputs": [
+        {"from": {"id": "3003"}, "to": {"id": "2004"}, "type": "partner_service_to_company"},
+        {"from": {"id": "9"}, "to": {"id": "2004"}, "type": "partner_service_to_company"},
+        {"from": {"id": "3004"}, "to": {"id": "77"}, "type": "partner_service_to_company"}]})
+    eq(r.status, 207, "batch create 207")
+    schema("assoc", "BatchResponsePublicAssociationWithErrors", r.json, "batch create 207")
+    eq(sorted(i for e in r.json["errors"] for i in e["context"]["ids"]), ["77", "9"],
+       "207 names missing ids")
+    error_shape(c.req("POST", bc, {"inputs": [{"from": {"id": "3002"}, "to": {"id": "2003"},
+                                               "type": "nope"}]}), 400, "VALIDATION_ERROR",
+                "batch create bad type")
+    error_shape(c.req("POST", bc, {"inputs": [{"from": {"id": "3002"}, "to": {"id": "2003"},
+                                               "type": "partner_service_to_company"}] * 101}),
+                400, "VALIDATION_ERROR", "batch create 101")
+    r = c.req("POST", "/crm/v3/associations/partner_services/companies/batch/read",
+              {"inputs": [{"id": "3002"}, {"id": "3003"}]})
+    eq(r.status, 200, "assoc batch read")
+    schema("assoc", "BatchResponsePublicAssociationMulti", r.json, "assoc batch read")
+    r = c.req("POST", "/crm/v3/associations/partner_services/companies/batch/archive",
+              {"inputs": [{"from": {"id": "3003"}, "to": {"id": "2004"},
+                           "type": "partner_service_to_company"}]})
+    eq(r.status, 204, "assoc batch archive")
+    r = c.req("GET", "/crm/v3/associations/partner_clients/contacts/types")
+    eq(r.status, 200, "types")
+    schema("assocschema", "CollectionResponsePublicAssociationDefinitionNoPaging", r.json, "types")
+    eq(r.json["results"], [{"id": "901", "name": "partner_client_to_contact"}], "types content")
+    eq(c.req("GET", "/crm/v3/associations/partner_services/partner_clients/types").json,
+       {"results": [{"id": "909", "name": "partner_service_to_partner_client"}]}, "ps->pc types")
+    error_shape(c.req("GET", "/crm/v3/associations/foo/contacts/types"), 400, "VALIDATION_ERROR",
+                "types unknown object type")
+    rc, out, err = ctl(env["base"], "associations")
+    lines = [json.loads(l) for l in out.splitlines()]
+    check(rc == 0 and {"fromObjectType": "partner_clients", "fromObjectId": "510",
+                       "toObjectType": "contacts", "toObjectId": "1002",
+                       "associationType": "partner_client_to_contact",
+                       "associationTypeId": "901"} in lines, "emu_ctl associations lists PUT")
+    check(any(l["fromObjectId"] == "3002" and l["toObjectId"] == "2003" for l in lines),
+          "emu_ctl associations lists batch create")
+    check(not any(l["fromObjectId"] == "3003" for l in lines), "archived association gone")
+    check(not any(l["toObjectId"] == "1003" and l["fromObjectId"] == "510" for l in lines),
+          "deleted association gone")
+
+
+@test
+def t_auth(c, env):
+    r = c.req("GET", PC, token=None)
+    error_shape(r, 401, "INVALID_AUTHENTICATION", "missing token")
+    error_shape(c.req("GET", PC, token="wrong"), 401, "INVALID_AUTHENTICATION", "wrong token")
+    error_shape(c.req("GET", PC, headers={"Authorization": "Basic abc"}, token=None), 401,
+                "INVALID_AUTHENTICATION", "basic auth")
+    eq(c.req("GET", PC, token=RO_TOKEN).status, 200, "read-only token reads")
+    eq(c.req("GET", PC, token="second-token").status, 200, "second --token works")
+    r = c.req("PATCH", PC + "/501", {"properties": {"hs_name": "x"}}, token=RO_TOKEN)
+    error_shape(r, 403, "MISSING_SCOPES", "read-only PATCH")
+    eq(r.json["errors"][0]["context"]["requiredScopes"], ["crm.objects.partner-clients.write"],
+       "required scope")
+    r = c.req("POST", PS + "/batch/update", {"inputs": []}, token=RO_TOKEN)
+    error_shape(r, 403, "MISSING_SCOPES", "read-only batch update")
+    eq(r.json["errors"][0]["context"]["requiredScopes"], ["crm.objects.partner-services.write"],
+       "required scope services")
+    r = c.req("POST", PC + "/batch/read", {"inputs": [{"id": "501"}], "properties": [],
+                                           "propertiesWithHistory": []}, token=RO_TOKEN)
+    eq(r.status, 200, "read-only batch read")
+    r = c.req("PUT", PC + "/501/associations/contacts/1002/partner_client_to_contact",
+              token=RO_TOKEN)
+    error_shape(r, 403, "MISSING_SCOPES", "read-only PUT association")
+    r = c.req("POST", "/crm/v3/associations/partner_clients/contacts/batch/create",
+              {"inputs": []}, token=RO_TOKEN)
+    error_shape(r, 403, "MISSING_SCOPES", "read-only association batch create")
+
+
+@test
+def t_misc_routes(c, env):
+    error_shape(c.req("GET", "/crm/v3/nothing/here"), 404, "OBJECT_NOT_FOUND", "unknown route")
+    error_shape(c.req("GET", "/nothing"), 404, "OBJECT_NOT_FOUND", "non-crm route")
+    r = c.req("POST", PC, {"properties": {"hs_name": "new"}})
+    check(r.status in (400, 405) and r.json["status"] == "error", "partner create refused")
+    r = c.req("POST", PC + "/batch/archive", {"inputs": [{"id": "501"}]})
+    check(r.status in (400, 405), "partner batch archive refused")
+    r = c.req("DELETE", PC + "/501")
+    check(r.status in (400, 405), "partner archive refused")
+    r = c.req("POST", PC + "/batch/read", raw_body=b"not json",
+              headers={"Content-Type": "application/json"})
+    error_shape(r, 400, "VALIDATION_ERROR", "bad JSON batch")
+    r = c.req("POST", PC + "/batch/read", raw_body=b"")
+    error_shape(r, 400, "VALIDATION_ERROR", "empty body batch")
+
+
+@test
+def t_request_log(c, env):
+    c.req("POST", "/_emulator/clear", raw_body=b"")
+    c.req("GET", PC + "/PC-501?idProperty=hs_external_key&properties=a&properties=b",
+          headers={"User-Agent": "ua-test"})
+    c.req("GET", "/crm/v3/objects/partner_clients/PC%2D501?idProperty=hs_external_key")
+    c.req("PATCH", PC + "/501", raw_body=b"{oops", headers={"Content-Type": "text/plain"})
+    c.req("GET", PC, token=None)
+    c.req("GET", PC, token="bad-one")
+    c.req("GET", PC, token=RO_TOKEN)
+    c.req("GET", "/_emulator/associations")
+    reqs = log(c)
+    eq(len(reqs), 6, "control requests not recorded")
+    eq([r["seq"] for r in reqs], [1, 2, 3, 4, 5, 6], "seq 1-based after clear")
+    r0 = reqs[0]
+    eq(list(r0.keys())[:9], ["seq", "method", "path", "query", "body", "status", "auth",
+                             "user_agent", "content_type"], "record keys")
+    eq(r0["query"], {"idProperty": "hs_external_key", "properties": ["a", "b"]}, "query decoded")
+    eq((r0["status"], r0["auth"], r0["user_agent"]), (200, "valid", "ua-test"), "record fields")
+    eq(reqs[1]["path"], "/crm/v3/objects/partner_clients/PC%2D501", "raw path kept")
+    eq(reqs[1]["status"], 200, "encoded path routed")
+    eq((reqs[2]["body"], reqs[2]["raw_body"], reqs[2]["content_type"], reqs[2]["status"]),
+       (None, "{oops", "text/plain", 400), "raw body recorded")
+    eq([r["auth"] for r in reqs[3:]], ["missing", "invalid", "read-only"], "auth classes")
+    check(TOKEN not in json.dumps(reqs) and "bad-one" not in json.dumps(reqs),
+          "tokens never recorded")
+    c.req("PATCH", PC + "/502", {"properties": {"hs_name": "logged"}})
+    last = log(c)[-1]
+    eq((last["method"], last["body"], last["content_type"]),
+       ("PATCH", {"properties": {"hs_name": "logged"}}, "application/json"), "JSON body recorded")
+
+
+@test
+def t_emu_ctl(c, env):
+    base = env["base"]
+    c.req("PATCH", PC + "/560", {"properties": {"hs_name": "ctl \u2603\ttab", "hs_score": ""}})
+    rc, out, err = ctl(base, "object", "partner_clients/560")
+    eq(rc, 0, "object rc")
+    lines = out.splitlines()
+    eq(len(lines), 1, "object prints one line")
+    o = json.loads(lines[0])
+    eq(o["properties"]["hs_name"], "ctl \u2603\ttab", "object value")
+    eq(o["properties"]["hs_score"], None, "object shows cleared property as null")
+    check(set(o["properties"]) >= {"hs_regions", "hs_last_review", "hs_tier"},
+          "object has all properties")
+    check(all(32 <= ord(ch) < 127 for ch in out.rstrip("\n")), "ASCII only, no control chars")
+    check(lines[0] == json.dumps(o), "default separators")
+    rc, out, err = ctl(base, "requests")
+    check(rc == 0 and all(json.loads(l)["seq"] for l in out.splitlines()), "requests lines")
+    check(json.loads(out.splitlines()[-1])["path"] == PC + "/560", "requests ends with PATCH")
+    rc, out, err = ctl(base, "clear")
+    eq((rc, out), (0, ""), "clear prints nothing")
+    eq(log(c), [], "log empty after clear")
+    rc, out, err = ctl(base, "config", '{"drop_results": true}')
+    eq((rc, out), (0, ""), "config prints nothing")
+    eq(c.req("GET", "/_emulator/config").json["config"], {"drop_results": True}, "config set")
+    rc, out, err = ctl(base, "config", '{"nope": 1}')
+    check(rc != 0 and out == "" and "nope" in err, "bad config rejected")
+    rc, out, err = ctl(base, "reset")
+    eq((rc, out), (0, ""), "reset prints nothing")
+    eq(c.req("GET", "/_emulator/config").json["config"], {}, "reset clears config")
+    rc, out, err = ctl(base, "object", "partner_clients/560")
+    eq(json.loads(out)["properties"]["hs_name"], "Client 560", "reset reseeds")
+    rc, out, err = ctl(base, "object", "partner_clients/12345")
+    check(rc != 0 and out == "" and err, "missing object fails")
+    rc, out, err = ctl("http://127.0.0.1:1", "requests")
+    check(rc != 0 and out == "" and err, "unreachable fails")
+    rc, out, err = ctl(base, "bogus")
+    check(rc != 0 and out == "", "unknown command fails")
+
+
+@test
+def t_fault_status_every(c, env):
+    config(c, {"status_every": {"n": 4, "status": 429, "policy": "TEN_SECONDLY_ROLLING"}})
+    st = [c.req("GET", PC + "?limit=1") for _ in range(8)]
+    eq([r.status for r in st], [200, 200, 200, 429] * 2, "every 4th is 429")
+    r = st[3]
+    eq((r.json["errorType"], r.json["policyName"], r.json["status"]),
+       ("RATE_LIMIT", "TEN_SECONDLY_ROLLING", "error"), "429 body")
+    eq(r.json["correlationId"], r.headers["x-hubspot-correlation-id"], "429 correlation id")
+    eq(r.headers.get("x-hubspot-ratelimit-remaining"), "0", "429 remaining 0")
+    check("retry-after" not in r.headers, "no Retry-After unless asked")
+    schema("pc", "Error", r.json, "429 body")
+    config(c, {"status_every": {"n": 2, "status": 429, "policy": "SECONDLY", "retry_after": 1}})
+    c.req("GET", PC + "?limit=1")
+    r = c.req("PATCH", PC + "/570", {"properties": {"hs_name": "not applied"}})
+    eq((r.status, r.headers.get("retry-after"), r.json["policyName"]), (429, "1", "SECONDLY"),
+       "Retry-After when retry_after given")
+    config(c, {})
+    eq(c.req("GET", PC + "/570").json["properties"]["hs_name"], "Client 570",
+       "429 applied nothing")
+    bp = "/crm/v3/objects/partner_clients/batch"
+    config(c, {"rules": [
+        {"n": 4, "status": 429, "match": {"method": "POST", "path_prefix": bp}},
+        {"n": 5, "status": 502, "match": {"method": "POST", "path_prefix": bp}}]})
+    body = {"inputs": [{"id": "501"}], "properties": [], "propertiesWithHistory": []}
+    got = []
+    for i in range(20):
+        got.append(c.req("POST", PC + "/batch/read", body).status)
+        if i % 3 == 0:
+            eq(c.req("GET", PC + "?limit=1").status, 200, "GET not matched by rules")
+    exp = [429 if n % 4 == 0 else 502 if n % 5 == 0 else 200 for n in range(1, 21)]
+    eq(got, exp, "429 every 4th + 502 every 5th")
+    config(c, {"rules": [{"n": 1, "status": 503}]})
+    r = c.req("GET", PC)
+    error_shape(r, 503, "SERVICE_UNAVAILABLE", "503 JSON body")
+    config(c, {})
+
+
+@test
+def t_fault_fail_next(c, env):
+    config(c, {"fail_next": [
+        {"status": 500, "body": {"status": "error", "message": "boom", "category": "X"},
+         "headers": {"X-Test": "yes"}},
+        {"status": 502, "raw": "<html>bad gateway</html>",
+         "headers": {"Content-Type": "text/html"}},
+        {"status": 423, "match": {"method": "PATCH"}},
+        {"status": 400}]})
+    r = c.req("GET", PC)
+    eq((r.status, r.json, r.headers.get("x-test")),
+       (500, {"status": "error", "message": "boom", "category": "X"}, "yes"), "fail_next body")
+    r = c.req("GET", PC)
+    eq((r.status, r.raw, r.headers.get("content-type")),
+       (502, b"<html>bad gateway</html>", "text/html"), "fail_next raw")
+    r = c.req("GET", PC)
+    eq(r.status, 400, "match skips PATCH-only entry")
+    r = c.req("GET", PC)
+    eq(r.status, 200, "GETs back to normal")
+    r = c.req("PATCH", PC + "/571", {"properties": {"hs_name": "nope"}})
+    error_shape(r, 423, "LOCKED", "PATCH gets its entry")
+    eq(c.req("GET", PC + "/571").json["properties"]["hs_name"], "Client 571", "nothing applied")
+    eq(c.req("PATCH", PC + "/571", {"properties": {"hs_name": "yes"}}).status, 200, "then normal")
+    reqs = log(c)
+    eq(reqs[-7]["status"], 500, "injected status recorded")
+
+
+@test
+def t_fault_delay(c, env):
+    config(c, {"delay_ms": 150})
+    t0 = time.time()
+    c.req("GET", PC + "?limit=1")
+    check(time.time() - t0 >= 0.14, "delay_ms delays")
+    config(c, {"delay_ms": 150, "delay_ms_match": {"method": "POST"}})
+    t0 = time.time()
+    c.req("GET", PC + "?limit=1")
+    check(time.time() - t0 < 0.12, "delay_ms_match: GET not delayed")
+    t0 = time.time()
+    c.req("POST", PC + "/search", {"limit": 1})
+    check(time.time() - t0 >= 0.14, "delay_ms_match: POST delayed")
+    config(c, {"delays": [{"ms": 100, "match": {"path_contains": "search"}}]})
+    t0 = time.time()
+    c.req("POST", PC + "/search", {"limit": 1})
+    check(time.time() - t0 >= 0.09, "delays list")
+    config(c, {})
+
+
+@test
+def t_fault_reset_connection(c, env):
+    config(c, {"reset_connection_every": 2})
+    a = c.raw_attempt("GET", PC + "?limit=1")
+    b = c.raw_attempt("PATCH", PC + "/572", {"properties": {"hs_name": "lost"}})
+    check(isinstance(a, Resp) and a.status == 200, "1st answered")
+    check(isinstance(b, Exception), "2nd connection closed without answer (%r)" % (b,))
+    config(c, {})
+    eq(c.req("GET", PC + "/572").json["properties"]["hs_name"], "Client 572",
+       "reset before answer applied nothing")
+    last = [r for r in log(c) if r["method"] == "PATCH"][-1]
+    eq((last["status"], last.get("fault")), (None, "reset_connection"), "reset recorded")
+    config(c, {"reset_connection_every": {"n": 1, "mode": "mid_response",
+                                          "match": {"method": "PATCH"}}})
+    b = c.raw_attempt("PATCH", PC + "/573", {"properties": {"hs_name": "cut"}})
+    check(isinstance(b, Exception), "mid-response cut raises (%r)" % (b,))
+    config(c, {})
+    eq(c.req("GET", PC + "/573").json["properties"]["hs_name"], "cut",
+       "mid-response reset was applied")
+
+
+@test
+def t_fault_malformed_drop_huge(c, env):
+    config(c, {"malformed_json_every": 2})
+    r1 = c.req("GET", PC + "?limit=2")
+    r2 = c.req("GET", PC + "?limit=2")
+    eq((r1.status, r1.json is not None), (200, True), "1st fine")
+    eq(r2.status, 200, "malformed answers 200")
+    check(r2.json is None and r2.raw.startswith(b"{"), "malformed body is truncated JSON")
+    config(c, {"drop_results": True})
+    r = c.req("POST", PC + "/batch/update", {"inputs": [
+        {"id": "574", "properties": {"hs_name": "dropped"}}]})
+    eq((r.status, r.json["status"], r.json["results"]), (200, "COMPLETE", []), "drop_results")
+    schema("pc", "BatchResponseSimplePublicObject", r.json, "drop_results")
+    r = c.req("POST", PC + "/batch/read", {"inputs": [{"id": "574"}], "properties": [],
+                                           "propertiesWithHistory": []})
+    eq(r.json["results"], [], "drop_results batch read")
+    r = c.req("POST", "/crm/v3/associations/partner_clients/contacts/batch/create",
+              {"inputs": [{"from": {"id": "574"}, "to": {"id": "1001"},
+                           "type": "partner_client_to_contact"}]})
+    eq((r.status, r.json["results"]), (200, []), "drop_results association batch")
+    eq(c.req("GET", PC + "/574?properties=hs_name").json["properties"]["hs_name"], "Client 574",
+       "drop_results: GET unaffected, nothing applied")
+    eq(c.req("GET", PC + "/574/associations/contacts").json["results"], [],
+       "drop_results applied no association")
+    config(c, {"huge_body_bytes": 3000000})
+    r = c.req("PATCH", PC + "/575", {"properties": {"hs_name": "huge"}})
+    eq((r.status, len(r.raw)), (200, 3000000), "huge body size")
+    check(isinstance(r.json, dict), "huge body is valid JSON")
+    eq(c.req("GET", PC + "/575").json["properties"]["hs_name"], "Client 575", "huge: not applied")
+    eq(c.req("GET", PC + "?limit=1").status, 200, "huge is one-shot")
+    config(c, {"enforce_rate_limit": {"max": 3, "interval_ms": 10000}})
+    st = [c.req("GET", PC + "?limit=1") for _ in range(5)]
+    eq([r.status for r in st], [200, 200, 200, 429, 429], "enforced rate limit")
+    eq(st[2].headers["x-hubspot-ratelimit-max"], "3", "enforced max header")
+    config(c, {})
+    r = c.req("POST", "/_emulator/config", raw_body=b'{"rules": [{"status": 500}]}')
+    eq(r.status, 400, "rule without n rejected")
+
+
+@test
+def t_second_instance(c, env):
+    p, port, line = start_emulator(["--latency-ms", "60", "--seed-count", "5",
+                                    "--token", "tk"])
+    try:
+        eq(line, "listening on http://127.0.0.1:%d" % port, "stdout line")
+        c2 = Client(port)
+        t0 = time.time()
+        r = c2.req("GET", PC + "?limit=100", token="tk")
+        check(time.time() - t0 >= 0.055, "--latency-ms")
+        eq([o["id"] for o in r.json["results"]], [str(i) for i in range(501, 506)],
+           "--seed-count 5")
+        eq(c2.req("GET", PC, token=TOKEN).status, 401, "--token replaces default")
+        t0 = time.time()
+        c2.req("GET", "/_emulator/requests", token=None)
+        check(time.time() - t0 < 0.05, "control requests not delayed")
+        c2.close()
+    finally:
+        p.terminate()
+        p.wait(5)
+
+
+@test
+def t_concurrency(c, env):
+    reset(c)
+    n = 200
+    barrier = threading.Barrier(n)
+    results = [None] * n
+    errors = []
+
+    def worker(i):
+        cl = Client(env["port"])
+        try:
+            barrier.wait(10)
+            sts = []
+            for k in range(3):
+                if k == 1:
+                    r = cl.req("PATCH", PC + "/%d" % (501 + i),
+                               {"properties": {"hs_score": str(i)}})
+                else:
+                    r = cl.req("GET", PC + "/%d?properties=hs_score" % (501 + i))
+                sts.append(r.status)
+            results[i] = (sts, r.json["properties"]["hs_score"])
+        except Exception as e:  # noqa
+            errors.append(repr(e))
+        finally:
+            cl.close()
+    ths = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join(30)
+    eq(errors, [], "no client errors")
+    check(all(r and r[0] == [200, 200, 200] for r in results), "all 600 requests 200")
+    check(all(r and r[1] == str(i) for i, r in enumerate(results)), "each write visible")
+    eq(len(log(c)), 600, "600 requests recorded")
+    eq(sorted(r["seq"] for r in log(c)), list(range(1, 601)), "seq unique")
+
+
+def main():
+    p, port, line = start_emulator(["--token", TOKEN, "--token", "second-token",
+                                    "--read-only-token", RO_TOKEN])
+    env = {"port": port, "base": "http://127.0.0.1:%d" % port}
+    t_start = time.time()
+    try:
+        CURRENT[0] = "startup"
+        eq(line, "listening on http://127.0.0.1:%d" % port, "stdout line")
+        if not SPECS.ok:
+            sys.stderr.write("note: OpenAPI specs not found under %s; schema checks skipped\n"
+                             % SPEC_DIR)
+        c = Client(port)
+        for fn in TESTS:
+            CURRENT[0] = fn.__name__
+            reset(c)
+            try:
+                fn(c, env)
+            except Exception:
+                check(False, "exception:\n" + traceback.format_exc())
+                c.close()
+        c.close()
+    finally:
+        p.terminate()
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+        err = p.stderr.read()
+        if err.strip():
+            CURRENT[0] = "emulator stderr"
+            check(False, "emulator wrote to stderr:\n" + err[-2000:])
+    sys.stderr.write("selftest took %.1fs\n" % (time.time() - t_start))
+    print("%d passed, %d failed" % (PASSED, FAILED))
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
