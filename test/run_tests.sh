@@ -18,6 +18,13 @@ hs_log "emulator self test"
 
 hs_start_emulator
 
+# The server runs as postgres and may not be able to read this checkout
+# (a clone under /root, say): give it copies in its own work directory.
+cp -r "$HS_ROOT/sql" "$HS_ROOT/expected" "$HS_WORK/"
+cp "$HUBSPOT_EMULATOR_CTL" "$HS_WORK/emu_ctl.py"
+export HUBSPOT_EMULATOR_CTL="$HS_WORK/emu_ctl.py"
+hs_root chown -R postgres:postgres "$HS_WORK"
+
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then
   mapfile -t tests < <(sed -n 's/^test: *//p' "$HS_ROOT/test/schedule" | tr ' ' '\n' | sed '/^$/d')
@@ -31,7 +38,7 @@ runuser -u postgres -- env \
   "$PGXS_DIR/test/regress/pg_regress" \
     --temp-instance="$HS_WORK/tmp_check" \
     --bindir="$PG_BINDIR" \
-    --inputdir="$HS_ROOT" \
+    --inputdir="$HS_WORK" \
     --outputdir="$HS_WORK" \
     --dbname=contrib_regression \
     "${tests[@]}" | tee "$HS_WORK/pg_regress.out" || status=$?
