@@ -64,3 +64,25 @@ EXPLAIN (VERBOSE, COSTS OFF) UPDATE partner_clients SET hs_name = hs_name || '!'
 CALL emu_clear();
 UPDATE partner_clients SET hs_name = hs_name || '!' WHERE id = '512';
 SELECT method, path, body FROM emu_requests ORDER BY seq;
+
+-- values travel as UTF-8 JSON whatever the database encoding
+CALL emu_clear();
+UPDATE partner_clients SET hs_name = 'Müller & Søn – 東京' WHERE id = '560';
+SELECT body FROM emu_requests ORDER BY seq;
+SELECT hs_name FROM partner_clients WHERE id = '560';
+\getenv emu_url HUBSPOT_EMULATOR_URL
+\getenv token HUBSPOT_TEST_TOKEN
+CREATE DATABASE hs_latin1 ENCODING 'LATIN1' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C';
+\c hs_latin1
+SET client_encoding = 'UTF8';
+CREATE EXTENSION hubspot_fdw;
+CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url :'emu_url');
+CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token :'token');
+CREATE FOREIGN TABLE partner_clients (id text, hs_name text) SERVER hubspot OPTIONS (object_type 'partner_clients');
+UPDATE partner_clients SET hs_name = 'Crème brûlée Ltd' WHERE id = '561';
+SELECT hs_name, convert_to(hs_name, 'LATIN1') AS latin1_bytes FROM partner_clients WHERE id = '561';
+-- a value the database encoding cannot hold is an error, not mojibake
+SELECT hs_name FROM partner_clients WHERE id = '560';
+\c contrib_regression
+DROP DATABASE hs_latin1;
+SELECT emu_object('partner_clients/561')->'properties'->>'hs_name' AS stored_utf8;

@@ -8,6 +8,7 @@
 #include "hubspot_fdw.h"
 
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
 #include "utils/lsyscache.h"
 
 /* Look up the I/O functions a column's type needs. */
@@ -27,23 +28,28 @@ hs_converter_init(HsConverter *conv, Oid typid, int32 typmod)
 }
 
 /*
- * The HubSpot value for a Datum. NULL clears a property, which HubSpot
- * spells as an empty string; the caller sends NULL as "".
+ * The HubSpot value (UTF-8, as JSON needs) for a Datum. NULL clears a
+ * property, which HubSpot spells as an empty string; the caller sends NULL
+ * as "".
  */
 char *
 hs_datum_to_value(HsConverter *conv, Datum value, bool isnull)
 {
+	char	   *text;
+
 	if (isnull)
 		return NULL;
 	if (conv->typid == BOOLOID)
 		return pstrdup(DatumGetBool(value) ? "true" : "false");
-	return OutputFunctionCall(&conv->outfunc, value);
+	text = OutputFunctionCall(&conv->outfunc, value);
+	return pg_server_to_any(text, strlen(text), PG_UTF8);
 }
 
 /* The Datum for a HubSpot value (never NULL: callers map null themselves). */
 Datum
 hs_value_to_datum(HsConverter *conv, const char *value)
 {
-	return InputFunctionCall(&conv->infunc, (char *) value, conv->ioparam,
-							 conv->typmod);
+	char	   *text = pg_any_to_server(value, strlen(value), PG_UTF8);
+
+	return InputFunctionCall(&conv->infunc, text, conv->ioparam, conv->typmod);
 }

@@ -9,6 +9,10 @@ trap hs_cleanup EXIT
 trap 'exit 130' INT TERM
 
 hs_install_deps
+# One build+install+test at a time on this machine: the extension is
+# installed system-wide, so parallel runs would test each other's builds.
+exec 9>/tmp/hubspot_fdw-tests.lock
+flock 9
 hs_build_install
 hs_make_workdir
 
@@ -40,7 +44,7 @@ runuser -u postgres -- env \
     --bindir="$PG_BINDIR" \
     --inputdir="$HS_WORK" \
     --outputdir="$HS_WORK" \
-    --dbname=contrib_regression \
+    --dbname=contrib_regression --encoding=UTF8 \
     "${tests[@]}" | tee "$HS_WORK/pg_regress.out" || status=$?
 
 if [ -s "$HS_WORK/regression.diffs" ]; then
