@@ -1,7 +1,8 @@
 # hubspot_fdw: PGXS build. Use Debian's PostgreSQL 15 pg_config unless told otherwise.
 MODULE_big = hubspot_fdw
 OBJS = hubspot_fdw.o src/option.o src/connection.o src/http.o src/json.o \
-       src/convert.o src/scan.o src/modify.o src/errors.o
+       src/convert.o src/scan.o src/modify.o src/errors.o src/request.o \
+       src/ratelimit.o src/stats.o
 
 EXTENSION = hubspot_fdw
 DATA = hubspot_fdw--1.0.sql
@@ -19,3 +20,6 @@ override with_llvm = no
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS tracks no header dependencies: every object depends on the one header.
+$(OBJS): src/hubspot_fdw.h

@@ -16,3 +16,23 @@ LANGUAGE C STRICT;
 CREATE FOREIGN DATA WRAPPER hubspot_fdw
   HANDLER hubspot_fdw_handler
   VALIDATOR hubspot_fdw_validator;
+
+-- Per-backend counters of the requests sent to HubSpot, by endpoint.
+CREATE FUNCTION hubspot_fdw_stats(
+  OUT endpoint text,
+  OUT requests bigint,
+  OUT failures bigint,
+  OUT retries bigint,
+  OUT rate_limited bigint,
+  OUT wait_ms double precision,
+  OUT http_ms double precision,
+  OUT rows_written bigint,
+  OUT last_correlation_id text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+CREATE FUNCTION hubspot_fdw_stats_reset()
+RETURNS void
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;

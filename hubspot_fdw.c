@@ -13,8 +13,29 @@
 
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
 
 PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* Module load: settings, and the shared rate limiter when preloaded. */
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("hubspot_fdw.max_response_size",
+							"Largest HubSpot answer accepted.",
+							"Larger answers are refused with an error instead of being buffered.",
+							&hs_max_response_kb,
+							64 * 1024, 64, 1024 * 1024,
+							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	MarkGUCPrefixReserved("hubspot_fdw");
+
+	if (process_shared_preload_libraries_in_progress)
+		hs_ratelimit_install_hooks();
+}
 
 PG_FUNCTION_INFO_V1(hubspot_fdw_handler);
 

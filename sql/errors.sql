@@ -56,7 +56,9 @@ SELECT * FROM try($$UPDATE partner_clients SET hs_country = 'ES' WHERE tier = 'g
 CALL emu_faults('{}');
 SELECT count(*) FILTER (WHERE hs_country = 'ES') AS applied FROM partner_clients;
 
--- server errors, rate limits and nonsense answers
+-- server errors, rate limits and nonsense answers (with retries off: the
+-- reliability suite shows the retries)
+ALTER SERVER hubspot OPTIONS (ADD max_retries '0');
 CALL emu_faults('{"fail_next": [{"status": 502, "match": {"method": "PATCH"}}]}');
 SELECT * FROM try($$UPDATE partner_clients SET tier = 'gold' WHERE id = '512'$$);
 CALL emu_faults('{"fail_next": [{"status": 429, "match": {"method": "PATCH"}}]}');
@@ -66,10 +68,11 @@ SELECT * FROM try($$SELECT count(*) FROM partner_clients$$);
 CALL emu_faults('{"fail_next": [{"status": 200, "body": {"results": "nope"}, "match": {"method": "GET"}}]}');
 SELECT * FROM try($$SELECT count(*) FROM partner_clients$$);
 CALL emu_faults('{}');
+ALTER SERVER hubspot OPTIONS (DROP max_retries);
 
 -- nothing listening
 CREATE SERVER hubspot_down FOREIGN DATA WRAPPER hubspot_fdw
-  OPTIONS (api_url 'http://127.0.0.1:1', connect_timeout_ms '2000');
+  OPTIONS (api_url 'http://127.0.0.1:1', connect_timeout_ms '2000', max_retries '0');
 CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot_down OPTIONS (access_token 'whatever');
 CREATE FOREIGN TABLE pc_down (id text) SERVER hubspot_down OPTIONS (object_type 'partner_clients');
 SELECT sqlstate, message, context FROM try($$SELECT * FROM pc_down$$);

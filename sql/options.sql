@@ -26,6 +26,24 @@ CREATE SERVER bad4 FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url 'https://us
 CREATE SERVER ok1 FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url 'http://localhost:8080/');
 CREATE SERVER ok2 FOREIGN DATA WRAPPER hubspot_fdw
   OPTIONS (api_url 'https://api.hubapi.com', batch_size '50', connect_timeout_ms '2000', request_timeout_ms '30000');
+-- retries, pacing and when to send
+CREATE SERVER bad5 FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (max_retries '11');
+CREATE SERVER bad5 FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (rate_limit_per_10s '-1');
+CREATE SERVER bad5 FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (send_at 'later');
+CREATE SERVER ok3 FOREIGN DATA WRAPPER hubspot_fdw
+  OPTIONS (max_retries '0', rate_limit_per_10s '190', send_at 'commit', ca_file '/etc/ssl/certs/ca-certificates.crt');
+CREATE SERVER bad5 FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (ca_path 'relative/dir');
+-- only superusers choose which CAs the token is trusted to
+CREATE ROLE hs_options_user;
+GRANT USAGE ON FOREIGN DATA WRAPPER hubspot_fdw TO hs_options_user;
+SET ROLE hs_options_user;
+CREATE SERVER bad6 FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (ca_file '/tmp/evil.pem');
+CREATE SERVER ok4 FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url 'https://api.hubapi.com');
+ALTER SERVER ok4 OPTIONS (ADD ca_path '/tmp');
+DROP SERVER ok4;
+RESET ROLE;
+REVOKE USAGE ON FOREIGN DATA WRAPPER hubspot_fdw FROM hs_options_user;
+DROP ROLE hs_options_user;
 -- object_type is required on tables, and must look like an object type
 CREATE FOREIGN TABLE bad_t (id text) SERVER hubspot;
 CREATE FOREIGN TABLE bad_t (id text) SERVER hubspot OPTIONS (object_type 'partner clients/../x');
@@ -39,4 +57,4 @@ SELECT ftoptions FROM pg_foreign_table WHERE ftrelid = 'ok_t'::regclass;
 -- the validator rejects these before anything is sent
 SELECT count(*) AS requests FROM emu_requests;
 DROP FOREIGN TABLE ok_t;
-DROP SERVER ok1, ok2;
+DROP SERVER ok1, ok2, ok3;

@@ -10,7 +10,9 @@
 
 #include "hubspot_fdw.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
 #include "utils/hsearch.h"
@@ -51,6 +53,32 @@ hs_connection_reset(HsConnection *entry)
 }
 
 /*
+ * Refuse a PUBLIC user mapping to a non-superuser: its token belongs to
+ * whoever created it, and non-superusers must use their own.
+ */
+static void
+hs_check_token_owner(ForeignServer *server, UserMapping *user)
+{
+	HeapTuple	tup;
+	Oid			umuser;
+
+	if (superuser_arg(user->userid))
+		return;
+	tup = SearchSysCache1(USERMAPPINGOID, ObjectIdGetDatum(user->umid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for user mapping %u", user->umid);
+	umuser = ((Form_pg_user_mapping) GETSTRUCT(tup))->umuser;
+	ReleaseSysCache(tup);
+	if (!OidIsValid(umuser))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("non-superuser cannot use the PUBLIC user mapping of server \"%s\"",
+						server->servername),
+				 errdetail("A HubSpot access token is a personal secret; only superusers may share one through a PUBLIC user mapping."),
+				 errhint("Create a user mapping for your own role with your own access_token.")));
+}
+
+/*
  * The connection for a server and user mapping, (re)built from the
  * mapping's options when new or invalidated.
  */
@@ -74,6 +102,7 @@ hs_get_connection(ForeignServer *server, UserMapping *user)
 		CacheRegisterSyscacheCallback(USERMAPPINGOID, hs_inval_callback, (Datum) 0);
 	}
 
+	hs_check_token_owner(server, user);
 	entry = hash_search(hs_connections, &user->umid, HASH_ENTER, &found);
 	if (!found)
 	{

@@ -1,6 +1,6 @@
 /*
  * errors.c
- *		Sending a request and turning what came back into PostgreSQL errors.
+ *		Turning the outcome of a HubSpot request into PostgreSQL errors.
  *
  * The transport (http.c) only reports outcomes; this is the layer that
  * decides what is an error and which SQLSTATE it gets. HubSpot's message,
@@ -14,32 +14,18 @@
 
 #include "miscadmin.h"
 
-/* Prepare a request to api_url + path (+ "?" query) for "conn". */
-void
-hs_request_init(HsHttpRequest *req, HsConnection *conn,
-				const HsTableOptions *opts, const char *method,
-				const char *path, const char *query, const char *body)
-{
-	memset(req, 0, sizeof(*req));
-	req->method = method;
-	req->path = path;
-	req->url = query ? psprintf("%s%s?%s", opts->api_url, path, query)
-		: psprintf("%s%s", opts->api_url, path);
-	req->token = conn->token;
-	req->body = body;
-	req->connect_timeout_ms = opts->connect_timeout_ms;
-	req->timeout_ms = opts->request_timeout_ms;
-}
-
 /* errcontext for every message about a request. */
 static int
 hs_request_context(HsHttpRequest *req)
 {
+	if (req->retries > 0)
+		return errcontext("HubSpot request: %s %s (after %d retries)",
+						  req->method, req->path, req->retries);
 	return errcontext("HubSpot request: %s %s", req->method, req->path);
 }
 
 /* Raise the error for a request the transport could not complete. */
-static void
+void
 hs_report_transport(HsHttpRequest *req)
 {
 	switch (req->transport)
@@ -72,7 +58,8 @@ hs_report_transport(HsHttpRequest *req)
 		case HS_TRANSPORT_TOO_LARGE:
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("HubSpot answer exceeds %d bytes", HS_MAX_RESPONSE_BYTES),
+					 errmsg("HubSpot answer exceeds %zu bytes", req->max_response_bytes),
+					 errhint("The setting hubspot_fdw.max_response_size sets the limit."),
 					 hs_request_context(req)));
 			break;
 		case HS_TRANSPORT_NO_MEMORY:
@@ -89,14 +76,6 @@ hs_report_transport(HsHttpRequest *req)
 					 hs_request_context(req)));
 			break;
 	}
-}
-
-/* Send one request and raise if it could not be completed or was canceled. */
-void
-hs_send(HsHttpRequest *req)
-{
-	hs_http_perform(&req, 1);
-	hs_report_transport(req);
 }
 
 /* Does comma-separated "codes" contain "code"? */
@@ -173,6 +152,8 @@ hs_status_summary(long status)
 	}
 	if (status >= 500)
 		return "HubSpot is unavailable or failed";
+	if (status >= 300 && status < 400)
+		return "HubSpot answered with a redirect, which is not followed";
 	return "HubSpot refused the request";
 }
 
@@ -187,13 +168,28 @@ hs_check_response(HsHttpRequest *req, bool allow_404)
 
 	hs_report_transport(req);
 	if (req->http_status >= 200 && req->http_status < 300)
+	{
+		if (req->response_len > 0 &&
+			pg_strncasecmp(req->content_type, "application/json", 16) != 0)
+			hs_report_bad_response(req, "the answer is not JSON");
 		return;
+	}
 	if (allow_404 && req->http_status == 404)
 		return;
 
 	hs_json_parse_error(req->response, req->response_len, &err);
 	if (err.correlation_id == NULL && req->correlation_id[0])
 		err.correlation_id = req->correlation_id;
+
+	if (req->http_status == 429 && err.policy_name && strcmp(err.policy_name, "DAILY") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("HubSpot daily API limit reached"),
+				 errdetail("HubSpot says: %s [policy: DAILY, correlationId: %s]",
+						   err.message ? err.message : "(no message)",
+						   err.correlation_id ? err.correlation_id : "none"),
+				 errhint("HubSpot resets the daily limit at midnight in the account's time zone; retrying sooner fails the same way."),
+				 hs_request_context(req)));
 
 	ereport(ERROR,
 			(errcode(hs_category_sqlstate(err.category, err.error_codes, req->http_status)),

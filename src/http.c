@@ -69,7 +69,7 @@ hs_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	HsTransfer *t = (HsTransfer *) userdata;
 	size_t		n = size * nmemb;
 
-	if (t->len + n > HS_MAX_RESPONSE_BYTES)
+	if (t->len + n > t->req->max_response_bytes)
 	{
 		t->too_large = true;
 		return 0;
@@ -117,17 +117,47 @@ hs_header_value(const char *line, size_t len, const char *name,
 	dst[end - v] = '\0';
 }
 
-/* Header callback: keep the correlation id and content type. */
+/* A non-negative integer header value into *dst (unchanged if absent or bad). */
+static void
+hs_header_long(const char *line, size_t len, const char *name, long *dst)
+{
+	char		buf[32] = "";
+	char	   *end;
+	long		v;
+
+	hs_header_value(line, len, name, buf, sizeof(buf));
+	if (buf[0] < '0' || buf[0] > '9')
+		return;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno == 0 && *end == '\0')
+		*dst = v;
+}
+
+/* Header callback: keep the correlation id, content type and rate-limit hints. */
 static size_t
 hs_header_cb(char *line, size_t size, size_t nitems, void *userdata)
 {
 	HsTransfer *t = (HsTransfer *) userdata;
+	HsHttpRequest *req = t->req;
 	size_t		n = size * nitems;
+	long		seconds = -1;
 
+	/* a new status line (e.g. after 100 Continue) starts a new header set */
+	if (n > 5 && strncmp(line, "HTTP/", 5) == 0)
+	{
+		req->retry_after_ms = req->rl_remaining = req->rl_interval_ms = -1;
+		req->correlation_id[0] = req->content_type[0] = '\0';
+	}
 	hs_header_value(line, n, "X-HubSpot-Correlation-Id",
-					t->req->correlation_id, sizeof(t->req->correlation_id));
+					req->correlation_id, sizeof(req->correlation_id));
 	hs_header_value(line, n, "Content-Type",
-					t->req->content_type, sizeof(t->req->content_type));
+					req->content_type, sizeof(req->content_type));
+	hs_header_long(line, n, "X-HubSpot-RateLimit-Remaining", &req->rl_remaining);
+	hs_header_long(line, n, "X-HubSpot-RateLimit-Interval-Milliseconds", &req->rl_interval_ms);
+	hs_header_long(line, n, "Retry-After", &seconds);
+	if (seconds >= 0)
+		req->retry_after_ms = Min(seconds, 3600L) * 1000;
 	return n;
 }
 
@@ -172,6 +202,10 @@ hs_transfer_setup(HsTransfer *t, int slot)
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (req->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_file);
+	if (req->ca_path)
+		curl_easy_setopt(h, CURLOPT_CAPATH, req->ca_path);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
@@ -276,6 +310,7 @@ hs_http_perform(HsHttpRequest **requests, int nrequests)
 		req->correlation_id[0] = '\0';
 		req->content_type[0] = '\0';
 		req->error[0] = '\0';
+		req->retry_after_ms = req->rl_remaining = req->rl_interval_ms = -1;
 		transfers[i].req = req;
 		if (!ready || !hs_transfer_setup(&transfers[i], i))
 		{

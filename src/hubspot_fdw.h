@@ -27,8 +27,14 @@
 #define HS_DEFAULT_API_URL "https://api.hubapi.com"
 #define HS_DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define HS_DEFAULT_REQUEST_TIMEOUT_MS 60000
-/* Answers larger than this are refused rather than buffered. */
-#define HS_MAX_RESPONSE_BYTES (64 * 1024 * 1024)
+#define HS_DEFAULT_MAX_RETRIES 5
+/* HubSpot's lowest private-app burst limit: 100 requests per 10 s. */
+#define HS_DEFAULT_RATE_LIMIT 100
+/* The most requests per 10 s the limiter can track per token. */
+#define HS_RATE_LIMIT_MAX 1000
+
+/* GUC hubspot_fdw.max_response_size (kB): larger answers are refused. */
+extern int	hs_max_response_kb;
 
 /* ---------- option.c ---------- */
 
@@ -40,6 +46,11 @@ typedef struct HsTableOptions
 	int			batch_size;
 	int			connect_timeout_ms;
 	int			request_timeout_ms;
+	int			max_retries;
+	int			rate_limit;		/* requests per 10 s; 0 = no pacing */
+	bool		send_at_commit; /* send_at 'commit' */
+	char	   *ca_file;
+	char	   *ca_path;
 } HsTableOptions;
 
 /* One column of a foreign table and the HubSpot field it maps to. */
@@ -68,7 +79,7 @@ typedef enum HsTransportStatus
 	HS_TRANSPORT_TIMEOUT,
 	HS_TRANSPORT_CONNECT_FAILED,
 	HS_TRANSPORT_FAILED,		/* reset, protocol error, ... */
-	HS_TRANSPORT_TOO_LARGE,		/* answer over HS_MAX_RESPONSE_BYTES */
+	HS_TRANSPORT_TOO_LARGE,		/* answer over max_response_bytes */
 	HS_TRANSPORT_NO_MEMORY
 } HsTransportStatus;
 
@@ -83,6 +94,15 @@ typedef struct HsHttpRequest
 	const char *body;			/* NULL: no body */
 	int			connect_timeout_ms;
 	int			timeout_ms;
+	size_t		max_response_bytes;
+	const char *ca_file;		/* NULL: the system's CA bundle */
+	const char *ca_path;
+
+	/* in, for the layers above the transport */
+	struct HsConnection *conn;	/* whose rate limit and token */
+	const char *endpoint;		/* stats label: "PATCH /crm/v3/objects/t/{id}" */
+	int			max_retries;
+	int			rate_limit;		/* requests per 10 s; 0 = no pacing */
 
 	/* out */
 	HsTransportStatus transport;
@@ -93,6 +113,10 @@ typedef struct HsHttpRequest
 	char		content_type[128];
 	char		error[256];		/* libcurl's error text, if any */
 	double		elapsed_ms;
+	long		retry_after_ms;	/* Retry-After, -1 if absent */
+	long		rl_remaining;	/* X-HubSpot-RateLimit-Remaining, -1 if absent */
+	long		rl_interval_ms; /* X-HubSpot-RateLimit-Interval-Milliseconds */
+	int			retries;		/* set by hs_send: retries it took */
 } HsHttpRequest;
 
 extern void hs_http_perform(HsHttpRequest **requests, int nrequests);
@@ -186,13 +210,32 @@ typedef struct HsConnection
 extern HsConnection *hs_get_connection(ForeignServer *server, UserMapping *user);
 extern HsConnection *hs_connection_for_table(Oid foreigntableid, Oid userid);
 
-/* ---------- errors.c ---------- */
+/* ---------- request.c ---------- */
 
 extern void hs_request_init(HsHttpRequest *req, HsConnection *conn,
 							const HsTableOptions *opts, const char *method,
 							const char *path, const char *query,
 							const char *body);
 extern void hs_send(HsHttpRequest *req);
+
+/* ---------- ratelimit.c ---------- */
+
+extern void hs_ratelimit_install_hooks(void);
+extern bool hs_ratelimit_is_shared(void);
+extern uint64 hs_ratelimit_key(const char *token);
+extern double hs_ratelimit_acquire(uint64 key, int limit);
+extern void hs_ratelimit_block(uint64 key, long ms);
+extern void hs_sleep_ms(long ms);
+
+/* ---------- stats.c ---------- */
+
+extern void hs_stats_request(const HsHttpRequest *req);
+extern void hs_stats_wait(const HsHttpRequest *req, bool retry, double wait_ms);
+extern void hs_stats_rows_written(const HsHttpRequest *req, int64 rows);
+
+/* ---------- errors.c ---------- */
+
+extern void hs_report_transport(HsHttpRequest *req);
 extern void hs_check_response(HsHttpRequest *req, bool allow_404);
 extern void hs_report_bad_response(HsHttpRequest *req,
 									   const char *why) pg_attribute_noreturn();

@@ -316,6 +316,7 @@ hs_patch(HsWriter *w, const HsWriteInput *input, char **props, int nprops,
 							  answer, &why))
 		hs_report_bad_response(&req, why);
 	w->applied++;
+	hs_stats_rows_written(&req, 1);
 	return true;
 }
 
@@ -437,6 +438,7 @@ hs_batch_update(HsWriter *w, HsWriteInput *inputs, int ninputs, bool missing_ok)
 	}
 	if (nfailed + nunconfirmed > 20)
 		appendStringInfo(&failed, "; and %d more", nfailed + nunconfirmed - 20);
+	hs_stats_rows_written(&req, napplied);
 
 	if (nfailed > 0 || nunconfirmed > 0)
 	{

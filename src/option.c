@@ -17,6 +17,7 @@
 #include "catalog/pg_user_mapping.h"
 #include "catalog/pg_attribute.h"
 #include "commands/defrem.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/rel.h"
 
@@ -31,9 +32,15 @@ static const HsOption hs_options[] = {
 	{"batch_size", ForeignServerRelationId},
 	{"connect_timeout_ms", ForeignServerRelationId},
 	{"request_timeout_ms", ForeignServerRelationId},
+	{"max_retries", ForeignServerRelationId},
+	{"rate_limit_per_10s", ForeignServerRelationId},
+	{"send_at", ForeignServerRelationId},
+	{"ca_file", ForeignServerRelationId},
+	{"ca_path", ForeignServerRelationId},
 	{"access_token", UserMappingRelationId},
 	{"object_type", ForeignTableRelationId},
 	{"batch_size", ForeignTableRelationId},
+	{"send_at", ForeignTableRelationId},
 	{"property", AttributeRelationId},
 	{NULL, InvalidOid}
 };
@@ -86,6 +93,23 @@ hs_int_option(DefElem *def, int min, int max)
 						def->defname, value),
 				 errhint("Valid values are integers from %d to %d.", min, max)));
 	return (int) n;
+}
+
+/* Parse send_at: 'statement' (false) or 'commit' (true). */
+static bool
+hs_send_at_option(DefElem *def)
+{
+	char	   *value = defGetString(def);
+
+	if (strcmp(value, "statement") == 0)
+		return false;
+	if (strcmp(value, "commit") == 0)
+		return true;
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+			 errmsg("invalid value for option \"send_at\": \"%s\"", value),
+			 errhint("Valid values are \"statement\" and \"commit\".")));
+	return false;				/* keep compiler quiet */
 }
 
 /*
@@ -202,6 +226,25 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 		else if (strcmp(def->defname, "connect_timeout_ms") == 0 ||
 				 strcmp(def->defname, "request_timeout_ms") == 0)
 			(void) hs_int_option(def, 1, 3600 * 1000);
+		else if (strcmp(def->defname, "max_retries") == 0)
+			(void) hs_int_option(def, 0, 10);
+		else if (strcmp(def->defname, "rate_limit_per_10s") == 0)
+			(void) hs_int_option(def, 0, HS_RATE_LIMIT_MAX);
+		else if (strcmp(def->defname, "send_at") == 0)
+			(void) hs_send_at_option(def);
+		else if (strcmp(def->defname, "ca_file") == 0 ||
+				 strcmp(def->defname, "ca_path") == 0)
+		{
+			if (!superuser())
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("only superusers can set option \"%s\"", def->defname),
+						 errdetail("The CA bundle decides which servers the access token is sent to.")));
+			if (defGetString(def)[0] != '/')
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("option \"%s\" must be an absolute path", def->defname)));
+		}
 		else if (strcmp(def->defname, "access_token") == 0)
 		{
 			const char *t = defGetString(def);
@@ -250,6 +293,8 @@ hs_get_server_options(ForeignServer *server, HsTableOptions *opts)
 	opts->batch_size = HS_MAX_BATCH_SIZE;
 	opts->connect_timeout_ms = HS_DEFAULT_CONNECT_TIMEOUT_MS;
 	opts->request_timeout_ms = HS_DEFAULT_REQUEST_TIMEOUT_MS;
+	opts->max_retries = HS_DEFAULT_MAX_RETRIES;
+	opts->rate_limit = HS_DEFAULT_RATE_LIMIT;
 
 	foreach(lc, server->options)
 	{
@@ -263,6 +308,16 @@ hs_get_server_options(ForeignServer *server, HsTableOptions *opts)
 			opts->connect_timeout_ms = hs_int_option(def, 1, 3600 * 1000);
 		else if (strcmp(def->defname, "request_timeout_ms") == 0)
 			opts->request_timeout_ms = hs_int_option(def, 1, 3600 * 1000);
+		else if (strcmp(def->defname, "max_retries") == 0)
+			opts->max_retries = hs_int_option(def, 0, 10);
+		else if (strcmp(def->defname, "rate_limit_per_10s") == 0)
+			opts->rate_limit = hs_int_option(def, 0, HS_RATE_LIMIT_MAX);
+		else if (strcmp(def->defname, "send_at") == 0)
+			opts->send_at_commit = hs_send_at_option(def);
+		else if (strcmp(def->defname, "ca_file") == 0)
+			opts->ca_file = defGetString(def);
+		else if (strcmp(def->defname, "ca_path") == 0)
+			opts->ca_path = defGetString(def);
 	}
 
 	opts->api_url = pstrdup(url);
@@ -288,6 +343,8 @@ hs_get_table_options(Oid foreigntableid, HsTableOptions *opts)
 			opts->object_type = defGetString(def);
 		else if (strcmp(def->defname, "batch_size") == 0)
 			opts->batch_size = hs_int_option(def, 1, HS_MAX_BATCH_SIZE);
+		else if (strcmp(def->defname, "send_at") == 0)
+			opts->send_at_commit = hs_send_at_option(def);
 	}
 	if (opts->object_type == NULL)	/* validator makes this unreachable */
 		elog(ERROR, "foreign table %u has no object_type option", foreigntableid);

@@ -18,7 +18,11 @@ hs_make_workdir
 
 # The emulator's own self test first: the suites trust what it records.
 hs_log "emulator self test"
-/usr/bin/python3 "$HS_ROOT/test/emulator/selftest.py" | tail -n 1
+if ! /usr/bin/python3 "$HS_ROOT/test/emulator/selftest.py" >"$HS_WORK/selftest.log" 2>&1; then
+  cat "$HS_WORK/selftest.log"
+  echo "the emulator's self test failed" >&2
+  exit 1
+fi
 
 hs_start_emulator
 
@@ -26,6 +30,7 @@ hs_start_emulator
 # (a clone under /root, say): give it copies in its own work directory.
 cp -r "$HS_ROOT/sql" "$HS_ROOT/expected" "$HS_WORK/"
 cp "$HUBSPOT_EMULATOR_CTL" "$HS_WORK/emu_ctl.py"
+cp "$HS_ROOT/test/regress.conf" "$HS_WORK/regress.conf"
 export HUBSPOT_EMULATOR_CTL="$HS_WORK/emu_ctl.py"
 hs_root chown -R postgres:postgres "$HS_WORK"
 
@@ -41,6 +46,7 @@ runuser -u postgres -- env \
   NO_PROXY="$NO_PROXY" no_proxy="$no_proxy" PGTZ=UTC PGDATESTYLE="ISO, MDY" \
   "$PGXS_DIR/test/regress/pg_regress" \
     --temp-instance="$HS_WORK/tmp_check" \
+    --temp-config="$HS_WORK/regress.conf" \
     --bindir="$PG_BINDIR" \
     --inputdir="$HS_WORK" \
     --outputdir="$HS_WORK" \

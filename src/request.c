@@ -1,0 +1,193 @@
+/*
+ * request.c
+ *		The life of one HubSpot request above the transport: building it,
+ *		pacing it through the rate limiter, retrying what may be retried,
+ *		and counting it.
+ *
+ * Why retrying is safe: every write hubspot_fdw sends sets properties to
+ * given values (PATCH, batch/update) or creates an association that may
+ * already exist (PUT, associations batch/create). Sending one twice leaves
+ * HubSpot as sending it once would, so a request whose answer was lost
+ * (timeout, reset) or refused for load (429, 502, 503, 504) can be sent
+ * again. Other 4xx answers are final and never retried.
+ */
+#include "postgres.h"
+
+#include "hubspot_fdw.h"
+
+#include "common/pg_prng.h"
+#include "miscadmin.h"
+
+/* Back-off for 5xx and transport failures: base, doubled per attempt, cap. */
+#define HS_BACKOFF_BASE_MS 500
+#define HS_BACKOFF_MAX_MS 30000
+/* Back-off for a 429 without Retry-After; capped by HubSpot's window. */
+#define HS_RATE_BACKOFF_BASE_MS 1000
+#define HS_RATE_WINDOW_MS 10000
+/* HubSpot asks for at least 2 s after a 423 (facts file). */
+#define HS_LOCKED_MIN_MS 2000
+
+int			hs_max_response_kb = 64 * 1024;
+
+/*
+ * The stats label of a request: the path with record ids replaced, e.g.
+ * "PATCH /crm/v3/objects/partner_clients/{id}".
+ */
+static char *
+hs_endpoint_label(const char *method, const char *path)
+{
+	StringInfoData buf;
+	char	   *copy = pstrdup(path);
+	char	   *save = NULL;
+	char	   *seg;
+	int			i = 0;
+	bool		objects = strncmp(path, "/crm/v3/objects/", 16) == 0;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s ", method);
+	for (seg = strtok_r(copy, "/", &save); seg; seg = strtok_r(NULL, "/", &save), i++)
+	{
+		/* crm v3 objects {type} {id} associations {toType} {toId} {assocType} */
+		bool		is_id = objects && ((i == 4 && strcmp(seg, "batch") != 0 &&
+										 strcmp(seg, "search") != 0) || i == 7);
+
+		appendStringInfo(&buf, "/%s", is_id ? "{id}" : seg);
+	}
+	return buf.data;
+}
+
+/* Prepare a request to api_url + path (+ "?" query) for "conn". */
+void
+hs_request_init(HsHttpRequest *req, HsConnection *conn,
+				const HsTableOptions *opts, const char *method,
+				const char *path, const char *query, const char *body)
+{
+	memset(req, 0, sizeof(*req));
+	req->method = method;
+	req->path = path;
+	req->url = query ? psprintf("%s%s?%s", opts->api_url, path, query)
+		: psprintf("%s%s", opts->api_url, path);
+	req->token = conn->token;
+	req->body = body;
+	req->connect_timeout_ms = opts->connect_timeout_ms;
+	req->timeout_ms = opts->request_timeout_ms;
+	req->max_response_bytes = (size_t) hs_max_response_kb * 1024;
+	req->ca_file = opts->ca_file;
+	req->ca_path = opts->ca_path;
+	req->conn = conn;
+	req->endpoint = hs_endpoint_label(method, path);
+	req->max_retries = opts->max_retries;
+	req->rate_limit = opts->rate_limit;
+}
+
+/* Exponential back-off with jitter: between half and all of base * 2^attempt. */
+static long
+hs_backoff_ms(int base, int attempt, int cap)
+{
+	double		full = (double) base * (double) (1 << Min(attempt, 16));
+
+	if (full > cap)
+		full = cap;
+	return (long) (full * (0.5 + 0.5 * pg_prng_double(&pg_global_prng_state)));
+}
+
+/*
+ * How long to wait before retrying "req" (attempt 0 is the first retry),
+ * or -1 when its outcome is final. *rate_limited tells a 429 apart.
+ */
+static long
+hs_retry_delay(HsHttpRequest *req, int attempt, bool *rate_limited)
+{
+	*rate_limited = false;
+	switch (req->transport)
+	{
+		case HS_TRANSPORT_OK:
+			break;
+		case HS_TRANSPORT_TIMEOUT:
+		case HS_TRANSPORT_FAILED:
+		case HS_TRANSPORT_CONNECT_FAILED:
+			return hs_backoff_ms(HS_BACKOFF_BASE_MS, attempt, HS_BACKOFF_MAX_MS);
+		default:
+			return -1;
+	}
+
+	switch (req->http_status)
+	{
+		case 429:
+			{
+				HsApiError err;
+
+				hs_json_parse_error(req->response, req->response_len, &err);
+				if (err.policy_name && strcmp(err.policy_name, "DAILY") == 0)
+					return -1;	/* retrying before midnight cannot succeed */
+				*rate_limited = true;
+				if (req->retry_after_ms >= 0)
+					return req->retry_after_ms;
+				if (err.policy_name && strcmp(err.policy_name, "SECONDLY") == 0)
+					return 1000;
+				return hs_backoff_ms(HS_RATE_BACKOFF_BASE_MS, attempt,
+									 req->rl_interval_ms > 0 ? req->rl_interval_ms
+									 : HS_RATE_WINDOW_MS);
+			}
+		case 423:
+			return Max(HS_LOCKED_MIN_MS,
+					   hs_backoff_ms(HS_BACKOFF_BASE_MS, attempt, HS_BACKOFF_MAX_MS));
+		case 477:
+			if (req->retry_after_ms >= 0)
+				return req->retry_after_ms;
+			/* FALLTHROUGH */
+		case 502:
+		case 503:
+		case 504:
+			return hs_backoff_ms(HS_BACKOFF_BASE_MS, attempt, HS_BACKOFF_MAX_MS);
+	}
+	return -1;
+}
+
+/*
+ * Send one request: wait for the rate limiter, send, and retry while the
+ * outcome is retryable and max_retries allows. Raises for transport
+ * failures and cancellation; the caller checks the HTTP answer.
+ */
+void
+hs_send(HsHttpRequest *req)
+{
+	uint64		key = hs_ratelimit_key(req->token);
+	int			attempt;
+
+	for (attempt = 0;; attempt++)
+	{
+		long		delay;
+		bool		rate_limited;
+		double		waited = 0;
+
+		if (req->rate_limit > 0)
+			waited = hs_ratelimit_acquire(key, req->rate_limit);
+		if (waited > 0)
+			hs_stats_wait(req, false, waited);
+
+		hs_http_perform(&req, 1);
+		hs_stats_request(req);
+		if (req->transport == HS_TRANSPORT_CANCELED)
+			break;
+
+		delay = hs_retry_delay(req, attempt, &rate_limited);
+		if (delay < 0 || attempt >= req->max_retries)
+			break;
+
+		ereport(DEBUG1,
+				(errmsg_internal("hubspot_fdw: retrying %s %s in %ld ms (attempt %d of %d): %s",
+								 req->method, req->path, delay, attempt + 1, req->max_retries,
+								 req->transport == HS_TRANSPORT_OK
+								 ? psprintf("HTTP %ld", req->http_status) : req->error)));
+		if (rate_limited)
+			hs_ratelimit_block(key, delay);
+		hs_stats_wait(req, true, (double) delay);
+		if (req->response)
+			pfree(req->response);
+		req->response = NULL;
+		hs_sleep_ms(delay);
+	}
+	req->retries = attempt;
+	hs_report_transport(req);
+}

@@ -1,0 +1,136 @@
+/*
+ * stats.c
+ *		Per-backend counters of what hubspot_fdw sent, shown by
+ *		hubspot_fdw_stats(): requests by endpoint, failures, retries, 429s,
+ *		time spent waiting, rows written and the last correlation id.
+ *
+ * Endpoints are labels such as "PATCH /crm/v3/objects/partner_clients/{id}":
+ * record ids never appear, and nothing here ever holds a token.
+ */
+#include "postgres.h"
+
+#include "hubspot_fdw.h"
+
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/tuplestore.h"
+
+/* Distinct endpoints counted; later ones share the last entry. */
+#define HS_STATS_MAX_ENDPOINTS 64
+
+typedef struct HsEndpointStats
+{
+	char		endpoint[160];
+	int64		requests;
+	int64		failures;
+	int64		retries;
+	int64		rate_limited;
+	double		wait_ms;
+	double		http_ms;
+	int64		rows_written;
+	char		last_correlation_id[64];
+} HsEndpointStats;
+
+static HsEndpointStats *hs_stats = NULL;
+static int	hs_nstats = 0;
+
+/* The counters of "endpoint", created on first use. */
+static HsEndpointStats *
+hs_stats_entry(const char *endpoint)
+{
+	int			i;
+
+	if (endpoint == NULL)
+		endpoint = "(other)";
+	if (hs_stats == NULL)
+		hs_stats = MemoryContextAllocZero(TopMemoryContext,
+										  sizeof(HsEndpointStats) * HS_STATS_MAX_ENDPOINTS);
+	for (i = 0; i < hs_nstats; i++)
+		if (strcmp(hs_stats[i].endpoint, endpoint) == 0)
+			return &hs_stats[i];
+	if (hs_nstats == HS_STATS_MAX_ENDPOINTS)
+		return &hs_stats[HS_STATS_MAX_ENDPOINTS - 1];
+	strlcpy(hs_stats[hs_nstats].endpoint, endpoint, sizeof(hs_stats[0].endpoint));
+	return &hs_stats[hs_nstats++];
+}
+
+/* Count one request and its outcome. */
+void
+hs_stats_request(const HsHttpRequest *req)
+{
+	HsEndpointStats *e = hs_stats_entry(req->endpoint);
+
+	e->requests++;
+	e->http_ms += req->elapsed_ms;
+	if (req->transport != HS_TRANSPORT_OK || req->http_status >= 400)
+		e->failures++;
+	if (req->http_status == 429)
+		e->rate_limited++;
+	if (req->correlation_id[0])
+		strlcpy(e->last_correlation_id, req->correlation_id,
+				sizeof(e->last_correlation_id));
+}
+
+/* Count a retry of a request, and the time waited before it or for the limiter. */
+void
+hs_stats_wait(const HsHttpRequest *req, bool retry, double wait_ms)
+{
+	HsEndpointStats *e = hs_stats_entry(req->endpoint);
+
+	if (retry)
+		e->retries++;
+	e->wait_ms += wait_ms;
+}
+
+/* Count rows (or associations) HubSpot confirmed as written by a request. */
+void
+hs_stats_rows_written(const HsHttpRequest *req, int64 rows)
+{
+	hs_stats_entry(req->endpoint)->rows_written += rows;
+}
+
+PG_FUNCTION_INFO_V1(hubspot_fdw_stats);
+
+/* SQL: one row per endpoint this backend has sent requests to. */
+Datum
+hubspot_fdw_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < hs_nstats; i++)
+	{
+		HsEndpointStats *e = &hs_stats[i];
+		Datum		values[9];
+		bool		nulls[9] = {false};
+
+		values[0] = CStringGetTextDatum(e->endpoint);
+		values[1] = Int64GetDatum(e->requests);
+		values[2] = Int64GetDatum(e->failures);
+		values[3] = Int64GetDatum(e->retries);
+		values[4] = Int64GetDatum(e->rate_limited);
+		values[5] = Float8GetDatum(e->wait_ms);
+		values[6] = Float8GetDatum(e->http_ms);
+		values[7] = Int64GetDatum(e->rows_written);
+		if (e->last_correlation_id[0])
+			values[8] = CStringGetTextDatum(e->last_correlation_id);
+		else
+			nulls[8] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(hubspot_fdw_stats_reset);
+
+/* SQL: forget this backend's counters. */
+Datum
+hubspot_fdw_stats_reset(PG_FUNCTION_ARGS)
+{
+	hs_nstats = 0;
+	if (hs_stats)
+		memset(hs_stats, 0, sizeof(HsEndpointStats) * HS_STATS_MAX_ENDPOINTS);
+	PG_RETURN_VOID();
+}
