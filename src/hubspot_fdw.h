@@ -257,6 +257,11 @@ extern void hs_converter_init(HsConverter *conv, Oid typid, int32 typmod);
 extern char *hs_datum_to_value(HsConverter *conv, Datum value, bool isnull);
 extern Datum hs_value_to_datum(HsConverter *conv, const char *value);
 
+/* ---------- commit.c ---------- */
+
+extern void hs_defer_update(HsConnection *conn, const HsTableOptions *opts,
+							const char *type_path, const HsWriteInput *input);
+
 /* ---------- scan.c ---------- */
 
 extern void hsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
@@ -278,6 +283,26 @@ extern List *hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps,
 							  HsConverter *conv);
 
 /* ---------- modify.c ---------- */
+
+/* What is written to one object type, by an UPDATE or at commit. */
+typedef struct HsWriter
+{
+	HsConnection *conn;
+	HsTableOptions opts;
+	char	   *type_path;		/* "/crm/v3/objects/{type}" */
+	const char *what;			/* for messages; NULL: "this UPDATE" */
+	int			ntargets;
+	AttrNumber *targets;		/* attnums written */
+	char	  **target_props;	/* their HubSpot property names */
+	HsConverter *target_convs;
+	HsConverter idconv;
+	int			applied;		/* rows HubSpot confirmed so far */
+	int			requests;
+	int			batches;
+} HsWriter;
+
+extern int	hs_batch_update(HsWriter *w, HsWriteInput *inputs, int ninputs,
+							bool missing_ok);
 
 extern void hsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 									  RangeTblEntry *target_rte,

@@ -49,21 +49,6 @@ enum HsDirectPrivate
 	HS_DM_PRIV_TARGETS			/* IntList: attnums set */
 };
 
-/* What is written to HubSpot for one table, shared by all three ways. */
-typedef struct HsWriter
-{
-	HsConnection *conn;
-	HsTableOptions opts;
-	char	   *type_path;
-	int			ntargets;
-	AttrNumber *targets;		/* attnums written */
-	char	  **target_props;	/* their HubSpot property names */
-	HsConverter *target_convs;
-	HsConverter idconv;
-	int			applied;		/* rows HubSpot confirmed in this statement */
-	int			requests;
-	int			batches;
-} HsWriter;
 
 /* Executor state of a (batched or per-row) UPDATE. */
 typedef struct HsModifyState
@@ -72,6 +57,7 @@ typedef struct HsModifyState
 	Relation	rel;
 	AttrNumber	rowid_attno;	/* junk column in the subplan's output */
 	bool		per_row;
+	bool		deferred;		/* send_at 'commit' */
 	int			batch_size;
 
 	/* per_row: RETURNING */
@@ -227,6 +213,12 @@ hsPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 				returning = lappend_int(returning, col->attnum);
 		}
 	}
+	if (returning_list != NIL && opts.send_at_commit)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("UPDATE ... RETURNING is not supported on foreign table \"%s\" with send_at 'commit'",
+						RelationGetRelationName(rel)),
+				 errdetail("Its writes are sent at COMMIT, so HubSpot's answer is not known when the statement returns.")));
 	per_row = returning_list != NIL ||
 		(rel->trigdesc && rel->trigdesc->trig_update_after_row) ||
 		(plan->withCheckOptionLists &&
@@ -326,8 +318,9 @@ hs_batch_error_context(void *arg)
 {
 	HsWriter   *w = (HsWriter *) arg;
 
-	errcontext("batch %d of this UPDATE of %s; %d row(s) were applied in HubSpot before this batch and stay applied (HubSpot has no transactions)",
-			   w->batches, w->opts.object_type, w->applied);
+	errcontext("batch %d of %s of %s; %d row(s) were applied in HubSpot before this batch and stay applied (HubSpot has no transactions)",
+			   w->batches, w->what ? w->what : "this UPDATE", w->opts.object_type,
+			   w->applied);
 }
 
 /* Append "id (CATEGORY: message)" for failed input "id" to "buf". */
@@ -383,7 +376,7 @@ hs_input_confirmed(const HsBatchResult *res, const HsWriteInput *in)
  * answer. With missing_ok, inputs HubSpot reports as OBJECT_NOT_FOUND are
  * not an error (direct modify: no such row). Returns how many were applied.
  */
-static int
+int
 hs_batch_update(HsWriter *w, HsWriteInput *inputs, int ninputs, bool missing_ok)
 {
 	HsHttpRequest req;
@@ -480,6 +473,9 @@ hsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 				   (eflags & EXEC_FLAG_EXPLAIN_ONLY) ? InvalidOid
 				   : hs_modify_user(estate, rinfo->ri_RangeTableIndex),
 				   !(eflags & EXEC_FLAG_EXPLAIN_ONLY));
+	st->deferred = st->w.opts.send_at_commit;
+	if (st->deferred)
+		st->per_row = false;	/* nothing is answered before COMMIT */
 	st->batch_size = st->per_row ? 1 : st->w.opts.batch_size;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
@@ -598,6 +594,17 @@ hsExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 		MemoryContextSwitchTo(old);
 		return result;
 	}
+	if (st->deferred)
+	{
+		HsWriteInput din;
+
+		MemoryContextReset(st->row_cxt);
+		MemoryContextSwitchTo(st->row_cxt);
+		hs_build_input(&st->w, &din, id, slot);
+		hs_defer_update(st->w.conn, &st->w.opts, st->w.type_path, &din);
+		MemoryContextSwitchTo(old);
+		return slot;
+	}
 
 	/* HubSpot rejects a batch naming one id twice: send the earlier first. */
 	for (i = 0; i < st->ninputs; i++)
@@ -643,7 +650,11 @@ hsExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 {
 	HsModifyState *st = (HsModifyState *) rinfo->ri_FdwState;
 
-	if (st->per_row)
+	if (st->deferred)
+		ExplainPropertyText("HubSpot Request",
+							psprintf("POST %s/batch/update at COMMIT (send_at 'commit')",
+									 st->w.type_path), es);
+	else if (st->per_row)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("PATCH %s/{id} per row", st->w.type_path), es);
 	else
@@ -691,9 +702,14 @@ hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	RangeTblEntry *rte;
 	Relation	rel;
 	List	   *columns;
+	HsTableOptions opts;
 
 	if (plan->operation != CMD_UPDATE)
 		return false;
+	rte = planner_rt_fetch(resultRelation, root);
+	hs_get_table_options(rte->relid, &opts);
+	if (opts.send_at_commit)
+		return false;			/* rows are read first, so UPDATE counts stay true */
 	fscan = hs_find_modify_scan(plan, resultRelation, subplan_index);
 	if (fscan == NULL || fscan->scan.plan.qual != NIL)
 		return false;
@@ -718,7 +734,6 @@ hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 		exprs = lappend(exprs, tle->expr);
 	}
 
-	rte = planner_rt_fetch(resultRelation, root);
 	rel = table_open(rte->relid, NoLock);
 	columns = hs_get_columns(rel);
 	hs_check_targets(rel, targets, hs_require_id_column(rel, columns)->attnum);
