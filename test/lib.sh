@@ -8,7 +8,7 @@ PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 PG_BINDIR=/usr/lib/postgresql/15/bin
 # The token the emulator accepts; tests check it never shows in any output.
 HS_TEST_TOKEN=emulator-token-for-tests
-HS_PACKAGES="postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev libjson-c-dev pkg-config make gcc python3 ca-certificates"
+HS_PACKAGES="postgresql-15 postgresql-server-dev-15 libcurl4-openssl-dev libjson-c-dev pkg-config make gcc python3 ca-certificates clang libclang-rt-14-dev"
 
 hs_log() { printf '==> %s\n' "$*" >&2; }
 

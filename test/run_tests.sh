@@ -58,6 +58,29 @@ if [ -s "$HS_WORK/regression.diffs" ]; then
 fi
 passed=$(grep -cE '\.\.\. +ok' "$HS_WORK/pg_regress.out" || true)
 failed=$(grep -cE '\.\.\. +FAILED' "$HS_WORK/pg_regress.out" || true)
+# libFuzzer over the parsers of HubSpot's answers, outside the server, for a
+# bounded time (HS_FUZZ_SECONDS, default 60; 0 skips). Any finding fails.
+fuzz_seconds=${HS_FUZZ_SECONDS:-60}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  hs_log "fuzzing src/json.c for ${fuzz_seconds}s"
+  mkdir -p "$HS_WORK/fuzz/corpus"
+  spec_dir="$HS_ROOT/../shared/hubspot-openapi"
+  if [ -d "$spec_dir" ]; then
+    /usr/bin/python3 "$HS_ROOT/test/fuzz/make_corpus.py" "$spec_dir" "$HS_WORK/fuzz/corpus" >&2
+  fi
+  if "$HS_ROOT/test/fuzz/build.sh" "$HS_WORK/fuzz/fuzz_json" >"$HS_WORK/fuzz/build.log" 2>&1 &&
+     "$HS_WORK/fuzz/fuzz_json" -max_total_time="$fuzz_seconds" -max_len=65536 -timeout=10 \
+       -rss_limit_mb=2048 -artifact_prefix="$HS_WORK/fuzz/" \
+       "$HS_WORK/fuzz/corpus" "$HS_ROOT/test/fuzz/seeds" >"$HS_WORK/fuzz/fuzz.log" 2>&1; then
+    echo "test fuzz_json                     ... ok    ($(grep -o 'Done [0-9]* runs' "$HS_WORK/fuzz/fuzz.log"))"
+    passed=$((passed + 1))
+  else
+    tail -n 60 "$HS_WORK/fuzz/build.log" "$HS_WORK/fuzz/fuzz.log"
+    echo "test fuzz_json                     ... FAILED"
+    failed=$((failed + 1))
+  fi
+fi
+
 # The access token must appear in no output of any test.
 if grep -rlF "$HS_TEST_TOKEN" "$HS_WORK/results" "$HS_WORK/log" 2>/dev/null; then
   echo "the access token appears in the output above" >&2

@@ -1,0 +1,38 @@
+/*
+ * fuzz_json.c
+ *		libFuzzer target: every parser of HubSpot answers in src/json.c, fed
+ *		the same bytes, must return normally (success or a reason) and free
+ *		everything when its memory context is reset.
+ */
+#include "postgres.h"
+
+#include "hubspot_fdw.h"
+#include "shim.h"
+
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Fuzz one input against each parser. */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char	   *props[] = {"hs_name", "hs_tier", NULL, "hs_object_id"};
+	int			nprops = lengthof(props);
+	char	   *body = palloc(size + 1);
+	char	   *why = NULL;
+	HsPage		page;
+	HsObject	obj;
+	HsBatchResult batch;
+	HsApiError	err;
+
+	memcpy(body, data, size);
+	body[size] = '\0';
+
+	(void) hs_json_parse_page(body, size, props, nprops, &page, &why);
+	(void) hs_json_parse_object(body, size, props, nprops, &obj, &why);
+	(void) hs_json_parse_batch(body, size, props, nprops, &batch, &why);
+	(void) hs_json_parse_batch(body, size, NULL, 0, &batch, &why);
+	hs_json_parse_error(body, size, &err);
+
+	hs_shim_reset();
+	return 0;
+}
