@@ -102,7 +102,8 @@ typedef struct HsHttpRequest
 	struct HsConnection *conn;	/* whose rate limit and token */
 	const char *endpoint;		/* stats label: "PATCH /crm/v3/objects/t/{id}" */
 	int			max_retries;
-	int			rate_limit;		/* requests per 10 s; 0 = no pacing */
+	int			rate_limit;		/* requests per window; 0 = no pacing */
+	int			rate_window_ms;
 
 	/* out */
 	HsTransportStatus transport;
@@ -223,7 +224,7 @@ extern void hs_send(HsHttpRequest *req);
 extern void hs_ratelimit_install_hooks(void);
 extern bool hs_ratelimit_is_shared(void);
 extern uint64 hs_ratelimit_key(const char *token);
-extern double hs_ratelimit_acquire(uint64 key, int limit);
+extern double hs_ratelimit_acquire(uint64 key, int limit, int window_ms);
 extern void hs_ratelimit_block(uint64 key, long ms);
 extern void hs_sleep_ms(long ms);
 

@@ -28,8 +28,6 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-/* HubSpot's window (facts file: "Burst per private app per 10 s"). */
-#define HS_RL_WINDOW_MS 10000
 /* Slack for the latency between our clock and HubSpot's counting. */
 #define HS_RL_MARGIN_MS 250
 /* Tokens tracked at once; the least recently used slot is reused. */
@@ -167,10 +165,10 @@ hs_sleep_ms(long ms)
 
 /*
  * Wait until a request for "key" may be sent under "limit" requests per
- * 10 seconds, and count it as sent. Returns the milliseconds waited.
+ * "window_ms", and count it as sent. Returns the milliseconds waited.
  */
 double
-hs_ratelimit_acquire(uint64 key, int limit)
+hs_ratelimit_acquire(uint64 key, int limit, int window_ms)
 {
 	HsLimiterState *st = hs_limiter_state();
 	TimestampTz start = GetCurrentTimestamp();
@@ -181,7 +179,7 @@ hs_ratelimit_acquire(uint64 key, int limit)
 	for (;;)
 	{
 		TimestampTz now = GetCurrentTimestamp();
-		TimestampTz window_start = TimestampTzPlusMilliseconds(now, -(HS_RL_WINDOW_MS + HS_RL_MARGIN_MS));
+		TimestampTz window_start = TimestampTzPlusMilliseconds(now, -(window_ms + HS_RL_MARGIN_MS));
 		HsLimiterSlot *slot;
 		long		wait_ms = 0;
 

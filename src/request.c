@@ -26,6 +26,10 @@
 #define HS_RATE_WINDOW_MS 10000
 /* HubSpot asks for at least 2 s after a 423 (facts file). */
 #define HS_LOCKED_MIN_MS 2000
+/* HubSpot's burst window (facts file: "Burst per private app per 10 s"). */
+#define HS_BURST_WINDOW_MS 10000
+/* Search has its own, lower limit (facts file: "about 5/s"); unconfirmed. */
+#define HS_SEARCH_LIMIT_PER_S 4
 
 int			hs_max_response_kb = 64 * 1024;
 
@@ -77,7 +81,21 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 	req->conn = conn;
 	req->endpoint = hs_endpoint_label(method, path);
 	req->max_retries = opts->max_retries;
+
+	/*
+	 * Which budget a request spends: the spec exempts association batch
+	 * endpoints from the ten-second limit, and gives search its own.
+	 */
 	req->rate_limit = opts->rate_limit;
+	req->rate_window_ms = HS_BURST_WINDOW_MS;
+	if (strncmp(path, "/crm/v3/associations/", 21) == 0)
+		req->rate_limit = 0;
+	else if (strcmp(method, "POST") == 0 && strlen(path) > 7 &&
+			 strcmp(path + strlen(path) - 7, "/search") == 0)
+	{
+		req->rate_limit = opts->rate_limit > 0 ? HS_SEARCH_LIMIT_PER_S : 0;
+		req->rate_window_ms = 1000;
+	}
 }
 
 /* Exponential back-off with jitter: between half and all of base * 2^attempt. */
@@ -152,7 +170,8 @@ hs_retry_delay(HsHttpRequest *req, int attempt, bool *rate_limited)
 void
 hs_send(HsHttpRequest *req)
 {
-	uint64		key = hs_ratelimit_key(req->token);
+	/* search's budget is separate from the burst budget of the same token */
+	uint64		key = hs_ratelimit_key(req->token) ^ (req->rate_window_ms == HS_BURST_WINDOW_MS ? 0 : 0x5345415243480000ULL);
 	int			attempt;
 
 	for (attempt = 0;; attempt++)
@@ -162,7 +181,7 @@ hs_send(HsHttpRequest *req)
 		double		waited = 0;
 
 		if (req->rate_limit > 0)
-			waited = hs_ratelimit_acquire(key, req->rate_limit);
+			waited = hs_ratelimit_acquire(key, req->rate_limit, req->rate_window_ms);
 		if (waited > 0)
 			hs_stats_wait(req, false, waited);
 
