@@ -36,3 +36,42 @@ CREATE FUNCTION hubspot_fdw_stats_reset()
 RETURNS void
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- Associations (README, "Associations"). The first argument names a
+-- hubspot_fdw server; the current user's mapping for it supplies the token.
+-- Not STRICT: a NULL argument is an error that names it. Every call is a
+-- HubSpot request, so all are VOLATILE and PARALLEL UNSAFE.
+
+-- One association: PUT /crm/v3/objects/{from_type}/{from_id}/associations/{to_type}/{to_id}/{association_type}.
+CREATE FUNCTION hubspot_associate(server text, from_type text, from_id text,
+                                  to_type text, to_id text, association_type text)
+RETURNS jsonb
+AS 'MODULE_PATHNAME'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION hubspot_associate_batch_sfunc(internal, text, text, text, text, text, text)
+RETURNS internal
+AS 'MODULE_PATHNAME'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+CREATE FUNCTION hubspot_associate_batch_final(internal)
+RETURNS bigint
+AS 'MODULE_PATHNAME'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+-- Many associations: POST /crm/v3/associations/{from_type}/{to_type}/batch/create,
+-- at most 100 inputs per request, sent as rows arrive. Returns how many were created.
+CREATE AGGREGATE hubspot_associate_batch(server text, from_type text, from_id text,
+                                         to_type text, to_id text, association_type text) (
+  SFUNC = hubspot_associate_batch_sfunc,
+  STYPE = internal,
+  FINALFUNC = hubspot_associate_batch_final,
+  FINALFUNC_MODIFY = READ_WRITE,
+  PARALLEL = UNSAFE
+);
+
+-- The association types from one object type to another: GET /crm/v3/associations/{from}/{to}/types.
+CREATE FUNCTION hubspot_association_types(server text, from_type text, to_type text)
+RETURNS TABLE (id text, name text)
+AS 'MODULE_PATHNAME'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 10;

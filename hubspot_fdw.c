@@ -5,7 +5,8 @@
  *
  * The work is done in src/: option.c (options), connection.c (per user
  * mapping state), http.c (libcurl), json.c (json-c), convert.c (values),
- * scan.c (reading), modify.c (UPDATE) and errors.c (error reporting).
+ * scan.c (reading), modify.c (UPDATE), associations.c (the association
+ * functions) and errors.c (error reporting).
  */
 #include "postgres.h"
 

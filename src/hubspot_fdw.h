@@ -36,6 +36,10 @@
 /* GUC hubspot_fdw.max_response_size (kB): larger answers are refused. */
 extern int	hs_max_response_kb;
 
+/* ---------- hubspot_fdw.c ---------- */
+
+extern PGDLLEXPORT Datum hubspot_fdw_handler(PG_FUNCTION_ARGS);
+
 /* ---------- option.c ---------- */
 
 /* Everything the options of one foreign table resolve to. */
@@ -69,6 +73,11 @@ extern void hs_get_server_options(ForeignServer *server, HsTableOptions *opts);
 extern List *hs_get_columns(Relation rel);
 extern HsColumn *hs_find_id_column(List *columns);
 extern bool hs_url_is_allowed(const char *url, const char **why);
+extern bool hs_object_type_is_valid(const char *value);
+
+/* The hint of every error about an object type that is not valid. */
+#define HS_OBJECT_TYPE_HINT \
+	"Use a HubSpot object type name such as partner_clients, or an object type id such as 2-123456."
 
 /* ---------- http.c (all libcurl; never raises errors) ---------- */
 
@@ -191,6 +200,49 @@ extern bool hs_json_parse_batch(const char *body, size_t len,
 								HsBatchResult *result, char **why);
 extern void hs_json_parse_error(const char *body, size_t len,
 								HsApiError *err);
+
+/* One association: an input or result of associations batch/create. */
+typedef struct HsAssocInput
+{
+	char	   *from_id;
+	char	   *to_id;
+	char	   *type;			/* type name or id; may be NULL in a result */
+} HsAssocInput;
+
+/*
+ * One entry of an associations batch answer's "errors" array, with the ids
+ * its context names, sorted by the side of the association they are on.
+ */
+typedef struct HsAssocError
+{
+	char	   *category;
+	char	   *message;
+	List	   *from_ids;		/* (char *) ids of "from" objects */
+	List	   *to_ids;			/* (char *) ids of "to" objects */
+	List	   *ids;			/* (char *) ids whose side is not said */
+} HsAssocError;
+
+typedef struct HsAssocBatchResult
+{
+	int			nresults;
+	HsAssocInput *results;
+	int			nerrors;
+	HsAssocError *errors;
+} HsAssocBatchResult;
+
+/* One association type between two object types. */
+typedef struct HsAssocType
+{
+	char	   *id;
+	char	   *name;
+} HsAssocType;
+
+extern char *hs_json_assoc_batch_body(const HsAssocInput *inputs, int ninputs);
+extern bool hs_json_parse_assoc_batch(const char *body, size_t len,
+									  HsAssocBatchResult *result, char **why);
+extern bool hs_json_parse_assoc_types(const char *body, size_t len,
+									  List **types, char **why);
+extern char *hs_json_object_text(const char *body, size_t len, char **why);
 extern char *hs_json_properties_body(const HsWriteInput *input);
 extern char *hs_json_batch_update_body(const HsWriteInput *inputs, int ninputs);
 extern char *hs_json_batch_read_body(char **ids, int nids,

@@ -476,3 +476,226 @@ hs_json_batch_read_body(char **ids, int nids, char **props, int nprops)
 			json_object_array_add(jprops, json_object_new_string(props[i]));
 	return hs_build_finish(b);
 }
+
+/* The body of associations batch/create: {"inputs":[{"from":{"id"},"to":{"id"},"type"}]}. */
+char *
+hs_json_assoc_batch_body(const HsAssocInput *inputs, int ninputs)
+{
+	HsJsonTree *b = hs_build_start();
+	struct json_object *arr = json_object_new_array_ext(ninputs);
+	int			i;
+
+	json_object_object_add(b->root, "inputs", arr);
+	for (i = 0; i < ninputs; i++)
+	{
+		struct json_object *in = json_object_new_object();
+		struct json_object *from = json_object_new_object();
+		struct json_object *to = json_object_new_object();
+
+		json_object_object_add(from, "id", json_object_new_string(inputs[i].from_id));
+		json_object_object_add(to, "id", json_object_new_string(inputs[i].to_id));
+		json_object_object_add(in, "from", from);
+		json_object_object_add(in, "to", to);
+		json_object_object_add(in, "type", json_object_new_string(inputs[i].type));
+		json_object_array_add(arr, in);
+	}
+	return hs_build_finish(b);
+}
+
+/* The id of a PublicObjectId ({"id": "..."}), or NULL. */
+static char *
+hs_object_id_text(struct json_object *obj)
+{
+	struct json_object *id = hs_get(obj, "id", json_type_string);
+
+	if (id == NULL)
+		id = hs_get(obj, "id", json_type_int);
+	return id ? hs_value_text(id) : NULL;
+}
+
+/* Does context key "key" name object ids: id, ids, ...Id, ...Ids, ..._id, ..._ids? */
+static bool
+hs_is_id_key(const char *key)
+{
+	size_t		len = strlen(key);
+
+	if (strcmp(key, "id") == 0 || strcmp(key, "ids") == 0)
+		return true;
+	if (strstr(key, "Type") != NULL || strstr(key, "type") != NULL ||
+		strstr(key, "Trace") != NULL)
+		return false;
+	return (len > 2 && (strcmp(key + len - 2, "Id") == 0 || strcmp(key + len - 3, "_id") == 0)) ||
+		(len > 3 && (strcmp(key + len - 3, "Ids") == 0 || strcmp(key + len - 4, "_ids") == 0));
+}
+
+/*
+ * Sort the ids an association error's context names by side: "from..."
+ * and "to..." keys say their side, and a plain "ids" takes the side of the
+ * one object type the context names (fromObjectType or toObjectType), if
+ * it names just one.
+ */
+static void
+hs_assoc_error_ids(struct json_object *ctx, HsAssocError *ae)
+{
+	struct json_object_iter it;
+	bool		has_from_type;
+	bool		has_to_type;
+
+	if (ctx == NULL)
+		return;
+	has_from_type = hs_get(ctx, "fromObjectType", json_type_array) != NULL;
+	has_to_type = hs_get(ctx, "toObjectType", json_type_array) != NULL;
+	json_object_object_foreachC(ctx, it)
+	{
+		bool		plain = strcmp(it.key, "ids") == 0 || strcmp(it.key, "id") == 0;
+
+		if (!json_object_is_type(it.val, json_type_array) || !hs_is_id_key(it.key))
+			continue;
+		if (strncmp(it.key, "from", 4) == 0 || (plain && has_from_type && !has_to_type))
+			ae->from_ids = hs_string_list(it.val, ae->from_ids);
+		else if (strncmp(it.key, "to", 2) == 0 || (plain && has_to_type && !has_from_type))
+			ae->to_ids = hs_string_list(it.val, ae->to_ids);
+		else
+			ae->ids = hs_string_list(it.val, ae->ids);
+	}
+}
+
+/*
+ * Parse an associations batch/create answer
+ * (BatchResponsePublicAssociation[WithErrors]): results as from/to/type,
+ * errors with the ids they name.
+ */
+bool
+hs_json_parse_assoc_batch(const char *body, size_t len,
+						  HsAssocBatchResult *result, char **why)
+{
+	HsJsonTree *tree = hs_json_tree_parse(body, len, why);
+	struct json_object *results;
+	struct json_object *errors;
+	size_t		n;
+	size_t		i;
+
+	memset(result, 0, sizeof(*result));
+	if (tree == NULL)
+		return false;
+	if (!json_object_is_type(tree->root, json_type_object))
+	{
+		*why = "the answer is not a JSON object";
+		hs_json_tree_release(tree);
+		return false;
+	}
+	results = hs_get(tree->root, "results", json_type_array);
+	errors = hs_get(tree->root, "errors", json_type_array);
+	if (results == NULL && errors == NULL)
+	{
+		*why = "the answer has neither a \"results\" nor an \"errors\" array";
+		hs_json_tree_release(tree);
+		return false;
+	}
+
+	n = results ? json_object_array_length(results) : 0;
+	result->results = n > 0 ? palloc0(sizeof(HsAssocInput) * n) : NULL;
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *r = json_object_array_get_idx(results, i);
+		HsAssocInput *a = &result->results[i];
+
+		a->from_id = hs_object_id_text(hs_get(r, "from", json_type_object));
+		a->to_id = hs_object_id_text(hs_get(r, "to", json_type_object));
+		a->type = hs_get_string(r, "type");
+		if (a->from_id == NULL || a->to_id == NULL)
+		{
+			*why = "a result has no \"from.id\" or \"to.id\"";
+			hs_json_tree_release(tree);
+			return false;
+		}
+	}
+	result->nresults = (int) n;
+
+	n = errors ? json_object_array_length(errors) : 0;
+	result->errors = n > 0 ? palloc0(sizeof(HsAssocError) * n) : NULL;
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *e = json_object_array_get_idx(errors, i);
+		HsAssocError *ae = &result->errors[i];
+
+		ae->category = hs_get_string(e, "category");
+		ae->message = hs_get_string(e, "message");
+		hs_assoc_error_ids(hs_get(e, "context", json_type_object), ae);
+	}
+	result->nerrors = (int) n;
+	hs_json_tree_release(tree);
+	return true;
+}
+
+/*
+ * Parse the association types between two object types
+ * (CollectionResponsePublicAssociationDefinitionNoPaging) into a list of
+ * HsAssocType. The spec makes "id" a string; a number is accepted too.
+ */
+bool
+hs_json_parse_assoc_types(const char *body, size_t len, List **types, char **why)
+{
+	HsJsonTree *tree = hs_json_tree_parse(body, len, why);
+	struct json_object *results;
+	size_t		n;
+	size_t		i;
+
+	*types = NIL;
+	if (tree == NULL)
+		return false;
+	results = hs_get(tree->root, "results", json_type_array);
+	if (results == NULL)
+	{
+		*why = "the answer has no \"results\" array";
+		hs_json_tree_release(tree);
+		return false;
+	}
+	n = json_object_array_length(results);
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *r = json_object_array_get_idx(results, i);
+		HsAssocType *t = palloc0(sizeof(HsAssocType));
+
+		t->id = hs_object_id_text(r);
+		t->name = hs_get_string(r, "name");
+		if (t->id == NULL || t->name == NULL)
+		{
+			*why = "an association type has no \"id\" or \"name\"";
+			hs_json_tree_release(tree);
+			return false;
+		}
+		*types = lappend(*types, t);
+	}
+	hs_json_tree_release(tree);
+	return true;
+}
+
+/*
+ * The text of an answer that must be one object with an "id" (the
+ * SimplePublicObjectWithAssociations a per-record association PUT returns),
+ * as a palloc'd string; NULL (and *why) when it is anything else.
+ */
+char *
+hs_json_object_text(const char *body, size_t len, char **why)
+{
+	HsJsonTree *tree = hs_json_tree_parse(body, len, why);
+	bool		has_id;
+
+	if (tree == NULL)
+		return NULL;
+	if (!json_object_is_type(tree->root, json_type_object))
+	{
+		*why = "the answer is not a JSON object";
+		hs_json_tree_release(tree);
+		return NULL;
+	}
+	has_id = hs_object_id_text(tree->root) != NULL;
+	hs_json_tree_release(tree);
+	if (!has_id)
+	{
+		*why = "the answer has no \"id\"";
+		return NULL;
+	}
+	return pnstrdup(body, len);
+}

@@ -156,22 +156,35 @@ hs_url_is_allowed(const char *url, const char **why)
 	return true;
 }
 
+/*
+ * Whether "value" may name a CRM object type: letters, digits, "_" and "-"
+ * only, since it becomes a URL path segment. Shared by the object_type
+ * option and the association functions; the empty string is not checked.
+ */
+bool
+hs_object_type_is_valid(const char *value)
+{
+	const char *p;
+
+	for (p = value; *p; p++)
+		if (!isalnum((unsigned char) *p) && *p != '_' && *p != '-')
+			return false;
+	return true;
+}
+
 /* Validate object_type: it becomes a URL path segment. */
 static void
 hs_check_object_type(const char *value)
 {
-	const char *p;
-
 	if (*value == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 				 errmsg("option \"object_type\" must not be empty")));
-	for (p = value; *p; p++)
-		if (!isalnum((unsigned char) *p) && *p != '_' && *p != '-')
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-					 errmsg("invalid value for option \"object_type\": \"%s\"", value),
-					 errhint("Use a HubSpot object type name such as partner_clients, or an object type id such as 2-123456.")));
+	if (!hs_object_type_is_valid(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"object_type\": \"%s\"", value),
+				 errhint(HS_OBJECT_TYPE_HINT)));
 }
 
 PG_FUNCTION_INFO_V1(hubspot_fdw_validator);
