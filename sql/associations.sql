@@ -194,6 +194,11 @@ SELECT hubspot_associate_batch('hubspot', 'partner_clients', '501', 'contacts', 
   FROM generate_series(1, 0);
 SELECT count(*) AS requests_sent FROM emu_requests;
 
+-- the final function sends what is left, so it cannot run once per window row
+CALL emu_clear();
+SELECT * FROM try($$SELECT hubspot_associate_batch('hubspot', 'partner_clients', id, 'contacts', '1001', 'partner_client_to_contact') OVER (ORDER BY id) FROM (VALUES ('501'), ('502')) v(id)$$);
+SELECT count(*) AS requests_sent FROM emu_requests;
+
 -- the same pair twice is never in one request: the first batch is sent first
 CALL emu_clear();
 SELECT hubspot_associate_batch('hubspot', 'partner_clients', fid, 'contacts', tid, 'partner_client_to_contact') AS created
