@@ -59,8 +59,16 @@ SELECT method, path, status FROM emu_requests ORDER BY seq;
 SELECT * FROM try($$SELECT hubspot_associate('hubspot', 'partner_clients', '99999', 'contacts', '1001', 'partner_client_to_contact')$$);
 SELECT * FROM try($$SELECT hubspot_associate('hubspot', 'partner_clients', '512', 'contacts', '1001', 'contact_to_company')$$);
 SELECT * FROM try($$SELECT hubspot_associate('hubspot', 'no_such_type', '512', 'contacts', '1001', 'x')$$);
+-- the retry logic of every request applies: a 503 is retried, unless
+-- max_retries is 0
+CALL emu_clear();
 CALL emu_faults('{"fail_next": [{"status": 503, "match": {"method": "PUT"}}]}');
 SELECT * FROM try($$SELECT hubspot_associate('hubspot', 'partner_clients', '512', 'contacts', '1001', 'partner_client_to_contact')$$);
+SELECT method, path, status FROM emu_requests ORDER BY seq;
+ALTER SERVER hubspot OPTIONS (ADD max_retries '0');
+CALL emu_faults('{"fail_next": [{"status": 503, "match": {"method": "PUT"}}]}');
+SELECT * FROM try($$SELECT hubspot_associate('hubspot', 'partner_clients', '512', 'contacts', '1001', 'partner_client_to_contact')$$);
+ALTER SERVER hubspot OPTIONS (DROP max_retries);
 CALL emu_faults('{"fail_next": [{"status": 200, "body": {"results": []}, "match": {"method": "PUT"}}]}');
 SELECT * FROM try($$SELECT hubspot_associate('hubspot', 'partner_clients', '512', 'contacts', '1001', 'partner_client_to_contact')$$);
 CALL emu_faults('{"fail_next": [{"status": 200, "body": {"results": [{"id": 1}]}, "match": {"path_contains": "/types"}}]}');
@@ -102,11 +110,12 @@ GRANT USAGE ON FOREIGN SERVER hubspot TO hubspot_assoc_user;
 SET ROLE hubspot_assoc_user;
 SELECT * FROM try($$SELECT hubspot_associate('hubspot', 'partner_clients', '512', 'contacts', '1001', 'partner_client_to_contact')$$);
 RESET ROLE;
--- a PUBLIC mapping serves every user
+-- a PUBLIC mapping (someone else's token) is refused to a non-superuser
 \getenv token HUBSPOT_TEST_TOKEN
 CREATE USER MAPPING FOR PUBLIC SERVER hubspot OPTIONS (access_token :'token');
 SET ROLE hubspot_assoc_user;
-SELECT hubspot_associate('hubspot', 'partner_clients', '513', 'contacts', '1003', 'partner_client_to_contact')->>'id' AS id;
+SELECT * FROM try($$SELECT hubspot_associate('hubspot', 'partner_clients', '513', 'contacts', '1003', 'partner_client_to_contact')$$);
+SELECT * FROM try($$SELECT * FROM hubspot_association_types('hubspot', 'partner_clients', 'contacts')$$);
 RESET ROLE;
 DROP USER MAPPING FOR PUBLIC SERVER hubspot;
 REVOKE USAGE ON FOREIGN SERVER hubspot FROM hubspot_assoc_user;
@@ -122,6 +131,7 @@ SELECT method, path, status FROM emu_requests ORDER BY seq;
 -- many: 250 links of an ETL staging table, joined to the foreign tables,
 -- become 3 batch/create requests (100, 100, 50) and the aggregate returns 250
 CALL emu_reset();
+SELECT hubspot_fdw_stats_reset();
 CREATE FOREIGN TABLE pc_keys (id text, hs_external_key text)
   SERVER hubspot OPTIONS (object_type 'partner_clients');
 CREATE FOREIGN TABLE contacts (id text, email text)
@@ -151,6 +161,9 @@ SELECT (SELECT count(*) FROM sent) AS sent,
        (SELECT array_agg(DISTINCT k ORDER BY k) FROM inputs, jsonb_object_keys(i) k) AS input_keys,
        (SELECT count(*) FROM (SELECT * FROM sent EXCEPT SELECT * FROM expected) x) AS unexpected,
        (SELECT count(*) FROM (SELECT * FROM expected EXCEPT SELECT * FROM sent) x) AS missing;
+-- the per-endpoint stats count the requests and the associations created
+SELECT endpoint, requests, failures, rows_written FROM hubspot_fdw_stats()
+ WHERE endpoint LIKE '%associations%';
 -- and the emulator stored them (plus the seeded 501 -> 1001)
 SELECT a->>'toObjectId' AS contact, count(*)
   FROM emu('associations') a

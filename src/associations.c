@@ -7,7 +7,8 @@
  *
  * Each function names a foreign server of hubspot_fdw; the current user's
  * user mapping for it supplies the token, as for a foreign table. Requests
- * go through errors.c (sending, error mapping) and json.c (bodies, answers).
+ * go through request.c (sending, retries, pacing, stats), errors.c (error
+ * mapping) and json.c (bodies, answers).
  */
 #include "postgres.h"
 
@@ -233,6 +234,7 @@ hubspot_associate(PG_FUNCTION_ARGS)
 	text = hs_json_object_text(req.response, req.response_len, &why);
 	if (text == NULL)
 		hs_report_bad_response(&req, why);
+	hs_stats_rows_written(&req, 1);
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(hs_from_utf8(text))));
 }
 
@@ -389,6 +391,7 @@ hs_assoc_batch_create(HsAssocBatchState *st, HsAssocGroup *g)
 	if (nrejected + nunconfirmed > HS_ASSOC_MAX_NAMED_FAILURES)
 		appendStringInfo(&failed, "; and %d more",
 						 nrejected + nunconfirmed - HS_ASSOC_MAX_NAMED_FAILURES);
+	hs_stats_rows_written(&req, ncreated);
 
 	if (nrejected + nunconfirmed > 0)
 		ereport(ERROR,
