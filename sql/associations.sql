@@ -49,6 +49,18 @@ SELECT a->>'toObjectType' AS to_type, a->>'toObjectId' AS to_id, a->>'associatio
 SELECT hubspot_associate('hubspot', 'partner_clients', '512', 'contacts', '1002',
                          'partner_client_to_contact')->'associations'->'contacts' AS contacts;
 
+-- send_at 'commit' does not defer associations, and ROLLBACK cannot undo them
+ALTER SERVER hubspot OPTIONS (ADD send_at 'commit');
+CALL emu_clear();
+BEGIN;
+SELECT hubspot_associate('hubspot', 'partner_clients', '514', 'contacts', '1004', 'partner_client_to_contact')->>'id' AS id;
+SELECT hubspot_associate_batch('hubspot', 'partner_clients', '515', 'contacts', '1004', 'partner_client_to_contact') AS created;
+SELECT method, path, status FROM emu_requests ORDER BY seq;
+ROLLBACK;
+ALTER SERVER hubspot OPTIONS (DROP send_at);
+SELECT a->>'fromObjectId' AS from_id, a->>'toObjectId' AS to_id FROM emu('associations') a
+ WHERE a->>'fromObjectType' = 'partner_clients' AND a->>'toObjectId' = '1004' ORDER BY 1;
+
 -- path segments are URL-encoded; HubSpot's 404 becomes undefined_object
 \x on
 CALL emu_clear();
