@@ -23,6 +23,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	HsObject	obj;
 	HsBatchResult batch;
 	HsApiError	err;
+	HsAssocBatchResult assoc;
+	List	   *types;
 
 	memcpy(body, data, size);
 	body[size] = '\0';
@@ -32,6 +34,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void) hs_json_parse_batch(body, size, props, nprops, &batch, &why);
 	(void) hs_json_parse_batch(body, size, NULL, 0, &batch, &why);
 	hs_json_parse_error(body, size, &err);
+	(void) hs_json_parse_assoc_batch(body, size, &assoc, &why);
+	(void) hs_json_parse_assoc_types(body, size, &types, &why);
+	(void) hs_json_object_text(body, size, &why);
 
 	hs_shim_reset();
 	return 0;
