@@ -4,9 +4,10 @@
  *		foreign data wrapper for HubSpot CRM objects.
  *
  * The work is done in src/: option.c (options), connection.c (per user
- * mapping state), http.c (libcurl), json.c (json-c), convert.c (values),
- * scan.c (reading), modify.c (UPDATE), associations.c (the association
- * functions) and errors.c (error reporting).
+ * mapping state), http.c (libcurl), json.c (json-c), convert.c and
+ * hsvalue.c (values), scan.c (reading), modify.c (UPDATE), import.c
+ * (IMPORT FOREIGN SCHEMA), associations.c (the association functions) and
+ * errors.c (error reporting).
  */
 #include "postgres.h"
 
@@ -68,6 +69,8 @@ hubspot_fdw_handler(PG_FUNCTION_ARGS)
 	routine->IterateDirectModify = hsIterateDirectModify;
 	routine->EndDirectModify = hsEndDirectModify;
 	routine->ExplainDirectModify = hsExplainDirectModify;
+
+	routine->ImportForeignSchema = hsImportForeignSchema;
 
 	PG_RETURN_POINTER(routine);
 }

@@ -55,6 +55,7 @@ typedef struct HsTableOptions
 	bool		send_at_commit; /* send_at 'commit' */
 	char	   *ca_file;
 	char	   *ca_path;
+	char	   *id_property;	/* NULL: rows are identified by "id" */
 } HsTableOptions;
 
 /* One column of a foreign table and the HubSpot field it maps to. */
@@ -66,12 +67,16 @@ typedef struct HsColumn
 	bool		is_id;
 	Oid			typid;
 	int32		typmod;
+	bool		read_only;		/* option read_only: HubSpot refuses writes */
+	bool		unique;			/* option unique: hasUniqueValue */
+	char	   *hubspot_type;	/* option hubspot_type, or NULL */
 } HsColumn;
 
 extern void hs_get_table_options(Oid foreigntableid, HsTableOptions *opts);
 extern void hs_get_server_options(ForeignServer *server, HsTableOptions *opts);
 extern List *hs_get_columns(Relation rel);
 extern HsColumn *hs_find_id_column(List *columns);
+extern HsColumn *hs_find_property_column(List *columns, const char *property);
 extern bool hs_url_is_allowed(const char *url, const char **why);
 extern bool hs_object_type_is_valid(const char *value);
 
@@ -187,7 +192,19 @@ typedef struct HsWriteInput
 	int			nprops;
 	char	  **names;
 	char	  **values;			/* NULL clears (sent as "") */
+	const char *id_property;	/* "id" is this property's value, or NULL */
 } HsWriteInput;
+
+/* One entry of GET /crm/v3/properties/{objectType}. */
+typedef struct HsPropertyDef
+{
+	char	   *name;
+	char	   *type;			/* string, number, date, datetime, bool, ... */
+	char	   *field_type;		/* text, checkbox, booleancheckbox, ... */
+	bool		has_unique_value;
+	bool		read_only_value;	/* modificationMetadata.readOnlyValue */
+	bool		calculated;
+} HsPropertyDef;
 
 extern bool hs_json_parse_page(const char *body, size_t len,
 							   char **props, int nprops,
@@ -246,7 +263,10 @@ extern char *hs_json_object_text(const char *body, size_t len, char **why);
 extern char *hs_json_properties_body(const HsWriteInput *input);
 extern char *hs_json_batch_update_body(const HsWriteInput *inputs, int ninputs);
 extern char *hs_json_batch_read_body(char **ids, int nids,
-									 char **props, int nprops);
+									 char **props, int nprops,
+									 const char *id_property);
+extern bool hs_json_parse_properties(const char *body, size_t len,
+									 List **defs, char **why);
 
 /* ---------- connection.c ---------- */
 
@@ -297,18 +317,52 @@ extern int	hs_category_sqlstate(const char *category, const char *codes,
 
 /* ---------- convert.c ---------- */
 
+/* How values of a column's type are written for HubSpot and read back. */
+typedef enum HsValueKind
+{
+	HS_VALUE_GENERIC,			/* the type's own text I/O */
+	HS_VALUE_BOOL,				/* "true" / "false" */
+	HS_VALUE_DATE,				/* epoch ms at midnight UTC */
+	HS_VALUE_TIMESTAMPTZ,		/* ISO 8601 in UTC */
+	HS_VALUE_TIMESTAMP,			/* the same, taken to be UTC */
+	HS_VALUE_NUMERIC,			/* plain decimal */
+	HS_VALUE_FLOAT4,			/* shortest exact plain decimal */
+	HS_VALUE_FLOAT8,
+	HS_VALUE_ARRAY				/* "a;b;c" */
+} HsValueKind;
+
 typedef struct HsConverter
 {
-	Oid			typid;
+	Oid			typid;			/* the base type, domains looked through */
+	int32		typmod;
+	HsValueKind kind;
 	FmgrInfo	outfunc;
 	FmgrInfo	infunc;
 	Oid			ioparam;
-	int32		typmod;
+	bool		empty_is_null;	/* "" reads as NULL: all but string types */
+	Oid			domain;			/* the column's domain, or InvalidOid */
+	void	   *domain_extra;
+	MemoryContext mcxt;
+	const char *attname;		/* the column, for messages */
+	const char *property;
+	bool		date_property;	/* hubspot_type 'date' */
+	/* HS_VALUE_ARRAY */
+	Oid			elemtype;
+	int16		elemlen;
+	bool		elembyval;
+	char		elemalign;
+	struct HsConverter *elem;
 } HsConverter;
 
 extern void hs_converter_init(HsConverter *conv, Oid typid, int32 typmod);
+extern void hs_converter_init_column(HsConverter *conv, const HsColumn *col);
 extern char *hs_datum_to_value(HsConverter *conv, Datum value, bool isnull);
-extern Datum hs_value_to_datum(HsConverter *conv, const char *value);
+extern Datum hs_value_to_datum(HsConverter *conv, const char *value,
+							   const char *record_id, bool *isnull);
+
+/* ---------- import.c ---------- */
+
+extern List *hsImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
 
 /* ---------- commit.c ---------- */
 
@@ -349,6 +403,7 @@ typedef struct HsWriter
 	char	  **target_props;	/* their HubSpot property names */
 	HsConverter *target_convs;
 	HsConverter idconv;
+	const char *id_property;	/* ids are this property's values, or NULL */
 	int			applied;		/* rows HubSpot confirmed so far */
 	int			requests;
 	int			batches;
@@ -389,6 +444,14 @@ typedef enum HsScanMode
 	HS_SCAN_ID,					/* id = value: GET .../{id} */
 	HS_SCAN_IDS					/* id = ANY(values): batch/read */
 } HsScanMode;
+
+/* Indexes into ForeignScan.fdw_private of a scan. */
+enum HsScanPrivate
+{
+	HS_SCAN_PRIV_MODE,			/* Integer: HsScanMode */
+	HS_SCAN_PRIV_ATTRS,			/* IntList: attnums to fill */
+	HS_SCAN_PRIV_BY_KEY			/* Boolean: ids are id_property values */
+};
 
 /* What the planner learned about a scan's quals on the id column. */
 typedef struct HsIdQual

@@ -327,6 +327,65 @@ hs_json_parse_batch(const char *body, size_t len, char **props, int nprops,
 	return ok;
 }
 
+/* Boolean member "key" of "obj"; false when missing or not a boolean. */
+static bool
+hs_get_bool(struct json_object *obj, const char *key)
+{
+	struct json_object *v = hs_get(obj, key, json_type_boolean);
+
+	return v != NULL && json_object_get_boolean(v);
+}
+
+/*
+ * Parse the answer of GET /crm/v3/properties/{objectType}
+ * (CollectionResponsePropertyNoPaging) into a list of HsPropertyDef, in
+ * HubSpot's order. Every entry needs a "name"; the rest is optional.
+ */
+bool
+hs_json_parse_properties(const char *body, size_t len, List **defs, char **why)
+{
+	HsJsonTree *tree = hs_json_tree_parse(body, len, why);
+	struct json_object *results;
+	size_t		n;
+	size_t		i;
+
+	*defs = NIL;
+	if (tree == NULL)
+		return false;
+	results = hs_get(tree->root, "results", json_type_array);
+	if (results == NULL)
+	{
+		*why = "the answer has no \"results\" array";
+		hs_json_tree_release(tree);
+		return false;
+	}
+	n = json_object_array_length(results);
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *p = json_object_array_get_idx(results, i);
+		HsPropertyDef *def;
+
+		if (!json_object_is_type(p, json_type_object) ||
+			hs_get(p, "name", json_type_string) == NULL)
+		{
+			*why = "a property has no \"name\"";
+			hs_json_tree_release(tree);
+			return false;
+		}
+		def = palloc0(sizeof(HsPropertyDef));
+		def->name = hs_get_string(p, "name");
+		def->type = hs_get_string(p, "type");
+		def->field_type = hs_get_string(p, "fieldType");
+		def->has_unique_value = hs_get_bool(p, "hasUniqueValue");
+		def->calculated = hs_get_bool(p, "calculated");
+		def->read_only_value = hs_get_bool(hs_get(p, "modificationMetadata", json_type_object),
+										   "readOnlyValue");
+		*defs = lappend(*defs, def);
+	}
+	hs_json_tree_release(tree);
+	return true;
+}
+
 /*
  * Parse HubSpot's error envelope. Never fails: whatever is missing stays
  * NULL, and a body that is not JSON leaves everything NULL.
@@ -429,7 +488,10 @@ hs_json_properties_body(const HsWriteInput *input)
 	return hs_build_finish(b);
 }
 
-/* The body of batch/update: {"inputs": [{"id", "objectWriteTraceId", "properties"}]}. */
+/*
+ * The body of batch/update:
+ * {"inputs": [{"id", "idProperty"?, "objectWriteTraceId", "properties"}]}.
+ */
 char *
 hs_json_batch_update_body(const HsWriteInput *inputs, int ninputs)
 {
@@ -443,6 +505,9 @@ hs_json_batch_update_body(const HsWriteInput *inputs, int ninputs)
 		struct json_object *in = json_object_new_object();
 
 		json_object_object_add(in, "id", json_object_new_string(inputs[i].id));
+		if (inputs[i].id_property)
+			json_object_object_add(in, "idProperty",
+								   json_object_new_string(inputs[i].id_property));
 		if (inputs[i].trace_id)
 			json_object_object_add(in, "objectWriteTraceId",
 								   json_object_new_string(inputs[i].trace_id));
@@ -452,9 +517,13 @@ hs_json_batch_update_body(const HsWriteInput *inputs, int ninputs)
 	return hs_build_finish(b);
 }
 
-/* The body of batch/read: {"inputs":[{"id"}],"properties":[...],"propertiesWithHistory":[]}. */
+/*
+ * The body of batch/read:
+ * {"inputs":[{"id"}],"properties":[...],"propertiesWithHistory":[],"idProperty"?}.
+ */
 char *
-hs_json_batch_read_body(char **ids, int nids, char **props, int nprops)
+hs_json_batch_read_body(char **ids, int nids, char **props, int nprops,
+						const char *id_property)
 {
 	HsJsonTree *b = hs_build_start();
 	struct json_object *inputs = json_object_new_array_ext(nids);
@@ -464,6 +533,8 @@ hs_json_batch_read_body(char **ids, int nids, char **props, int nprops)
 	json_object_object_add(b->root, "inputs", inputs);
 	json_object_object_add(b->root, "properties", jprops);
 	json_object_object_add(b->root, "propertiesWithHistory", json_object_new_array());
+	if (id_property)
+		json_object_object_add(b->root, "idProperty", json_object_new_string(id_property));
 	for (i = 0; i < nids; i++)
 	{
 		struct json_object *in = json_object_new_object();

@@ -10,6 +10,11 @@
  *	  most batch_size inputs per request, never the same id twice in one;
  *	- per row: with RETURNING, AFTER ROW triggers or WITH CHECK OPTION the
  *	  new row must be exactly what HubSpot stored, so each row is a PATCH.
+ *
+ * With the table option id_property, rows are identified by that
+ * property's value instead of the record id: requests carry idProperty,
+ * and batch inputs are matched with HubSpot's results by their
+ * objectWriteTraceId, or failing that by the id_property value.
  */
 #include "postgres.h"
 
@@ -46,7 +51,8 @@ enum HsDirectPrivate
 {
 	HS_DM_PRIV_MODE,			/* Integer: same slot as HS_SCAN_PRIV_MODE */
 	HS_DM_PRIV_ATTRS,			/* unused */
-	HS_DM_PRIV_TARGETS			/* IntList: attnums set */
+	HS_DM_PRIV_TARGETS,			/* IntList: attnums set */
+	HS_DM_PRIV_BY_KEY			/* Boolean: ids are id_property values */
 };
 
 
@@ -119,29 +125,75 @@ hs_require_id_column(Relation rel, List *columns)
 	return idcol;
 }
 
-/* Refuse SET id = ...: the id names the record, it is not a property. */
-static void
-hs_check_targets(Relation rel, List *targets, AttrNumber id_attno)
+/*
+ * The column identifying the rows of "rel" that UPDATE sends: the
+ * id_property's column when the table has that option (and use_key),
+ * else "id". An error names what is missing.
+ */
+static HsColumn *
+hs_identity_column(Relation rel, List *columns, const HsTableOptions *opts,
+				   bool use_key)
 {
-	if (list_member_int(targets, id_attno))
+	HsColumn   *col;
+
+	if (opts->id_property == NULL || !use_key)
+		return hs_require_id_column(rel, columns);
+	col = hs_find_property_column(columns, opts->id_property);
+	if (col == NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot update column \"id\" of foreign table \"%s\"",
-						RelationGetRelationName(rel)),
-				 errdetail("The id identifies the HubSpot record; HubSpot does not allow changing it.")));
+				(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+				 errmsg("foreign table \"%s\" has no column for its id_property \"%s\"",
+						RelationGetRelationName(rel), opts->id_property),
+				 errhint("Add a column named \"%s\", or one with OPTIONS (property '%s').",
+						 opts->id_property, opts->id_property)));
+	return col;
 }
 
-/* Planner: add the id column as the row identity every UPDATE carries. */
+/*
+ * Refuse SET id = ... (the id names the record, it is not a property) and
+ * SET of a read_only column (HubSpot would refuse the whole request).
+ */
+static void
+hs_check_targets(Relation rel, List *columns, List *targets)
+{
+	ListCell   *lc;
+
+	foreach(lc, columns)
+	{
+		HsColumn   *col = lfirst(lc);
+
+		if (!list_member_int(targets, col->attnum))
+			continue;
+		if (col->is_id)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot update column \"id\" of foreign table \"%s\"",
+							RelationGetRelationName(rel)),
+					 errdetail("The id identifies the HubSpot record; HubSpot does not allow changing it.")));
+		if (col->read_only)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot update read-only column \"%s\" of foreign table \"%s\"",
+							col->attname, RelationGetRelationName(rel)),
+					 errdetail("HubSpot property \"%s\" is read-only: HubSpot sets its value.",
+							   col->property)));
+	}
+}
+
+/* Planner: add the id (or id_property) column as the row identity of UPDATE. */
 void
 hsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 						  RangeTblEntry *target_rte, Relation target_relation)
 {
 	HsColumn   *idcol;
 	Var		   *var;
+	HsTableOptions opts;
 
 	if (root->parse->commandType != CMD_UPDATE)
 		return;
-	idcol = hs_require_id_column(target_relation, hs_get_columns(target_relation));
+	hs_get_table_options(RelationGetRelid(target_relation), &opts);
+	idcol = hs_identity_column(target_relation, hs_get_columns(target_relation),
+							   &opts, true);
 	var = makeVar(rtindex, idcol->attnum, idcol->typid, idcol->typmod,
 				  get_typcollation(idcol->typid), 0);
 	add_row_identity_var(root, var, rtindex, HS_ROWID_NAME);
@@ -157,7 +209,6 @@ hsPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	Relation	rel = table_open(rte->relid, NoLock);
 	HsTableOptions opts;
 	List	   *columns = hs_get_columns(rel);
-	HsColumn   *idcol;
 	List	   *targets = NIL;
 	List	   *returning = NIL;
 	List	   *returning_list = NIL;
@@ -167,16 +218,16 @@ hsPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	hs_get_table_options(rte->relid, &opts);
 	if (operation != CMD_UPDATE)
 		hs_refuse_operation(operation, rel, opts.object_type);
-	idcol = hs_require_id_column(rel, columns);
+	(void) hs_identity_column(rel, columns, &opts, true);
 
 	if (rel->trigdesc && rel->trigdesc->trig_update_before_row)
 	{
-		/* a BEFORE ROW trigger may change any column: send them all */
+		/* a BEFORE ROW trigger may change any column: send all writable ones */
 		foreach(lc, columns)
 		{
 			HsColumn   *col = lfirst(lc);
 
-			if (!col->is_id)
+			if (!col->is_id && !col->read_only)
 				targets = lappend_int(targets, col->attnum);
 		}
 	}
@@ -195,7 +246,7 @@ hsPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 			targets = lappend_int(targets, attno);
 		}
 	}
-	hs_check_targets(rel, targets, idcol->attnum);
+	hs_check_targets(rel, columns, targets);
 
 	if (plan->returningLists)
 		returning_list = (List *) list_nth(plan->returningLists, subplan_index);
@@ -253,25 +304,31 @@ hs_resolve_columns(List *columns, List *attnums, AttrNumber **out_attnums,
 				continue;
 			(*out_attnums)[i] = attnum;
 			(*out_props)[i] = col->property;
-			hs_converter_init(&(*out_convs)[i], col->typid, col->typmod);
+			hs_converter_init_column(&(*out_convs)[i], col);
 		}
 		i++;
 	}
 }
 
-/* Set up the writer of "rel" for "targets", acting as "userid". */
+/*
+ * Set up the writer of "rel" for "targets", acting as "userid"; rows are
+ * named by the id_property's values if by_key, else by record ids.
+ */
 static void
-hs_writer_init(HsWriter *w, Relation rel, List *targets, Oid userid, bool connect)
+hs_writer_init(HsWriter *w, Relation rel, List *targets, Oid userid, bool connect,
+			   bool by_key)
 {
 	List	   *columns = hs_get_columns(rel);
-	HsColumn   *idcol = hs_require_id_column(rel, columns);
+	HsColumn   *idcol;
 
 	hs_get_table_options(RelationGetRelid(rel), &w->opts);
+	idcol = hs_identity_column(rel, columns, &w->opts, by_key);
+	w->id_property = idcol->is_id ? NULL : w->opts.id_property;
 	w->type_path = psprintf("/crm/v3/objects/%s", hs_url_escape(w->opts.object_type));
 	w->ntargets = list_length(targets);
 	hs_resolve_columns(columns, targets, &w->targets, &w->target_props,
 					   &w->target_convs);
-	hs_converter_init(&w->idconv, idcol->typid, idcol->typmod);
+	hs_converter_init_column(&w->idconv, idcol);
 	if (connect)
 		w->conn = hs_connection_for_table(RelationGetRelid(rel), userid);
 }
@@ -286,8 +343,9 @@ hs_modify_user(EState *estate, Index rti)
 }
 
 /*
- * PATCH one object; the answer parsed for "props" (may be none). Returns
- * false if the object does not exist (404).
+ * PATCH one object (by id, or by its id_property value with idProperty);
+ * the answer parsed for "props" (may be none). Returns false if the object
+ * does not exist (404).
  */
 static bool
 hs_patch(HsWriter *w, const HsWriteInput *input, char **props, int nprops,
@@ -297,7 +355,10 @@ hs_patch(HsWriter *w, const HsWriteInput *input, char **props, int nprops,
 	char	   *why;
 	char	   *path = psprintf("%s/%s", w->type_path, hs_url_escape(input->id));
 
-	hs_request_init(&req, w->conn, &w->opts, "PATCH", path, NULL,
+	hs_request_init(&req, w->conn, &w->opts, "PATCH", path,
+					input->id_property
+					? psprintf("idProperty=%s", hs_url_escape(input->id_property))
+					: NULL,
 					hs_json_properties_body(input));
 	hs_send(&req);
 	w->requests++;
@@ -357,17 +418,40 @@ hs_find_input_error(const HsBatchResult *res, const HsWriteInput *in)
 	return NULL;
 }
 
-/* Is input "in" among the results of "res"? */
+/*
+ * Is input "in" among the results of "res"? A result answers an input with
+ * the same objectWriteTraceId. Otherwise, results carry the record id: it
+ * must equal the input's id or, for an input named by its id_property
+ * value, the result's value of that property (res was parsed for it) must
+ * equal that value or the new one the input sets.
+ */
 static bool
 hs_input_confirmed(const HsBatchResult *res, const HsWriteInput *in)
 {
+	const char *new_key = NULL;
 	int			i;
 
+	if (in->id_property)
+		for (i = 0; i < in->nprops; i++)
+			if (strcmp(in->names[i], in->id_property) == 0)
+				new_key = in->values[i];
+
 	for (i = 0; i < res->nresults; i++)
-		if (strcmp(res->results[i].id, in->id) == 0 ||
-			(in->trace_id && res->results[i].trace_id &&
-			 strcmp(res->results[i].trace_id, in->trace_id) == 0))
+	{
+		const HsObject *r = &res->results[i];
+
+		if (in->trace_id && r->trace_id && strcmp(r->trace_id, in->trace_id) == 0)
 			return true;
+		if (in->id_property == NULL)
+		{
+			if (strcmp(r->id, in->id) == 0)
+				return true;
+		}
+		else if (r->values && r->values[0] &&
+				 (strcmp(r->values[0], in->id) == 0 ||
+				  (new_key && strcmp(r->values[0], new_key) == 0)))
+			return true;
+	}
 	return false;
 }
 
@@ -384,6 +468,7 @@ hs_batch_update(HsWriter *w, HsWriteInput *inputs, int ninputs, bool missing_ok)
 	ErrorContextCallback errcb;
 	char	   *why;
 	char	   *path = psprintf("%s/batch/update", w->type_path);
+	char	   *key_props[1] = {(char *) w->id_property};
 	StringInfoData failed;
 	int			nfailed = 0;
 	int			nunconfirmed = 0;
@@ -402,7 +487,9 @@ hs_batch_update(HsWriter *w, HsWriteInput *inputs, int ninputs, bool missing_ok)
 	hs_send(&req);
 	w->requests++;
 	hs_check_response(&req, false);
-	if (!hs_json_parse_batch(req.response, req.response_len, NULL, 0, &res, &why))
+	if (!hs_json_parse_batch(req.response, req.response_len,
+							 w->id_property ? key_props : NULL, w->id_property ? 1 : 0,
+							 &res, &why))
 		hs_report_bad_response(&req, why);
 
 	initStringInfo(&failed);
@@ -472,7 +559,7 @@ hsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	hs_writer_init(&st->w, st->rel, targets,
 				   (eflags & EXEC_FLAG_EXPLAIN_ONLY) ? InvalidOid
 				   : hs_modify_user(estate, rinfo->ri_RangeTableIndex),
-				   !(eflags & EXEC_FLAG_EXPLAIN_ONLY));
+				   !(eflags & EXEC_FLAG_EXPLAIN_ONLY), true);
 	st->deferred = st->w.opts.send_at_commit;
 	if (st->deferred)
 		st->per_row = false;	/* nothing is answered before COMMIT */
@@ -519,6 +606,7 @@ hs_build_input(HsWriter *w, HsWriteInput *in, char *id, TupleTableSlot *slot)
 	int			i;
 
 	in->id = id;
+	in->id_property = w->id_property;
 	in->nprops = w->ntargets;
 	in->names = w->target_props;
 	in->values = palloc(sizeof(char *) * Max(w->ntargets, 1));
@@ -542,6 +630,7 @@ hs_update_row(HsModifyState *st, char *id, TupleTableSlot *slot)
 	bool	   *nulls;
 	HeapTuple	tuple;
 	int			i;
+	bool		isnull;
 
 	MemoryContextReset(st->row_cxt);
 	MemoryContextSwitchTo(st->row_cxt);
@@ -559,8 +648,9 @@ hs_update_row(HsModifyState *st, char *id, TupleTableSlot *slot)
 		int			att = st->returning[i] - 1;
 		const char *v = st->returning_props[i] ? answer.values[i] : answer.id;
 
-		nulls[att] = (v == NULL);
-		values[att] = v ? hs_value_to_datum(&st->returning_convs[i], v) : (Datum) 0;
+		values[att] = v ? hs_value_to_datum(&st->returning_convs[i], v, answer.id, &isnull)
+			: (Datum) 0;
+		nulls[att] = (v == NULL) || isnull;
 	}
 	tuple = heap_form_tuple(tupdesc, values, nulls);
 	ExecForceStoreHeapTuple(tuple, slot, false);
@@ -584,8 +674,11 @@ hsExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("cannot update a row of \"%s\" whose id is null",
-						RelationGetRelationName(st->rel))));
+				 errmsg("cannot update a row of \"%s\" whose %s is null",
+						RelationGetRelationName(st->rel), st->w.idconv.attname),
+				 st->w.id_property
+				 ? errdetail("Rows are identified by their value of id_property \"%s\".",
+							 st->w.id_property) : 0));
 	id = hs_datum_to_value(&st->w.idconv, d, false);
 
 	if (st->per_row)
@@ -650,13 +743,25 @@ hsExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 {
 	HsModifyState *st = (HsModifyState *) rinfo->ri_FdwState;
 
-	if (st->deferred)
+	if (st->deferred && st->w.id_property)
+		ExplainPropertyText("HubSpot Request",
+							psprintf("POST %s/batch/update (idProperty=%s) at COMMIT (send_at 'commit')",
+									 st->w.type_path, st->w.id_property), es);
+	else if (st->deferred)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("POST %s/batch/update at COMMIT (send_at 'commit')",
 									 st->w.type_path), es);
+	else if (st->per_row && st->w.id_property)
+		ExplainPropertyText("HubSpot Request",
+							psprintf("PATCH %s/{%s}?idProperty=%s per row", st->w.type_path,
+									 st->w.id_property, st->w.id_property), es);
 	else if (st->per_row)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("PATCH %s/{id} per row", st->w.type_path), es);
+	else if (st->w.id_property)
+		ExplainPropertyText("HubSpot Request",
+							psprintf("POST %s/batch/update (idProperty=%s)", st->w.type_path,
+									 st->w.id_property), es);
 	else
 		ExplainPropertyText("HubSpot Request",
 							psprintf("POST %s/batch/update", st->w.type_path), es);
@@ -686,7 +791,8 @@ hs_find_modify_scan(ModifyTable *plan, Index rti, int subplan_index)
 
 /*
  * Planner: turn UPDATE ... SET <values known up front> WHERE id = x (or
- * id IN (...)) with nothing else to check into requests that need no read.
+ * id IN (...), or the same on the id_property's column) with nothing else
+ * to check into requests that need no read.
  */
 bool
 hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
@@ -694,6 +800,7 @@ hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 {
 	ForeignScan *fscan;
 	int			mode;
+	bool		by_key;
 	List	   *processed_tlist = NIL;
 	List	   *targets = NIL;
 	List	   *exprs;
@@ -714,6 +821,7 @@ hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	if (fscan == NULL || fscan->scan.plan.qual != NIL)
 		return false;
 	mode = intVal(list_nth(fscan->fdw_private, HS_DM_PRIV_MODE));
+	by_key = boolVal(list_nth(fscan->fdw_private, HS_SCAN_PRIV_BY_KEY));
 	if (fscan->fdw_exprs == NIL || mode == HS_SCAN_LIST)
 		return false;
 	if (plan->returningLists &&
@@ -736,13 +844,14 @@ hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 
 	rel = table_open(rte->relid, NoLock);
 	columns = hs_get_columns(rel);
-	hs_check_targets(rel, targets, hs_require_id_column(rel, columns)->attnum);
+	hs_check_targets(rel, columns, targets);
 	table_close(rel, NoLock);
 
 	fscan->operation = CMD_UPDATE;
 	fscan->resultRelation = resultRelation;
 	fscan->fdw_exprs = exprs;
-	fscan->fdw_private = list_make3(makeInteger(mode), NIL, targets);
+	fscan->fdw_private = list_make4(makeInteger(mode), NIL, targets,
+									makeBoolean(by_key));
 	return true;
 }
 
@@ -759,7 +868,8 @@ hsBeginDirectModify(ForeignScanState *node, int eflags)
 	node->fdw_state = st;
 	hs_writer_init(&st->w, node->ss.ss_currentRelation, targets,
 				   explain_only ? InvalidOid : hs_modify_user(estate, fsplan->resultRelation),
-				   !explain_only);
+				   !explain_only,
+				   boolVal(list_nth(fsplan->fdw_private, HS_DM_PRIV_BY_KEY)));
 }
 
 /*
@@ -813,7 +923,7 @@ hsIterateDirectModify(ForeignScanState *node)
 	if (nids == 1)
 	{
 		HsWriteInput in = {linitial(st->ids), NULL, st->w.ntargets,
-		st->w.target_props, st->values};
+		st->w.target_props, st->values, st->w.id_property};
 		HsObject	answer;
 
 		updated = hs_patch(&st->w, &in, NULL, 0, &answer) ? 1 : 0;
@@ -832,6 +942,7 @@ hsIterateDirectModify(ForeignScanState *node)
 			for (i = 0; i < n; i++)
 			{
 				inputs[i].id = list_nth(st->ids, start + i);
+				inputs[i].id_property = st->w.id_property;
 				inputs[i].trace_id = psprintf("%d", start + i + 1);
 				inputs[i].nprops = st->w.ntargets;
 				inputs[i].names = st->w.target_props;
@@ -858,9 +969,19 @@ hsExplainDirectModify(ForeignScanState *node, ExplainState *es)
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	int			mode = intVal(list_nth(fsplan->fdw_private, HS_DM_PRIV_MODE));
 
-	if (mode == HS_SCAN_ID)
+	if (mode == HS_SCAN_ID && st->w.id_property)
+		ExplainPropertyText("HubSpot Request",
+							psprintf("PATCH %s/{%s}?idProperty=%s (direct, no read)",
+									 st->w.type_path, st->w.id_property,
+									 st->w.id_property), es);
+	else if (mode == HS_SCAN_ID)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("PATCH %s/{id} (direct, no read)", st->w.type_path), es);
+	else if (st->w.id_property)
+		ExplainPropertyText("HubSpot Request",
+							psprintf("POST %s/batch/update (direct, no read, up to %d %s values each, idProperty=%s)",
+									 st->w.type_path, st->w.opts.batch_size,
+									 st->w.id_property, st->w.id_property), es);
 	else
 		ExplainPropertyText("HubSpot Request",
 							psprintf("POST %s/batch/update (direct, no read, up to %d ids each)",

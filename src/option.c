@@ -41,7 +41,11 @@ static const HsOption hs_options[] = {
 	{"object_type", ForeignTableRelationId},
 	{"batch_size", ForeignTableRelationId},
 	{"send_at", ForeignTableRelationId},
+	{"id_property", ForeignTableRelationId},
 	{"property", AttributeRelationId},
+	{"hubspot_type", AttributeRelationId},
+	{"read_only", AttributeRelationId},
+	{"unique", AttributeRelationId},
 	{NULL, InvalidOid}
 };
 
@@ -187,6 +191,21 @@ hs_check_object_type(const char *value)
 				 errhint(HS_OBJECT_TYPE_HINT)));
 }
 
+/* Parse a boolean option, or raise a clear error. */
+static bool
+hs_bool_option(DefElem *def)
+{
+	bool		result;
+
+	if (!parse_bool(defGetString(def), &result))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"",
+						def->defname, defGetString(def)),
+				 errhint("Valid values are true and false.")));
+	return result;
+}
+
 PG_FUNCTION_INFO_V1(hubspot_fdw_validator);
 
 /*
@@ -272,13 +291,18 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 			hs_check_object_type(defGetString(def));
 			have_object_type = true;
 		}
-		else if (strcmp(def->defname, "property") == 0)
+		else if (strcmp(def->defname, "property") == 0 ||
+				 strcmp(def->defname, "id_property") == 0 ||
+				 strcmp(def->defname, "hubspot_type") == 0)
 		{
 			if (*defGetString(def) == '\0')
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("option \"property\" must not be empty")));
+						 errmsg("option \"%s\" must not be empty", def->defname)));
 		}
+		else if (strcmp(def->defname, "read_only") == 0 ||
+				 strcmp(def->defname, "unique") == 0)
+			(void) hs_bool_option(def);
 	}
 
 	/*
@@ -358,6 +382,8 @@ hs_get_table_options(Oid foreigntableid, HsTableOptions *opts)
 			opts->batch_size = hs_int_option(def, 1, HS_MAX_BATCH_SIZE);
 		else if (strcmp(def->defname, "send_at") == 0)
 			opts->send_at_commit = hs_send_at_option(def);
+		else if (strcmp(def->defname, "id_property") == 0)
+			opts->id_property = defGetString(def);
 	}
 	if (opts->object_type == NULL)	/* validator makes this unreachable */
 		elog(ERROR, "foreign table %u has no object_type option", foreigntableid);
@@ -365,7 +391,8 @@ hs_get_table_options(Oid foreigntableid, HsTableOptions *opts)
 
 /*
  * The columns of a hubspot_fdw foreign table: "id" is the record id, every
- * other column the property named by its "property" option or its own name.
+ * other column the property named by its "property" option or its own name,
+ * with what its other options say about that property.
  */
 List *
 hs_get_columns(Relation rel)
@@ -397,6 +424,12 @@ hs_get_columns(Relation rel)
 
 			if (strcmp(def->defname, "property") == 0)
 				col->property = defGetString(def);
+			else if (strcmp(def->defname, "read_only") == 0)
+				col->read_only = hs_bool_option(def);
+			else if (strcmp(def->defname, "unique") == 0)
+				col->unique = hs_bool_option(def);
+			else if (strcmp(def->defname, "hubspot_type") == 0)
+				col->hubspot_type = defGetString(def);
 		}
 		if (strcmp(col->attname, "id") == 0)
 		{
@@ -419,6 +452,22 @@ hs_find_id_column(List *columns)
 		HsColumn   *col = (HsColumn *) lfirst(lc);
 
 		if (col->is_id)
+			return col;
+	}
+	return NULL;
+}
+
+/* The first column mapped to HubSpot property "property", or NULL. */
+HsColumn *
+hs_find_property_column(List *columns, const char *property)
+{
+	ListCell   *lc;
+
+	foreach(lc, columns)
+	{
+		HsColumn   *col = (HsColumn *) lfirst(lc);
+
+		if (!col->is_id && strcmp(col->property, property) == 0)
 			return col;
 	}
 	return NULL;

@@ -3,6 +3,9 @@
  *		Reading HubSpot objects: planning (which quals on "id" HubSpot can
  *		answer directly, which properties to ask for) and execution (paging
  *		the list endpoint, or fetching named ids with GET / batch/read).
+ *
+ * With the table option id_property, quals on that property's column are
+ * answered the same way, the values sent with idProperty.
  */
 #include "postgres.h"
 
@@ -31,17 +34,12 @@ typedef struct HsRelInfo
 {
 	HsTableOptions opts;
 	AttrNumber	id_attno;		/* InvalidAttrNumber: no id column */
+	AttrNumber	key_attno;		/* the id_property's column, if any */
 	bool		have_id_qual;
+	bool		by_key;			/* the qual is on key_attno, not id_attno */
 	HsIdQual	id_qual;
 	Bitmapset  *attrs_used;		/* offset by FirstLowInvalidHeapAttributeNumber */
 } HsRelInfo;
-
-/* Indexes into ForeignScan.fdw_private. */
-enum HsScanPrivate
-{
-	HS_SCAN_PRIV_MODE,			/* Integer: HsScanMode */
-	HS_SCAN_PRIV_ATTRS			/* IntList: attnums to fill */
-};
 
 /* Executor state of one scan. */
 typedef struct HsScanState
@@ -61,6 +59,7 @@ typedef struct HsScanState
 
 	PlanState  *ps;				/* for evaluating id expressions */
 	List	   *id_exprs;		/* HS_SCAN_ID(S): expressions giving the ids */
+	char	   *id_property;	/* the ids are values of this property */
 	HsConverter idconv;
 	MemoryContext ids_cxt;
 	List	   *ids;			/* HS_SCAN_ID(S): the ids to fetch */
@@ -212,6 +211,7 @@ hsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	Relation	rel;
 	List	   *columns;
 	HsColumn   *idcol;
+	HsColumn   *keycol = NULL;
 	ListCell   *lc;
 	bool		old_row_needed;
 
@@ -224,16 +224,30 @@ hsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	table_close(rel, NoLock);
 	idcol = hs_find_id_column(columns);
 	info->id_attno = idcol ? idcol->attnum : InvalidAttrNumber;
+	if (info->opts.id_property)
+		keycol = hs_find_property_column(columns, info->opts.id_property);
+	info->key_attno = keycol ? keycol->attnum : InvalidAttrNumber;
 
+	/* a qual on the id_property's column first, then one on "id" */
 	foreach(lc, baserel->baserestrictinfo)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 
-		if (hs_match_id_qual(root, baserel, ri, info->id_attno, &info->id_qual))
+		if (hs_match_id_qual(root, baserel, ri, info->key_attno, &info->id_qual))
 		{
 			info->have_id_qual = true;
+			info->by_key = true;
 			break;
 		}
+	}
+	foreach(lc, baserel->baserestrictinfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (info->have_id_qual)
+			break;
+		if (hs_match_id_qual(root, baserel, ri, info->id_attno, &info->id_qual))
+			info->have_id_qual = true;
 	}
 
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &info->attrs_used);
@@ -332,7 +346,8 @@ hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	table_close(rel, NoLock);
 
 	return make_foreignscan(tlist, local, baserel->relid, fdw_exprs,
-							list_make2(makeInteger(mode), attrs),
+							list_make3(makeInteger(mode), attrs,
+									   makeBoolean(info->by_key)),
 							NIL, NIL, outer_plan);
 }
 
@@ -474,7 +489,7 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 
 			if (col->attnum != attnum)
 				continue;
-			hs_converter_init(&st->convs[i], col->typid, col->typmod);
+			hs_converter_init_column(&st->convs[i], col);
 			st->props[i] = col->property;
 			if (col->property)
 				st->prop_names[st->nprops++] = col->property;
@@ -482,6 +497,8 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 		i++;
 	}
 	st->props_query = hs_properties_query(st->prop_names, st->nprops);
+	if (boolVal(list_nth(fsplan->fdw_private, HS_SCAN_PRIV_BY_KEY)))
+		st->id_property = st->opts.id_property;
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
@@ -495,9 +512,11 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 										 ALLOCSET_DEFAULT_SIZES);
 	if (st->mode != HS_SCAN_LIST)
 	{
-		HsColumn   *idcol = hs_find_id_column(columns);
+		HsColumn   *idcol = st->id_property
+			? hs_find_property_column(columns, st->id_property)
+			: hs_find_id_column(columns);
 
-		hs_converter_init(&st->idconv, idcol->typid, idcol->typmod);
+		hs_converter_init_column(&st->idconv, idcol);
 		st->ps = &node->ss.ps;
 		st->id_exprs = fsplan->fdw_exprs;
 		st->ids_cxt = AllocSetContextCreate(estate->es_query_cxt,
@@ -569,7 +588,10 @@ hs_scan_fetch(HsScanState *st)
 		HsObject   *obj = palloc0(sizeof(HsObject));
 
 		hs_request_init(&req, st->conn, &st->opts, "GET", path,
-						psprintf("archived=false&%s", st->props_query), NULL);
+						psprintf("archived=false&%s%s%s", st->props_query,
+								 st->id_property ? "&idProperty=" : "",
+								 st->id_property ? hs_url_escape(st->id_property) : ""),
+						NULL);
 		hs_send(&req);
 		st->requests++;
 		hs_check_response(&req, true);
@@ -593,7 +615,8 @@ hs_scan_fetch(HsScanState *st)
 		for (i = 0; i < n; i++)
 			ids[i] = list_nth(st->ids, st->next_id++);
 		hs_request_init(&req, st->conn, &st->opts, "POST", path, "archived=false",
-						hs_json_batch_read_body(ids, n, st->prop_names, st->nprops));
+						hs_json_batch_read_body(ids, n, st->prop_names, st->nprops,
+												st->id_property));
 		hs_send(&req);
 		st->requests++;
 		hs_check_response(&req, false);
@@ -638,8 +661,8 @@ hs_scan_store(HsScanState *st, HsObject *obj, TupleTableSlot *slot)
 
 		if (value == NULL)
 			continue;
-		slot->tts_values[att] = hs_value_to_datum(&st->convs[i], value);
-		slot->tts_isnull[att] = false;
+		slot->tts_values[att] = hs_value_to_datum(&st->convs[i], value, obj->id,
+												  &slot->tts_isnull[att]);
 	}
 	ExecStoreVirtualTuple(slot);
 	MemoryContextSwitchTo(old);
@@ -700,13 +723,24 @@ hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 										 HS_LIST_PAGE_SIZE), es);
 			break;
 		case HS_SCAN_ID:
-			ExplainPropertyText("HubSpot Request",
-								psprintf("GET %s/{id}", st->type_path), es);
+			if (st->id_property)
+				ExplainPropertyText("HubSpot Request",
+									psprintf("GET %s/{%s}?idProperty=%s", st->type_path,
+											 st->id_property, st->id_property), es);
+			else
+				ExplainPropertyText("HubSpot Request",
+									psprintf("GET %s/{id}", st->type_path), es);
 			break;
 		case HS_SCAN_IDS:
-			ExplainPropertyText("HubSpot Request",
-								psprintf("POST %s/batch/read (up to %d ids each)",
-										 st->type_path, HS_MAX_BATCH_SIZE), es);
+			if (st->id_property)
+				ExplainPropertyText("HubSpot Request",
+									psprintf("POST %s/batch/read (up to %d %s values each, idProperty=%s)",
+											 st->type_path, HS_MAX_BATCH_SIZE,
+											 st->id_property, st->id_property), es);
+			else
+				ExplainPropertyText("HubSpot Request",
+									psprintf("POST %s/batch/read (up to %d ids each)",
+											 st->type_path, HS_MAX_BATCH_SIZE), es);
 			break;
 	}
 	if (es->verbose)

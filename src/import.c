@@ -1,0 +1,243 @@
+/*
+ * import.c
+ *		IMPORT FOREIGN SCHEMA crm: one foreign table per HubSpot object type,
+ *		with a typed column per property, read from the properties API.
+ *
+ * Each property becomes a column of the same name, typed after HubSpot's
+ * type: number -> numeric, bool (or a booleancheckbox field) -> boolean,
+ * date -> date, datetime -> timestamptz, enumeration with checkboxes ->
+ * text[], anything else -> text. Every column records its HubSpot type
+ * (hubspot_type); read-only or calculated properties are marked read_only,
+ * properties with unique values unique.
+ */
+#include "postgres.h"
+
+#include "hubspot_fdw.h"
+
+#include "commands/defrem.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+
+/* The only remote schema: HubSpot's CRM. */
+#define HS_REMOTE_SCHEMA "crm"
+
+/* The object types imported when no LIMIT TO is given. */
+static const char *const hs_default_types[] = {"partner_clients", "partner_services", NULL};
+
+/* What the IMPORT options ask for. */
+typedef struct HsImportOptions
+{
+	bool		import_read_only;	/* also import read-only properties */
+} HsImportOptions;
+
+/* Read the options of IMPORT FOREIGN SCHEMA ... OPTIONS (...). */
+static void
+hs_import_options(List *options, HsImportOptions *out)
+{
+	ListCell   *lc;
+
+	out->import_read_only = true;
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "import_read_only") == 0)
+			out->import_read_only = defGetBoolean(def);
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("invalid option \"%s\" for IMPORT FOREIGN SCHEMA", def->defname),
+					 errhint("Valid options are: import_read_only")));
+	}
+}
+
+/* Is "name" in the LIMIT TO / EXCEPT list "tables" (RangeVars)? */
+static bool
+hs_import_listed(List *tables, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, tables)
+		if (strcmp(((RangeVar *) lfirst(lc))->relname, name) == 0)
+			return true;
+	return false;
+}
+
+/* The object types to import: LIMIT TO's, or the defaults less EXCEPT's. */
+static List *
+hs_import_types(ImportForeignSchemaStmt *stmt)
+{
+	List	   *types = NIL;
+	ListCell   *lc;
+	int			i;
+
+	if (stmt->list_type == FDW_IMPORT_SCHEMA_LIMIT_TO)
+	{
+		foreach(lc, stmt->table_list)
+		{
+			char	   *name = ((RangeVar *) lfirst(lc))->relname;
+
+			if (!hs_object_type_is_valid(name))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_NAME),
+						 errmsg("invalid HubSpot object type \"%s\" in LIMIT TO", name),
+						 errhint("Use object type names such as partner_clients, or object type ids such as 2-123456.")));
+			if (!list_member(types, makeString(name)))
+				types = lappend(types, makeString(name));
+		}
+		return types;
+	}
+	for (i = 0; hs_default_types[i]; i++)
+		if (stmt->list_type != FDW_IMPORT_SCHEMA_EXCEPT ||
+			!hs_import_listed(stmt->table_list, hs_default_types[i]))
+			types = lappend(types, makeString(pstrdup(hs_default_types[i])));
+	return types;
+}
+
+/* The PostgreSQL type of a property's column. */
+static const char *
+hs_import_column_type(const HsPropertyDef *def)
+{
+	const char *type = def->type ? def->type : "";
+	const char *field = def->field_type ? def->field_type : "";
+
+	if (strcmp(type, "bool") == 0 || strcmp(field, "booleancheckbox") == 0)
+		return "boolean";
+	if (strcmp(type, "number") == 0)
+		return "numeric";
+	if (strcmp(type, "date") == 0)
+		return "date";
+	if (strcmp(type, "datetime") == 0)
+		return "timestamp with time zone";
+	if (strcmp(type, "enumeration") == 0 && strcmp(field, "checkbox") == 0)
+		return "text[]";
+	return "text";
+}
+
+/* qsort comparator: properties by name. */
+static int
+hs_cmp_property(const ListCell *a, const ListCell *b)
+{
+	return strcmp(((HsPropertyDef *) lfirst(a))->name,
+				  ((HsPropertyDef *) lfirst(b))->name);
+}
+
+/* Append one column definition for "def" to "buf"; false if it is skipped. */
+static bool
+hs_import_column(StringInfo buf, const char *object_type, const HsPropertyDef *def,
+				 List **used)
+{
+	char	   *colname = def->name;
+	int			len = strlen(def->name);
+	bool		truncated = false;
+	StringInfoData opts;
+
+	if (len == 0)
+		return false;
+	if (len >= NAMEDATALEN)
+	{
+		colname = pnstrdup(def->name, pg_mbcliplen(def->name, len, NAMEDATALEN - 1));
+		truncated = true;
+	}
+	if (strcmp(colname, "id") == 0 || list_member(*used, makeString(colname)))
+	{
+		ereport(NOTICE,
+				(errmsg("property \"%s\" of HubSpot object type \"%s\" is not imported: its column name \"%s\" is taken",
+						def->name, object_type, colname),
+				 strcmp(colname, "id") == 0
+				 ? errdetail("Column \"id\" holds the record id.") : 0,
+				 errhint("Add a column for it by hand with OPTIONS (property '%s').", def->name)));
+		return false;
+	}
+	*used = lappend(*used, makeString(colname));
+
+	initStringInfo(&opts);
+	if (truncated)
+		appendStringInfo(&opts, "property %s", quote_literal_cstr(def->name));
+	if (def->type)
+		appendStringInfo(&opts, "%shubspot_type %s", opts.len ? ", " : "",
+						 quote_literal_cstr(def->type));
+	if (def->read_only_value || def->calculated)
+		appendStringInfo(&opts, "%sread_only 'true'", opts.len ? ", " : "");
+	if (def->has_unique_value)
+		appendStringInfo(&opts, "%sunique 'true'", opts.len ? ", " : "");
+
+	appendStringInfo(buf, ",\n  %s %s", quote_identifier(colname),
+					 hs_import_column_type(def));
+	if (opts.len)
+		appendStringInfo(buf, " OPTIONS (%s)", opts.data);
+	return true;
+}
+
+/* Fetch the properties of "object_type" and build its CREATE FOREIGN TABLE. */
+static char *
+hs_import_table(HsConnection *conn, const HsTableOptions *opts,
+				ForeignServer *server, const char *object_type,
+				const HsImportOptions *iopts)
+{
+	HsHttpRequest req;
+	char	   *path = psprintf("/crm/v3/properties/%s", hs_url_escape(object_type));
+	char	   *why = NULL;
+	List	   *defs;
+	List	   *used = NIL;
+	ListCell   *lc;
+	StringInfoData buf;
+
+	hs_request_init(&req, conn, opts, "GET", path, "archived=false", NULL);
+	hs_send(&req);
+	hs_check_response(&req, false);
+	if (!hs_json_parse_properties(req.response, req.response_len, &defs, &why))
+		hs_report_bad_response(&req, why);
+	list_sort(defs, hs_cmp_property);
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "CREATE FOREIGN TABLE %s (\n  id text",
+					 quote_identifier(object_type));
+	foreach(lc, defs)
+	{
+		HsPropertyDef *def = (HsPropertyDef *) lfirst(lc);
+
+		if (!iopts->import_read_only && (def->read_only_value || def->calculated))
+			continue;
+		hs_import_column(&buf, object_type, def, &used);
+	}
+	appendStringInfo(&buf, "\n) SERVER %s OPTIONS (object_type %s)",
+					 quote_identifier(server->servername),
+					 quote_literal_cstr(object_type));
+	return buf.data;
+}
+
+/*
+ * IMPORT FOREIGN SCHEMA crm [LIMIT TO | EXCEPT] FROM SERVER s INTO local:
+ * the CREATE FOREIGN TABLE statements, one per object type. Requests are
+ * sent with the current user's user mapping.
+ */
+List *
+hsImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
+{
+	ForeignServer *server = GetForeignServer(serverOid);
+	HsImportOptions iopts;
+	HsTableOptions opts;
+	HsConnection *conn;
+	List	   *commands = NIL;
+	ListCell   *lc;
+
+	if (strcmp(stmt->remote_schema, HS_REMOTE_SCHEMA) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
+				 errmsg("HubSpot has no schema \"%s\"", stmt->remote_schema),
+				 errhint("Import from schema \"%s\": IMPORT FOREIGN SCHEMA %s FROM SERVER %s INTO %s",
+						 HS_REMOTE_SCHEMA, HS_REMOTE_SCHEMA,
+						 quote_identifier(server->servername),
+						 quote_identifier(stmt->local_schema))));
+	hs_import_options(stmt->options, &iopts);
+	hs_get_server_options(server, &opts);
+	conn = hs_get_connection(server, GetUserMapping(GetUserId(), serverOid));
+
+	foreach(lc, hs_import_types(stmt))
+		commands = lappend(commands,
+						   hs_import_table(conn, &opts, server, strVal(lfirst(lc)), &iopts));
+	return commands;
+}
