@@ -242,6 +242,11 @@ TYPES = [
                       opt("retired", "Retired", 2)]),
                 prop("hs_price", "Price", "number", group=PS_GROUP),
                 prop("hs_external_key", "External key", "string", group=PS_GROUP, unique=True),
+                prop("hs_num_clients", "Number of clients", "number", group=PS_GROUP,
+                     calculated=True),
+                prop("hs_phone", "Support phone", "phone_number", "phonenumber", PS_GROUP),
+                prop("hs_preferred", "Preferred", "enumeration", "booleancheckbox", PS_GROUP,
+                     BOOL_OPTIONS),
             ],
             ["hs_name"], ["hs_object_id", "hs_createdate", "hs_lastmodifieddate"], True),
     TypeDef("contacts", "contact", "contacts", ["contact", "0-1"],
@@ -586,6 +591,9 @@ class State:
                 "hs_status": "active" if i < 250 else "paused",
                 "hs_price": "%d.%02d" % (cents // 100, cents % 100),
                 "hs_external_key": "PS-%d" % oid,
+                "hs_num_clients": str(i % 4),
+                "hs_phone": "+1 555 %04d" % (oid % 10000) if i % 2 == 0 else None,
+                "hs_preferred": "true" if i % 3 == 0 else "false",
             })
         for i in range(5):
             oid = 1001 + i

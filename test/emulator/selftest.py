@@ -603,7 +603,24 @@ def t_properties(c, env):
     r = c.req("GET", "/crm/v3/properties/partner_services")
     eq({p["name"] for p in r.json["results"]},
        {"hs_object_id", "hs_createdate", "hs_lastmodifieddate", "hs_name", "hs_status",
-        "hs_price", "hs_external_key"}, "service properties")
+        "hs_price", "hs_external_key", "hs_num_clients", "hs_phone", "hs_preferred"},
+       "service properties")
+    sby = {p["name"]: p for p in r.json["results"]}
+    eq((sby["hs_num_clients"]["calculated"],
+        sby["hs_num_clients"]["modificationMetadata"]["readOnlyValue"]), (True, False),
+       "calculated property")
+    eq((sby["hs_phone"]["type"], sby["hs_phone"]["fieldType"]), ("phone_number", "phonenumber"),
+       "phone property")
+    eq((sby["hs_preferred"]["type"], sby["hs_preferred"]["fieldType"]),
+       ("enumeration", "booleancheckbox"), "enumeration shown as a boolean checkbox")
+    r = c.req("PATCH", PS + "/3001", {"properties": {"hs_num_clients": "7"}})
+    error_shape(r, 400, "VALIDATION_ERROR", "calculated property cannot be set")
+    r = c.req("PATCH", PS + "/3001", {"properties": {"hs_preferred": "maybe"}})
+    error_shape(r, 400, "VALIDATION_ERROR", "booleancheckbox enumeration takes true/false")
+    r = c.req("PATCH", PS + "/3001", {"properties": {"hs_preferred": "false",
+                                                      "hs_phone": "+44 20 7946 0000"}})
+    eq((r.status, r.json["properties"]["hs_preferred"], r.json["properties"]["hs_phone"]),
+       (200, "false", "+44 20 7946 0000"), "phone and preferred writable")
     r = c.req("GET", "/crm/v3/properties/partner_clients/hs_tier")
     eq((r.status, r.json["name"]), (200, "hs_tier"), "single property")
     error_shape(c.req("GET", "/crm/v3/properties/foo"), 400, "VALIDATION_ERROR",
