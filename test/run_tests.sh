@@ -23,6 +23,13 @@ if ! /usr/bin/python3 "$HS_ROOT/test/emulator/selftest.py" >"$HS_WORK/selftest.l
   echo "the emulator's self test failed" >&2
   exit 1
 fi
+# The value formats (src/hsvalue.c) against Python's datetime and decimal.
+hs_log "value format check"
+if ! /usr/bin/python3 "$HS_ROOT/test/hsvalue/check.py" >"$HS_WORK/hsvalue.log" 2>&1; then
+  cat "$HS_WORK/hsvalue.log"
+  echo "the value format check failed" >&2
+  exit 1
+fi
 
 hs_start_emulator
 
