@@ -114,6 +114,21 @@ UPDATE ps_by_key SET hs_status = 'paused' WHERE hs_status = 'retired';
 SELECT method, path, query, body FROM emu_requests WHERE method <> 'GET' ORDER BY seq;
 SELECT key, hs_status FROM ps_by_key WHERE key IN ('PS-3005', 'PS-3006') ORDER BY key;
 
+-- send_at 'commit': the writes kept until COMMIT keep their idProperty and
+-- are merged per key
+ALTER FOREIGN TABLE pc_by_key OPTIONS (ADD send_at 'commit');
+CALL emu_clear();
+BEGIN;
+UPDATE pc_by_key SET hs_name = 'Deferred' WHERE ext_key = 'PC-600';
+UPDATE pc_by_key SET hs_tier = 'bronze' WHERE ext_key IN ('PC-600', 'PC-601');
+SELECT method, path, query->>'idProperty' AS query_id_property, body->'idProperty' AS body_id_property
+  FROM emu_requests ORDER BY seq;
+COMMIT;
+SELECT method, path, body FROM emu_requests WHERE path LIKE '%/batch/update' ORDER BY seq;
+SELECT id, ext_key, hs_name, hs_tier FROM pc_by_key WHERE ext_key IN ('PC-600', 'PC-601') ORDER BY id;
+EXPLAIN (COSTS OFF) UPDATE pc_by_key SET hs_tier = 'gold' WHERE ext_key = 'PC-1';
+ALTER FOREIGN TABLE pc_by_key OPTIONS (DROP send_at);
+
 -- id_property is checked like the other options
 \set VERBOSITY default
 ALTER FOREIGN TABLE pc_by_key OPTIONS (SET id_property '');

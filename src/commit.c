@@ -61,7 +61,10 @@ hs_have_pending(void)
 	return false;
 }
 
-/* Merge one target's writes per id, in first-seen order. */
+/*
+ * Merge one target's writes per record, in first-seen order. A record is
+ * its id, or its id_property value when it was written by one.
+ */
 static HsWriteInput *
 hs_merge_writes(HsPendingTarget *t, int *ninputs)
 {
@@ -91,8 +94,9 @@ hs_merge_writes(HsPendingTarget *t, int *ninputs)
 		HsWriteInput *in;
 		int			i;
 
-		strlcpy(key, pw->input.id, sizeof(key));
-		if (strlen(pw->input.id) >= sizeof(key))
+		if (snprintf(key, sizeof(key), "%s/%s",
+					 pw->input.id_property ? pw->input.id_property : "",
+					 pw->input.id) >= (int) sizeof(key))
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("HubSpot record id is too long: \"%.40s...\"", pw->input.id)));
@@ -101,6 +105,7 @@ hs_merge_writes(HsPendingTarget *t, int *ninputs)
 		{
 			e->index = n++;
 			inputs[e->index].id = pw->input.id;
+			inputs[e->index].id_property = pw->input.id_property;
 			inputs[e->index].trace_id = psprintf("%d", e->index + 1);
 			inputs[e->index].names = palloc(sizeof(char *) * pw->input.nprops);
 			inputs[e->index].values = palloc(sizeof(char *) * pw->input.nprops);
@@ -260,6 +265,7 @@ hs_defer_update(HsConnection *conn, const HsTableOptions *opts,
 	pw = palloc0(sizeof(HsPendingWrite));
 	pw->level = GetCurrentTransactionNestLevel();
 	pw->input.id = pstrdup(input->id);
+	pw->input.id_property = input->id_property ? pstrdup(input->id_property) : NULL;
 	pw->input.nprops = input->nprops;
 	pw->input.names = hs_copy_strings(input->names, input->nprops);
 	pw->input.values = hs_copy_strings(input->values, input->nprops);

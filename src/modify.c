@@ -422,19 +422,26 @@ hs_find_input_error(const HsBatchResult *res, const HsWriteInput *in)
  * Is input "in" among the results of "res"? A result answers an input with
  * the same objectWriteTraceId. Otherwise, results carry the record id: it
  * must equal the input's id or, for an input named by its id_property
- * value, the result's value of that property (res was parsed for it) must
- * equal that value or the new one the input sets.
+ * value, the result's value of that property must equal that value or the
+ * new one the input sets. "res" was parsed for the properties key_props.
  */
 static bool
-hs_input_confirmed(const HsBatchResult *res, const HsWriteInput *in)
+hs_input_confirmed(const HsBatchResult *res, const HsWriteInput *in,
+				   char **key_props, int nkeys)
 {
 	const char *new_key = NULL;
+	int			k = -1;
 	int			i;
 
 	if (in->id_property)
+	{
+		for (i = 0; i < nkeys; i++)
+			if (strcmp(key_props[i], in->id_property) == 0)
+				k = i;
 		for (i = 0; i < in->nprops; i++)
 			if (strcmp(in->names[i], in->id_property) == 0)
 				new_key = in->values[i];
+	}
 
 	for (i = 0; i < res->nresults; i++)
 	{
@@ -447,9 +454,9 @@ hs_input_confirmed(const HsBatchResult *res, const HsWriteInput *in)
 			if (strcmp(r->id, in->id) == 0)
 				return true;
 		}
-		else if (r->values && r->values[0] &&
-				 (strcmp(r->values[0], in->id) == 0 ||
-				  (new_key && strcmp(r->values[0], new_key) == 0)))
+		else if (k >= 0 && r->values && r->values[k] &&
+				 (strcmp(r->values[k], in->id) == 0 ||
+				  (new_key && strcmp(r->values[k], new_key) == 0)))
 			return true;
 	}
 	return false;
@@ -468,13 +475,28 @@ hs_batch_update(HsWriter *w, HsWriteInput *inputs, int ninputs, bool missing_ok)
 	ErrorContextCallback errcb;
 	char	   *why;
 	char	   *path = psprintf("%s/batch/update", w->type_path);
-	char	   *key_props[1] = {(char *) w->id_property};
+	char	  **key_props = palloc(sizeof(char *) * Max(ninputs, 1));
+	int			nkeys = 0;
 	StringInfoData failed;
 	int			nfailed = 0;
 	int			nunconfirmed = 0;
 	int			napplied = 0;
 	int			sqlstate = ERRCODE_FDW_ERROR;
 	int			i;
+
+	/* the id_properties naming inputs: results are parsed for their values */
+	for (i = 0; i < ninputs; i++)
+	{
+		int			k;
+
+		if (inputs[i].id_property == NULL)
+			continue;
+		for (k = 0; k < nkeys; k++)
+			if (strcmp(key_props[k], inputs[i].id_property) == 0)
+				break;
+		if (k == nkeys)
+			key_props[nkeys++] = (char *) inputs[i].id_property;
+	}
 
 	w->batches++;
 	errcb.callback = hs_batch_error_context;
@@ -488,7 +510,7 @@ hs_batch_update(HsWriter *w, HsWriteInput *inputs, int ninputs, bool missing_ok)
 	w->requests++;
 	hs_check_response(&req, false);
 	if (!hs_json_parse_batch(req.response, req.response_len,
-							 w->id_property ? key_props : NULL, w->id_property ? 1 : 0,
+							 key_props, nkeys,
 							 &res, &why))
 		hs_report_bad_response(&req, why);
 
@@ -497,7 +519,7 @@ hs_batch_update(HsWriter *w, HsWriteInput *inputs, int ninputs, bool missing_ok)
 	{
 		const HsBatchError *e = hs_find_input_error(&res, &inputs[i]);
 
-		if (e == NULL && hs_input_confirmed(&res, &inputs[i]))
+		if (e == NULL && hs_input_confirmed(&res, &inputs[i], key_props, nkeys))
 		{
 			napplied++;
 			continue;

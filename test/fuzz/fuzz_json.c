@@ -25,6 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	HsApiError	err;
 	HsAssocBatchResult assoc;
 	List	   *types;
+	List	   *defs;
 
 	memcpy(body, data, size);
 	body[size] = '\0';
@@ -37,6 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void) hs_json_parse_assoc_batch(body, size, &assoc, &why);
 	(void) hs_json_parse_assoc_types(body, size, &types, &why);
 	(void) hs_json_object_text(body, size, &why);
+	(void) hs_json_parse_properties(body, size, &defs, &why);
 
 	hs_shim_reset();
 	return 0;
