@@ -49,17 +49,29 @@ SELECT a->>'toObjectType' AS to_type, a->>'toObjectId' AS to_id, a->>'associatio
 SELECT hubspot_associate('hubspot', 'partner_clients', '512', 'contacts', '1002',
                          'partner_client_to_contact')->'associations'->'contacts' AS contacts;
 
--- send_at 'commit' does not defer associations, and ROLLBACK cannot undo them
+-- send_at 'commit': associations wait for COMMIT like UPDATEs; ROLLBACK sends nothing
 ALTER SERVER hubspot OPTIONS (ADD send_at 'commit');
 CALL emu_clear();
 BEGIN;
-SELECT hubspot_associate('hubspot', 'partner_clients', '514', 'contacts', '1004', 'partner_client_to_contact')->>'id' AS id;
-SELECT hubspot_associate_batch('hubspot', 'partner_clients', '515', 'contacts', '1004', 'partner_client_to_contact') AS created;
-SELECT method, path, status FROM emu_requests ORDER BY seq;
+SELECT hubspot_associate('hubspot', 'partner_clients', '514', 'contacts', '1004', 'partner_client_to_contact') IS NULL AS answer_unknown_yet;
+SELECT hubspot_associate_batch('hubspot', 'partner_clients', '515', 'contacts', '1004', 'partner_client_to_contact') AS queued;
+SELECT count(*) AS requests_before_commit FROM emu_requests;
 ROLLBACK;
+SELECT count(*) AS requests_after_rollback FROM emu_requests;
+-- at COMMIT: one batch/create per pair of types, repeats and rolled-back savepoints left out
+BEGIN;
+SELECT hubspot_associate('hubspot', 'partner_clients', '514', 'contacts', '1004', 'partner_client_to_contact') IS NULL AS answer_unknown_yet;
+SELECT hubspot_associate_batch('hubspot', 'partner_clients', pc, 'contacts', '1004', 'partner_client_to_contact') AS queued
+  FROM (VALUES ('514'), ('515'), ('516')) v(pc);
+SAVEPOINT s;
+SELECT hubspot_associate('hubspot', 'partner_clients', '517', 'contacts', '1004', 'partner_client_to_contact') IS NULL AS answer_unknown_yet;
+ROLLBACK TO SAVEPOINT s;
+SELECT hubspot_associate('hubspot', 'partner_services', '3005', 'contacts', '1004', 'partner_service_to_contact') IS NULL AS answer_unknown_yet;
+COMMIT;
+SELECT method, path, body FROM emu_requests ORDER BY seq;
 ALTER SERVER hubspot OPTIONS (DROP send_at);
-SELECT a->>'fromObjectId' AS from_id, a->>'toObjectId' AS to_id FROM emu('associations') a
- WHERE a->>'fromObjectType' = 'partner_clients' AND a->>'toObjectId' = '1004' ORDER BY 1;
+SELECT a->>'fromObjectType' AS from_type, a->>'fromObjectId' AS from_id, a->>'toObjectId' AS to_id
+  FROM emu('associations') a WHERE a->>'toObjectId' = '1004' ORDER BY 1, 2;
 
 -- path segments are URL-encoded; HubSpot's 404 becomes undefined_object
 \x on
@@ -94,7 +106,6 @@ SELECT * FROM try($$SELECT hubspot_associate('hubspot', 'partner_clients', NULL,
 SELECT * FROM try($$SELECT hubspot_associate('hubspot', 'partner_clients', '512', 'contacts', '1001', NULL)$$);
 SELECT * FROM try($$SELECT hubspot_associate('hubspot', 'partner_clients', '512', '', '1001', 'partner_client_to_contact')$$);
 SELECT * FROM try($$SELECT hubspot_associate('hubspot', 'partner_clients/../contacts', '512', 'contacts', '1001', 'x')$$);
-SELECT * FROM try($$SELECT hubspot_associate('hubspot', 'partner_clients', '..', 'contacts', '1001', 'partner_client_to_contact')$$);
 SELECT * FROM try($$SELECT * FROM hubspot_association_types('hubspot', 'partner_clients', NULL)$$);
 SELECT * FROM try($$SELECT * FROM hubspot_association_types('hubspot', 'partner clients', 'contacts')$$);
 SELECT * FROM try($$SELECT hubspot_associate_batch('hubspot', 'partner_clients', id, 'contacts', NULL, 'partner_client_to_contact') FROM (VALUES ('501'), ('502')) v(id)$$);

@@ -22,6 +22,11 @@ CALL emu_clear();
 SELECT * FROM partner_clients WHERE id = '99999';
 SELECT method, path, status FROM emu_requests ORDER BY seq;
 
+-- ids are path segments: "." and ".." are sent encoded, not resolved away
+CALL emu_clear();
+SELECT * FROM partner_clients WHERE id = '..';
+SELECT method, path, status FROM emu_requests ORDER BY seq;
+
 -- id IN (...): one batch/read with exactly those ids; missing ids are no rows
 CALL emu_clear();
 SELECT id, hs_name FROM partner_clients WHERE id IN ('513', '99999', '514', '513') ORDER BY id;

@@ -49,6 +49,7 @@ typedef struct HsAssocGroup
 	char	   *from_type;
 	char	   *to_type;
 	HsAssocTarget target;
+	HsConnection *conn;
 	char	   *path;			/* .../{from}/{to}/batch/create */
 	MemoryContext buf_cxt;		/* the inputs' strings; reset by each flush */
 	int			ninputs;
@@ -64,6 +65,8 @@ typedef struct HsAssocBatchState
 	HsAssocGroup *last;			/* group of the previous row */
 	HsAssocGroup *sending;		/* group being flushed, for errcontext */
 	int64		created;		/* associations HubSpot confirmed so far */
+	int64		queued;			/* kept for COMMIT (send_at 'commit') */
+	const char *what;			/* for messages */
 	int			batches;
 	bool		finished;		/* the final function has flushed */
 } HsAssocBatchState;
@@ -112,20 +115,6 @@ hs_assoc_check_type(const char *value, const char *name, const char *fname)
 				 errmsg("invalid object type in argument \"%s\" of %s: \"%s\"",
 						name, fname, value),
 				 errhint(HS_OBJECT_TYPE_HINT)));
-}
-
-/*
- * Refuse "." and "..": hs_url_escape() leaves them as they are, and as
- * URL path segments they would be dot segments, resolved away.
- */
-static void
-hs_assoc_check_segment(const char *value, const char *name, const char *fname)
-{
-	if (strcmp(value, ".") == 0 || strcmp(value, "..") == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value in argument \"%s\" of %s: \"%s\"",
-						name, fname, value)));
 }
 
 /* "s" in UTF-8, as HubSpot takes it, whatever the database encoding. */
@@ -218,11 +207,16 @@ hubspot_associate(PG_FUNCTION_ARGS)
 
 	hs_assoc_check_type(from_type, "from_type", fname);
 	hs_assoc_check_type(to_type, "to_type", fname);
-	hs_assoc_check_segment(from_id, "from_id", fname);
-	hs_assoc_check_segment(to_id, "to_id", fname);
-	hs_assoc_check_segment(assoc_type, "association_type", fname);
 	hs_assoc_target(server, &t);
 	conn = hs_get_connection(t.server, t.user);
+	if (t.opts.send_at_commit)
+	{
+		HsAssocInput in = {hs_to_utf8(from_id), hs_to_utf8(to_id), hs_to_utf8(assoc_type)};
+
+		/* sent with the other deferred associations as batch/create */
+		hs_defer_association(conn, &t.opts, from_type, to_type, &in);
+		PG_RETURN_NULL();
+	}
 
 	path = psprintf("/crm/v3/objects/%s/%s/associations/%s/%s/%s",
 					hs_url_escape(from_type), hs_url_escape(hs_to_utf8(from_id)),
@@ -244,8 +238,9 @@ hs_assoc_batch_error_context(void *arg)
 {
 	HsAssocBatchState *st = (HsAssocBatchState *) arg;
 
-	errcontext("batch %d of hubspot_associate_batch, %s to %s; %lld association(s) were created in HubSpot before this batch and stay created (HubSpot has no transactions)",
-			   st->batches, st->sending->from_type, st->sending->to_type,
+	errcontext("batch %d of %s, %s to %s; %lld association(s) were created in HubSpot before this batch and stay created (HubSpot has no transactions)",
+			   st->batches, st->what ? st->what : "hubspot_associate_batch",
+			   st->sending->from_type, st->sending->to_type,
 			   (long long) st->created);
 }
 
@@ -338,7 +333,7 @@ hs_assoc_describe_failure(StringInfo buf, const HsAssocInput *in,
 static int
 hs_assoc_batch_create(HsAssocBatchState *st, HsAssocGroup *g)
 {
-	HsConnection *conn = hs_get_connection(g->target.server, g->target.user);
+	HsConnection *conn = g->conn;
 	HsHttpRequest req;
 	HsAssocBatchResult res;
 	ErrorContextCallback errcb;
@@ -459,6 +454,7 @@ hs_assoc_group(HsAssocBatchState *st, const char *server,
 	g->from_type = pstrdup(from_type);
 	g->to_type = pstrdup(to_type);
 	hs_assoc_target(server, &g->target);
+	g->conn = hs_get_connection(g->target.server, g->target.user);
 	g->path = psprintf("/crm/v3/associations/%s/%s/batch/create",
 					   hs_url_escape(from_type), hs_url_escape(to_type));
 	g->buf_cxt = AllocSetContextCreate(st->cxt, "hubspot_fdw association inputs",
@@ -542,8 +538,19 @@ hubspot_associate_batch_sfunc(PG_FUNCTION_ARGS)
 											  ALLOCSET_DEFAULT_SIZES);
 	}
 	st->finished = false;
-	hs_assoc_add(st, hs_assoc_group(st, server, from_type, to_type),
-				 from_id, to_id, assoc_type);
+	{
+		HsAssocGroup *g = hs_assoc_group(st, server, from_type, to_type);
+
+		if (g->target.opts.send_at_commit)
+		{
+			HsAssocInput in = {hs_to_utf8(from_id), hs_to_utf8(to_id), hs_to_utf8(assoc_type)};
+
+			hs_defer_association(g->conn, &g->target.opts, g->from_type, g->to_type, &in);
+			st->queued++;
+		}
+		else
+			hs_assoc_add(st, g, from_id, to_id, assoc_type);
+	}
 	PG_RETURN_POINTER(st);
 }
 
@@ -569,7 +576,36 @@ hubspot_associate_batch_final(PG_FUNCTION_ARGS)
 			hs_assoc_flush(st, (HsAssocGroup *) lfirst(lc));
 		st->finished = true;
 	}
-	PG_RETURN_INT64(st->created);
+	PG_RETURN_INT64(st->created + st->queued);
+}
+
+/*
+ * Send associations kept until COMMIT: batch/create of at most
+ * HS_ASSOC_BATCH_MAX each, every input checked against HubSpot's answer.
+ */
+void
+hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
+					   const char *from_type, const char *to_type,
+					   const HsAssocInput *inputs, int ninputs)
+{
+	HsAssocBatchState st;
+	HsAssocGroup *g = palloc0(sizeof(HsAssocGroup));
+	int			start;
+
+	memset(&st, 0, sizeof(st));
+	st.what = "the associations sent at COMMIT";
+	g->from_type = pstrdup(from_type);
+	g->to_type = pstrdup(to_type);
+	g->target.opts = *opts;
+	g->conn = conn;
+	g->path = psprintf("/crm/v3/associations/%s/%s/batch/create",
+					   hs_url_escape(from_type), hs_url_escape(to_type));
+	for (start = 0; start < ninputs; start += HS_ASSOC_BATCH_MAX)
+	{
+		g->ninputs = Min(HS_ASSOC_BATCH_MAX, ninputs - start);
+		memcpy(g->inputs, inputs + start, sizeof(HsAssocInput) * g->ninputs);
+		st.created += hs_assoc_batch_create(&st, g);
+	}
 }
 
 /*

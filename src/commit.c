@@ -2,11 +2,13 @@
  * commit.c
  *		Writes deferred to commit (send_at 'commit').
  *
- * UPDATEs of tables with send_at 'commit' are not sent when the statement
- * ends but kept for the transaction, tagged with the subtransaction that
- * made them. At XACT_EVENT_PRE_COMMIT the writes of each object type are
- * merged per record (a later value of a property wins) and sent as
- * batch/update; a failure there aborts the commit. ROLLBACK, and rolling
+ * UPDATEs of tables with send_at 'commit', and associations made through
+ * such servers, are not sent when the statement ends but kept for the
+ * transaction, tagged with the subtransaction that made them. At
+ * XACT_EVENT_PRE_COMMIT the writes of each object type are merged per
+ * record (a later value of a property wins) and sent as batch/update, and
+ * the associations of each pair of types, without repeats, as
+ * associations batch/create; a failure there aborts the commit. ROLLBACK, and rolling
  * back to a savepoint, drop the writes made since. PREPARE TRANSACTION is
  * refused while writes are pending: HubSpot could not take part in 2PC.
  */
@@ -15,22 +17,29 @@
 #include "hubspot_fdw.h"
 
 #include "access/xact.h"
+#include "common/hashfn.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
-/* One deferred write of one record. */
+/* One deferred write: a record's properties, or one association. */
 typedef struct HsPendingWrite
 {
 	int			level;			/* subtransaction nesting level */
-	HsWriteInput input;
+	HsWriteInput input;			/* UPDATE targets */
+	HsAssocInput assoc;			/* association targets */
 } HsPendingWrite;
 
-/* The deferred writes to one object type through one user mapping. */
+/*
+ * The deferred writes through one user mapping to one object type
+ * (type_path set) or of one pair of object types (from_type/to_type set).
+ */
 typedef struct HsPendingTarget
 {
 	HsConnection *conn;
 	HsTableOptions opts;
 	char	   *type_path;
+	char	   *from_type;
+	char	   *to_type;
 	List	   *writes;			/* HsPendingWrite *, in order */
 } HsPendingTarget;
 
@@ -133,6 +142,48 @@ hs_merge_writes(HsPendingTarget *t, int *ninputs)
 	return inputs;
 }
 
+/* One target's associations without repeats, in first-seen order. */
+static int
+hs_distinct_associations(HsPendingTarget *t, HsAssocInput **out)
+{
+	HsAssocInput *assocs = palloc(sizeof(HsAssocInput) * list_length(t->writes));
+	ListCell   *lc;
+	int			n = 0;
+	HTAB	   *seen;
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(uint64);
+	ctl.hcxt = CurrentMemoryContext;
+	seen = hash_create("hubspot_fdw pending associations", 256, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	foreach(lc, t->writes)
+	{
+		HsAssocInput *a = &((HsPendingWrite *) lfirst(lc))->assoc;
+		char	   *key = psprintf("%s%c%s%c%s", a->from_id, '\x1f', a->to_id, '\x1f', a->type);
+		uint64		h = hash_bytes_extended((unsigned char *) key, strlen(key), 0);
+		bool		found;
+		int			i;
+
+		/* a hash hit is confirmed against the inputs kept so far */
+		(void) hash_search(seen, &h, HASH_ENTER, &found);
+		if (found)
+		{
+			for (i = 0; i < n; i++)
+				if (strcmp(assocs[i].from_id, a->from_id) == 0 &&
+					strcmp(assocs[i].to_id, a->to_id) == 0 &&
+					strcmp(assocs[i].type, a->type) == 0)
+					break;
+			if (i < n)
+				continue;
+		}
+		assocs[n++] = *a;
+	}
+	hash_destroy(seen);
+	*out = assocs;
+	return n;
+}
+
 /* Send everything pending, merged, in batches; raise on any failure. */
 static void
 hs_flush_pending(void)
@@ -149,6 +200,16 @@ hs_flush_pending(void)
 
 		if (t->writes == NIL)
 			continue;
+		if (t->type_path == NULL)
+		{
+			HsAssocInput *assocs;
+			int			n = hs_distinct_associations(t, &assocs);
+
+			hs_assoc_send_deferred(t->conn, &t->opts, t->from_type, t->to_type,
+								   assocs, n);
+			t->writes = NIL;
+			continue;
+		}
 		memset(&w, 0, sizeof(w));
 		w.conn = t->conn;
 		w.opts = t->opts;
@@ -218,6 +279,58 @@ hs_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	}
 }
 
+/* Register the transaction callbacks, once per backend. */
+static void
+hs_register_callbacks(void)
+{
+	if (hs_callbacks_registered)
+		return;
+	RegisterXactCallback(hs_xact_callback, NULL);
+	RegisterSubXactCallback(hs_subxact_callback, NULL);
+	hs_callbacks_registered = true;
+}
+
+/* Does "a" equal "b", both possibly NULL? */
+static bool
+hs_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/*
+ * The pending target for these keys, created if new (in the current
+ * memory context, which is TopTransactionContext).
+ */
+static HsPendingTarget *
+hs_pending_target(HsConnection *conn, const HsTableOptions *opts,
+				  const char *type_path, const char *from_type, const char *to_type)
+{
+	HsPendingTarget *target;
+	ListCell   *lc;
+
+	foreach(lc, hs_pending)
+	{
+		HsPendingTarget *t = lfirst(lc);
+
+		if (t->conn == conn && strcmp(t->opts.api_url, opts->api_url) == 0 &&
+			hs_same(t->type_path, type_path) && hs_same(t->from_type, from_type) &&
+			hs_same(t->to_type, to_type))
+			return t;
+	}
+	target = palloc0(sizeof(HsPendingTarget));
+	target->conn = conn;
+	target->opts = *opts;
+	target->opts.api_url = pstrdup(opts->api_url);
+	target->opts.object_type = opts->object_type ? pstrdup(opts->object_type) : NULL;
+	target->opts.ca_file = opts->ca_file ? pstrdup(opts->ca_file) : NULL;
+	target->opts.ca_path = opts->ca_path ? pstrdup(opts->ca_path) : NULL;
+	target->type_path = type_path ? pstrdup(type_path) : NULL;
+	target->from_type = from_type ? pstrdup(from_type) : NULL;
+	target->to_type = to_type ? pstrdup(to_type) : NULL;
+	hs_pending = lappend(hs_pending, target);
+	return target;
+}
+
 /*
  * Keep one record's write until commit. "input" is copied; the target is
  * identified by user mapping, API URL and object type.
@@ -227,48 +340,40 @@ hs_defer_update(HsConnection *conn, const HsTableOptions *opts,
 				const char *type_path, const HsWriteInput *input)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
-	HsPendingTarget *target = NULL;
+	HsPendingTarget *target;
 	HsPendingWrite *pw;
-	ListCell   *lc;
 
-	if (!hs_callbacks_registered)
-	{
-		RegisterXactCallback(hs_xact_callback, NULL);
-		RegisterSubXactCallback(hs_subxact_callback, NULL);
-		hs_callbacks_registered = true;
-	}
-
-	foreach(lc, hs_pending)
-	{
-		HsPendingTarget *t = lfirst(lc);
-
-		if (t->conn == conn && strcmp(t->type_path, type_path) == 0 &&
-			strcmp(t->opts.api_url, opts->api_url) == 0)
-		{
-			target = t;
-			break;
-		}
-	}
-	if (target == NULL)
-	{
-		target = palloc0(sizeof(HsPendingTarget));
-		target->conn = conn;
-		target->opts = *opts;
-		target->opts.api_url = pstrdup(opts->api_url);
-		target->opts.object_type = pstrdup(opts->object_type);
-		target->opts.ca_file = opts->ca_file ? pstrdup(opts->ca_file) : NULL;
-		target->opts.ca_path = opts->ca_path ? pstrdup(opts->ca_path) : NULL;
-		target->type_path = pstrdup(type_path);
-		hs_pending = lappend(hs_pending, target);
-	}
-
+	hs_register_callbacks();
+	target = hs_pending_target(conn, opts, type_path, NULL, NULL);
 	pw = palloc0(sizeof(HsPendingWrite));
 	pw->level = GetCurrentTransactionNestLevel();
+	pw->input = *input;
 	pw->input.id = pstrdup(input->id);
+	pw->input.trace_id = NULL;
 	pw->input.id_property = input->id_property ? pstrdup(input->id_property) : NULL;
-	pw->input.nprops = input->nprops;
 	pw->input.names = hs_copy_strings(input->names, input->nprops);
 	pw->input.values = hs_copy_strings(input->values, input->nprops);
+	target->writes = lappend(target->writes, pw);
+	MemoryContextSwitchTo(old);
+}
+
+/* Keep one association (UTF-8 ids) until commit. "input" is copied. */
+void
+hs_defer_association(HsConnection *conn, const HsTableOptions *opts,
+					 const char *from_type, const char *to_type,
+					 const HsAssocInput *input)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	HsPendingTarget *target;
+	HsPendingWrite *pw;
+
+	hs_register_callbacks();
+	target = hs_pending_target(conn, opts, NULL, from_type, to_type);
+	pw = palloc0(sizeof(HsPendingWrite));
+	pw->level = GetCurrentTransactionNestLevel();
+	pw->assoc.from_id = pstrdup(input->from_id);
+	pw->assoc.to_id = pstrdup(input->to_id);
+	pw->assoc.type = pstrdup(input->type);
 	target->writes = lappend(target->writes, pw);
 	MemoryContextSwitchTo(old);
 }

@@ -399,10 +399,13 @@ hs_url_escape(const char *segment)
 	char	   *o = out;
 	const unsigned char *p;
 
+	/* "." and ".." would be resolved away as path steps: encode their dots */
+	bool		dots = strspn(segment, ".") == len;
+
 	for (p = (const unsigned char *) segment; *p; p++)
 	{
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-			(*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+			(*p >= '0' && *p <= '9') || *p == '-' || (*p == '.' && !dots) ||
 			*p == '_' || *p == '~')
 			*o++ = (char) *p;
 		else

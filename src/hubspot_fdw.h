@@ -366,6 +366,12 @@ extern List *hsImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 
 /* ---------- commit.c ---------- */
 
+extern void hs_defer_association(HsConnection *conn, const HsTableOptions *opts,
+								 const char *from_type, const char *to_type,
+								 const HsAssocInput *input);
+extern void hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
+								   const char *from_type, const char *to_type,
+								   const HsAssocInput *inputs, int ninputs);
 extern void hs_defer_update(HsConnection *conn, const HsTableOptions *opts,
 							const char *type_path, const HsWriteInput *input);
 

@@ -88,7 +88,7 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 	 */
 	req->rate_limit = opts->rate_limit;
 	req->rate_window_ms = HS_BURST_WINDOW_MS;
-	if (strncmp(path, "/crm/v3/associations/", 21) == 0)
+	if (strncmp(path, "/crm/v3/associations/", 21) == 0 && strstr(path, "/batch/") != NULL)
 		req->rate_limit = 0;
 	else if (strcmp(method, "POST") == 0 && strlen(path) > 7 &&
 			 strcmp(path + strlen(path) - 7, "/search") == 0)
