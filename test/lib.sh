@@ -32,7 +32,11 @@ hs_install_deps() {
 }
 
 # Build with warnings as errors and install into the PostgreSQL 15 tree.
+# Takes a machine-wide lock held until the calling script exits: the
+# extension is installed system-wide, so two runs must not overlap.
 hs_build_install() {
+  exec 9>/tmp/hubspot_fdw-tests.lock
+  flock 9
   hs_log "building hubspot_fdw"
   make -C "$HS_ROOT" -s PG_CONFIG="$PG_CONFIG" WERROR=1 >/dev/null
   hs_root make -C "$HS_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null

@@ -9,10 +9,6 @@ trap hs_cleanup EXIT
 trap 'exit 130' INT TERM
 
 hs_install_deps
-# One build+install+test at a time on this machine: the extension is
-# installed system-wide, so parallel runs would test each other's builds.
-exec 9>/tmp/hubspot_fdw-tests.lock
-flock 9
 hs_build_install
 hs_make_workdir
 
