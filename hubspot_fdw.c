@@ -15,12 +15,44 @@
 
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
+#include "access/xact.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
+
+/* Report writes that were in flight when their (sub)transaction aborted. */
+static void
+hs_warn_abandoned(int writes)
+{
+	if (writes > 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("%d HubSpot write request(s) were in flight when the statement failed", writes),
+				 errdetail("HubSpot may have applied them; HubSpot has no transactions.")));
+}
+
+/* Transaction end: no transfer may outlive the memory of its request. */
+static void
+hs_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		hs_warn_abandoned(hs_http_abort_subxact(InvalidSubTransactionId));
+	else if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
+			 event == XACT_EVENT_PREPARE)
+		(void) hs_http_abort_subxact(InvalidSubTransactionId);
+}
+
+/* Subtransaction abort: drop the transfers it started. */
+static void
+hs_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		hs_warn_abandoned(hs_http_abort_subxact(mySubid));
+}
 
 /* Module load: settings, and the shared rate limiter when preloaded. */
 void
@@ -37,6 +69,9 @@ _PG_init(void)
 
 	if (process_shared_preload_libraries_in_progress)
 		hs_ratelimit_install_hooks();
+
+	RegisterXactCallback(hs_xact_callback, NULL);
+	RegisterSubXactCallback(hs_subxact_callback, NULL);
 }
 
 PG_FUNCTION_INFO_V1(hubspot_fdw_handler);

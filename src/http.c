@@ -2,28 +2,37 @@
  * http.c
  *		The HTTP transport: everything that touches libcurl.
  *
- * One curl multi handle and a small pool of easy handles live for the life
- * of the backend, so connections are kept alive and reused between
- * requests and statements. hs_http_perform() runs one or more requests at
- * once and reports each outcome in its HsHttpRequest; it never raises an
- * error (callers turn outcomes into ereports, see errors.c). While waiting
- * it watches the interrupt flags only; the caller runs CHECK_FOR_INTERRUPTS().
+ * One curl multi handle and a fixed set of transfer slots (each with its
+ * own easy handle) live for the life of the backend, so connections are
+ * kept alive and reused between requests and statements. A request is
+ * started with hs_http_start() and runs while the caller does other work;
+ * hs_http_wait() drives the transfers until the given requests are done.
+ * Outcomes are reported in each HsHttpRequest; nothing here raises an error
+ * (callers turn outcomes into ereports, see errors.c). While waiting it
+ * watches the interrupt flags only; the caller runs CHECK_FOR_INTERRUPTS().
+ *
+ * A transfer remembers the subtransaction that started it: when that one
+ * aborts, hs_http_abort_subxact() drops its transfers before their
+ * requests' memory goes away, so no callback can write into freed memory.
  */
 #include "postgres.h"
 
 #include <curl/curl.h>
 
 #include "hubspot_fdw.h"
+#include "access/xact.h"
 #include "miscadmin.h"
 
-/* At most this many requests are in flight at once. */
-#define HS_MAX_PARALLEL 16
 /* How long one wait may block before the interrupt flags are read again. */
 #define HS_POLL_INTERVAL_MS 100
 
-/* State of one transfer while it runs: plain malloc, freed before return. */
+/* One transfer slot; its buffers are plain malloc, freed when it finishes. */
 typedef struct HsTransfer
 {
+	bool		in_use;
+	bool		is_write;		/* anything but GET */
+	SubTransactionId subid;		/* who started it */
+	MemoryContext cxt;			/* where the answer is copied to */
 	CURL	   *easy;
 	HsHttpRequest *req;
 	struct curl_slist *headers;
@@ -39,6 +48,7 @@ typedef struct HsTransfer
 
 static CURLM *hs_multi = NULL;
 static CURL *hs_easy_pool[HS_MAX_PARALLEL];
+static HsTransfer hs_slots[HS_MAX_PARALLEL];
 static bool hs_curl_initialized = false;
 
 /* Initialise libcurl and the multi handle once per backend. */
@@ -169,7 +179,7 @@ hs_progress_cb(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
 	return (QueryCancelPending || ProcDiePending) ? 1 : 0;
 }
 
-/* Configure pooled easy handle "slot" for one request. */
+/* Configure pooled easy handle "slot" for one request and add it to the multi handle. */
 static bool
 hs_transfer_setup(HsTransfer *t, int slot)
 {
@@ -281,63 +291,150 @@ hs_transfer_finish(HsTransfer *t, bool canceled)
 				sizeof(req->error));
 }
 
-/*
- * Run "nrequests" requests concurrently and wait for all of them (or for an
- * interrupt). Each request's out fields tell what happened.
- */
-void
-hs_http_perform(HsHttpRequest **requests, int nrequests)
+/* Release a slot: detach its handle and free its buffers. */
+static void
+hs_slot_release(HsTransfer *t)
 {
-	HsTransfer	transfers[HS_MAX_PARALLEL];
-	int			n = Min(nrequests, HS_MAX_PARALLEL);
-	int			running = 0;
-	bool		canceled = false;
-	bool		ready;
+	if (t->easy)
+		curl_multi_remove_handle(hs_multi, t->easy);
+	curl_slist_free_all(t->headers);
+	free(t->buf);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Finish transfer "t": fill its request's outcome and hand over the body. */
+static void
+hs_slot_complete(HsTransfer *t, bool canceled)
+{
+	HsHttpRequest *req = t->req;
+
+	hs_transfer_finish(t, canceled);
+	if (req->transport == HS_TRANSPORT_OK)
+	{
+		/* never throw here: the slot must be released first */
+		req->response = MemoryContextAllocExtended(t->cxt, t->len + 1, MCXT_ALLOC_NO_OOM);
+		if (req->response == NULL)
+			req->transport = HS_TRANSPORT_NO_MEMORY;
+		else
+		{
+			if (t->len > 0)
+				memcpy(req->response, t->buf, t->len);
+			req->response[t->len] = '\0';
+			req->response_len = t->len;
+		}
+	}
+	req->in_flight = false;
+	hs_slot_release(t);
+}
+
+/*
+ * Start "req" and return at once; it proceeds during later hs_http_wait()
+ * calls. When no slot is free or set-up fails, the request is finished
+ * already (transport FAILED or NO_MEMORY) and false is returned.
+ */
+bool
+hs_http_start(HsHttpRequest *req)
+{
+	HsTransfer *t = NULL;
 	int			i;
 
-	Assert(nrequests <= HS_MAX_PARALLEL);
-	memset(transfers, 0, sizeof(transfers));
-	ready = hs_http_init();
+	req->transport = HS_TRANSPORT_FAILED;
+	req->http_status = 0;
+	req->response = NULL;
+	req->response_len = 0;
+	req->correlation_id[0] = '\0';
+	req->content_type[0] = '\0';
+	req->error[0] = '\0';
+	req->retry_after_ms = req->rl_remaining = req->rl_interval_ms = -1;
+	req->in_flight = false;
 
-	for (i = 0; i < n; i++)
+	if (!hs_http_init())
 	{
-		HsHttpRequest *req = requests[i];
-
-		req->transport = HS_TRANSPORT_FAILED;
-		req->http_status = 0;
-		req->response = NULL;
-		req->response_len = 0;
-		req->correlation_id[0] = '\0';
-		req->content_type[0] = '\0';
-		req->error[0] = '\0';
-		req->retry_after_ms = req->rl_remaining = req->rl_interval_ms = -1;
-		transfers[i].req = req;
-		if (!ready || !hs_transfer_setup(&transfers[i], i))
-		{
-			transfers[i].no_memory = true;
-			transfers[i].done = true;
-			transfers[i].result = CURLE_OUT_OF_MEMORY;
-			if (transfers[i].easy)
-				curl_multi_remove_handle(hs_multi, transfers[i].easy);
-			transfers[i].easy = NULL;
-		}
-		else
-			running++;
+		req->transport = HS_TRANSPORT_NO_MEMORY;
+		return false;
 	}
+	for (i = 0; i < HS_MAX_PARALLEL; i++)
+		if (!hs_slots[i].in_use)
+		{
+			t = &hs_slots[i];
+			break;
+		}
+	if (t == NULL)
+	{
+		strlcpy(req->error, "too many HubSpot requests in flight", sizeof(req->error));
+		return false;
+	}
+	memset(t, 0, sizeof(*t));
+	t->in_use = true;
+	t->req = req;
+	t->subid = GetCurrentSubTransactionId();
+	t->is_write = strcmp(req->method, "GET") != 0;
+	t->cxt = CurrentMemoryContext;
+	if (!hs_transfer_setup(t, i))
+	{
+		hs_slot_release(t);
+		req->transport = HS_TRANSPORT_NO_MEMORY;
+		return false;
+	}
+	req->in_flight = true;
+	return true;
+}
 
-	while (running > 0)
+/* The slot running "req", or NULL. */
+static HsTransfer *
+hs_slot_of(HsHttpRequest *req)
+{
+	int			i;
+
+	for (i = 0; i < HS_MAX_PARALLEL; i++)
+		if (hs_slots[i].in_use && hs_slots[i].req == req)
+			return &hs_slots[i];
+	return NULL;
+}
+
+/*
+ * Drive all transfers until none of "requests" is in flight (or, with
+ * "any", until at least one of them is done), or until an interrupt,
+ * which finishes the waited-for requests as CANCELED.
+ */
+void
+hs_http_wait(HsHttpRequest **requests, int nrequests, bool any)
+{
+	for (;;)
 	{
 		CURLMsg    *msg;
 		int			left;
 		int			still = 0;
+		int			waiting = 0;
+		int			i;
 
+		for (i = 0; i < nrequests; i++)
+			if (requests[i]->in_flight)
+				waiting++;
+		if (waiting == 0 || (any && waiting < nrequests))
+			return;
 		if (QueryCancelPending || ProcDiePending)
 		{
-			canceled = true;
-			break;
+			for (i = 0; i < nrequests; i++)
+			{
+				HsTransfer *t = requests[i]->in_flight ? hs_slot_of(requests[i]) : NULL;
+
+				if (t)
+					hs_slot_complete(t, true);
+			}
+			return;
 		}
 		if (curl_multi_perform(hs_multi, &still) != CURLM_OK)
-			break;
+		{
+			for (i = 0; i < nrequests; i++)
+			{
+				HsTransfer *t = requests[i]->in_flight ? hs_slot_of(requests[i]) : NULL;
+
+				if (t)
+					hs_slot_complete(t, false);
+			}
+			return;
+		}
 		while ((msg = curl_multi_info_read(hs_multi, &left)) != NULL)
 		{
 			HsTransfer *t = NULL;
@@ -345,48 +442,75 @@ hs_http_perform(HsHttpRequest **requests, int nrequests)
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &t);
-			if (t == NULL || t->done)
+			if (t == NULL || !t->in_use)
 				continue;
 			t->done = true;
 			t->result = msg->data.result;
-			running--;
+			hs_slot_complete(t, false);
 		}
-		if (running > 0 && still > 0)
+		if (still > 0)
 			curl_multi_poll(hs_multi, NULL, 0, HS_POLL_INTERVAL_MS, NULL);
 	}
+}
 
-	for (i = 0; i < n; i++)
-	{
-		HsTransfer *t = &transfers[i];
+/* Stop "req" if it is still running; its outcome becomes CANCELED. */
+void
+hs_http_cancel(HsHttpRequest *req)
+{
+	HsTransfer *t = req->in_flight ? hs_slot_of(req) : NULL;
 
-		hs_transfer_finish(t, canceled && !t->done);
-		if (t->easy)
-			curl_multi_remove_handle(hs_multi, t->easy);
-		curl_slist_free_all(t->headers);
-		t->headers = NULL;
-	}
+	if (t)
+		hs_slot_complete(t, true);
+}
 
-	/* Hand the bodies over in palloc'd memory; never throw while copying. */
-	for (i = 0; i < n; i++)
-	{
-		HsTransfer *t = &transfers[i];
-		HsHttpRequest *req = t->req;
+/*
+ * Run "nrequests" requests concurrently and wait for all of them (or for an
+ * interrupt). Each request's out fields tell what happened.
+ */
+void
+hs_http_perform(HsHttpRequest **requests, int nrequests)
+{
+	int			i;
 
-		if (req->transport == HS_TRANSPORT_OK)
+	for (i = 0; i < nrequests; i++)
+		(void) hs_http_start(requests[i]);
+	hs_http_wait(requests, nrequests, false);
+}
+
+/*
+ * Drop, without touching their requests, the transfers started by
+ * subtransaction "subid" or a later one: it is aborting, and the memory of
+ * those requests goes with it. InvalidSubTransactionId drops all. Returns
+ * how many of them were writes (HubSpot may have applied those).
+ */
+int
+hs_http_abort_subxact(SubTransactionId subid)
+{
+	int			i;
+	int			writes = 0;
+
+	for (i = 0; i < HS_MAX_PARALLEL; i++)
+		if (hs_slots[i].in_use &&
+			(subid == InvalidSubTransactionId || hs_slots[i].subid >= subid))
 		{
-			req->response = palloc_extended(t->len + 1, MCXT_ALLOC_NO_OOM);
-			if (req->response == NULL)
-				req->transport = HS_TRANSPORT_NO_MEMORY;
-			else
-			{
-				if (t->len > 0)
-					memcpy(req->response, t->buf, t->len);
-				req->response[t->len] = '\0';
-				req->response_len = t->len;
-			}
+			if (hs_slots[i].is_write)
+				writes++;
+			hs_slot_release(&hs_slots[i]);
 		}
-		free(t->buf);
-	}
+	return writes;
+}
+
+/* Number of transfers in flight (for messages after an abort). */
+int
+hs_http_in_flight(void)
+{
+	int			i;
+	int			n = 0;
+
+	for (i = 0; i < HS_MAX_PARALLEL; i++)
+		if (hs_slots[i].in_use)
+			n++;
+	return n;
 }
 
 /* Percent-encode one URL path segment or query value (RFC 3986). */

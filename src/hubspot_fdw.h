@@ -132,9 +132,18 @@ typedef struct HsHttpRequest
 	long		rl_remaining;	/* X-HubSpot-RateLimit-Remaining, -1 if absent */
 	long		rl_interval_ms; /* X-HubSpot-RateLimit-Interval-Milliseconds */
 	int			retries;		/* set by hs_send: retries it took */
+	bool		in_flight;		/* started and not finished */
 } HsHttpRequest;
 
+/* At most this many requests are in flight at once (max_concurrency's cap). */
+#define HS_MAX_PARALLEL 16
+
+extern bool hs_http_start(HsHttpRequest *req);
+extern void hs_http_wait(HsHttpRequest **requests, int nrequests, bool any);
+extern void hs_http_cancel(HsHttpRequest *req);
 extern void hs_http_perform(HsHttpRequest **requests, int nrequests);
+extern int	hs_http_abort_subxact(SubTransactionId subid);
+extern int	hs_http_in_flight(void);
 extern char *hs_url_escape(const char *segment);
 
 /* ---------- json.c (all json-c) ---------- */
@@ -290,6 +299,8 @@ extern void hs_request_init(HsHttpRequest *req, HsConnection *conn,
 							const char *path, const char *query,
 							const char *body);
 extern void hs_send(HsHttpRequest *req);
+extern void hs_send_begin(HsHttpRequest *req);
+extern void hs_send_complete(HsHttpRequest *req);
 
 /* ---------- ratelimit.c ---------- */
 

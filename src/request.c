@@ -162,41 +162,67 @@ hs_retry_delay(HsHttpRequest *req, int attempt, bool *rate_limited)
 	return -1;
 }
 
+/* The rate-limiter key of a request: search has a budget of its own. */
+static uint64
+hs_request_key(HsHttpRequest *req)
+{
+	uint64		key = hs_ratelimit_key(req->token);
+
+	return req->rate_window_ms == HS_BURST_WINDOW_MS ? key : key ^ 0x5345415243480000ULL;
+}
+
+/* Wait for the rate limiter, then start the request's transfer. */
+static void
+hs_attempt_start(HsHttpRequest *req)
+{
+	double		waited = 0;
+
+	if (req->rate_limit > 0)
+		waited = hs_ratelimit_acquire(hs_request_key(req), req->rate_limit,
+									  req->rate_window_ms);
+	if (waited > 0)
+		hs_stats_wait(req, false, waited);
+	(void) hs_http_start(req);
+}
+
 /*
- * Send one request: wait for the rate limiter, send, and retry while the
- * outcome is retryable and max_retries allows. Raises for transport
- * failures and cancellation; the caller checks the HTTP answer.
+ * Start sending "req" and return while it is in flight: hs_http_wait()
+ * drives it, and hs_send_complete() must follow.
  */
 void
-hs_send(HsHttpRequest *req)
+hs_send_begin(HsHttpRequest *req)
 {
-	/* search's budget is separate from the burst budget of the same token */
-	uint64		key = hs_ratelimit_key(req->token) ^ (req->rate_window_ms == HS_BURST_WINDOW_MS ? 0 : 0x5345415243480000ULL);
-	int			attempt;
+	req->retries = 0;
+	hs_attempt_start(req);
+}
 
-	for (attempt = 0;; attempt++)
+/*
+ * Finish a request started by hs_send_begin() whose transfer is done:
+ * count it, retry while the outcome is retryable and max_retries allows
+ * (each retry waits synchronously), and raise for transport failures and
+ * cancellation. The caller checks the HTTP answer.
+ */
+void
+hs_send_complete(HsHttpRequest *req)
+{
+	uint64		key = hs_request_key(req);
+
+	for (;;)
 	{
 		long		delay;
 		bool		rate_limited;
-		double		waited = 0;
 
-		if (req->rate_limit > 0)
-			waited = hs_ratelimit_acquire(key, req->rate_limit, req->rate_window_ms);
-		if (waited > 0)
-			hs_stats_wait(req, false, waited);
-
-		hs_http_perform(&req, 1);
+		hs_http_wait(&req, 1, false);
 		hs_stats_request(req);
 		if (req->transport == HS_TRANSPORT_CANCELED)
 			break;
-
-		delay = hs_retry_delay(req, attempt, &rate_limited);
-		if (delay < 0 || attempt >= req->max_retries)
+		delay = hs_retry_delay(req, req->retries, &rate_limited);
+		if (delay < 0 || req->retries >= req->max_retries)
 			break;
 
 		ereport(DEBUG1,
 				(errmsg_internal("hubspot_fdw: retrying %s %s in %ld ms (attempt %d of %d): %s",
-								 req->method, req->path, delay, attempt + 1, req->max_retries,
+								 req->method, req->path, delay, req->retries + 1, req->max_retries,
 								 req->transport == HS_TRANSPORT_OK
 								 ? psprintf("HTTP %ld", req->http_status) : req->error)));
 		if (rate_limited)
@@ -206,7 +232,19 @@ hs_send(HsHttpRequest *req)
 			pfree(req->response);
 		req->response = NULL;
 		hs_sleep_ms(delay);
+		req->retries++;
+		hs_attempt_start(req);
 	}
-	req->retries = attempt;
 	hs_report_transport(req);
+}
+
+/*
+ * Send one request and wait for it: pacing, retries and the raising of
+ * transport failures as in hs_send_begin() + hs_send_complete().
+ */
+void
+hs_send(HsHttpRequest *req)
+{
+	hs_send_begin(req);
+	hs_send_complete(req);
 }
