@@ -28,10 +28,12 @@ CREATE SERVER ok2 FOREIGN DATA WRAPPER hubspot_fdw
   OPTIONS (api_url 'https://api.hubapi.com', batch_size '50', connect_timeout_ms '2000', request_timeout_ms '30000');
 -- retries, pacing and when to send
 CREATE SERVER bad5 FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (max_retries '11');
+CREATE SERVER bad5 FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (max_concurrency '17');
+CREATE SERVER bad5 FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (max_concurrency '0');
 CREATE SERVER bad5 FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (rate_limit_per_10s '-1');
 CREATE SERVER bad5 FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (send_at 'later');
 CREATE SERVER ok3 FOREIGN DATA WRAPPER hubspot_fdw
-  OPTIONS (max_retries '0', rate_limit_per_10s '190', send_at 'commit', ca_file '/etc/ssl/certs/ca-certificates.crt');
+  OPTIONS (max_retries '0', max_concurrency '8', rate_limit_per_10s '190', send_at 'commit', ca_file '/etc/ssl/certs/ca-certificates.crt');
 CREATE SERVER bad5 FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (ca_path 'relative/dir');
 -- only superusers choose which CAs the token is trusted to
 CREATE ROLE hs_options_user;

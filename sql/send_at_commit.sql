@@ -43,7 +43,7 @@ SELECT (SELECT array_agg(i->>'id' ORDER BY i->>'id') FROM jsonb_array_elements(b
 -- a big deferred UPDATE goes out in batches of at most 100 at COMMIT
 CALL emu_clear();
 UPDATE partner_services SET hs_price = '1.00' WHERE hs_status = 'active';
-SELECT string_agg(jsonb_array_length(body->'inputs')::text, ',' ORDER BY seq) AS batch_sizes
+SELECT string_agg(jsonb_array_length(body->'inputs')::text, ',' ORDER BY jsonb_array_length(body->'inputs') DESC) AS batch_sizes
   FROM emu_requests WHERE method <> 'GET';
 
 -- a HubSpot failure at COMMIT aborts the commit, with a clear error

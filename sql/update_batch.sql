@@ -33,14 +33,14 @@ SELECT hs_status, count(*) FROM partner_services GROUP BY 1 ORDER BY 1;
 ALTER FOREIGN TABLE partner_clients OPTIONS (ADD batch_size '40');
 CALL emu_clear();
 UPDATE partner_clients SET hs_country = 'NL' WHERE tier = 'gold';
-SELECT string_agg(jsonb_array_length(body->'inputs')::text, ',' ORDER BY seq) AS batch_sizes
+SELECT string_agg(jsonb_array_length(body->'inputs')::text, ',' ORDER BY jsonb_array_length(body->'inputs') DESC) AS batch_sizes
   FROM emu_requests WHERE path LIKE '%/batch/update';
 ALTER FOREIGN TABLE partner_clients OPTIONS (DROP batch_size);
 -- and on the server
 ALTER SERVER hubspot OPTIONS (ADD batch_size '75');
 CALL emu_clear();
 UPDATE partner_clients SET hs_country = 'BE' WHERE tier = 'gold';
-SELECT string_agg(jsonb_array_length(body->'inputs')::text, ',' ORDER BY seq) AS batch_sizes
+SELECT string_agg(jsonb_array_length(body->'inputs')::text, ',' ORDER BY jsonb_array_length(body->'inputs') DESC) AS batch_sizes
   FROM emu_requests WHERE path LIKE '%/batch/update';
 ALTER SERVER hubspot OPTIONS (DROP batch_size);
 SELECT hs_country, count(*) FROM partner_clients GROUP BY 1 ORDER BY 1;
@@ -62,11 +62,11 @@ SELECT seq, (SELECT string_agg(i->>'id', ',') FROM jsonb_array_elements(body->'i
 -- (which join row wins for 501 is unpredictable, as PostgreSQL documents for UPDATE ... FROM)
 SELECT id, hs_name IN ('first', 'second', 'other') AS from_join FROM partner_clients WHERE id IN ('501', '502') ORDER BY id;
 
--- many ids known up front: batch/update of 100 + 50, no read at all
+-- many ids known up front: batch/update of 100 + 50 (in flight together), no read at all
 CALL emu_clear();
 UPDATE partner_clients SET tier = 'bronze'
  WHERE id = ANY (ARRAY(SELECT (650 + g)::text FROM generate_series(1, 150) g));
-SELECT method, path, jsonb_array_length(body->'inputs') AS inputs FROM emu_requests ORDER BY seq;
+SELECT method, path, jsonb_array_length(body->'inputs') AS inputs FROM emu_requests ORDER BY 3 DESC;
 SELECT tier, count(*) FROM partner_clients GROUP BY 1 ORDER BY 1;
 
 -- nothing matches: nothing is written

@@ -215,10 +215,16 @@ hs_flush_pending(void)
 		w.opts = t->opts;
 		w.type_path = t->type_path;
 		w.what = "the writes sent at COMMIT";
+		w.cxt = CurrentMemoryContext;
 		inputs = hs_merge_writes(t, &ninputs);
+		/* merged per record, so every batch may be in flight at once */
 		for (start = 0; start < ninputs; start += t->opts.batch_size)
-			hs_batch_update(&w, inputs + start,
+			hs_batch_submit(&w, AllocSetContextCreate(CurrentMemoryContext,
+													  "hubspot_fdw batch",
+													  ALLOCSET_SMALL_SIZES),
+							inputs + start,
 							Min(t->opts.batch_size, ninputs - start), false);
+		hs_batch_drain(&w);
 		t->writes = NIL;
 	}
 }

@@ -28,6 +28,7 @@
 #define HS_DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define HS_DEFAULT_REQUEST_TIMEOUT_MS 60000
 #define HS_DEFAULT_MAX_RETRIES 5
+#define HS_DEFAULT_MAX_CONCURRENCY 4
 /* HubSpot's lowest private-app burst limit: 100 requests per 10 s. */
 #define HS_DEFAULT_RATE_LIMIT 100
 /* The most requests per 10 s the limiter can track per token. */
@@ -51,6 +52,7 @@ typedef struct HsTableOptions
 	int			connect_timeout_ms;
 	int			request_timeout_ms;
 	int			max_retries;
+	int			max_concurrency;	/* batch requests in flight at once */
 	int			rate_limit;		/* requests per 10 s; 0 = no pacing */
 	bool		send_at_commit; /* send_at 'commit' */
 	char	   *ca_file;
@@ -424,10 +426,20 @@ typedef struct HsWriter
 	int			applied;		/* rows HubSpot confirmed so far */
 	int			requests;
 	int			batches;
+
+	/* batch/update requests in flight, oldest first (see hs_batch_submit) */
+	MemoryContext cxt;			/* lives as long as the writer */
+	int			nsubmitted;
+	int			nflights;
+	struct HsBatchFlight *flights[HS_MAX_PARALLEL];
+	struct HTAB *busy;			/* ids in flight: uint64 hash -> count */
 } HsWriter;
 
-extern int	hs_batch_update(HsWriter *w, HsWriteInput *inputs, int ninputs,
-							bool missing_ok);
+extern void hs_batch_submit(HsWriter *w, MemoryContext cxt, HsWriteInput *inputs,
+							int ninputs, bool missing_ok);
+extern void hs_batch_drain(HsWriter *w);
+extern bool hs_batch_id_busy(HsWriter *w, const HsWriteInput *input);
+
 
 extern void hsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 									  RangeTblEntry *target_rte,

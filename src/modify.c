@@ -21,6 +21,7 @@
 #include "hubspot_fdw.h"
 
 #include "access/htup_details.h"
+#include "common/hashfn.h"
 #include "access/table.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -32,6 +33,7 @@
 #include "optimizer/pathnode.h"
 #include "parser/parsetree.h"
 #include "utils/lsyscache.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
@@ -321,6 +323,7 @@ hs_writer_init(HsWriter *w, Relation rel, List *targets, Oid userid, bool connec
 	List	   *columns = hs_get_columns(rel);
 	HsColumn   *idcol;
 
+	w->cxt = CurrentMemoryContext;
 	hs_get_table_options(RelationGetRelid(rel), &w->opts);
 	idcol = hs_identity_column(rel, columns, &w->opts, by_key);
 	w->id_property = idcol->is_id ? NULL : w->opts.id_property;
@@ -462,21 +465,93 @@ hs_input_confirmed(const HsBatchResult *res, const HsWriteInput *in,
 	return false;
 }
 
-/*
- * Send "inputs" as one batch/update and check every input against the
- * answer. With missing_ok, inputs HubSpot reports as OBJECT_NOT_FOUND are
- * not an error (direct modify: no such row). Returns how many were applied.
- */
-int
-hs_batch_update(HsWriter *w, HsWriteInput *inputs, int ninputs, bool missing_ok)
+/* One batch/update request in flight, with everything it owns. */
+typedef struct HsBatchFlight
 {
+	MemoryContext cxt;			/* inputs, request and answer */
+	HsWriteInput *inputs;
+	int			ninputs;
+	bool		missing_ok;
+	int			batchno;
+	char	  **key_props;		/* id_properties naming inputs */
+	int			nkeys;
 	HsHttpRequest req;
+} HsBatchFlight;
+
+/* The busy-set key of an input: a hash of its id (and id_property). */
+static uint64
+hs_input_key(const HsWriteInput *in)
+{
+	uint64		h = hash_bytes_extended((const unsigned char *) in->id, strlen(in->id), 0);
+
+	if (in->id_property)
+		h ^= hash_bytes_extended((const unsigned char *) in->id_property,
+								 strlen(in->id_property), 1);
+	return h;
+}
+
+/* Count the inputs of "f" in or out of the writer's busy set. */
+static void
+hs_busy_update(HsWriter *w, HsBatchFlight *f, bool add)
+{
+	typedef struct
+	{
+		uint64		key;
+		int			count;
+	}			BusyEntry;
+	int			i;
+
+	if (w->busy == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(BusyEntry);
+		ctl.hcxt = w->cxt ? w->cxt : CurrentMemoryContext;
+		w->busy = hash_create("hubspot_fdw ids in flight", 1024, &ctl,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	for (i = 0; i < f->ninputs; i++)
+	{
+		uint64		key = hs_input_key(&f->inputs[i]);
+		bool		found;
+		BusyEntry  *e = hash_search(w->busy, &key, add ? HASH_ENTER : HASH_FIND, &found);
+
+		if (add)
+			e->count = found ? e->count + 1 : 1;
+		else if (e && --e->count == 0)
+			(void) hash_search(w->busy, &key, HASH_REMOVE, NULL);
+	}
+}
+
+/* Is a write of this input's record in flight? */
+bool
+hs_batch_id_busy(HsWriter *w, const HsWriteInput *input)
+{
+	uint64		key;
+
+	if (w->busy == NULL || w->nflights == 0)
+		return false;
+	key = hs_input_key(input);
+	return hash_search(w->busy, &key, HASH_FIND, NULL) != NULL;
+}
+
+/*
+ * Wait for the oldest batch in flight and check every input against the
+ * answer. With missing_ok, inputs HubSpot reports as OBJECT_NOT_FOUND are
+ * not an error (direct modify: no such row). Raises, naming the failed
+ * inputs, if any failed; batches still in flight are then reported by the
+ * abort warning.
+ */
+static void
+hs_batch_retire(HsWriter *w)
+{
+	HsBatchFlight *f = w->flights[0];
+	HsHttpRequest *req = &f->req;
 	HsBatchResult res;
 	ErrorContextCallback errcb;
+	MemoryContext old = MemoryContextSwitchTo(f->cxt);
 	char	   *why;
-	char	   *path = psprintf("%s/batch/update", w->type_path);
-	char	  **key_props = palloc(sizeof(char *) * Max(ninputs, 1));
-	int			nkeys = 0;
 	StringInfoData failed;
 	int			nfailed = 0;
 	int			nunconfirmed = 0;
@@ -484,47 +559,30 @@ hs_batch_update(HsWriter *w, HsWriteInput *inputs, int ninputs, bool missing_ok)
 	int			sqlstate = ERRCODE_FDW_ERROR;
 	int			i;
 
-	/* the id_properties naming inputs: results are parsed for their values */
-	for (i = 0; i < ninputs; i++)
-	{
-		int			k;
-
-		if (inputs[i].id_property == NULL)
-			continue;
-		for (k = 0; k < nkeys; k++)
-			if (strcmp(key_props[k], inputs[i].id_property) == 0)
-				break;
-		if (k == nkeys)
-			key_props[nkeys++] = (char *) inputs[i].id_property;
-	}
-
-	w->batches++;
+	w->batches = f->batchno;
 	errcb.callback = hs_batch_error_context;
 	errcb.arg = w;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
 
-	hs_request_init(&req, w->conn, &w->opts, "POST", path, NULL,
-					hs_json_batch_update_body(inputs, ninputs));
-	hs_send(&req);
+	hs_send_complete(req);
 	w->requests++;
-	hs_check_response(&req, false);
-	if (!hs_json_parse_batch(req.response, req.response_len,
-							 key_props, nkeys,
-							 &res, &why))
-		hs_report_bad_response(&req, why);
+	hs_check_response(req, false);
+	if (!hs_json_parse_batch(req->response, req->response_len,
+							 f->key_props, f->nkeys, &res, &why))
+		hs_report_bad_response(req, why);
 
 	initStringInfo(&failed);
-	for (i = 0; i < ninputs; i++)
+	for (i = 0; i < f->ninputs; i++)
 	{
-		const HsBatchError *e = hs_find_input_error(&res, &inputs[i]);
+		const HsBatchError *e = hs_find_input_error(&res, &f->inputs[i]);
 
-		if (e == NULL && hs_input_confirmed(&res, &inputs[i], key_props, nkeys))
+		if (e == NULL && hs_input_confirmed(&res, &f->inputs[i], f->key_props, f->nkeys))
 		{
 			napplied++;
 			continue;
 		}
-		if (e && missing_ok && e->category &&
+		if (e && f->missing_ok && e->category &&
 			strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
 			continue;
 		if (e)
@@ -536,11 +594,11 @@ hs_batch_update(HsWriter *w, HsWriteInput *inputs, int ninputs, bool missing_ok)
 		else
 			nunconfirmed++;
 		if (nfailed + nunconfirmed <= 20)
-			hs_describe_failure(&failed, inputs[i].id, e);
+			hs_describe_failure(&failed, f->inputs[i].id, e);
 	}
 	if (nfailed + nunconfirmed > 20)
 		appendStringInfo(&failed, "; and %d more", nfailed + nunconfirmed - 20);
-	hs_stats_rows_written(&req, napplied);
+	hs_stats_rows_written(req, napplied);
 
 	if (nfailed > 0 || nunconfirmed > 0)
 	{
@@ -550,18 +608,80 @@ hs_batch_update(HsWriter *w, HsWriteInput *inputs, int ninputs, bool missing_ok)
 				(errcode(sqlstate),
 				 nfailed > 0
 				 ? errmsg("HubSpot rejected %d of %d inputs of a batch update of %s",
-						  nfailed + nunconfirmed, ninputs, w->opts.object_type)
+						  nfailed + nunconfirmed, f->ninputs, w->opts.object_type)
 				 : errmsg("HubSpot did not confirm %d of %d inputs of a batch update of %s",
-						  nunconfirmed, ninputs, w->opts.object_type),
+						  nunconfirmed, f->ninputs, w->opts.object_type),
 				 errdetail("Failed ids: %s. %d input(s) of this batch and %d row(s) before it were applied and stay applied: HubSpot has no transactions.",
 						   failed.data, napplied, w->applied - napplied),
 				 errcontext("HubSpot request: POST %s (HTTP %ld, correlationId: %s)",
-							path, req.http_status,
-							req.correlation_id[0] ? req.correlation_id : "none")));
+							req->path, req->http_status,
+							req->correlation_id[0] ? req->correlation_id : "none")));
 	}
 	error_context_stack = errcb.previous;
 	w->applied += napplied;
-	return napplied;
+	MemoryContextSwitchTo(old);
+
+	hs_busy_update(w, f, false);
+	w->nflights--;
+	memmove(&w->flights[0], &w->flights[1], sizeof(HsBatchFlight *) * w->nflights);
+	MemoryContextDelete(f->cxt);
+}
+
+/*
+ * Start "inputs" as one batch/update and return while it is in flight,
+ * after retiring the oldest batch if max_concurrency are already out.
+ * "cxt" holds the inputs' strings and becomes the batch's: it is deleted
+ * once the answer is checked. The caller must not put an id in flight
+ * twice (hs_batch_id_busy).
+ */
+void
+hs_batch_submit(HsWriter *w, MemoryContext cxt, HsWriteInput *inputs,
+				int ninputs, bool missing_ok)
+{
+	HsBatchFlight *f;
+	MemoryContext old;
+	int			i;
+
+	while (w->nflights >= Max(1, Min(w->opts.max_concurrency, HS_MAX_PARALLEL)))
+		hs_batch_retire(w);
+
+	old = MemoryContextSwitchTo(cxt);
+	f = palloc0(sizeof(HsBatchFlight));
+	f->cxt = cxt;
+	f->ninputs = ninputs;
+	f->missing_ok = missing_ok;
+	f->batchno = ++w->nsubmitted;
+	f->inputs = palloc(sizeof(HsWriteInput) * Max(ninputs, 1));
+	memcpy(f->inputs, inputs, sizeof(HsWriteInput) * ninputs);
+	/* the id_properties naming inputs: results are parsed for their values */
+	f->key_props = palloc(sizeof(char *) * Max(ninputs, 1));
+	for (i = 0; i < ninputs; i++)
+	{
+		int			k;
+
+		if (inputs[i].id_property == NULL)
+			continue;
+		for (k = 0; k < f->nkeys; k++)
+			if (strcmp(f->key_props[k], inputs[i].id_property) == 0)
+				break;
+		if (k == f->nkeys)
+			f->key_props[f->nkeys++] = (char *) inputs[i].id_property;
+	}
+	hs_request_init(&f->req, w->conn, &w->opts, "POST",
+					psprintf("%s/batch/update", w->type_path), NULL,
+					hs_json_batch_update_body(inputs, ninputs));
+	w->flights[w->nflights++] = f;
+	hs_busy_update(w, f, true);
+	hs_send_begin(&f->req);		/* its answer will land in cxt */
+	MemoryContextSwitchTo(old);
+}
+
+/* Wait for and check every batch in flight, oldest first. */
+void
+hs_batch_drain(HsWriter *w)
+{
+	while (w->nflights > 0)
+		hs_batch_retire(w);
 }
 
 /* Executor: set up batching or per-row PATCH. */
@@ -610,14 +730,15 @@ hsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 static void
 hs_flush(HsModifyState *st)
 {
-	MemoryContext old;
+	MemoryContext parent;
 
 	if (st->ninputs == 0)
 		return;
-	old = MemoryContextSwitchTo(st->batch_cxt);
-	hs_batch_update(&st->w, st->inputs, st->ninputs, false);
-	MemoryContextSwitchTo(old);
-	MemoryContextReset(st->batch_cxt);
+	/* the batch takes its memory along; the next one gets a fresh context */
+	parent = MemoryContextGetParent(st->batch_cxt);
+	hs_batch_submit(&st->w, st->batch_cxt, st->inputs, st->ninputs, false);
+	st->batch_cxt = AllocSetContextCreate(parent, "hubspot_fdw modify batch",
+										  ALLOCSET_DEFAULT_SIZES);
 	st->ninputs = 0;
 }
 
@@ -728,6 +849,13 @@ hsExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 			hs_flush(st);
 			break;
 		}
+	/* and two writes of one record must not race: let the earlier land */
+	{
+		HsWriteInput probe = {.id = id,.id_property = st->w.id_property};
+
+		if (hs_batch_id_busy(&st->w, &probe))
+			hs_batch_drain(&st->w);
+	}
 
 	MemoryContextSwitchTo(st->batch_cxt);
 	in = &st->inputs[st->ninputs++];
@@ -749,6 +877,7 @@ hsEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 	if (st == NULL || st->batch_cxt == NULL)
 		return;
 	hs_flush(st);
+	hs_batch_drain(&st->w);
 }
 
 /* Only UPDATE is possible: HubSpot partner objects cannot be created or deleted. */
@@ -957,9 +1086,13 @@ hsIterateDirectModify(ForeignScanState *node)
 		int			start;
 		int			i;
 
+		/* the ids are distinct: all batches may be in flight at once */
 		for (start = 0; start < nids; start += bs)
 		{
 			int			n = Min(bs, nids - start);
+			MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+													  "hubspot_fdw batch",
+													  ALLOCSET_SMALL_SIZES);
 
 			for (i = 0; i < n; i++)
 			{
@@ -970,8 +1103,10 @@ hsIterateDirectModify(ForeignScanState *node)
 				inputs[i].names = st->w.target_props;
 				inputs[i].values = st->values;
 			}
-			updated += hs_batch_update(&st->w, inputs, n, true);
+			hs_batch_submit(&st->w, cxt, inputs, n, true);
 		}
+		hs_batch_drain(&st->w);
+		updated = st->w.applied;
 	}
 	estate->es_processed += updated;
 	return ExecClearTuple(slot);

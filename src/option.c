@@ -33,6 +33,7 @@ static const HsOption hs_options[] = {
 	{"connect_timeout_ms", ForeignServerRelationId},
 	{"request_timeout_ms", ForeignServerRelationId},
 	{"max_retries", ForeignServerRelationId},
+	{"max_concurrency", ForeignServerRelationId},
 	{"rate_limit_per_10s", ForeignServerRelationId},
 	{"send_at", ForeignServerRelationId},
 	{"ca_file", ForeignServerRelationId},
@@ -260,6 +261,8 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 			(void) hs_int_option(def, 1, 3600 * 1000);
 		else if (strcmp(def->defname, "max_retries") == 0)
 			(void) hs_int_option(def, 0, 10);
+		else if (strcmp(def->defname, "max_concurrency") == 0)
+			(void) hs_int_option(def, 1, HS_MAX_PARALLEL);
 		else if (strcmp(def->defname, "rate_limit_per_10s") == 0)
 			(void) hs_int_option(def, 0, HS_RATE_LIMIT_MAX);
 		else if (strcmp(def->defname, "send_at") == 0)
@@ -331,6 +334,7 @@ hs_get_server_options(ForeignServer *server, HsTableOptions *opts)
 	opts->connect_timeout_ms = HS_DEFAULT_CONNECT_TIMEOUT_MS;
 	opts->request_timeout_ms = HS_DEFAULT_REQUEST_TIMEOUT_MS;
 	opts->max_retries = HS_DEFAULT_MAX_RETRIES;
+	opts->max_concurrency = HS_DEFAULT_MAX_CONCURRENCY;
 	opts->rate_limit = HS_DEFAULT_RATE_LIMIT;
 
 	foreach(lc, server->options)
@@ -347,6 +351,8 @@ hs_get_server_options(ForeignServer *server, HsTableOptions *opts)
 			opts->request_timeout_ms = hs_int_option(def, 1, 3600 * 1000);
 		else if (strcmp(def->defname, "max_retries") == 0)
 			opts->max_retries = hs_int_option(def, 0, 10);
+		else if (strcmp(def->defname, "max_concurrency") == 0)
+			opts->max_concurrency = hs_int_option(def, 1, HS_MAX_PARALLEL);
 		else if (strcmp(def->defname, "rate_limit_per_10s") == 0)
 			opts->rate_limit = hs_int_option(def, 0, HS_RATE_LIMIT_MAX);
 		else if (strcmp(def->defname, "send_at") == 0)
