@@ -6,7 +6,7 @@ CALL emu_reset();
 -- 250 gold clients -> 3 requests of 100, 100 and 50 inputs, no PATCH
 UPDATE partner_clients SET hs_name = upper(hs_name) WHERE tier = 'gold';
 SELECT method, path, jsonb_array_length(body->'inputs') AS inputs, status
-  FROM emu_requests WHERE method <> 'GET' ORDER BY seq;
+  FROM emu_requests WHERE method <> 'GET' ORDER BY 3 DESC;
 SELECT count(*) FILTER (WHERE method = 'PATCH') AS patches,
        count(*) FILTER (WHERE method = 'GET') AS list_pages
   FROM emu_requests;
@@ -17,7 +17,8 @@ SELECT count(*) AS inputs,
        count(*) FILTER (WHERE (SELECT array_agg(k) FROM jsonb_object_keys(i->'properties') k) = '{hs_name}') AS only_hs_name
   FROM emu_requests, jsonb_array_elements(body->'inputs') i
  WHERE path LIKE '%/batch/update';
-SELECT body->'inputs'->0 AS first_input FROM emu_requests WHERE path LIKE '%/batch/update' ORDER BY seq LIMIT 1;
+SELECT i AS input_of_501 FROM emu_requests, jsonb_array_elements(body->'inputs') i
+ WHERE path LIKE '%/batch/update' AND i->>'id' = '501';
 -- every updated value reads back
 SELECT count(*) FILTER (WHERE hs_name = upper(hs_name)) AS upper_names, count(*) FROM partner_clients WHERE tier = 'gold';
 SELECT count(*) AS untouched_silver FROM partner_clients WHERE tier = 'silver' AND hs_name LIKE 'Client %';
@@ -26,7 +27,7 @@ SELECT count(*) AS untouched_silver FROM partner_clients WHERE tier = 'silver' A
 CALL emu_clear();
 UPDATE partner_services SET hs_status = 'retired' WHERE hs_status = 'active';
 SELECT method, path, jsonb_array_length(body->'inputs') AS inputs
-  FROM emu_requests WHERE method <> 'GET' ORDER BY seq;
+  FROM emu_requests WHERE method <> 'GET' ORDER BY 3 DESC;
 SELECT hs_status, count(*) FROM partner_services GROUP BY 1 ORDER BY 1;
 
 -- batch_size on the table overrides the server's
@@ -57,7 +58,7 @@ CALL emu_clear();
 UPDATE partner_clients p SET hs_name = v.n
   FROM (VALUES ('501', 'first'), ('502', 'other'), ('501', 'second')) v(k, n)
  WHERE p.id = v.k;
-SELECT seq, (SELECT string_agg(i->>'id', ',') FROM jsonb_array_elements(body->'inputs') i) AS ids
+SELECT (SELECT string_agg(i->>'id', ',') FROM jsonb_array_elements(body->'inputs') i) AS ids
   FROM emu_requests WHERE path LIKE '%/batch/update' ORDER BY seq;
 -- (which join row wins for 501 is unpredictable, as PostgreSQL documents for UPDATE ... FROM)
 SELECT id, hs_name IN ('first', 'second', 'other') AS from_join FROM partner_clients WHERE id IN ('501', '502') ORDER BY id;

@@ -479,7 +479,8 @@ enum HsScanPrivate
 {
 	HS_SCAN_PRIV_MODE,			/* Integer: HsScanMode */
 	HS_SCAN_PRIV_ATTRS,			/* IntList: attnums to fill */
-	HS_SCAN_PRIV_BY_KEY			/* Boolean: ids are id_property values */
+	HS_SCAN_PRIV_BY_KEY,		/* Boolean: ids are id_property values */
+	HS_SCAN_PRIV_PREFETCH		/* Boolean: fetch the next page ahead */
 };
 
 /* What the planner learned about a scan's quals on the id column. */

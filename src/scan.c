@@ -71,6 +71,9 @@ typedef struct HsScanState
 
 	MemoryContext scan_cxt;		/* lives as long as the scan (cursor) */
 	MemoryContext page_cxt;		/* one page of objects and their Datums */
+	bool		prefetch;		/* HS_SCAN_LIST: fetch the next page ahead */
+	MemoryContext next_cxt;		/* the page being prefetched */
+	HsHttpRequest *next_req;	/* its request, or NULL */
 	HsObject   *objects;
 	int			nobjects;
 	int			next_object;
@@ -315,6 +318,7 @@ hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	ListCell   *lc;
 	int			i;
 	bool		wholerow;
+	bool		prefetch;
 	Relation	rel;
 	TupleDesc	tupdesc;
 
@@ -345,9 +349,19 @@ hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	}
 	table_close(rel, NoLock);
 
+	/*
+	 * Prefetch the next list page while the rows of one are used, unless a
+	 * LIMIT may stop the scan early and waste the request.
+	 */
+	prefetch = mode == HS_SCAN_LIST && info->opts.max_concurrency > 1 &&
+		(root->parse->commandType != CMD_SELECT ||
+		 (root->parse->limitCount == NULL && root->parse->limitOffset == NULL &&
+		  root->query_level == 1));
+
 	return make_foreignscan(tlist, local, baserel->relid, fdw_exprs,
-							list_make3(makeInteger(mode), attrs,
-									   makeBoolean(info->by_key)),
+							list_make4(makeInteger(mode), attrs,
+									   makeBoolean(info->by_key),
+									   makeBoolean(prefetch)),
 							NIL, NIL, outer_plan);
 }
 
@@ -465,6 +479,7 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 
 	node->fdw_state = st;
 	st->mode = (HsScanMode) intVal(list_nth(fsplan->fdw_private, HS_SCAN_PRIV_MODE));
+	st->prefetch = boolVal(list_nth(fsplan->fdw_private, HS_SCAN_PRIV_PREFETCH));
 	attrs = (List *) list_nth(fsplan->fdw_private, HS_SCAN_PRIV_ATTRS);
 	hs_get_table_options(relid, &st->opts);
 	st->type_path = psprintf("/crm/v3/objects/%s", hs_url_escape(st->opts.object_type));
@@ -510,6 +525,9 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	st->page_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "hubspot_fdw scan page",
 										 ALLOCSET_DEFAULT_SIZES);
+	st->next_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										 "hubspot_fdw scan next page",
+										 ALLOCSET_DEFAULT_SIZES);
 	if (st->mode != HS_SCAN_LIST)
 	{
 		HsColumn   *idcol = st->id_property
@@ -525,6 +543,91 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	}
 }
 
+/* Build the list request for the page after cursor "after" (NULL: first). */
+static void
+hs_scan_list_request(HsScanState *st, HsHttpRequest *req, const char *after)
+{
+	char	   *query = psprintf("limit=%d&archived=false&%s%s%s",
+								 HS_LIST_PAGE_SIZE, st->props_query,
+								 after ? "&after=" : "",
+								 after ? hs_url_escape(after) : "");
+
+	hs_request_init(req, st->conn, &st->opts, "GET", st->type_path, query, NULL);
+}
+
+/* Stop a prefetch that will not be used (rescan, end of scan). */
+static void
+hs_scan_drop_prefetch(HsScanState *st)
+{
+	if (st->next_req)
+		hs_http_cancel(st->next_req);
+	st->next_req = NULL;
+	if (st->next_cxt)
+		MemoryContextReset(st->next_cxt);
+}
+
+/*
+ * HS_SCAN_LIST: the next page of the list endpoint into st->objects, from
+ * the prefetched request when there is one; then start the page after it.
+ */
+static bool
+hs_scan_fetch_page(HsScanState *st)
+{
+	MemoryContext old;
+	HsHttpRequest *req;
+	HsPage		page;
+	char	   *why = NULL;
+
+	if (st->next_req)
+	{
+		/* the prefetched page becomes the current one */
+		MemoryContext tmp = st->page_cxt;
+
+		st->page_cxt = st->next_cxt;
+		st->next_cxt = tmp;
+		MemoryContextReset(st->next_cxt);
+		req = st->next_req;
+		st->next_req = NULL;
+		old = MemoryContextSwitchTo(st->page_cxt);
+		hs_send_complete(req);
+	}
+	else
+	{
+		MemoryContextReset(st->page_cxt);
+		old = MemoryContextSwitchTo(st->page_cxt);
+		req = palloc(sizeof(HsHttpRequest));
+		hs_scan_list_request(st, req, st->after);
+		hs_send(req);
+	}
+	st->requests++;
+	st->objects = NULL;
+	st->nobjects = 0;
+	st->next_object = 0;
+	hs_check_response(req, false);
+	if (!hs_json_parse_page(req->response, req->response_len, st->props,
+							st->nretrieved, &page, &why))
+		hs_report_bad_response(req, why);
+	st->objects = page.objects;
+	st->nobjects = page.nobjects;
+
+	/* Iterate runs in a per-tuple context: keep the cursor in ours */
+	MemoryContextSwitchTo(old);
+	if (st->after)
+		pfree(st->after);
+	st->after = page.next_after ? MemoryContextStrdup(st->scan_cxt, page.next_after) : NULL;
+	st->exhausted = (st->after == NULL);
+
+	if (st->after && st->prefetch)
+	{
+		old = MemoryContextSwitchTo(st->next_cxt);
+		st->next_req = palloc(sizeof(HsHttpRequest));
+		hs_scan_list_request(st, st->next_req, st->after);
+		hs_send_begin(st->next_req);	/* its answer lands in next_cxt */
+		MemoryContextSwitchTo(old);
+	}
+	return true;
+}
+
 /* Fetch the next page of objects into st->objects; false when none is left. */
 static bool
 hs_scan_fetch(HsScanState *st)
@@ -535,37 +638,13 @@ hs_scan_fetch(HsScanState *st)
 
 	if (st->exhausted)
 		return false;
+	if (st->mode == HS_SCAN_LIST)
+		return hs_scan_fetch_page(st);
 	MemoryContextReset(st->page_cxt);
 	old = MemoryContextSwitchTo(st->page_cxt);
 	st->objects = NULL;
 	st->nobjects = 0;
 	st->next_object = 0;
-
-	if (st->mode == HS_SCAN_LIST)
-	{
-		char	   *query = psprintf("limit=%d&archived=false&%s%s%s",
-									 HS_LIST_PAGE_SIZE, st->props_query,
-									 st->after ? "&after=" : "",
-									 st->after ? hs_url_escape(st->after) : "");
-		HsPage		page;
-
-		hs_request_init(&req, st->conn, &st->opts, "GET", st->type_path, query, NULL);
-		hs_send(&req);
-		st->requests++;
-		hs_check_response(&req, false);
-		if (!hs_json_parse_page(req.response, req.response_len, st->props,
-								st->nretrieved, &page, &why))
-			hs_report_bad_response(&req, why);
-		st->objects = page.objects;
-		st->nobjects = page.nobjects;
-		/* Iterate runs in a per-tuple context: keep the cursor in ours */
-		MemoryContextSwitchTo(old);
-		if (st->after)
-			pfree(st->after);
-		st->after = page.next_after ? MemoryContextStrdup(st->scan_cxt, page.next_after) : NULL;
-		st->exhausted = (st->after == NULL);
-		return true;
-	}
 
 	if (!st->ids_ready)
 	{
@@ -690,6 +769,7 @@ hsReScanForeignScan(ForeignScanState *node)
 {
 	HsScanState *st = (HsScanState *) node->fdw_state;
 
+	hs_scan_drop_prefetch(st);
 	if (st->after)
 		pfree(st->after);
 	st->after = NULL;
@@ -701,10 +781,14 @@ hsReScanForeignScan(ForeignScanState *node)
 	st->next_object = 0;
 }
 
-/* Executor: nothing to release beyond memory contexts. */
+/* Executor: stop a prefetch nobody will read; memory goes with the contexts. */
 void
 hsEndForeignScan(ForeignScanState *node)
 {
+	HsScanState *st = (HsScanState *) node->fdw_state;
+
+	if (st)
+		hs_scan_drop_prefetch(st);
 }
 
 /* EXPLAIN: the request the scan sends and the properties it asks for. */
