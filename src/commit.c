@@ -337,6 +337,17 @@ hs_pending_target(HsConnection *conn, const HsTableOptions *opts,
 	return target;
 }
 
+/* A new pending write of the current subtransaction, appended to "t". */
+static HsPendingWrite *
+hs_pending_write(HsPendingTarget *t)
+{
+	HsPendingWrite *pw = palloc0(sizeof(HsPendingWrite));
+
+	pw->level = GetCurrentTransactionNestLevel();
+	t->writes = lappend(t->writes, pw);
+	return pw;
+}
+
 /*
  * Keep one record's write until commit. "input" is copied; the target is
  * identified by user mapping, API URL and object type.
@@ -346,20 +357,16 @@ hs_defer_update(HsConnection *conn, const HsTableOptions *opts,
 				const char *type_path, const HsWriteInput *input)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
-	HsPendingTarget *target;
 	HsPendingWrite *pw;
 
 	hs_register_callbacks();
-	target = hs_pending_target(conn, opts, type_path, NULL, NULL);
-	pw = palloc0(sizeof(HsPendingWrite));
-	pw->level = GetCurrentTransactionNestLevel();
+	pw = hs_pending_write(hs_pending_target(conn, opts, type_path, NULL, NULL));
 	pw->input = *input;
 	pw->input.id = pstrdup(input->id);
 	pw->input.trace_id = NULL;
 	pw->input.id_property = input->id_property ? pstrdup(input->id_property) : NULL;
 	pw->input.names = hs_copy_strings(input->names, input->nprops);
 	pw->input.values = hs_copy_strings(input->values, input->nprops);
-	target->writes = lappend(target->writes, pw);
 	MemoryContextSwitchTo(old);
 }
 
@@ -370,16 +377,12 @@ hs_defer_association(HsConnection *conn, const HsTableOptions *opts,
 					 const HsAssocInput *input)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
-	HsPendingTarget *target;
 	HsPendingWrite *pw;
 
 	hs_register_callbacks();
-	target = hs_pending_target(conn, opts, NULL, from_type, to_type);
-	pw = palloc0(sizeof(HsPendingWrite));
-	pw->level = GetCurrentTransactionNestLevel();
+	pw = hs_pending_write(hs_pending_target(conn, opts, NULL, from_type, to_type));
 	pw->assoc.from_id = pstrdup(input->from_id);
 	pw->assoc.to_id = pstrdup(input->to_id);
 	pw->assoc.type = pstrdup(input->type);
-	target->writes = lappend(target->writes, pw);
 	MemoryContextSwitchTo(old);
 }

@@ -152,6 +152,28 @@ hs_value_text(struct json_object *v)
 	return pstrdup(json_object_get_string(v));
 }
 
+/*
+ * Parse "body" and return its "results" array, with the owning tree in
+ * *tree; NULL (tree released, *why set) if either is missing.
+ */
+static struct json_object *
+hs_parse_results(const char *body, size_t len, HsJsonTree **tree, char **why)
+{
+	struct json_object *results;
+
+	*tree = hs_json_tree_parse(body, len, why);
+	if (*tree == NULL)
+		return NULL;
+	results = hs_get((*tree)->root, "results", json_type_array);
+	if (results == NULL)
+	{
+		*why = "the answer has no \"results\" array";
+		hs_json_tree_release(*tree);
+		*tree = NULL;
+	}
+	return results;
+}
+
 /* Fill "obj" from one SimplePublicObject; false if it has no usable id. */
 static bool
 hs_object_from_json(struct json_object *jobj, char **props, int nprops,
@@ -218,21 +240,15 @@ bool
 hs_json_parse_page(const char *body, size_t len, char **props, int nprops,
 				   HsPage *page, char **why)
 {
-	HsJsonTree *tree = hs_json_tree_parse(body, len, why);
+	HsJsonTree *tree;
 	struct json_object *results;
 	struct json_object *next;
 	bool		ok;
 
 	memset(page, 0, sizeof(*page));
-	if (tree == NULL)
-		return false;
-	results = hs_get(tree->root, "results", json_type_array);
+	results = hs_parse_results(body, len, &tree, why);
 	if (results == NULL)
-	{
-		*why = "the answer has no \"results\" array";
-		hs_json_tree_release(tree);
 		return false;
-	}
 	ok = hs_objects_from_array(results, props, nprops, &page->objects,
 							   &page->nobjects, why);
 	next = hs_get(hs_get(tree->root, "paging", json_type_object), "next", json_type_object);
@@ -344,21 +360,15 @@ hs_get_bool(struct json_object *obj, const char *key)
 bool
 hs_json_parse_properties(const char *body, size_t len, List **defs, char **why)
 {
-	HsJsonTree *tree = hs_json_tree_parse(body, len, why);
+	HsJsonTree *tree;
 	struct json_object *results;
 	size_t		n;
 	size_t		i;
 
 	*defs = NIL;
-	if (tree == NULL)
-		return false;
-	results = hs_get(tree->root, "results", json_type_array);
+	results = hs_parse_results(body, len, &tree, why);
 	if (results == NULL)
-	{
-		*why = "the answer has no \"results\" array";
-		hs_json_tree_release(tree);
 		return false;
-	}
 	n = json_object_array_length(results);
 	for (i = 0; i < n; i++)
 	{
@@ -707,21 +717,15 @@ hs_json_parse_assoc_batch(const char *body, size_t len,
 bool
 hs_json_parse_assoc_types(const char *body, size_t len, List **types, char **why)
 {
-	HsJsonTree *tree = hs_json_tree_parse(body, len, why);
+	HsJsonTree *tree;
 	struct json_object *results;
 	size_t		n;
 	size_t		i;
 
 	*types = NIL;
-	if (tree == NULL)
-		return false;
-	results = hs_get(tree->root, "results", json_type_array);
+	results = hs_parse_results(body, len, &tree, why);
 	if (results == NULL)
-	{
-		*why = "the answer has no \"results\" array";
-		hs_json_tree_release(tree);
 		return false;
-	}
 	n = json_object_array_length(results);
 	for (i = 0; i < n; i++)
 	{
