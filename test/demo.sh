@@ -17,7 +17,7 @@ hs_start_emulator
 hs_log "starting a temporary PostgreSQL cluster"
 runuser -u postgres -- "$PG_BINDIR/initdb" -D "$HS_WORK/pgdata" -A trust >/dev/null
 runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$HS_WORK/pgdata" -l "$HS_WORK/postgres.log" -w \
-  -o "-c listen_addresses='' -k $HS_WORK -p 5432" start >/dev/null
+  -o "-c listen_addresses='' -k $HS_WORK -p 5432" start >/dev/null 9>&-
 
 psql_run() {
   runuser -u postgres -- env NO_PROXY="$NO_PROXY" \

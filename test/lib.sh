@@ -32,8 +32,9 @@ hs_install_deps() {
 }
 
 # Build with warnings as errors and install into the PostgreSQL 15 tree.
-# Takes a machine-wide lock held until the calling script exits: the
-# extension is installed system-wide, so two runs must not overlap.
+# Takes a machine-wide lock (fd 9) held until the calling script exits: the
+# extension is installed system-wide, so two runs must not overlap. Daemons
+# started afterwards must close fd 9 (9>&-), or they keep the lock.
 hs_build_install() {
   exec 9>/tmp/hubspot_fdw-tests.lock
   flock 9
@@ -55,7 +56,7 @@ hs_start_emulator() {
   local i
   /usr/bin/python3 "$HS_ROOT/test/emulator/hubspot_emulator.py" \
     --port 0 --port-file "$portfile" --token "$HS_TEST_TOKEN" \
-    --read-only-token read-only-token-for-tests "$@" >"$HS_WORK/emulator.log" 2>&1 &
+    --read-only-token read-only-token-for-tests "$@" >"$HS_WORK/emulator.log" 2>&1 9>&- &
   HS_EMULATOR_PID=$!
   for i in $(seq 1 100); do
     [ -s "$portfile" ] && break
