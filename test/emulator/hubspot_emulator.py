@@ -10,6 +10,7 @@ driven through the /_emulator/ control endpoints.  See README.md.
 
 import argparse
 import base64
+import bisect
 import collections
 import datetime
 import decimal
@@ -530,6 +531,24 @@ EMPTY_CONFIG = compile_config({})
 
 
 # ---------------------------------------------------------------------------
+# Load statistics (GET /_emulator/stats): how hard the emulator itself works,
+# so that a benchmark can tell whether the emulator was its bottleneck.
+# ---------------------------------------------------------------------------
+def new_stats():
+    return {"api_requests": 0, "api_connections": 0, "in_flight": 0, "max_in_flight": 0,
+            "service_s_total": 0.0, "service_s_max": 0.0}
+
+
+def stats_json(stats, latency_ms):
+    n = stats["api_requests"]
+    return {"api_requests": n, "api_connections": stats["api_connections"],
+            "max_in_flight": stats["max_in_flight"], "latency_ms": latency_ms,
+            "service_ms_total": round(stats["service_s_total"] * 1000, 3),
+            "service_ms_mean": round(stats["service_s_total"] * 1000 / n, 3) if n else 0.0,
+            "service_ms_max": round(stats["service_s_max"] * 1000, 3)}
+
+
+# ---------------------------------------------------------------------------
 # State
 # ---------------------------------------------------------------------------
 class State:
@@ -543,6 +562,7 @@ class State:
         with self.lock:
             self.records = {t.name: {} for t in TYPES}
             self.sorted_ids = {}
+            self.sorted_keys = {}
             self.unique = {t.name: {p: {} for p, d in t.props.items() if d["hasUniqueValue"]}
                            for t in TYPES}
             self.assocs = {}
@@ -550,6 +570,7 @@ class State:
             self._seed()
             self.requests = []
             self.seq = 0
+            self.stats = new_stats()
             self.config = compile_config({})
             self.window = collections.deque()
             self.daily = 0
@@ -608,6 +629,8 @@ class State:
                 "name": "Company %d" % oid, "domain": "company%d.example.com" % oid})
         for t in TYPES:
             self.sorted_ids[t.name] = sorted(self.records[t.name], key=int)
+            # the same ids as integers, so that a list page is found by bisection
+            self.sorted_keys[t.name] = [int(i) for i in self.sorted_ids[t.name]]
         # A few seeded associations (stored in their primary direction).
         seeded = [("partner_clients", "501", "contacts", "1001", 901),
                   ("partner_clients", "501", "companies", "2001", 903),
@@ -1080,14 +1103,15 @@ class Api:
         after = c.q("after")
         start_id = decode_cursor(after) if after not in (None, "") else None
         ids = [] if archived else self.state.sorted_ids[tdef.name]
+        start = 0
         if start_id is not None:
-            ids = [i for i in ids if int(i) >= start_id]
-        page = ids[:limit]
+            start = bisect.bisect_left(self.state.sorted_keys[tdef.name], start_id)
+        page = ids[start:start + limit]
         recs = self.state.records[tdef.name]
         body = {"results": [obj_json(self.state, tdef, recs[i], names, history=history,
                                      assoc_types=assoc_types) for i in page]}
-        if len(ids) > limit:
-            cur = encode_cursor(ids[limit])
+        if len(ids) > start + limit:
+            cur = encode_cursor(ids[start + limit])
             q = dict(c.query)
             q["after"] = cur
             body["paging"] = {"next": {"after": cur, "link": "%s%s?%s" % (
@@ -1786,7 +1810,10 @@ class Handler(BaseHTTPRequestHandler):
             elif segs == ["clear"] and m == "POST":
                 st.requests = []
                 st.seq = 0
+                st.stats = new_stats()
                 out = {"status": "ok"}
+            elif segs == ["stats"] and m == "GET":
+                out = stats_json(st.stats, self.server.latency_ms)
             elif segs == ["requests"] and m == "GET":
                 out = {"requests": json.loads(json.dumps(st.requests))}
             elif segs == ["config"] and m == "POST":
@@ -1834,6 +1861,30 @@ class Handler(BaseHTTPRequestHandler):
         return "invalid"
 
     def api(self, raw_path, qs, body, cid):
+        """Answer one API request, counting it in the load statistics: its
+        service time is its time here minus the sleep it was told to take."""
+        st = self.server.state
+        t0 = time.perf_counter()
+        self.slept = 0.0
+        with st.lock:
+            s = st.stats
+            s["api_requests"] += 1
+            if not getattr(self, "counted_connection", False):
+                self.counted_connection = True
+                s["api_connections"] += 1
+            s["in_flight"] += 1
+            s["max_in_flight"] = max(s["max_in_flight"], s["in_flight"])
+        try:
+            self.api_answer(raw_path, qs, body, cid)
+        finally:
+            took = max(0.0, time.perf_counter() - t0 - self.slept)
+            with st.lock:
+                s = st.stats
+                s["in_flight"] = max(0, s["in_flight"] - 1)
+                s["service_s_total"] += took
+                s["service_s_max"] = max(s["service_s_max"], took)
+
+    def api_answer(self, raw_path, qs, body, cid):
         st = self.server.state
         query = parse_query(qs)
         auth = self.classify_auth()
@@ -1858,7 +1909,9 @@ class Handler(BaseHTTPRequestHandler):
         plan = st.plan_faults(self.command, raw_path)
         delay = self.server.latency_ms + plan["delay_ms"]
         if delay > 0:
+            t_sleep = time.perf_counter()
             time.sleep(delay / 1000.0)
+            self.slept = time.perf_counter() - t_sleep
 
         def set_status(s, fault=None):
             with st.lock:

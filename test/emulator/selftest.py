@@ -977,6 +977,9 @@ def t_second_instance(c, env):
         eq([o["id"] for o in r.json["results"]], [str(i) for i in range(501, 506)],
            "--seed-count 5")
         eq(c2.req("GET", PC, token=TOKEN).status, 401, "--token replaces default")
+        st = c2.req("GET", "/_emulator/stats", token=None).json
+        eq((st["api_requests"], st["latency_ms"]), (2, 60), "stats count, --latency-ms")
+        check(st["service_ms_max"] < 50, "the sleep is not service time")
         t0 = time.time()
         c2.req("GET", "/_emulator/requests", token=None)
         check(time.time() - t0 < 0.05, "control requests not delayed")
@@ -984,6 +987,24 @@ def t_second_instance(c, env):
     finally:
         p.terminate()
         p.wait(5)
+
+
+@test
+def t_stats(c, env):
+    st = c.req("GET", "/_emulator/stats").json
+    eq((st["api_requests"], st["api_connections"], st["max_in_flight"]), (0, 0, 0),
+       "reset clears stats")
+    c2 = Client(env["port"])
+    for _ in range(3):
+        c2.req("GET", PC + "?limit=100")
+    c2.close()
+    st = c.req("GET", "/_emulator/stats").json
+    eq((st["api_requests"], st["api_connections"], st["max_in_flight"]), (3, 1, 1),
+       "three requests on one kept-alive connection")
+    check(0 < st["service_ms_mean"] <= st["service_ms_max"] <= st["service_ms_total"],
+          "service times %r" % st)
+    c.req("POST", "/_emulator/clear", raw_body=b"")
+    eq(c.req("GET", "/_emulator/stats").json["api_requests"], 0, "clear clears stats")
 
 
 @test
