@@ -1869,8 +1869,8 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             s = st.stats
             s["api_requests"] += 1
-            if not getattr(self, "counted_connection", False):
-                self.counted_connection = True
+            if getattr(self, "counted_in", None) is not s:    # first request since clear
+                self.counted_in = s
                 s["api_connections"] += 1
             s["in_flight"] += 1
             s["max_in_flight"] = max(s["max_in_flight"], s["in_flight"])
