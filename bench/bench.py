@@ -301,7 +301,9 @@ def run_extension(pg, emu, rows):
         emu.clear()
         emu_cpu0 = emu.cpu_s()
         cpu0, cpu_source = backend_cpu_s(pid)
+        ticks0 = proc_cpu_s(pid)
         out = s.run(UPDATE_SQL)
+        ticks1 = proc_cpu_s(pid)
         cpu1, _ = backend_cpu_s(pid)
         emu_cpu1 = emu.cpu_s()
         hwm1 = proc_status_kb(pid, "VmHWM")
@@ -315,7 +317,7 @@ def run_extension(pg, emu, rows):
     wall_s = float(m_time.group(1)) / 1000
     log = emu.requests()
     return {"updated": int(m_tag.group(1)), "wall_s": wall_s,
-            "cpu_s": cpu1 - cpu0, "cpu_source": cpu_source,
+            "cpu_s": cpu1 - cpu0, "cpu_source": cpu_source, "cpu_ticks_s": ticks1 - ticks0,
             "hwm_kb": hwm1, "hwm_before_kb": hwm0, "rss_before_kb": rss0,
             "requests": summarize_requests(log, rows),
             "emulator": emulator_load(emu, emu_cpu0, emu_cpu1, wall_s)}
@@ -355,6 +357,12 @@ def mib(kb):
     return "%.1f MiB" % (kb / 1024)
 
 
+def paging_floor_s(req, latency_ms):
+    """List pages come one after another (each needs the previous one's
+    cursor), and the last batch needs the last page: pages + 1 round trips."""
+    return (req["list"] + (1 if req["batch_update"] else 0)) * latency_ms / 1000
+
+
 def print_case(case, args):
     lat, rows, ext = case["latency_ms"], case["rows"], case["ext"]
     mc = case["max_concurrency"]
@@ -363,6 +371,7 @@ def print_case(case, args):
     seq_floor = n_req * lat / 1000
     conc = mc or 1
     conc_floor = seq_floor / conc
+    page_floor = paging_floor_s(req, lat)
     rate_floor = n_req * 10.0 / RATE_LIMIT_PER_10S
     runs = [("hubspot_fdw", ext)]
     if case.get("node_default"):
@@ -393,6 +402,8 @@ def print_case(case, args):
                                     for _, r in runs])
     row("wall / concurrency floor", ["%.2f" % (ext["wall_s"] / conc_floor) if conc_floor
                                      else "-"] + [""] * (len(runs) - 1))
+    row("wall / paging floor", ["%.2f" % (r["wall_s"] / page_floor) if page_floor else "-"
+                                for _, r in runs])
     row("hubspot_fdw speed-up", ["1.00x"] + ["%.2fx" % (r["wall_s"] / ext["wall_s"])
                                             for _, r in runs[1:]])
     row("CPU per row (backend / node)", ["%.1f us" % (r["cpu_s"] * 1e6 / rows) if rows else "-"
@@ -402,10 +413,13 @@ def print_case(case, args):
     print("  sequential floor   (requests x latency)                   %s" % fmt_s(seq_floor))
     print("  concurrency floor  (requests x latency / max_concurrency) %s  (/%d)"
           % (fmt_s(conc_floor), conc))
+    print("  paging floor       ((list pages + 1) x latency: pages come one after another) %s"
+          % fmt_s(page_floor))
     print("  rate-limit floor   (requests / %d per 10 s, HubSpot's lowest tier) %s"
           % (RATE_LIMIT_PER_10S, fmt_s(rate_floor)))
-    print("hubspot_fdw backend: CPU %.3f s (%s); RSS %s before the UPDATE, peak %s"
-          % (ext["cpu_s"], ext["cpu_source"], mib(ext["rss_before_kb"]), mib(ext["hwm_kb"])))
+    print("hubspot_fdw backend: CPU %.3f s (%s; utime+stime %.2f s); RSS %s before the UPDATE, "
+          "peak %s" % (ext["cpu_s"], ext["cpu_source"], ext["cpu_ticks_s"],
+                       mib(ext["rss_before_kb"]), mib(ext["hwm_kb"])))
     for name, r in runs:
         e = r["emulator"]
         st = e["stats"]
@@ -431,25 +445,28 @@ def print_case(case, args):
 def summary_table(cases):
     """A Markdown table, one line per (latency, rows), for README.md."""
     lines = ["| latency | rows | requests (list + batch) | hubspot_fdw wall | rows/s "
-             "| / sequential floor | / concurrency floor | backend CPU/row | peak RSS "
-             "| Node defaults | Node DEFAULT_LIMITER | rate-limit floor |",
-             "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| / sequential floor | / concurrency floor | / paging floor | backend CPU/row "
+             "| peak RSS | Node defaults | Node DEFAULT_LIMITER | rate-limit floor |",
+             "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for c in cases:
         ext = c["ext"]
         req = ext["requests"]
         seq_floor = req["total"] * c["latency_ms"] / 1000
         conc_floor = seq_floor / (c["max_concurrency"] or 1)
+        page_floor = paging_floor_s(req, c["latency_ms"])
 
         def node(key):
             r = c.get(key)
             if not r:
                 return "-"
             return "%s (%.2fx)" % (fmt_s(r["wall_s"]), r["wall_s"] / ext["wall_s"])
-        lines.append("| %d ms | %s | %d + %d | %s | %s | %.2f | %.2f | %.0f µs | %s | %s | %s | %s |"
+        def ratio(floor):
+            return "%.2f" % (ext["wall_s"] / floor) if floor else "-"
+        lines.append("| %d ms | %s | %d + %d | %s | %s | %s | %s | %s | %.0f µs | %s | %s "
+                     "| %s | %s |"
                      % (c["latency_ms"], fmt_int(c["rows"]), req["list"], req["batch_update"],
                         fmt_s(ext["wall_s"]), fmt_int(c["rows"] / ext["wall_s"]),
-                        ext["wall_s"] / seq_floor if seq_floor else 0,
-                        ext["wall_s"] / conc_floor if conc_floor else 0,
+                        ratio(seq_floor), ratio(conc_floor), ratio(page_floor),
                         ext["cpu_s"] * 1e6 / c["rows"], mib(ext["hwm_kb"]),
                         node("node_default"), node("node_limiter"),
                         fmt_s(req["total"] * 10.0 / RATE_LIMIT_PER_10S)))
