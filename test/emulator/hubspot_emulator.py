@@ -15,6 +15,7 @@ import collections
 import datetime
 import decimal
 import fnmatch
+import gc
 import json
 import os
 import re
@@ -594,6 +595,11 @@ class State:
             self.config = compile_config({})
             self.window = collections.deque()
             self.daily = 0
+            # A seed can be 100,000s of objects: keep the cyclic garbage
+            # collector from walking them in every full collection, which
+            # paused answers for 100s of ms in the middle of a benchmark.
+            gc.collect()
+            gc.freeze()
 
     def _add(self, tname, oid, created_ms, updated_ms, values):
         rec = {"id": str(oid), "created": created_ms, "updated": updated_ms,
