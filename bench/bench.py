@@ -29,7 +29,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
@@ -52,11 +51,13 @@ QUICK_MAX_RATIO = 0.6           # wall < 0.6 x sequential floor (issue 5, "done 
 signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
 
 
+# Stop with a message on stderr (exit status 2: the benchmark could not run).
 def die(msg):
     sys.stderr.write("bench: %s\n" % msg)
     sys.exit(2)
 
 
+# argparse type: "50,150" -> [50, 150].
 def int_list(text):
     try:
         out = [int(x) for x in text.split(",") if x.strip() != ""]
@@ -92,11 +93,8 @@ def backend_cpu_s(pid):
 
 
 def proc_status_kb(pid, key):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
+    """A "VmHWM: N kB" style line of /proc/PID/status, in kB."""
+    return proc_status_kb_file("/proc/%d/status" % pid, key)
 
 
 # ---------------------------------------------------------------------------
@@ -212,6 +210,8 @@ def emulator_load(emu, cpu0, cpu1, wall_s):
 # we watch through /proc.
 # ---------------------------------------------------------------------------
 class Pg:
+    """How to reach the benchmark's cluster: psql as the postgres user."""
+
     def __init__(self, args):
         self.base = []
         if os.geteuid() == 0 and args.pg_user:
@@ -219,8 +219,9 @@ class Pg:
         self.base += [args.psql, "-X", "-v", "ON_ERROR_STOP=1", "-h", args.pg_host,
                       "-p", str(args.pg_port), "-d", args.pg_db]
 
-    def run(self, sql, tuples=True):
-        cmd = self.base + (["-A", "-t", "-q"] if tuples else ["-q"])
+    def run(self, sql):
+        """Run a script in its own psql; return (stdout, stderr)."""
+        cmd = self.base + ["-A", "-t", "-q"]
         p = subprocess.run(cmd, input=sql, text=True, capture_output=True)
         if p.returncode != 0:
             die("psql failed:\n%s%s" % (p.stdout, p.stderr))
@@ -345,6 +346,7 @@ def run_node(args, emu, rows, limiter, properties):
 # ---------------------------------------------------------------------------
 # Reporting
 # ---------------------------------------------------------------------------
+# Number formats of the tables.
 def fmt_s(x):
     return "%.3f s" % x if x < 100 else "%.1f s" % x
 
@@ -363,7 +365,8 @@ def paging_floor_s(req, latency_ms):
     return (req["list"] + (1 if req["batch_update"] else 0)) * latency_ms / 1000
 
 
-def print_case(case, args):
+def print_case(case):
+    """The table of one (latency, rows) pair: one column per run."""
     lat, rows, ext = case["latency_ms"], case["rows"], case["ext"]
     mc = case["max_concurrency"]
     req = ext["requests"]
@@ -541,6 +544,7 @@ def environment(pg, args, mc_supported):
     print("workload: %s  (list pages of 100, batch/update of 100)" % UPDATE_SQL)
 
 
+# A "Key: N kB" line of a /proc file such as /proc/meminfo.
 def proc_status_kb_file(path, key):
     with open(path) as f:
         for line in f:
@@ -598,7 +602,7 @@ def main():
                     case["node_limiter"] = run_node(args, emu, rows, "default", props)
             finally:
                 emu.stop()
-            print_case(case, args)
+            print_case(case)
             cases.append(case)
             sys.stdout.flush()
     print()
