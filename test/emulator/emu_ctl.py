@@ -9,6 +9,7 @@ usage: emu_ctl.py BASE_URL COMMAND [ARG]
   config JSON           replace the fault config (JSON text; "-" reads it from stdin)
   object TYPE/ID        print the stored record with all its properties
   associations          print every stored association, one JSON document per line
+  bulk JSON             create records without API requests; prints what was created
 
 stdout carries only the JSON lines (it is read by COPY ... FROM PROGRAM);
 errors go to stderr with a non-zero exit status.
@@ -61,7 +62,7 @@ def main(argv):
     if len(argv) < 3:
         fail("usage: emu_ctl.py BASE_URL COMMAND [ARG]", 2)
     base, cmd, args = argv[1], argv[2], argv[3:]
-    needs_arg = cmd in ("config", "object")
+    needs_arg = cmd in ("config", "object", "bulk")
     if needs_arg and len(args) != 1:
         fail("%s needs exactly one argument" % cmd, 2)
     if not needs_arg and args:
@@ -86,11 +87,17 @@ def main(argv):
             fail("object argument must be TYPE/ID", 2)
         emit(call(base, "GET", "/_emulator/objects/%s/%s" % (quote(typ, safe=""),
                                                              quote(oid, safe=""))))
+    elif cmd == "bulk":
+        try:
+            json.loads(args[0])
+        except ValueError as e:
+            fail("bulk argument is not valid JSON: %s" % e, 2)
+        emit(call(base, "POST", "/_emulator/bulk", args[0]))
     elif cmd == "associations":
         for a in call(base, "GET", "/_emulator/associations")["results"]:
             emit(a)
     else:
-        fail("unknown command %r (reset, clear, requests, config, object, associations)" % cmd, 2)
+        fail("unknown command %r (reset, clear, requests, config, object, associations, bulk)" % cmd, 2)
     sys.stdout.flush()
     return 0
 

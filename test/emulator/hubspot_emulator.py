@@ -395,7 +395,7 @@ def check_value(p, value):
 MATCH_KEYS = {"method", "path", "path_prefix", "path_contains", "path_regex"}
 CONFIG_KEYS = {"status_every", "rules", "fail_next", "delay_ms", "delay_ms_match", "delays",
                "reset_connection_every", "malformed_json_every", "drop_results",
-               "huge_body_bytes", "enforce_rate_limit"}
+               "huge_body_bytes", "enforce_rate_limit", "search_stale"}
 
 
 class ConfigError(Exception):
@@ -491,7 +491,7 @@ def compile_config(cfg):
         raise ConfigError("unknown config keys %s (allowed: %s)" % (sorted(bad), sorted(CONFIG_KEYS)))
     c = {"raw": cfg, "rules": [], "fail_next": [], "delays": [], "reset": None,
          "malformed": None, "drop_results": bool(cfg.get("drop_results", False)),
-         "huge": None, "enforce": None}
+         "huge": None, "enforce": None, "search_stale": bool(cfg.get("search_stale", False))}
     if "status_every" in cfg:
         c["rules"].append(compile_answer(cfg["status_every"], "status_every", True))
     rules = cfg.get("rules", [])
@@ -588,6 +588,7 @@ class State:
                            for t in TYPES}
             self.assocs = {}
             self.last_write_ms = 0
+            self.search_snapshot = None
             self._seed()
             self.requests = []
             self.seq = 0
@@ -657,6 +658,9 @@ class State:
             self.sorted_ids[t.name] = sorted(self.records[t.name], key=int)
             # the same ids as integers, so that a list page is found by bisection
             self.sorted_keys[t.name] = [int(i) for i in self.sorted_ids[t.name]]
+        # new records get ids above every seeded one, in creation order
+        self.next_id = {t.name: max([int(i) for i in self.records[t.name]] + [0]) + 1
+                        for t in TYPES}
         # A few seeded associations (stored in their primary direction).
         seeded = [("partner_clients", "501", "contacts", "1001", 901),
                   ("partner_clients", "501", "companies", "2001", 903),
@@ -701,6 +705,44 @@ class State:
                 if name in uniq:
                     uniq[name][v] = rec["id"]
         rec["updated"] = self.next_write_ms()
+
+    def create(self, tdef, values):
+        """Store a new record with values {name: normalized string}; returns it."""
+        oid = self.next_id[tdef.name]
+        self.next_id[tdef.name] = oid + 1
+        now = self.next_write_ms()
+        self._add(tdef.name, oid, now, now, values)
+        self.sorted_ids[tdef.name].append(str(oid))
+        self.sorted_keys[tdef.name].append(oid)
+        return self.records[tdef.name][str(oid)]
+
+    def archive(self, tdef, rec):
+        """Remove a record, its unique values and its associations."""
+        rid = rec["id"]
+        del self.records[tdef.name][rid]
+        self.sorted_ids[tdef.name].remove(rid)
+        self.sorted_keys[tdef.name].remove(int(rid))
+        for name, idx in self.unique[tdef.name].items():
+            v = rec["values"].get(name)
+            if v is not None and idx.get(v) == rid:
+                del idx[v]
+        for key in [k for k in self.assocs
+                    if (k[0] == tdef.name and k[1] == rid) or (k[2] == tdef.name and k[3] == rid)]:
+            del self.assocs[key]
+
+    def snapshot_search_index(self):
+        """Freeze what search sees (config search_stale): a copy of every record."""
+        self.search_snapshot = {
+            t: ({rid: {"id": r["id"], "created": r["created"], "updated": r["updated"],
+                       "values": dict(r["values"])} for rid, r in recs.items()},
+                list(self.sorted_ids[t]))
+            for t, recs in self.records.items()}
+
+    def search_view(self, tname):
+        """(records, sorted ids) as search sees them: live, or the frozen copy."""
+        if self.search_snapshot is not None:
+            return self.search_snapshot[tname]
+        return self.records[tname], self.sorted_ids[tname]
 
     # -- associations ----------------------------------------------------
     def assoc_key(self, ftype, fid, ttype, tid, atype):
@@ -1082,7 +1124,9 @@ class Api:
             if m == "GET":
                 return self.list_objects(tdef)
             if m == "POST":
-                self.unsupported(tdef, "create")
+                if tdef.partner:
+                    self.unsupported(tdef, "create")
+                return self.create_object(tdef)
             raise self.method_not_allowed()
         if n == 2 and s[1] == "search" and m == "POST":
             return self.search(tdef)
@@ -1094,7 +1138,9 @@ class Api:
             if s[2] == "update":
                 return self.batch_update(tdef)
             if s[2] in ("create", "archive", "upsert"):
-                self.unsupported(tdef, "batch/" + s[2])
+                if tdef.partner:
+                    self.unsupported(tdef, "batch/" + s[2])
+                return getattr(self, "batch_" + s[2])(tdef)
             raise self.unknown_route()
         if n == 2:
             if m == "GET":
@@ -1102,7 +1148,9 @@ class Api:
             if m == "PATCH":
                 return self.patch_object(tdef, s[1])
             if m == "DELETE":
-                self.unsupported(tdef, "archive")
+                if tdef.partner:
+                    self.unsupported(tdef, "archive")
+                return self.delete_object(tdef, s[1])
             raise self.method_not_allowed()
         if n == 4 and s[2] == "associations":
             if m == "GET":
@@ -1290,6 +1338,148 @@ class Api:
                                 "exist. Check that ids are valid." % tdef.name, ctx)]
         return (207 if errors else 200), batch_response(results, errors, started)
 
+    # -- create, upsert and archive (not for partner objects) ---------------
+    def _create_inputs(self, tdef, inputs):
+        """Validate batch/create inputs: [(values, trace)]; raises for the whole batch."""
+        out = []
+        for i, inp in enumerate(inputs):
+            if "properties" not in inp:
+                raise validation_error("Invalid input JSON: inputs[%d] is missing required field "
+                                       "\"properties\"" % i)
+            assocs = inp.get("associations", [])
+            if not isinstance(assocs, list) or assocs:
+                raise validation_error("Invalid input JSON: the emulator takes only an empty "
+                                       "\"associations\" array in inputs[%d]" % i)
+            trace = inp.get("objectWriteTraceId")
+            if trace is not None and not isinstance(trace, str):
+                raise validation_error("Invalid input JSON: inputs[%d].objectWriteTraceId must be "
+                                       "a string" % i)
+            values = validate_properties(tdef, inp["properties"], self.state)
+            out.append(({k: v for k, v in values.items() if v is not None}, trace))
+        return out
+
+    def _check_new_unique(self, tdef, new_values):
+        """409 if new records would repeat a unique value (of a record or of each other)."""
+        pseudo = [({"id": "(new %d)" % i}, v) for i, v in enumerate(new_values)]
+        check_unique_conflicts(self.state, tdef, pseudo)
+
+    def create_object(self, tdef):
+        c = self.ctx
+        c.require_write(tdef)
+        body = c.json_object_body()
+        [(values, _)] = self._create_inputs(tdef, [body])
+        self._check_new_unique(tdef, [values])
+        rec = self.state.create(tdef, values)
+        return 201, obj_json(self.state, tdef, rec, with_values_only=True)
+
+    def batch_create(self, tdef):
+        c = self.ctx
+        c.require_write(tdef)
+        body = c.json_object_body()
+        started = batch_times()
+        inputs = self._create_inputs(tdef, self._inputs(body, BATCH_INPUT_MAX))
+        self._check_new_unique(tdef, [v for v, _ in inputs])
+        if c.drop_results:
+            return 201, batch_response([], None, started)
+        results = [obj_json(self.state, tdef, self.state.create(tdef, values),
+                            with_values_only=True, trace_id=trace)
+                   for values, trace in inputs]
+        results.reverse()   # clients must not rely on result order
+        return 201, batch_response(results, None, started)
+
+    def batch_upsert(self, tdef):
+        c = self.ctx
+        c.require_write(tdef)
+        body = c.json_object_body()
+        started = batch_times()
+        inputs = self._inputs(body, BATCH_INPUT_MAX)
+        parsed, seen, dups = [], set(), []
+        for i, inp in enumerate(inputs):
+            oid = self._id_of(inp, i)
+            idp = check_id_property(tdef, inp.get("idProperty"))
+            if "properties" not in inp:
+                raise validation_error("Invalid input JSON: inputs[%d] is missing required field "
+                                       "\"properties\"" % i)
+            trace = inp.get("objectWriteTraceId")
+            if trace is not None and not isinstance(trace, str):
+                raise validation_error("Invalid input JSON: inputs[%d].objectWriteTraceId must be "
+                                       "a string" % i)
+            if (idp, oid) in seen and oid not in dups:
+                dups.append(oid)
+            seen.add((idp, oid))
+            values = validate_properties(tdef, inp["properties"], self.state)
+            if idp is not None:
+                norm, err = check_value(tdef.props[idp], oid)
+                if err:
+                    raise property_issues_error([(idp, err[0], err[1])])
+                if idp in values and values[idp] != norm:
+                    raise validation_error("inputs[%d] sets %s to a value other than its id" % (i, idp))
+                oid = norm
+            parsed.append((oid, idp, values, trace))
+        if dups:
+            raise validation_error("Duplicate IDs found in batch input: [%s]. IDs must be unique"
+                                   % ", ".join(dups), context={"ids": dups})
+        if c.drop_results:
+            return 200, batch_response([], None, started)
+        updates, creates, missing, missing_traces = [], [], [], []
+        for oid, idp, values, trace in parsed:
+            rec = self.state.lookup(tdef, oid, idp)
+            if rec is not None:
+                updates.append((rec, values, trace))
+            elif idp is None:
+                missing.append(oid)
+                if trace is not None:
+                    missing_traces.append(trace)
+            else:
+                new = {k: v for k, v in values.items() if v is not None}
+                new[idp] = oid
+                creates.append((new, trace))
+        check_unique_conflicts(self.state, tdef, [(r, v) for r, v, _ in updates] +
+                               [({"id": "(new %d)" % i}, v) for i, (v, _) in enumerate(creates)])
+        results = []
+        for rec, values, trace in updates:
+            self.state.apply(tdef, rec, values)
+            o = obj_json(self.state, tdef, rec, with_values_only=True, trace_id=trace)
+            o["new"] = False
+            results.append(o)
+        for values, trace in creates:
+            o = obj_json(self.state, tdef, self.state.create(tdef, values),
+                         with_values_only=True, trace_id=trace)
+            o["new"] = True
+            results.append(o)
+        results.reverse()   # clients must not rely on result order
+        errors = None
+        if missing:
+            ctx = {"ids": missing}
+            if missing_traces:
+                ctx["objectWriteTraceId"] = missing_traces
+            errors = [std_error("OBJECT_NOT_FOUND",
+                                "Could not upsert some %s objects by record id, they may be "
+                                "deleted or not exist." % tdef.name, ctx)]
+        return (207 if errors else 200), batch_response(results, errors, started)
+
+    def batch_archive(self, tdef):
+        c = self.ctx
+        c.require_write(tdef)
+        body = c.json_object_body()
+        ids = [self._id_of(inp, i) for i, inp in enumerate(self._inputs(body, BATCH_INPUT_MAX))]
+        if c.drop_results:
+            return 204, None
+        for oid in ids:     # ids that do not exist (any more) are ignored
+            rec = self.state.records[tdef.name].get(oid)
+            if rec is not None:
+                self.state.archive(tdef, rec)
+        return 204, None
+
+    def delete_object(self, tdef, oid):
+        c = self.ctx
+        c.require_write(tdef)
+        rec = self.state.records[tdef.name].get(oid)
+        if rec is None:
+            raise not_found(oid)
+        self.state.archive(tdef, rec)
+        return 204, None
+
     # -- search ------------------------------------------------------------
     def search(self, tdef):
         c = self.ctx
@@ -1334,9 +1524,9 @@ class Api:
         requested = body.get("properties") or []
         names = select_props(tdef, [x for x in requested if isinstance(x, str)])
         query = body.get("query")
-        recs = self.state.records[tdef.name]
+        recs, ids = self.state.search_view(tdef.name)
         matched = []
-        for oid in self.state.sorted_ids[tdef.name]:
+        for oid in ids:
             rec = recs[oid]
             if compiled and not any(all(f(rec) for f in grp) for grp in compiled):
                 continue
@@ -1846,6 +2036,10 @@ class Handler(BaseHTTPRequestHandler):
                 try:
                     cfg = json.loads(body.decode("utf-8")) if body.strip() else {}
                     st.config = compile_config(cfg)
+                    if st.config["search_stale"]:
+                        st.snapshot_search_index()
+                    else:
+                        st.search_snapshot = None
                     out = {"status": "ok", "config": cfg}
                 except (ValueError, UnicodeDecodeError, ConfigError) as e:
                     status, out = 400, {"status": "error", "message": "bad config: %s" % e,
@@ -1854,6 +2048,12 @@ class Handler(BaseHTTPRequestHandler):
                 out = {"config": st.config["raw"]}
             elif segs == ["associations"] and m == "GET":
                 out = {"results": st.assoc_list()}
+            elif segs == ["bulk"] and m == "POST":
+                try:
+                    out = bulk_create(st, json.loads(body.decode("utf-8")))
+                except (ValueError, UnicodeDecodeError, ConfigError) as e:
+                    status, out = 400, {"status": "error", "message": "bad bulk request: %s" % e,
+                                        "correlationId": cid, "category": "VALIDATION_ERROR"}
             elif len(segs) == 3 and segs[0] == "objects" and m == "GET":
                 tdef = TYPE_BY_NAME.get(segs[1])
                 rec = st.records[tdef.name].get(segs[2]) if tdef else None
@@ -2047,6 +2247,29 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(chunk[:k])
             pad -= k
         self.wfile.write(tail)
+
+
+def bulk_create(st, spec):
+    """Control endpoint: create many records at once, without requests.
+
+    spec: {"type": T, "count": N, "properties": {name: template}}; "{n}" in a
+    template becomes 1..N.  Values are stored as given (not validated)."""
+    if not isinstance(spec, dict):
+        raise ConfigError("the body must be a JSON object")
+    tdef = TYPE_BY_NAME.get(spec.get("type"))
+    if tdef is None:
+        raise ConfigError("unknown type %r" % spec.get("type"))
+    count = _int(spec.get("count"), "count", 1)
+    templates = spec.get("properties", {})
+    if not isinstance(templates, dict) or \
+            any(k not in tdef.props or not isinstance(v, str) for k, v in templates.items()):
+        raise ConfigError("properties must map properties of %s to strings" % tdef.name)
+    first = None
+    for n in range(1, count + 1):
+        values = {k: v.replace("{n}", str(n)) for k, v in templates.items()}
+        rec = st.create(tdef, values)
+        first = first or rec["id"]
+    return {"type": tdef.name, "created": count, "first_id": first, "last_id": rec["id"]}
 
 
 def dumps(obj):

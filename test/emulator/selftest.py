@@ -59,7 +59,8 @@ class Specs:
     def __init__(self, root):
         self.comps = {}
         self.ok = False
-        files = {"v3/partnerClients.json": "pc", "v3/properties.json": "props",
+        files = {"v3/partnerClients.json": "pc", "v3/objects.json": "obj",
+                 "v3/properties.json": "props",
                  "v3/associations.json": "assoc", "v3/associationsSchema.json": "assocschema"}
         try:
             for f, key in files.items():
@@ -576,6 +577,149 @@ def t_search(c, env):
     r = c.req("POST", PC + "/search", {"filterGroups": [
         {"filters": [{"propertyName": "nope", "operator": "EQ", "value": "1"}]}]})
     error_shape(r, 400, "VALIDATION_ERROR", "search unknown property")
+
+
+@test
+def t_search_operators(c, env):
+    def ids(filters, groups=None, **extra):
+        body = {"filterGroups": groups if groups is not None else [{"filters": filters}],
+                "limit": 200, "properties": ["hs_score"]}
+        body.update(extra)
+        r = c.req("POST", PC + "/search", body)
+        eq(r.status, 200, "search %s" % json.dumps(body)[:80])
+        return [o["id"] for o in r.json["results"]], r.json["total"]
+
+    def f(prop, op, value=None, values=None):
+        d = {"propertyName": prop, "operator": op}
+        if value is not None:
+            d["value"] = value
+        if values is not None:
+            d["values"] = values
+        return d
+    c.req("PATCH", PC + "/502", {"properties": {"hs_score": ""}})
+    got, total = ids([f("hs_score", "LT", "3")])
+    eq(got, [str(i) for i in range(501, 801) if i % 100 < 3 and i != 502], "LT numeric")
+    got, _ = ids([f("hs_score", "NEQ", "1")])
+    check("502" in got and "501" not in got, "NEQ keeps records without the property")
+    got, _ = ids([f("hs_score", "NOT_IN", values=["1", "2"])])
+    check("502" in got and "501" not in got, "NOT_IN keeps records without the property")
+    got, _ = ids([f("hs_score", "NOT_HAS_PROPERTY")])
+    eq(got, ["502"], "NOT_HAS_PROPERTY")
+    got, _ = ids([f("hs_score", "IN", values=["2", "3"]), f("hs_country", "EQ", "de")])
+    eq(got, [str(i) for i in range(501, 801)
+             if i % 100 in (2, 3) and (i - 501) % 3 == 1 and i != 502], "IN and EQ in one group")
+    got, _ = ids(None, groups=[{"filters": [f("hs_score", "EQ", "7")]},
+                               {"filters": [f("hs_score", "EQ", "8")]}])
+    eq(sorted(got, key=int), [str(i) for i in range(501, 801) if i % 100 in (7, 8)],
+       "groups are ORed")
+    got, _ = ids([f("hs_signup_date", "GTE", str(ms_date(2024, 12, 30)))])
+    eq(sorted(got, key=int), [str(i) for i in range(501, 801) if i % 365 >= 364],
+       "date compare on epoch ms")
+    got, _ = ids([f("hs_score", "GT", "95")], sorts=[{"propertyName": "hs_score",
+                                                      "direction": "DESCENDING"}])
+    eq([int(x) % 100 for x in got][:4], [99, 99, 99, 98], "sorted descending")
+    r = c.req("POST", PC + "/search", {"filterGroups": [{"filters": [f("hs_score", "EQ", "1")]}] * 7})
+    error_shape(r, 400, "VALIDATION_ERROR", "seven filter groups")
+
+
+def ms_date(y, m, d):
+    import datetime
+    return (datetime.date(y, m, d) - datetime.date(1970, 1, 1)).days * 86400000
+
+
+@test
+def t_search_cap_and_stale(c, env):
+    r = c.req("POST", "/_emulator/bulk", {"type": "contacts", "count": 10050,
+                                          "properties": {"email": "bulk{n}@example.com",
+                                                         "firstname": "Bulk", "lastname": "L{n}"}})
+    eq(r.status, 200, "bulk status")
+    eq((r.json["created"], r.json["first_id"], r.json["last_id"]), (10050, "1006", "11055"),
+       "bulk ids follow the seeded ones")
+    body = {"filterGroups": [{"filters": [{"propertyName": "firstname", "operator": "EQ",
+                                           "value": "bulk"}]}], "limit": 200, "after": "9800"}
+    r = c.req("POST", "/crm/v3/objects/contacts/search", body)
+    eq((r.status, r.json["total"], len(r.json["results"])), (200, 10050, 200),
+       "total past the cap is reported")
+    body["after"] = "9900"
+    error_shape(c.req("POST", "/crm/v3/objects/contacts/search", body), 400, "VALIDATION_ERROR",
+                "no page past 10000")
+    r = c.req("POST", "/_emulator/bulk", {"type": "nope", "count": 1})
+    eq(r.status, 400, "bulk of an unknown type")
+    reset(c)
+    config(c, {"search_stale": True})
+    c.req("PATCH", "/crm/v3/objects/contacts/1001", {"properties": {"firstname": "Fresh"}})
+    q = {"filterGroups": [{"filters": [{"propertyName": "firstname", "operator": "EQ",
+                                        "value": "Fresh"}]}], "properties": ["firstname"]}
+    eq(c.req("POST", "/crm/v3/objects/contacts/search", q).json["total"], 0,
+       "a stale index does not see the write")
+    eq(c.req("GET", "/crm/v3/objects/contacts/1001?properties=firstname")
+       .json["properties"]["firstname"], "Fresh", "reads see it")
+    config(c, {})
+    eq(c.req("POST", "/crm/v3/objects/contacts/search", q).json["total"], 1,
+       "search catches up when the config is cleared")
+
+
+@test
+def t_create_upsert_archive(c, env):
+    CO = "/crm/v3/objects/contacts"
+    r = c.req("POST", CO + "/batch/create", {"inputs": [
+        {"properties": {"email": "n1@example.com", "firstname": "N1"}, "associations": [],
+         "objectWriteTraceId": "t1"},
+        {"properties": {"email": "n2@example.com", "lastname": ""}, "associations": [],
+         "objectWriteTraceId": "t2"}]})
+    eq(r.status, 201, "batch create status")
+    schema("obj", "BatchResponseSimplePublicObject", r.json, "batch create")
+    byt = {o["objectWriteTraceId"]: o for o in r.json["results"]}
+    eq((byt["t1"]["id"], byt["t2"]["id"]), ("1006", "1007"), "new ids in input order")
+    eq(byt["t1"]["properties"]["firstname"], "N1", "created values")
+    check("lastname" not in byt["t2"]["properties"], "empty string sets nothing")
+    r = c.req("POST", CO + "/batch/create", {"inputs": [
+        {"properties": {"email": "n1@example.com"}, "associations": []}]})
+    error_shape(r, 409, "CONFLICT", "duplicate unique value on create")
+    r = c.req("POST", CO + "/batch/create", {"inputs": [
+        {"properties": {"createdate": "1"}, "associations": []}]})
+    error_shape(r, 400, "VALIDATION_ERROR", "read-only property on create")
+    r = c.req("POST", CO, {"properties": {"email": "single@example.com"}})
+    eq((r.status, r.json["id"]), (201, "1008"), "single create")
+    r = c.req("POST", CO + "/batch/upsert", {"inputs": [
+        {"id": "n1@example.com", "idProperty": "email", "properties": {"lastname": "Up"},
+         "objectWriteTraceId": "u1"},
+        {"id": "n3@example.com", "idProperty": "email", "properties": {"firstname": "N3"},
+         "objectWriteTraceId": "u2"}]})
+    eq(r.status, 200, "upsert status")
+    schema("obj", "BatchResponseSimplePublicUpsertObject", r.json, "upsert")
+    byt = {o["objectWriteTraceId"]: o for o in r.json["results"]}
+    eq((byt["u1"]["id"], byt["u1"]["new"], byt["u1"]["properties"]["lastname"]),
+       ("1006", False, "Up"), "upsert updates an existing key")
+    eq((byt["u2"]["id"], byt["u2"]["new"], byt["u2"]["properties"]["email"]),
+       ("1009", True, "n3@example.com"), "upsert creates a new key")
+    r = c.req("POST", CO + "/batch/upsert", {"inputs": [
+        {"id": "a@example.com", "idProperty": "email", "properties": {}},
+        {"id": "a@example.com", "idProperty": "email", "properties": {}}]})
+    error_shape(r, 400, "VALIDATION_ERROR", "duplicate upsert ids")
+    r = c.req("POST", CO + "/batch/archive", {"inputs": [{"id": "1006"}, {"id": "424242"}]})
+    eq((r.status, r.raw), (204, b""), "batch archive")
+    eq(c.req("GET", CO + "/1006").status, 404, "archived record is gone")
+    r = c.req("DELETE", CO + "/1007")
+    eq((r.status, r.raw), (204, b""), "delete")
+    error_shape(c.req("DELETE", CO + "/1007"), 404, "OBJECT_NOT_FOUND", "delete twice")
+    ids = [o["id"] for o in c.req("GET", CO + "?limit=100").json["results"]]
+    eq(ids, ["1001", "1002", "1003", "1004", "1005", "1008", "1009"], "list after archive")
+    eq(c.req("POST", CO + "/batch/create", {"inputs": []}, token=RO_TOKEN).status, 403,
+       "read-only token cannot create")
+    c.req("DELETE", CO + "/1001")
+    check(all(a["fromObjectId"] != "1001" and a["toObjectId"] != "1001"
+              for a in c.req("GET", "/_emulator/associations").json["results"]),
+          "archive drops associations")
+    for path, method, body in [(PC, "POST", {"properties": {}}),
+                               (PC + "/batch/create", "POST", {"inputs": []}),
+                               (PC + "/batch/upsert", "POST", {"inputs": []}),
+                               (PS + "/batch/archive", "POST", {"inputs": [{"id": "3001"}]}),
+                               (PS + "/3001", "DELETE", None)]:
+        r = c.req(method, path, body)
+        error_shape(r, 405, "METHOD_NOT_ALLOWED", "partner %s %s" % (method, path))
+        check("only retrieve and update" in r.json["message"], "partner refusal message")
+    eq(c.req("GET", PS + "/3001").status, 200, "partner record untouched")
 
 
 @test
