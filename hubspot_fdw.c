@@ -5,9 +5,11 @@
  *
  * The work is done in src/: option.c (options), connection.c (per user
  * mapping state), http.c (libcurl), json.c (json-c), convert.c and
- * hsvalue.c (values), scan.c (reading), modify.c (UPDATE), import.c
+ * hsvalue.c (values), scan.c (reading), search.c (search pushdown),
+ * modify.c (UPDATE), insert.c (INSERT), delete.c (DELETE), import.c
  * (IMPORT FOREIGN SCHEMA), associations.c (the association functions) and
- * errors.c (error reporting).
+ * errors.c (error reporting). The callbacks PostgreSQL shares between
+ * UPDATE, INSERT and DELETE are dispatched here.
  */
 #include "postgres.h"
 
@@ -74,6 +76,141 @@ _PG_init(void)
 	RegisterSubXactCallback(hs_subxact_callback, NULL);
 }
 
+/* Planner: the row identity of an UPDATE or a DELETE. */
+static void
+hs_add_targets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte,
+			   Relation target_relation)
+{
+	if (root->parse->commandType == CMD_DELETE)
+		hsAddForeignDeleteTargets(root, rtindex, target_rte, target_relation);
+	else
+		hsAddForeignUpdateTargets(root, rtindex, target_rte, target_relation);
+}
+
+/* Planner: an INSERT, UPDATE or DELETE that is not direct. */
+static List *
+hs_plan_modify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
+			   int subplan_index)
+{
+	switch (plan->operation)
+	{
+		case CMD_INSERT:
+			return hsPlanForeignInsert(root, plan, resultRelation, subplan_index);
+		case CMD_DELETE:
+			return hsPlanForeignDelete(root, plan, resultRelation, subplan_index);
+		default:
+			return hsPlanForeignModify(root, plan, resultRelation, subplan_index);
+	}
+}
+
+/* Executor: set up an INSERT, UPDATE or DELETE. */
+static void
+hs_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
+				int subplan_index, int eflags)
+{
+	switch (mtstate->operation)
+	{
+		case CMD_INSERT:
+			hsBeginForeignInsertModify(mtstate, rinfo, fdw_private, subplan_index, eflags);
+			break;
+		case CMD_DELETE:
+			hsBeginForeignDelete(mtstate, rinfo, fdw_private, subplan_index, eflags);
+			break;
+		default:
+			hsBeginForeignModify(mtstate, rinfo, fdw_private, subplan_index, eflags);
+			break;
+	}
+}
+
+/* Executor: finish an INSERT, UPDATE or DELETE (by its state's operation). */
+static void
+hs_end_modify(EState *estate, ResultRelInfo *rinfo)
+{
+	switch (hs_modify_operation(rinfo))
+	{
+		case CMD_INSERT:
+			hsEndForeignInsert(estate, rinfo);
+			break;
+		case CMD_DELETE:
+			hsEndForeignDelete(estate, rinfo);
+			break;
+		default:
+			hsEndForeignModify(estate, rinfo);
+			break;
+	}
+}
+
+/* EXPLAIN of an INSERT, UPDATE or DELETE. */
+static void
+hs_explain_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
+				  int subplan_index, ExplainState *es)
+{
+	switch (mtstate->operation)
+	{
+		case CMD_INSERT:
+			hsExplainForeignInsert(mtstate, rinfo, fdw_private, subplan_index, es);
+			break;
+		case CMD_DELETE:
+			hsExplainForeignDelete(mtstate, rinfo, fdw_private, subplan_index, es);
+			break;
+		default:
+			hsExplainForeignModify(mtstate, rinfo, fdw_private, subplan_index, es);
+			break;
+	}
+}
+
+/* Planner: a direct UPDATE or DELETE, if the statement allows one. */
+static bool
+hs_plan_direct(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
+			   int subplan_index)
+{
+	if (plan->operation == CMD_DELETE)
+		return hsPlanDirectDelete(root, plan, resultRelation, subplan_index);
+	return hsPlanDirectModify(root, plan, resultRelation, subplan_index);
+}
+
+/* Is this direct modify a DELETE? */
+#define hs_direct_is_delete(node) \
+	(((ForeignScan *) (node)->ss.ps.plan)->operation == CMD_DELETE)
+
+/* Executor: set up a direct UPDATE or DELETE. */
+static void
+hs_begin_direct(ForeignScanState *node, int eflags)
+{
+	if (hs_direct_is_delete(node))
+		hsBeginDirectDelete(node, eflags);
+	else
+		hsBeginDirectModify(node, eflags);
+}
+
+/* Executor: run a direct UPDATE or DELETE. */
+static TupleTableSlot *
+hs_iterate_direct(ForeignScanState *node)
+{
+	return hs_direct_is_delete(node) ? hsIterateDirectDelete(node)
+		: hsIterateDirectModify(node);
+}
+
+/* Executor: finish a direct UPDATE or DELETE. */
+static void
+hs_end_direct(ForeignScanState *node)
+{
+	if (hs_direct_is_delete(node))
+		hsEndDirectDelete(node);
+	else
+		hsEndDirectModify(node);
+}
+
+/* EXPLAIN of a direct UPDATE or DELETE. */
+static void
+hs_explain_direct(ForeignScanState *node, ExplainState *es)
+{
+	if (hs_direct_is_delete(node))
+		hsExplainDirectDelete(node, es);
+	else
+		hsExplainDirectModify(node, es);
+}
+
 PG_FUNCTION_INFO_V1(hubspot_fdw_handler);
 
 /* The FDW routine table. */
@@ -91,19 +228,25 @@ hubspot_fdw_handler(PG_FUNCTION_ARGS)
 	routine->EndForeignScan = hsEndForeignScan;
 	routine->ExplainForeignScan = hsExplainForeignScan;
 
-	routine->AddForeignUpdateTargets = hsAddForeignUpdateTargets;
-	routine->PlanForeignModify = hsPlanForeignModify;
-	routine->BeginForeignModify = hsBeginForeignModify;
+	routine->AddForeignUpdateTargets = hs_add_targets;
+	routine->PlanForeignModify = hs_plan_modify;
+	routine->BeginForeignModify = hs_begin_modify;
+	routine->ExecForeignInsert = hsExecForeignInsert;
+	routine->ExecForeignBatchInsert = hsExecForeignBatchInsert;
+	routine->GetForeignModifyBatchSize = hsGetForeignModifyBatchSize;
 	routine->ExecForeignUpdate = hsExecForeignUpdate;
-	routine->EndForeignModify = hsEndForeignModify;
+	routine->ExecForeignDelete = hsExecForeignDelete;
+	routine->EndForeignModify = hs_end_modify;
+	routine->BeginForeignInsert = hsBeginForeignInsert;
+	routine->EndForeignInsert = hsEndForeignInsert;
 	routine->IsForeignRelUpdatable = hsIsForeignRelUpdatable;
-	routine->ExplainForeignModify = hsExplainForeignModify;
+	routine->ExplainForeignModify = hs_explain_modify;
 
-	routine->PlanDirectModify = hsPlanDirectModify;
-	routine->BeginDirectModify = hsBeginDirectModify;
-	routine->IterateDirectModify = hsIterateDirectModify;
-	routine->EndDirectModify = hsEndDirectModify;
-	routine->ExplainDirectModify = hsExplainDirectModify;
+	routine->PlanDirectModify = hs_plan_direct;
+	routine->BeginDirectModify = hs_begin_direct;
+	routine->IterateDirectModify = hs_iterate_direct;
+	routine->EndDirectModify = hs_end_direct;
+	routine->ExplainDirectModify = hs_explain_direct;
 
 	routine->ImportForeignSchema = hsImportForeignSchema;
 

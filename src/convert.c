@@ -327,6 +327,56 @@ hs_datum_to_value(HsConverter *conv, Datum value, bool isnull)
 	return pg_server_to_any(text, strlen(text), PG_UTF8);
 }
 
+/*
+ * The value a search filter compares with, for a Datum of "conv"'s type.
+ * The format is hs_datum_to_value's, except that dates and date-times are
+ * epoch milliseconds (date-times cut to the millisecond at or below, which
+ * the caller allows for). False when HubSpot has no such value: NaN,
+ * infinities, dates out of range, arrays.
+ */
+bool
+hs_datum_to_filter_value(HsConverter *conv, Datum value, char **out)
+{
+	switch (conv->kind)
+	{
+		case HS_VALUE_DATE:
+			if (DATE_NOT_FINITE(DatumGetDateADT(value)))
+				return false;
+			break;
+		case HS_VALUE_TIMESTAMPTZ:
+		case HS_VALUE_TIMESTAMP:
+			{
+				Timestamp	ts = DatumGetTimestamp(value);
+				int64		us;
+
+				if (TIMESTAMP_NOT_FINITE(ts) || pg_add_s64_overflow(ts, HS_PG_EPOCH_US, &us))
+					return false;
+				*out = psprintf(INT64_FORMAT, hsv_floor_div(us, 1000));
+				return true;
+			}
+		case HS_VALUE_NUMERIC:
+			if (numeric_is_nan(DatumGetNumeric(value)) ||
+				numeric_is_inf(DatumGetNumeric(value)))
+				return false;
+			break;
+		case HS_VALUE_FLOAT4:
+			if (isnan(DatumGetFloat4(value)) || isinf(DatumGetFloat4(value)))
+				return false;
+			break;
+		case HS_VALUE_FLOAT8:
+			if (isnan(DatumGetFloat8(value)) || isinf(DatumGetFloat8(value)))
+				return false;
+			break;
+		case HS_VALUE_ARRAY:
+			return false;
+		case HS_VALUE_BOOL:
+		case HS_VALUE_GENERIC:
+			break;
+	}
+	*out = hs_datum_to_value(conv, value, false);
+	return true;
+}
+
 /* Error context of a read: the column and the record the value came from. */
 static void
 hs_read_error_context(void *arg)

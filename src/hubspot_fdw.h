@@ -58,6 +58,8 @@ typedef struct HsTableOptions
 	char	   *ca_file;
 	char	   *ca_path;
 	char	   *id_property;	/* NULL: rows are identified by "id" */
+	bool		use_search;		/* use_search: conditions may go to search */
+	bool		insert_upsert;	/* insert_mode 'upsert': INSERT is batch/upsert */
 } HsTableOptions;
 
 /* One column of a foreign table and the HubSpot field it maps to. */
@@ -81,6 +83,7 @@ extern HsColumn *hs_find_id_column(List *columns);
 extern HsColumn *hs_find_property_column(List *columns, const char *property);
 extern bool hs_url_is_allowed(const char *url, const char **why);
 extern bool hs_object_type_is_valid(const char *value);
+extern bool hs_object_type_can_create(const char *object_type);
 
 /* The hint of every error about an object type that is not valid. */
 #define HS_OBJECT_TYPE_HINT \
@@ -278,6 +281,43 @@ extern char *hs_json_batch_read_body(char **ids, int nids,
 									 const char *id_property);
 extern bool hs_json_parse_properties(const char *body, size_t len,
 									 List **defs, char **why);
+extern char *hs_json_batch_create_body(const HsWriteInput *inputs, int ninputs);
+extern char *hs_json_ids_body(char **ids, int nids);
+
+/* One filter of a search request. */
+typedef struct HsSearchFilter
+{
+	const char *property;
+	const char *operator;		/* EQ, NEQ, LT, ..., HAS_PROPERTY */
+	char	   *value;			/* NULL: none */
+	char	  **values;			/* IN, NOT_IN */
+	int			nvalues;
+} HsSearchFilter;
+
+/* Filters that must all hold; a request's groups are ORed. */
+typedef struct HsSearchGroup
+{
+	int			nfilters;
+	HsSearchFilter *filters;
+} HsSearchGroup;
+
+/* The body of POST /crm/v3/objects/{type}/search. */
+typedef struct HsSearchRequest
+{
+	int			ngroups;
+	HsSearchGroup *groups;
+	const char *sort_property;	/* NULL: HubSpot's order */
+	bool		sort_descending;
+	char	  **props;
+	int			nprops;
+	int			limit;
+	const char *after;			/* NULL: the first page */
+} HsSearchRequest;
+
+extern char *hs_json_search_body(const HsSearchRequest *request);
+extern bool hs_json_parse_search(const char *body, size_t len,
+								 char **props, int nprops,
+								 HsPage *page, int64 *total, char **why);
 
 /* ---------- connection.c ---------- */
 
@@ -370,6 +410,7 @@ typedef struct HsConverter
 extern void hs_converter_init(HsConverter *conv, Oid typid, int32 typmod);
 extern void hs_converter_init_column(HsConverter *conv, const HsColumn *col);
 extern char *hs_datum_to_value(HsConverter *conv, Datum value, bool isnull);
+extern bool hs_datum_to_filter_value(HsConverter *conv, Datum value, char **out);
 extern Datum hs_value_to_datum(HsConverter *conv, const char *value,
 							   const char *record_id, bool *isnull);
 
@@ -425,6 +466,7 @@ typedef struct HsWriter
 	const char *id_property;	/* ids are this property's values, or NULL */
 	int			applied;		/* rows HubSpot confirmed so far */
 	int			requests;
+	int			retries;
 	int			batches;
 
 	/* batch/update requests in flight, oldest first (see hs_batch_submit) */
@@ -439,6 +481,30 @@ extern void hs_batch_submit(HsWriter *w, MemoryContext cxt, HsWriteInput *inputs
 							int ninputs, bool missing_ok);
 extern void hs_batch_drain(HsWriter *w);
 extern bool hs_batch_id_busy(HsWriter *w, const HsWriteInput *input);
+
+/* Name of the junk column carrying the record id from scan to modify. */
+#define HS_ROWID_NAME "hubspot_id"
+
+/*
+ * The first member of every modify state (ResultRelInfo.ri_FdwState) is
+ * the operation it serves, so the shared callbacks can dispatch.
+ */
+#define hs_modify_operation(rinfo) \
+	((rinfo)->ri_FdwState ? *(CmdType *) (rinfo)->ri_FdwState : CMD_UNKNOWN)
+
+/* Shared by modify.c, insert.c and delete.c. */
+extern void hs_refuse_operation(CmdType operation, Relation rel,
+								const char *object_type) pg_attribute_noreturn();
+extern void hs_resolve_columns(List *columns, List *attnums, AttrNumber **out_attnums,
+							   char ***out_props, HsConverter **out_convs);
+extern Oid	hs_modify_user(EState *estate, Index rti);
+extern void hs_batch_error_context(void *arg);
+extern void hs_describe_failure(StringInfo buf, const char *id, const HsBatchError *e);
+extern const HsBatchError *hs_find_input_error(const HsBatchResult *res,
+											   const HsWriteInput *in);
+extern bool hs_input_confirmed(const HsBatchResult *res, const HsWriteInput *in,
+							   char **key_props, int nkeys);
+extern void hs_explain_properties(char **props, int nprops, ExplainState *es);
 
 
 extern void hsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
@@ -464,6 +530,45 @@ extern TupleTableSlot *hsIterateDirectModify(ForeignScanState *node);
 extern void hsEndDirectModify(ForeignScanState *node);
 extern void hsExplainDirectModify(ForeignScanState *node, ExplainState *es);
 
+/* ---------- insert.c ---------- */
+
+extern void hs_check_create_delete(CmdType operation, Relation rel,
+								   const HsTableOptions *opts);
+extern List *hsPlanForeignInsert(PlannerInfo *root, ModifyTable *plan,
+								 Index resultRelation, int subplan_index);
+extern void hsBeginForeignInsertModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+									   List *fdw_private, int subplan_index, int eflags);
+extern void hsBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
+extern int	hsGetForeignModifyBatchSize(ResultRelInfo *rinfo);
+extern TupleTableSlot *hsExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+										   TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern TupleTableSlot **hsExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
+												 TupleTableSlot **slots,
+												 TupleTableSlot **planSlots, int *numSlots);
+extern void hsEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
+extern void hsExplainForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+								   List *fdw_private, int subplan_index, ExplainState *es);
+
+/* ---------- delete.c ---------- */
+
+extern void hsAddForeignDeleteTargets(PlannerInfo *root, Index rtindex,
+									  RangeTblEntry *target_rte, Relation target_relation);
+extern List *hsPlanForeignDelete(PlannerInfo *root, ModifyTable *plan,
+								 Index resultRelation, int subplan_index);
+extern void hsBeginForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+								 List *fdw_private, int subplan_index, int eflags);
+extern TupleTableSlot *hsExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+										   TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern void hsEndForeignDelete(EState *estate, ResultRelInfo *rinfo);
+extern void hsExplainForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+								   List *fdw_private, int subplan_index, ExplainState *es);
+extern bool hsPlanDirectDelete(PlannerInfo *root, ModifyTable *plan,
+							   Index resultRelation, int subplan_index);
+extern void hsBeginDirectDelete(ForeignScanState *node, int eflags);
+extern TupleTableSlot *hsIterateDirectDelete(ForeignScanState *node);
+extern void hsEndDirectDelete(ForeignScanState *node);
+extern void hsExplainDirectDelete(ForeignScanState *node, ExplainState *es);
+
 /* ---------- scan.c: planning helpers shared with modify.c ---------- */
 
 /* How a scan fetches rows (stored in ForeignScan.fdw_private). */
@@ -471,8 +576,14 @@ typedef enum HsScanMode
 {
 	HS_SCAN_LIST,				/* page through GET /crm/v3/objects/{type} */
 	HS_SCAN_ID,					/* id = value: GET .../{id} */
-	HS_SCAN_IDS					/* id = ANY(values): batch/read */
+	HS_SCAN_IDS,				/* id = ANY(values): batch/read */
+	HS_SCAN_SEARCH				/* conditions pushed: POST .../search */
 } HsScanMode;
+
+/* The cost model: requests are what cost, rows are cheap. */
+#define HS_REQUEST_COST 1000.0
+/* HubSpot keeps no statistics we could read: the size assumed of every table. */
+#define HS_ASSUMED_ROWS 1000.0
 
 /* Indexes into ForeignScan.fdw_private of a scan. */
 enum HsScanPrivate
@@ -480,7 +591,8 @@ enum HsScanPrivate
 	HS_SCAN_PRIV_MODE,			/* Integer: HsScanMode */
 	HS_SCAN_PRIV_ATTRS,			/* IntList: attnums to fill */
 	HS_SCAN_PRIV_BY_KEY,		/* Boolean: ids are id_property values */
-	HS_SCAN_PRIV_PREFETCH		/* Boolean: fetch the next page ahead */
+	HS_SCAN_PRIV_PREFETCH,		/* Boolean: fetch the next page ahead */
+	HS_SCAN_PRIV_SEARCH			/* List: the search plan (HS_SCAN_SEARCH) */
 };
 
 /* What the planner learned about a scan's quals on the id column. */
@@ -494,5 +606,42 @@ typedef struct HsIdQual
 extern bool hs_match_id_qual(PlannerInfo *root, RelOptInfo *baserel,
 							 RestrictInfo *rinfo, AttrNumber id_attno,
 							 HsIdQual *out);
+extern Node *hs_strip(Node *node);
+extern bool hs_is_runtime_constant(Node *node);
+
+/* ---------- search.c ---------- */
+
+typedef struct HsSearchInfo HsSearchInfo;	/* what the planner can push */
+typedef struct HsSearchExec HsSearchExec;	/* a search scan at run time */
+
+/* What a local fallback of a search phase must do with its rows. */
+typedef struct HsSearchPhaseInfo
+{
+	AttrNumber	attnum;			/* the sort column, or 0 */
+	int			nulls;			/* its rows: 0 all, 1 NULL only, -1 non-NULL only */
+	bool		sort;			/* sort them with sortop */
+	Oid			sortop;
+	Oid			collation;
+	bool		nulls_first;
+} HsSearchPhaseInfo;
+
+extern HsSearchInfo *hs_search_analyze(PlannerInfo *root, RelOptInfo *baserel,
+									   List *columns, const HsTableOptions *opts);
+extern void hs_search_add_paths(PlannerInfo *root, RelOptInfo *baserel,
+								HsSearchInfo *info);
+extern List *hs_search_make_plan(PlannerInfo *root, HsSearchInfo *info, bool sorted,
+								 List *scan_clauses, List **local, List **fdw_exprs,
+								 List **recheck_quals);
+extern HsSearchExec *hs_search_begin(ForeignScanState *node, List *search_private,
+									 HsConnection *conn, const HsTableOptions *opts,
+									 const char *type_path, char **props, int nprops);
+extern bool hs_search_page(HsSearchExec *ex, char **props, int nprops,
+						   HsObject **objects, int *nobjects, bool *fallback);
+extern bool hs_search_next_phase(HsSearchExec *ex);
+extern void hs_search_phase_info(HsSearchExec *ex, HsSearchPhaseInfo *out);
+extern void hs_search_rescan(HsSearchExec *ex);
+extern void hs_search_counts(HsSearchExec *ex, int *requests, int *retries);
+extern void hs_search_explain(HsSearchExec *ex, ExplainState *es);
+extern void hs_search_explain_analyze(HsSearchExec *ex, ExplainState *es);
 
 #endif							/* HUBSPOT_FDW_H */

@@ -232,6 +232,26 @@ hs_objects_from_array(struct json_object *arr, char **props, int nprops,
 	return true;
 }
 
+/* Fill "page" from a parsed page ("root"): its results and the next cursor. */
+static bool
+hs_page_from_results(struct json_object *root, struct json_object *results,
+					 char **props, int nprops, HsPage *page, char **why)
+{
+	struct json_object *next;
+
+	if (!hs_objects_from_array(results, props, nprops, &page->objects,
+							   &page->nobjects, why))
+		return false;
+	next = hs_get(hs_get(root, "paging", json_type_object), "next", json_type_object);
+	page->next_after = hs_get_string(next, "after");
+	if (next != NULL && page->next_after == NULL)
+	{
+		*why = "the answer has \"paging.next\" without \"after\"";
+		return false;
+	}
+	return true;
+}
+
 /*
  * Parse a list page (CollectionResponse...ForwardPaging): results and the
  * next cursor. The values are projected onto props[0..nprops).
@@ -242,22 +262,13 @@ hs_json_parse_page(const char *body, size_t len, char **props, int nprops,
 {
 	HsJsonTree *tree;
 	struct json_object *results;
-	struct json_object *next;
 	bool		ok;
 
 	memset(page, 0, sizeof(*page));
 	results = hs_parse_results(body, len, &tree, why);
 	if (results == NULL)
 		return false;
-	ok = hs_objects_from_array(results, props, nprops, &page->objects,
-							   &page->nobjects, why);
-	next = hs_get(hs_get(tree->root, "paging", json_type_object), "next", json_type_object);
-	page->next_after = hs_get_string(next, "after");
-	if (next != NULL && page->next_after == NULL)
-	{
-		*why = "the answer has \"paging.next\" without \"after\"";
-		ok = false;
-	}
+	ok = hs_page_from_results(tree->root, results, props, nprops, page, why);
 	hs_json_tree_release(tree);
 	return ok;
 }
@@ -556,6 +567,148 @@ hs_json_batch_read_body(char **ids, int nids, char **props, int nprops,
 		if (props[i])
 			json_object_array_add(jprops, json_object_new_string(props[i]));
 	return hs_build_finish(b);
+}
+
+/*
+ * The body of batch/create:
+ * {"inputs": [{"properties", "objectWriteTraceId"?, "associations": []}]}.
+ * The spec requires "associations"; records are created without any.
+ */
+char *
+hs_json_batch_create_body(const HsWriteInput *inputs, int ninputs)
+{
+	HsJsonTree *b = hs_build_start();
+	struct json_object *arr = json_object_new_array_ext(ninputs);
+	int			i;
+
+	json_object_object_add(b->root, "inputs", arr);
+	for (i = 0; i < ninputs; i++)
+	{
+		struct json_object *in = json_object_new_object();
+
+		json_object_object_add(in, "properties", hs_properties_json(&inputs[i]));
+		if (inputs[i].trace_id)
+			json_object_object_add(in, "objectWriteTraceId",
+								   json_object_new_string(inputs[i].trace_id));
+		json_object_object_add(in, "associations", json_object_new_array());
+		json_object_array_add(arr, in);
+	}
+	return hs_build_finish(b);
+}
+
+/* The body of batch/archive: {"inputs": [{"id"}]}. */
+char *
+hs_json_ids_body(char **ids, int nids)
+{
+	HsJsonTree *b = hs_build_start();
+	struct json_object *arr = json_object_new_array_ext(nids);
+	int			i;
+
+	json_object_object_add(b->root, "inputs", arr);
+	for (i = 0; i < nids; i++)
+	{
+		struct json_object *in = json_object_new_object();
+
+		json_object_object_add(in, "id", json_object_new_string(ids[i]));
+		json_object_array_add(arr, in);
+	}
+	return hs_build_finish(b);
+}
+
+/*
+ * The body of a search (PublicObjectSearchRequest): filterGroups, sorts,
+ * properties, limit and, after the first page, the paging cursor.
+ */
+char *
+hs_json_search_body(const HsSearchRequest *request)
+{
+	HsJsonTree *b = hs_build_start();
+	struct json_object *groups = json_object_new_array_ext(request->ngroups);
+	struct json_object *sorts = json_object_new_array();
+	struct json_object *props = json_object_new_array_ext(request->nprops);
+	int			g;
+	int			i;
+
+	json_object_object_add(b->root, "filterGroups", groups);
+	for (g = 0; g < request->ngroups; g++)
+	{
+		const HsSearchGroup *grp = &request->groups[g];
+		struct json_object *jgroup = json_object_new_object();
+		struct json_object *filters = json_object_new_array_ext(grp->nfilters);
+
+		json_object_object_add(jgroup, "filters", filters);
+		for (i = 0; i < grp->nfilters; i++)
+		{
+			const HsSearchFilter *f = &grp->filters[i];
+			struct json_object *jf = json_object_new_object();
+
+			json_object_object_add(jf, "propertyName", json_object_new_string(f->property));
+			json_object_object_add(jf, "operator", json_object_new_string(f->operator));
+			if (f->value)
+				json_object_object_add(jf, "value", json_object_new_string(f->value));
+			if (f->values)
+			{
+				struct json_object *vals = json_object_new_array_ext(f->nvalues);
+				int			v;
+
+				for (v = 0; v < f->nvalues; v++)
+					json_object_array_add(vals, json_object_new_string(f->values[v]));
+				json_object_object_add(jf, "values", vals);
+			}
+			json_object_array_add(filters, jf);
+		}
+		json_object_array_add(groups, jgroup);
+	}
+	json_object_object_add(b->root, "sorts", sorts);
+	if (request->sort_property)
+	{
+		struct json_object *sort = json_object_new_object();
+
+		json_object_object_add(sort, "propertyName",
+							   json_object_new_string(request->sort_property));
+		json_object_object_add(sort, "direction",
+							   json_object_new_string(request->sort_descending
+													  ? "DESCENDING" : "ASCENDING"));
+		json_object_array_add(sorts, sort);
+	}
+	json_object_object_add(b->root, "properties", props);
+	for (i = 0; i < request->nprops; i++)
+		json_object_array_add(props, json_object_new_string(request->props[i]));
+	json_object_object_add(b->root, "limit", json_object_new_int(request->limit));
+	if (request->after)
+		json_object_object_add(b->root, "after", json_object_new_string(request->after));
+	return hs_build_finish(b);
+}
+
+/*
+ * Parse a search answer (CollectionResponseWithTotalSimplePublicObject):
+ * the page as hs_json_parse_page does, and "total", which is required.
+ */
+bool
+hs_json_parse_search(const char *body, size_t len, char **props, int nprops,
+					 HsPage *page, int64 *total, char **why)
+{
+	HsJsonTree *tree;
+	struct json_object *results;
+	struct json_object *jtotal;
+	bool		ok;
+
+	memset(page, 0, sizeof(*page));
+	*total = -1;
+	results = hs_parse_results(body, len, &tree, why);
+	if (results == NULL)
+		return false;
+	ok = hs_page_from_results(tree->root, results, props, nprops, page, why);
+	jtotal = hs_get(tree->root, "total", json_type_int);
+	if (ok && (jtotal == NULL || json_object_get_int64(jtotal) < 0))
+	{
+		*why = "the answer has no \"total\" count";
+		ok = false;
+	}
+	if (ok)
+		*total = json_object_get_int64(jtotal);
+	hs_json_tree_release(tree);
+	return ok;
 }
 
 /* The body of associations batch/create: {"inputs":[{"from":{"id"},"to":{"id"},"type"}]}. */

@@ -37,9 +37,6 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
-/* Name of the junk column carrying the record id from scan to modify. */
-#define HS_ROWID_NAME "hubspot_id"
-
 /* Indexes into fdw_private of a ModifyTable (PlanForeignModify). */
 enum HsModifyPrivate
 {
@@ -61,6 +58,7 @@ enum HsDirectPrivate
 /* Executor state of a (batched or per-row) UPDATE. */
 typedef struct HsModifyState
 {
+	CmdType		operation;		/* CMD_UPDATE: see hs_modify_operation() */
 	HsWriter	w;
 	Relation	rel;
 	AttrNumber	rowid_attno;	/* junk column in the subplan's output */
@@ -92,7 +90,7 @@ typedef struct HsDirectState
 } HsDirectState;
 
 /* Refuse INSERT and DELETE, saying why for the partner object types. */
-static void
+void
 hs_refuse_operation(CmdType operation, Relation rel, const char *object_type)
 {
 	const char *what = operation == CMD_INSERT ? "INSERT into" : "DELETE from";
@@ -282,7 +280,7 @@ hsPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 }
 
 /* Resolve converters and property names of the columns in "attnums". */
-static void
+void
 hs_resolve_columns(List *columns, List *attnums, AttrNumber **out_attnums,
 				   char ***out_props, HsConverter **out_convs)
 {
@@ -337,7 +335,7 @@ hs_writer_init(HsWriter *w, Relation rel, List *targets, Oid userid, bool connec
 }
 
 /* The user whose mapping an UPDATE of range table entry "rti" uses. */
-static Oid
+Oid
 hs_modify_user(EState *estate, Index rti)
 {
 	RangeTblEntry *rte = exec_rt_fetch(rti, estate);
@@ -365,6 +363,7 @@ hs_patch(HsWriter *w, const HsWriteInput *input, char **props, int nprops,
 					hs_json_properties_body(input));
 	hs_send(&req);
 	w->requests++;
+	w->retries += req.retries;
 	hs_check_response(&req, true);
 	if (req.http_status == 404)
 		return false;
@@ -377,7 +376,7 @@ hs_patch(HsWriter *w, const HsWriteInput *input, char **props, int nprops,
 }
 
 /* Error context of a batch: what this statement has already written. */
-static void
+void
 hs_batch_error_context(void *arg)
 {
 	HsWriter   *w = (HsWriter *) arg;
@@ -388,7 +387,7 @@ hs_batch_error_context(void *arg)
 }
 
 /* Append "id (CATEGORY: message)" for failed input "id" to "buf". */
-static void
+void
 hs_describe_failure(StringInfo buf, const char *id, const HsBatchError *e)
 {
 	if (buf->len > 0)
@@ -402,7 +401,7 @@ hs_describe_failure(StringInfo buf, const char *id, const HsBatchError *e)
 }
 
 /* Which error of "res" (if any) names input "in"? */
-static const HsBatchError *
+const HsBatchError *
 hs_find_input_error(const HsBatchResult *res, const HsWriteInput *in)
 {
 	int			i;
@@ -428,7 +427,7 @@ hs_find_input_error(const HsBatchResult *res, const HsWriteInput *in)
  * value, the result's value of that property must equal that value or the
  * new one the input sets. "res" was parsed for the properties key_props.
  */
-static bool
+bool
 hs_input_confirmed(const HsBatchResult *res, const HsWriteInput *in,
 				   char **key_props, int nkeys)
 {
@@ -567,6 +566,7 @@ hs_batch_retire(HsWriter *w)
 
 	hs_send_complete(req);
 	w->requests++;
+	w->retries += req->retries;
 	hs_check_response(req, false);
 	if (!hs_json_parse_batch(req->response, req->response_len,
 							 f->key_props, f->nkeys, &res, &why))
@@ -696,6 +696,7 @@ hsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	Plan	   *subplan = outerPlanState(mtstate)->plan;
 
 	rinfo->ri_FdwState = st;
+	st->operation = CMD_UPDATE;
 	st->rel = rinfo->ri_RelationDesc;
 	st->per_row = boolVal(list_nth(fdw_private, HS_MOD_PRIV_PER_ROW));
 	hs_writer_init(&st->w, st->rel, targets,
@@ -880,11 +881,19 @@ hsEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 	hs_batch_drain(&st->w);
 }
 
-/* Only UPDATE is possible: HubSpot partner objects cannot be created or deleted. */
+/*
+ * What HubSpot allows: partner objects can only be updated; other object
+ * types can be created and archived too, unless writes wait for COMMIT.
+ */
 int
 hsIsForeignRelUpdatable(Relation rel)
 {
-	return (1 << CMD_UPDATE);
+	HsTableOptions opts;
+
+	hs_get_table_options(RelationGetRelid(rel), &opts);
+	if (!hs_object_type_can_create(opts.object_type) || opts.send_at_commit)
+		return (1 << CMD_UPDATE);
+	return (1 << CMD_UPDATE) | (1 << CMD_INSERT) | (1 << CMD_DELETE);
 }
 
 /* EXPLAIN of a batched or per-row UPDATE. */
@@ -917,8 +926,18 @@ hsExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		ExplainPropertyText("HubSpot Request",
 							psprintf("POST %s/batch/update", st->w.type_path), es);
 	ExplainPropertyInteger("HubSpot Batch Size", NULL, st->batch_size, es);
+	if (es->verbose)
+	{
+		hs_explain_properties(st->w.target_props, st->w.ntargets, es);
+		ExplainPropertyInteger("HubSpot Concurrency", NULL,
+							   st->per_row || st->deferred ? 1
+							   : Max(1, Min(st->w.opts.max_concurrency, HS_MAX_PARALLEL)), es);
+	}
 	if (es->analyze)
+	{
 		ExplainPropertyInteger("HubSpot Requests Sent", NULL, st->w.requests, es);
+		ExplainPropertyInteger("HubSpot Retries", NULL, st->w.retries, es);
+	}
 }
 
 /* The ForeignScan scanning "rti" directly under "plan", if any. */
@@ -973,7 +992,7 @@ hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 		return false;
 	mode = intVal(list_nth(fscan->fdw_private, HS_DM_PRIV_MODE));
 	by_key = boolVal(list_nth(fscan->fdw_private, HS_SCAN_PRIV_BY_KEY));
-	if (fscan->fdw_exprs == NIL || mode == HS_SCAN_LIST)
+	if (fscan->fdw_exprs == NIL || (mode != HS_SCAN_ID && mode != HS_SCAN_IDS))
 		return false;
 	if (plan->returningLists &&
 		list_nth(plan->returningLists, subplan_index) != NIL)
@@ -1143,6 +1162,29 @@ hsExplainDirectModify(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("POST %s/batch/update (direct, no read, up to %d ids each)",
 									 st->w.type_path, st->w.opts.batch_size), es);
+	if (es->verbose)
+	{
+		hs_explain_properties(st->w.target_props, st->w.ntargets, es);
+		ExplainPropertyInteger("HubSpot Concurrency", NULL,
+							   mode == HS_SCAN_ID ? 1
+							   : Max(1, Min(st->w.opts.max_concurrency, HS_MAX_PARALLEL)), es);
+	}
 	if (es->analyze)
+	{
 		ExplainPropertyInteger("HubSpot Requests Sent", NULL, st->w.requests, es);
+		ExplainPropertyInteger("HubSpot Retries", NULL, st->w.retries, es);
+	}
+}
+
+/* EXPLAIN VERBOSE: the properties a write sends. */
+void
+hs_explain_properties(char **props, int nprops, ExplainState *es)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < nprops; i++)
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", props[i]);
+	ExplainPropertyText("HubSpot Properties", buf.len ? buf.data : "(none)", es);
 }

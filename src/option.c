@@ -36,6 +36,7 @@ static const HsOption hs_options[] = {
 	{"max_concurrency", ForeignServerRelationId},
 	{"rate_limit_per_10s", ForeignServerRelationId},
 	{"send_at", ForeignServerRelationId},
+	{"use_search", ForeignServerRelationId},
 	{"ca_file", ForeignServerRelationId},
 	{"ca_path", ForeignServerRelationId},
 	{"access_token", UserMappingRelationId},
@@ -43,6 +44,8 @@ static const HsOption hs_options[] = {
 	{"batch_size", ForeignTableRelationId},
 	{"send_at", ForeignTableRelationId},
 	{"id_property", ForeignTableRelationId},
+	{"use_search", ForeignTableRelationId},
+	{"insert_mode", ForeignTableRelationId},
 	{"property", AttributeRelationId},
 	{"hubspot_type", AttributeRelationId},
 	{"read_only", AttributeRelationId},
@@ -115,6 +118,35 @@ hs_send_at_option(DefElem *def)
 			 errmsg("invalid value for option \"send_at\": \"%s\"", value),
 			 errhint("Valid values are \"statement\" and \"commit\".")));
 	return false;				/* keep compiler quiet */
+}
+
+/* Parse insert_mode: 'create' (false) or 'upsert' (true). */
+static bool
+hs_insert_mode_option(DefElem *def)
+{
+	char	   *value = defGetString(def);
+
+	if (strcmp(value, "create") == 0)
+		return false;
+	if (strcmp(value, "upsert") == 0)
+		return true;
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+			 errmsg("invalid value for option \"insert_mode\": \"%s\"", value),
+			 errhint("Valid values are \"create\" and \"upsert\".")));
+	return false;				/* keep compiler quiet */
+}
+
+/*
+ * Whether HubSpot's v3 API can create and archive records of "object_type":
+ * the generic objects API can, the partner objects' API cannot (it can only
+ * read and update them).
+ */
+bool
+hs_object_type_can_create(const char *object_type)
+{
+	return strcmp(object_type, "partner_clients") != 0 &&
+		strcmp(object_type, "partner_services") != 0;
 }
 
 /*
@@ -220,6 +252,8 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 	Oid			catalog = PG_GETARG_OID(1);
 	ListCell   *lc;
 	bool		have_object_type = false;
+	bool		have_id_property = false;
+	bool		upsert = false;
 
 	foreach(lc, options)
 	{
@@ -302,11 +336,24 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("option \"%s\" must not be empty", def->defname)));
+			if (strcmp(def->defname, "id_property") == 0)
+				have_id_property = true;
 		}
 		else if (strcmp(def->defname, "read_only") == 0 ||
-				 strcmp(def->defname, "unique") == 0)
+				 strcmp(def->defname, "unique") == 0 ||
+				 strcmp(def->defname, "use_search") == 0)
 			(void) hs_bool_option(def);
+		else if (strcmp(def->defname, "insert_mode") == 0)
+			upsert = hs_insert_mode_option(def);
 	}
+
+	/* batch/upsert names records by a unique property: the table must say which */
+	if (upsert && !have_id_property)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("option \"insert_mode\" 'upsert' requires option \"id_property\""),
+				 errdetail("HubSpot's batch/upsert finds the records to update by the value of a unique property."),
+				 errhint("For example: OPTIONS (insert_mode 'upsert', id_property 'email').")));
 
 	/*
 	 * ALTER FOREIGN TABLE ... OPTIONS passes the resulting option list, so a
@@ -336,6 +383,7 @@ hs_get_server_options(ForeignServer *server, HsTableOptions *opts)
 	opts->max_retries = HS_DEFAULT_MAX_RETRIES;
 	opts->max_concurrency = HS_DEFAULT_MAX_CONCURRENCY;
 	opts->rate_limit = HS_DEFAULT_RATE_LIMIT;
+	opts->use_search = true;
 
 	foreach(lc, server->options)
 	{
@@ -357,6 +405,8 @@ hs_get_server_options(ForeignServer *server, HsTableOptions *opts)
 			opts->rate_limit = hs_int_option(def, 0, HS_RATE_LIMIT_MAX);
 		else if (strcmp(def->defname, "send_at") == 0)
 			opts->send_at_commit = hs_send_at_option(def);
+		else if (strcmp(def->defname, "use_search") == 0)
+			opts->use_search = hs_bool_option(def);
 		else if (strcmp(def->defname, "ca_file") == 0)
 			opts->ca_file = defGetString(def);
 		else if (strcmp(def->defname, "ca_path") == 0)
@@ -390,6 +440,10 @@ hs_get_table_options(Oid foreigntableid, HsTableOptions *opts)
 			opts->send_at_commit = hs_send_at_option(def);
 		else if (strcmp(def->defname, "id_property") == 0)
 			opts->id_property = defGetString(def);
+		else if (strcmp(def->defname, "use_search") == 0)
+			opts->use_search = hs_bool_option(def);
+		else if (strcmp(def->defname, "insert_mode") == 0)
+			opts->insert_upsert = hs_insert_mode_option(def);
 	}
 	if (opts->object_type == NULL)	/* validator makes this unreachable */
 		elog(ERROR, "foreign table %u has no object_type option", foreigntableid);

@@ -27,6 +27,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/tuplesort.h"
 #include "utils/typcache.h"
 
 /* Planner state of one foreign table (baserel->fdw_private). */
@@ -39,6 +40,7 @@ typedef struct HsRelInfo
 	bool		by_key;			/* the qual is on key_attno, not id_attno */
 	HsIdQual	id_qual;
 	Bitmapset  *attrs_used;		/* offset by FirstLowInvalidHeapAttributeNumber */
+	HsSearchInfo *search;		/* what search can answer, or NULL */
 } HsRelInfo;
 
 /* Executor state of one scan. */
@@ -79,10 +81,19 @@ typedef struct HsScanState
 	int			next_object;
 
 	int			requests;		/* sent by this scan, for EXPLAIN ANALYZE */
+	int			retries;
+
+	/* HS_SCAN_SEARCH */
+	HsSearchExec *search;
+	bool		fallback;		/* this phase pages the list, filtering locally */
+	HsSearchPhaseInfo phase;	/* what the fallback keeps and how it sorts */
+	Tuplesortstate *sort;		/* the fallback's rows, when they must be sorted */
+	bool		sorted;			/* sort is done: returning its rows */
+	TupleDesc	tupdesc;		/* of the scan's rows */
 } HsScanState;
 
 /* Strip binary-compatible relabelling from an expression. */
-static Node *
+Node *
 hs_strip(Node *node)
 {
 	while (node && IsA(node, RelabelType))
@@ -101,7 +112,7 @@ hs_is_id_var(Node *node, RelOptInfo *baserel, AttrNumber id_attno)
 }
 
 /* Can "node" be evaluated once, before any request, at execution time? */
-static bool
+bool
 hs_is_runtime_constant(Node *node)
 {
 	return !contain_var_clause(node) &&
@@ -252,6 +263,9 @@ hsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		if (hs_match_id_qual(root, baserel, ri, info->id_attno, &info->id_qual))
 			info->have_id_qual = true;
 	}
+	/* without an id qual, what search could answer */
+	if (!info->have_id_qual)
+		info->search = hs_search_analyze(root, baserel, columns, &info->opts);
 
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &info->attrs_used);
 	foreach(lc, baserel->baserestrictinfo)
@@ -279,29 +293,36 @@ hsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 				: 10;
 	}
 	else
-		baserel->rows = 1000;	/* HubSpot keeps no statistics we could read */
+		baserel->rows = clamp_row_est(HS_ASSUMED_ROWS *
+									  clauselist_selectivity(root, baserel->baserestrictinfo,
+															 0, JOIN_INNER, NULL));
 	baserel->fdw_private = info;
 }
 
-/* Planner: a single path; requests are what cost, rows are cheap. */
+/*
+ * Planner: the id or list path, and the search paths if search can answer
+ * some conditions; requests are what cost, rows are cheap.
+ */
 void
 hsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
 	HsRelInfo  *info = (HsRelInfo *) baserel->fdw_private;
-	Cost		per_request = 1000.0;
+	Cost		per_request = HS_REQUEST_COST;
 	double		requests;
 	Cost		total;
 
 	if (info->have_id_qual)
 		requests = ceil(baserel->rows / HS_MAX_BATCH_SIZE);
 	else
-		requests = ceil(baserel->rows / HS_LIST_PAGE_SIZE);
+		requests = ceil(HS_ASSUMED_ROWS / HS_LIST_PAGE_SIZE);	/* every page */
 	total = per_request * Max(requests, 1) + baserel->rows * cpu_tuple_cost;
 
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
 									 per_request, total, NIL,
 									 NULL, NULL, NIL));
+	if (info->search)
+		hs_search_add_paths(root, baserel, info->search);
 }
 
 /* Planner: the plan node; the id qual is answered by HubSpot, the rest locally. */
@@ -314,6 +335,8 @@ hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *local = NIL;
 	List	   *fdw_exprs = NIL;
 	List	   *attrs = NIL;
+	List	   *search_plan = NIL;
+	List	   *recheck_quals = NIL;
 	HsScanMode	mode = HS_SCAN_LIST;
 	ListCell   *lc;
 	int			i;
@@ -322,6 +345,16 @@ hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	Relation	rel;
 	TupleDesc	tupdesc;
 
+	if (best_path->fdw_private != NIL &&
+		intVal(linitial(best_path->fdw_private)) == HS_SCAN_SEARCH)
+	{
+		mode = HS_SCAN_SEARCH;
+		search_plan = hs_search_make_plan(root, info->search,
+										  boolVal(lsecond(best_path->fdw_private)),
+										  scan_clauses, &local, &fdw_exprs,
+										  &recheck_quals);
+		scan_clauses = NIL;
+	}
 	foreach(lc, scan_clauses)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
@@ -353,16 +386,17 @@ hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	 * Prefetch the next list page while the rows of one are used, unless a
 	 * LIMIT may stop the scan early and waste the request.
 	 */
-	prefetch = mode == HS_SCAN_LIST && info->opts.max_concurrency > 1 &&
+	prefetch = (mode == HS_SCAN_LIST || mode == HS_SCAN_SEARCH) &&
+		info->opts.max_concurrency > 1 &&
 		(root->parse->commandType != CMD_SELECT ||
 		 (root->parse->limitCount == NULL && root->parse->limitOffset == NULL &&
 		  root->query_level == 1));
 
 	return make_foreignscan(tlist, local, baserel->relid, fdw_exprs,
-							list_make4(makeInteger(mode), attrs,
+							list_make5(makeInteger(mode), attrs,
 									   makeBoolean(info->by_key),
-									   makeBoolean(prefetch)),
-							NIL, NIL, outer_plan);
+									   makeBoolean(prefetch), search_plan),
+							NIL, recheck_quals, outer_plan);
 }
 
 /* qsort comparator for C strings. */
@@ -473,6 +507,7 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	HsScanState *st = palloc0(sizeof(HsScanState));
 	RangeTblEntry *rte;
 	List	   *attrs;
+
 	List	   *columns;
 	ListCell   *lc;
 	int			i;
@@ -484,6 +519,7 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	hs_get_table_options(relid, &st->opts);
 	st->type_path = psprintf("/crm/v3/objects/%s", hs_url_escape(st->opts.object_type));
 	st->natts = tupdesc->natts;
+	st->tupdesc = tupdesc;
 
 	columns = hs_get_columns(rel);
 	st->nretrieved = list_length(attrs);
@@ -515,6 +551,20 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	if (boolVal(list_nth(fsplan->fdw_private, HS_SCAN_PRIV_BY_KEY)))
 		st->id_property = st->opts.id_property;
 
+	if (st->mode == HS_SCAN_SEARCH)
+	{
+		if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+		{
+			rte = exec_rt_fetch(fsplan->scan.scanrelid, estate);
+			st->conn = hs_connection_for_table(relid, OidIsValid(rte->checkAsUser)
+											   ? rte->checkAsUser : GetUserId());
+		}
+		st->search = hs_search_begin(node, (List *) list_nth(fsplan->fdw_private,
+															 HS_SCAN_PRIV_SEARCH),
+									 st->conn, &st->opts, st->type_path,
+									 st->prop_names, st->nprops);
+	}
+
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
@@ -528,7 +578,7 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	st->next_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "hubspot_fdw scan next page",
 										 ALLOCSET_DEFAULT_SIZES);
-	if (st->mode != HS_SCAN_LIST)
+	if (st->mode == HS_SCAN_ID || st->mode == HS_SCAN_IDS)
 	{
 		HsColumn   *idcol = st->id_property
 			? hs_find_property_column(columns, st->id_property)
@@ -600,6 +650,7 @@ hs_scan_fetch_page(HsScanState *st)
 		hs_send(req);
 	}
 	st->requests++;
+	st->retries += req->retries;
 	st->objects = NULL;
 	st->nobjects = 0;
 	st->next_object = 0;
@@ -626,6 +677,66 @@ hs_scan_fetch_page(HsScanState *st)
 		MemoryContextSwitchTo(old);
 	}
 	return true;
+}
+
+/*
+ * HS_SCAN_SEARCH: the next page of the current phase into st->objects,
+ * from search or, once the phase fell back, from the list endpoint. False
+ * when the phase has no more rows.
+ */
+static bool
+hs_scan_fetch_search(HsScanState *st)
+{
+	MemoryContext old;
+	bool		fallback;
+	bool		ok;
+
+	if (st->fallback)
+		return !st->exhausted && hs_scan_fetch_page(st);
+	MemoryContextReset(st->page_cxt);
+	old = MemoryContextSwitchTo(st->page_cxt);
+	st->objects = NULL;
+	st->nobjects = 0;
+	st->next_object = 0;
+	ok = hs_search_page(st->search, st->props, st->nretrieved, &st->objects,
+						&st->nobjects, &fallback);
+	MemoryContextSwitchTo(old);
+	if (!fallback)
+		return ok;
+
+	/* no row of the phase was returned: read the list instead, from its start */
+	st->fallback = true;
+	st->exhausted = false;
+	if (st->after)
+		pfree(st->after);
+	st->after = NULL;
+	hs_search_phase_info(st->search, &st->phase);
+	if (st->phase.sort)
+	{
+		old = MemoryContextSwitchTo(st->scan_cxt);
+		st->sort = tuplesort_begin_heap(st->tupdesc, 1, &st->phase.attnum,
+										&st->phase.sortop, &st->phase.collation,
+										&st->phase.nulls_first, work_mem, NULL,
+										TUPLESORT_NONE);
+		MemoryContextSwitchTo(old);
+	}
+	return hs_scan_fetch_page(st);
+}
+
+/* HS_SCAN_SEARCH: go on with the next phase; false when there is none. */
+static bool
+hs_scan_next_phase(HsScanState *st)
+{
+	hs_scan_drop_prefetch(st);
+	st->fallback = false;
+	st->exhausted = false;
+	if (st->after)
+		pfree(st->after);
+	st->after = NULL;
+	st->objects = NULL;
+	st->nobjects = 0;
+	st->next_object = 0;
+	return hs_search_next_phase(st->search);
 }
 
 /* Fetch the next page of objects into st->objects; false when none is left. */
@@ -673,6 +784,7 @@ hs_scan_fetch(HsScanState *st)
 						NULL);
 		hs_send(&req);
 		st->requests++;
+		st->retries += req.retries;
 		hs_check_response(&req, true);
 		if (req.http_status != 404)
 		{
@@ -698,6 +810,7 @@ hs_scan_fetch(HsScanState *st)
 												st->id_property));
 		hs_send(&req);
 		st->requests++;
+		st->retries += req.retries;
 		hs_check_response(&req, false);
 		if (!hs_json_parse_batch(req.response, req.response_len, st->props,
 								 st->nretrieved, &res, &why))
@@ -747,12 +860,86 @@ hs_scan_store(HsScanState *st, HsObject *obj, TupleTableSlot *slot)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * Does a row read from the list in a search fallback belong to the phase,
+ * and does it pass the conditions only HubSpot would have checked?
+ */
+static bool
+hs_scan_fallback_keeps(ForeignScanState *node, HsScanState *st, TupleTableSlot *slot)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+
+	if (st->phase.nulls != 0)
+	{
+		bool		isnull;
+
+		(void) slot_getattr(slot, st->phase.attnum, &isnull);
+		if (isnull != (st->phase.nulls > 0))
+			return false;
+	}
+	if (node->fdw_recheck_quals == NULL)
+		return true;
+	ResetExprContext(econtext);
+	econtext->ecxt_scantuple = slot;
+	return ExecQual(node->fdw_recheck_quals, econtext);
+}
+
+/*
+ * HS_SCAN_SEARCH: the next row of the current phase, going through the
+ * phases; a phase that fell back filters (and if need be sorts) list rows.
+ */
+static TupleTableSlot *
+hs_scan_iterate_search(ForeignScanState *node, HsScanState *st)
+{
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+
+	for (;;)
+	{
+		if (st->sorted)
+		{
+			if (tuplesort_gettupleslot(st->sort, true, false, slot, NULL))
+				return slot;
+			tuplesort_end(st->sort);
+			st->sort = NULL;
+			st->sorted = false;
+			if (!hs_scan_next_phase(st))
+				return ExecClearTuple(slot);
+			continue;
+		}
+		if (st->next_object >= st->nobjects)
+		{
+			if (hs_scan_fetch_search(st))
+				continue;
+			if (st->sort)
+			{
+				tuplesort_performsort(st->sort);
+				st->sorted = true;
+				continue;
+			}
+			if (!hs_scan_next_phase(st))
+				return ExecClearTuple(slot);
+			continue;
+		}
+		hs_scan_store(st, &st->objects[st->next_object++], slot);
+		if (!st->fallback)
+			return slot;
+		if (!hs_scan_fallback_keeps(node, st, slot))
+			continue;
+		if (st->sort == NULL)
+			return slot;
+		tuplesort_puttupleslot(st->sort, slot);
+	}
+}
+
 /* Executor: the next row, fetching the next page when the current one is used up. */
 TupleTableSlot *
 hsIterateForeignScan(ForeignScanState *node)
 {
 	HsScanState *st = (HsScanState *) node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+
+	if (st->mode == HS_SCAN_SEARCH)
+		return hs_scan_iterate_search(node, st);
 
 	while (st->next_object >= st->nobjects)
 	{
@@ -770,6 +957,15 @@ hsReScanForeignScan(ForeignScanState *node)
 	HsScanState *st = (HsScanState *) node->fdw_state;
 
 	hs_scan_drop_prefetch(st);
+	if (st->search)
+	{
+		hs_search_rescan(st->search);
+		if (st->sort)
+			tuplesort_end(st->sort);
+		st->sort = NULL;
+		st->sorted = false;
+		st->fallback = false;
+	}
 	if (st->after)
 		pfree(st->after);
 	st->after = NULL;
@@ -789,6 +985,8 @@ hsEndForeignScan(ForeignScanState *node)
 
 	if (st)
 		hs_scan_drop_prefetch(st);
+	if (st && st->sort)
+		tuplesort_end(st->sort);
 }
 
 /* EXPLAIN: the request the scan sends and the properties it asks for. */
@@ -826,6 +1024,9 @@ hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 									psprintf("POST %s/batch/read (up to %d ids each)",
 											 st->type_path, HS_MAX_BATCH_SIZE), es);
 			break;
+		case HS_SCAN_SEARCH:
+			hs_search_explain(st->search, es);
+			break;
 	}
 	if (es->verbose)
 	{
@@ -833,7 +1034,26 @@ hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		for (i = 0; i < st->nprops; i++)
 			appendStringInfo(&props, "%s%s", i ? ", " : "", st->prop_names[i]);
 		ExplainPropertyText("HubSpot Properties", props.len ? props.data : "(none)", es);
+		/* a prefetched list page is the only request that overlaps another */
+		ExplainPropertyInteger("HubSpot Concurrency", NULL, st->prefetch ? 2 : 1, es);
 	}
 	if (es->analyze)
-		ExplainPropertyInteger("HubSpot Requests Sent", NULL, st->requests, es);
+	{
+		int			requests = st->requests;
+		int			retries = st->retries;
+
+		if (st->search)
+		{
+			int			sreq;
+			int			sretries;
+
+			hs_search_counts(st->search, &sreq, &sretries);
+			requests += sreq;
+			retries += sretries;
+		}
+		ExplainPropertyInteger("HubSpot Requests Sent", NULL, requests, es);
+		ExplainPropertyInteger("HubSpot Retries", NULL, retries, es);
+		if (st->search)
+			hs_search_explain_analyze(st->search, es);
+	}
 }

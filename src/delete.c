@@ -1,0 +1,460 @@
+/*
+ * delete.c
+ *		DELETE from HubSpot object types that can be archived (the generic
+ *		objects API), which moves records to HubSpot's recycling bin.
+ *
+ * Three ways, chosen at plan time, as for UPDATE:
+ *	- direct: DELETE ... WHERE id = <value known up front>, with nothing
+ *	  else to check, is one DELETE /crm/v3/objects/{type}/{id} and no read.
+ *	  HubSpot answers 204, or 404 when there is no such record (DELETE 0);
+ *	- batched: rows from a scan are sent as POST .../batch/archive, at most
+ *	  batch_size ids per request, each id once;
+ *	- per row: with RETURNING or AFTER ROW triggers, each row is one
+ *	  DELETE .../{id}, so a record already gone is not counted.
+ *
+ * Records are named by record id: HubSpot's archive endpoints take no
+ * idProperty, so a table with id_property needs its "id" column too.
+ */
+#include "postgres.h"
+
+#include "hubspot_fdw.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/appendinfo.h"
+#include "parser/parsetree.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+/* Name of the whole-row junk column (PostgreSQL's own name for it). */
+#define HS_WHOLEROW_NAME "wholerow"
+
+/* Indexes into fdw_private of a DELETE (PlanForeignModify). */
+enum HsDeletePrivate
+{
+	HS_DEL_PRIV_PER_ROW			/* Boolean: DELETE each row */
+};
+
+/* Executor state of a batched or per-row DELETE. */
+typedef struct HsDeleteState
+{
+	CmdType		operation;		/* CMD_DELETE: see hs_modify_operation() */
+	HsWriter	w;
+	Relation	rel;
+	bool		per_row;
+	AttrNumber	rowid_attno;	/* junk column: the record id */
+	AttrNumber	wholerow_attno; /* junk column: the old row, or 0 */
+	HTAB	   *seen;			/* ids deleted by this statement */
+	MemoryContext batch_cxt;
+	char	  **ids;			/* buffered for the next batch/archive */
+	int			nids;
+} HsDeleteState;
+
+/* An entry of HsDeleteState.seen: the ids with one hash value. */
+typedef struct HsSeenIds
+{
+	uint64		hash;
+	List	   *ids;			/* (char *) */
+} HsSeenIds;
+
+/* Executor state of a direct DELETE. */
+typedef struct HsDirectDeleteState
+{
+	HsWriter	w;
+	bool		done;
+} HsDirectDeleteState;
+
+/* Indexes into fdw_private of a direct DELETE (as for a direct UPDATE). */
+enum HsDirectDeletePrivate
+{
+	HS_DD_PRIV_MODE				/* Integer: HS_SCAN_ID */
+};
+
+/* The "id" column of "rel", or an error: archiving names records by id. */
+static HsColumn *
+hs_delete_id_column(Relation rel)
+{
+	HsColumn   *idcol = hs_find_id_column(hs_get_columns(rel));
+
+	if (idcol == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+				 errmsg("foreign table \"%s\" has no \"id\" column",
+						RelationGetRelationName(rel)),
+				 errhint("DELETE identifies HubSpot records by a column named \"id\" holding the record id.")));
+	return idcol;
+}
+
+/*
+ * Set up the writer of a DELETE of "rel" (no properties are sent), acting
+ * as "userid" when connecting.
+ */
+static void
+hs_delete_writer_init(HsWriter *w, Relation rel, Oid userid, bool connect)
+{
+	memset(w, 0, sizeof(*w));
+	w->cxt = CurrentMemoryContext;
+	hs_get_table_options(RelationGetRelid(rel), &w->opts);
+	w->type_path = psprintf("/crm/v3/objects/%s", hs_url_escape(w->opts.object_type));
+	w->what = "this DELETE";
+	hs_converter_init_column(&w->idconv, hs_delete_id_column(rel));
+	if (connect)
+		w->conn = hs_connection_for_table(RelationGetRelid(rel), userid);
+}
+
+/*
+ * Planner: the record id as the row identity of DELETE, and the old row
+ * when RETURNING shows it.
+ */
+void
+hsAddForeignDeleteTargets(PlannerInfo *root, Index rtindex,
+						  RangeTblEntry *target_rte, Relation target_relation)
+{
+	HsColumn   *idcol = hs_delete_id_column(target_relation);
+
+	add_row_identity_var(root, makeVar(rtindex, idcol->attnum, idcol->typid, idcol->typmod,
+									   get_typcollation(idcol->typid), 0),
+						 rtindex, HS_ROWID_NAME);
+	if (root->parse->returningList != NIL)
+		add_row_identity_var(root, makeVar(rtindex, InvalidAttrNumber, RECORDOID, -1,
+										   InvalidOid, 0),
+							 rtindex, HS_WHOLEROW_NAME);
+}
+
+/* Does a DELETE of "rel" need each row confirmed before the next? */
+static bool
+hs_delete_per_row(ModifyTable *plan, Relation rel, int subplan_index)
+{
+	return (plan->returningLists &&
+			list_nth(plan->returningLists, subplan_index) != NIL) ||
+		(rel->trigdesc && rel->trigdesc->trig_delete_after_row);
+}
+
+/* Planner: refuse what HubSpot cannot archive; batched or per row. */
+List *
+hsPlanForeignDelete(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
+					int subplan_index)
+{
+	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
+	Relation	rel = table_open(rte->relid, NoLock);
+	HsTableOptions opts;
+	bool		per_row;
+
+	hs_get_table_options(rte->relid, &opts);
+	hs_check_create_delete(CMD_DELETE, rel, &opts);
+	(void) hs_delete_id_column(rel);
+	per_row = hs_delete_per_row(plan, rel, subplan_index);
+	table_close(rel, NoLock);
+	return list_make1(makeBoolean(per_row));
+}
+
+/* Executor: set up batching or per-row DELETE. */
+void
+hsBeginForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+					 List *fdw_private, int subplan_index, int eflags)
+{
+	HsDeleteState *st = palloc0(sizeof(HsDeleteState));
+	EState	   *estate = mtstate->ps.state;
+	Plan	   *subplan = outerPlanState(mtstate)->plan;
+	bool		explain_only = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0;
+	HASHCTL		ctl;
+
+	rinfo->ri_FdwState = st;
+	st->operation = CMD_DELETE;
+	st->rel = rinfo->ri_RelationDesc;
+	st->per_row = boolVal(list_nth(fdw_private, HS_DEL_PRIV_PER_ROW));
+	hs_delete_writer_init(&st->w, st->rel,
+						  explain_only ? InvalidOid
+						  : hs_modify_user(estate, rinfo->ri_RangeTableIndex),
+						  !explain_only);
+	if (explain_only)
+		return;
+
+	st->rowid_attno = ExecFindJunkAttributeInTlist(subplan->targetlist, HS_ROWID_NAME);
+	if (!AttributeNumberIsValid(st->rowid_attno))
+		elog(ERROR, "could not find junk column \"%s\"", HS_ROWID_NAME);
+	st->wholerow_attno = ExecFindJunkAttributeInTlist(subplan->targetlist, HS_WHOLEROW_NAME);
+	st->batch_cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw delete batch",
+										  ALLOCSET_DEFAULT_SIZES);
+	st->ids = palloc(sizeof(char *) * st->w.opts.batch_size);
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(HsSeenIds);
+	ctl.hcxt = estate->es_query_cxt;
+	st->seen = hash_create("hubspot_fdw deleted ids", 1024, &ctl,
+						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/* Has this statement deleted record "id" already? If not, remember it. */
+static bool
+hs_delete_seen(HsDeleteState *st, const char *id)
+{
+	uint64		h = hash_bytes_extended((const unsigned char *) id, strlen(id), 0);
+	bool		found;
+	HsSeenIds  *e = hash_search(st->seen, &h, HASH_ENTER, &found);
+	ListCell   *lc;
+	MemoryContext old;
+
+	if (!found)
+		e->ids = NIL;
+	foreach(lc, e->ids)
+		if (strcmp((char *) lfirst(lc), id) == 0)
+			return true;
+	old = MemoryContextSwitchTo(MemoryContextGetParent(st->batch_cxt));
+	e->ids = lappend(e->ids, pstrdup(id));
+	MemoryContextSwitchTo(old);
+	return false;
+}
+
+/* Send the buffered ids as one batch/archive, then forget them. */
+static void
+hs_delete_flush(HsDeleteState *st)
+{
+	HsWriter   *w = &st->w;
+	HsHttpRequest req;
+	ErrorContextCallback errcb;
+	MemoryContext old;
+
+	if (st->nids == 0)
+		return;
+	old = MemoryContextSwitchTo(st->batch_cxt);
+	w->batches++;
+	errcb.callback = hs_batch_error_context;
+	errcb.arg = w;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	hs_request_init(&req, w->conn, &w->opts, "POST",
+					psprintf("%s/batch/archive", w->type_path), NULL,
+					hs_json_ids_body(st->ids, st->nids));
+	hs_send(&req);
+	w->requests++;
+	w->retries += req.retries;
+	hs_check_response(&req, false);
+	/* 204: HubSpot says nothing per id; the rows were just read */
+	hs_stats_rows_written(&req, st->nids);
+	w->applied += st->nids;
+	error_context_stack = errcb.previous;
+	st->nids = 0;
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(st->batch_cxt);
+}
+
+/*
+ * DELETE one record by id. False if HubSpot has no such record (404),
+ * which is no row deleted.
+ */
+static bool
+hs_delete_one(HsWriter *w, const char *id)
+{
+	HsHttpRequest req;
+
+	hs_request_init(&req, w->conn, &w->opts, "DELETE",
+					psprintf("%s/%s", w->type_path, hs_url_escape(id)), NULL, NULL);
+	hs_send(&req);
+	w->requests++;
+	w->retries += req.retries;
+	hs_check_response(&req, true);
+	if (req.http_status == 404)
+		return false;
+	w->applied++;
+	hs_stats_rows_written(&req, 1);
+	return true;
+}
+
+/* Executor: one row to delete, buffered or sent at once. */
+TupleTableSlot *
+hsExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+					TupleTableSlot *planSlot)
+{
+	HsDeleteState *st = (HsDeleteState *) rinfo->ri_FdwState;
+	bool		isnull;
+	Datum		d = ExecGetJunkAttribute(planSlot, st->rowid_attno, &isnull);
+	char	   *id;
+
+	if (isnull)
+		return NULL;			/* no record has a NULL id */
+	id = hs_datum_to_value(&st->w.idconv, d, false);
+
+	if (st->per_row)
+	{
+		if (!hs_delete_one(&st->w, id))
+			return NULL;		/* archived in HubSpot since it was read */
+		if (AttributeNumberIsValid(st->wholerow_attno))
+		{
+			/* RETURNING shows the row as it was read */
+			Datum		row = ExecGetJunkAttribute(planSlot, st->wholerow_attno, &isnull);
+			HeapTupleHeader th;
+			HeapTupleData tuple;
+
+			if (!isnull)
+			{
+				th = DatumGetHeapTupleHeader(row);
+				tuple.t_len = HeapTupleHeaderGetDatumLength(th);
+				ItemPointerSetInvalid(&tuple.t_self);
+				tuple.t_tableOid = InvalidOid;
+				tuple.t_data = th;
+				ExecForceStoreHeapTuple(heap_copytuple(&tuple), slot, true);
+			}
+		}
+		return slot;
+	}
+
+	/* the same record twice (a join): archived once, counted once */
+	if (hs_delete_seen(st, id))
+		return NULL;
+	st->ids[st->nids++] = MemoryContextStrdup(st->batch_cxt, id);
+	if (st->nids >= st->w.opts.batch_size)
+		hs_delete_flush(st);
+	return slot;
+}
+
+/* Executor: send what is still buffered at the end of the statement. */
+void
+hsEndForeignDelete(EState *estate, ResultRelInfo *rinfo)
+{
+	HsDeleteState *st = (HsDeleteState *) rinfo->ri_FdwState;
+
+	if (st != NULL && st->batch_cxt != NULL)
+		hs_delete_flush(st);
+}
+
+/* EXPLAIN of a batched or per-row DELETE. */
+void
+hsExplainForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+					   List *fdw_private, int subplan_index, ExplainState *es)
+{
+	HsDeleteState *st = (HsDeleteState *) rinfo->ri_FdwState;
+
+	if (st->per_row)
+		ExplainPropertyText("HubSpot Request",
+							psprintf("DELETE %s/{id} per row", st->w.type_path), es);
+	else
+		ExplainPropertyText("HubSpot Request",
+							psprintf("POST %s/batch/archive", st->w.type_path), es);
+	ExplainPropertyInteger("HubSpot Batch Size", NULL,
+						   st->per_row ? 1 : st->w.opts.batch_size, es);
+	if (es->verbose)
+		ExplainPropertyInteger("HubSpot Concurrency", NULL, 1, es);
+	if (es->analyze)
+	{
+		ExplainPropertyInteger("HubSpot Requests Sent", NULL, st->w.requests, es);
+		ExplainPropertyInteger("HubSpot Retries", NULL, st->w.retries, es);
+	}
+}
+
+/* The ForeignScan scanning "rti" directly under "plan", if any. */
+static ForeignScan *
+hs_delete_scan(ModifyTable *plan, Index rti, int subplan_index)
+{
+	Plan	   *subplan = outerPlan(plan);
+
+	if (IsA(subplan, Append))
+	{
+		Append	   *append = (Append *) subplan;
+
+		if (subplan_index >= list_length(append->appendplans))
+			return NULL;
+		subplan = (Plan *) list_nth(append->appendplans, subplan_index);
+	}
+	if (IsA(subplan, ForeignScan) && ((ForeignScan *) subplan)->scan.scanrelid == rti)
+		return (ForeignScan *) subplan;
+	return NULL;
+}
+
+/*
+ * Planner: DELETE ... WHERE id = <value known up front>, with nothing else
+ * to check and no RETURNING, is one DELETE request and no read.
+ */
+bool
+hsPlanDirectDelete(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
+				   int subplan_index)
+{
+	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
+	ForeignScan *fscan;
+	Relation	rel;
+	HsTableOptions opts;
+
+	rel = table_open(rte->relid, NoLock);
+	hs_get_table_options(rte->relid, &opts);
+	hs_check_create_delete(CMD_DELETE, rel, &opts);
+	table_close(rel, NoLock);
+
+	fscan = hs_delete_scan(plan, resultRelation, subplan_index);
+	if (fscan == NULL || fscan->scan.plan.qual != NIL ||
+		intVal(list_nth(fscan->fdw_private, HS_SCAN_PRIV_MODE)) != HS_SCAN_ID ||
+		boolVal(list_nth(fscan->fdw_private, HS_SCAN_PRIV_BY_KEY)))
+		return false;			/* by id_property: HubSpot's DELETE takes no idProperty */
+	if (plan->returningLists &&
+		list_nth(plan->returningLists, subplan_index) != NIL)
+		return false;
+
+	fscan->operation = CMD_DELETE;
+	fscan->resultRelation = resultRelation;
+	fscan->fdw_private = list_make1(makeInteger(HS_SCAN_ID));
+	return true;
+}
+
+/* Executor: set up a direct DELETE (the id is evaluated at the first Iterate). */
+void
+hsBeginDirectDelete(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	HsDirectDeleteState *st = palloc0(sizeof(HsDirectDeleteState));
+	bool		explain_only = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0;
+
+	node->fdw_state = st;
+	hs_delete_writer_init(&st->w, node->ss.ss_currentRelation,
+						  explain_only ? InvalidOid
+						  : hs_modify_user(node->ss.ps.state, fsplan->resultRelation),
+						  !explain_only);
+}
+
+/* Executor: send the DELETE (first call) and count the record if it existed. */
+TupleTableSlot *
+hsIterateDirectDelete(ForeignScanState *node)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	HsDirectDeleteState *st = (HsDirectDeleteState *) node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	MemoryContext old;
+	List	   *ids;
+
+	if (st->done)
+		return ExecClearTuple(slot);
+	st->done = true;
+	old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+	ids = hs_eval_id_exprs(fsplan->fdw_exprs, false, &node->ss.ps, &st->w.idconv);
+	if (ids != NIL && hs_delete_one(&st->w, linitial(ids)))
+		node->ss.ps.state->es_processed++;
+	MemoryContextSwitchTo(old);
+	return ExecClearTuple(slot);
+}
+
+/* Executor: nothing to release beyond memory contexts. */
+void
+hsEndDirectDelete(ForeignScanState *node)
+{
+}
+
+/* EXPLAIN of a direct DELETE: the request, and that nothing is read. */
+void
+hsExplainDirectDelete(ForeignScanState *node, ExplainState *es)
+{
+	HsDirectDeleteState *st = (HsDirectDeleteState *) node->fdw_state;
+
+	ExplainPropertyText("HubSpot Request",
+						psprintf("DELETE %s/{id} (direct, no read)", st->w.type_path), es);
+	if (es->verbose)
+		ExplainPropertyInteger("HubSpot Concurrency", NULL, 1, es);
+	if (es->analyze)
+	{
+		ExplainPropertyInteger("HubSpot Requests Sent", NULL, st->w.requests, es);
+		ExplainPropertyInteger("HubSpot Retries", NULL, st->w.retries, es);
+	}
+}

@@ -1,0 +1,1376 @@
+/*
+ * search.c
+ *		Search pushdown: which conditions of a scan HubSpot's search endpoint
+ *		(POST /crm/v3/objects/{type}/search) can answer, what that costs, the
+ *		filterGroups they become, and the paging of the answers.
+ *
+ * Planning. A restriction is pushed when it is, on a column that has a
+ * property and a hubspot_type option (so the property's type is known):
+ *	- col <op> value, op one of = <> < <= > >=, value known before the scan
+ *	  (constants, parameters, stable expressions of them);
+ *	- col IN (...) / col = ANY(array), col NOT IN (...) / col <> ALL(array);
+ *	- col IS NULL, col IS NOT NULL; a boolean column alone, or NOT col;
+ *	- an OR of such conditions, or of ANDs of them.
+ * Which operators are pushed, and which of them are checked again locally
+ * because HubSpot's semantics differ, depends on the column (see
+ * hs_search_kind and hs_search_operator; README "Search pushdown"). The
+ * pushed restrictions, ANDed, become the filterGroups: an OR multiplies the
+ * groups. A restriction is kept local when it would take the request past
+ * HubSpot's limits on groups and filters. ORDER BY one number, date or
+ * date-time column is pushed as the search's sort; records without a value
+ * are fetched by a second search (NOT_HAS_PROPERTY) before or after the
+ * others, as the ORDER BY's NULLS FIRST/LAST says.
+ *
+ * Search is used only by statements that read: a SELECT without
+ * data-modifying WITH, planned on its own. Search is eventually consistent,
+ * so UPDATE, DELETE and INSERT ... SELECT never read their rows from it.
+ *
+ * Execution. The first page of each search tells how many records match.
+ * Past HubSpot's 10,000-result cap, before any row is returned, the scan
+ * falls back to paging the list endpoint and filtering locally (scan.c).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "hubspot_fdw.h"
+
+#include "access/stratnum.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
+#include "parser/parse_coerce.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+/* HubSpot's search limits (facts file and spec; "unconfirmed" ones have no source). */
+#define HS_SEARCH_PAGE_SIZE 200			/* spec: limit up to 200 */
+#define HS_SEARCH_MAX_GROUPS 6			/* spec: up to 6 filterGroups */
+#define HS_SEARCH_MAX_GROUP_FILTERS 6	/* unconfirmed */
+#define HS_SEARCH_MAX_FILTERS 18		/* unconfirmed: filters in all groups */
+#define HS_SEARCH_MAX_VALUES 100		/* unconfirmed: values of one IN or NOT_IN */
+#define HS_SEARCH_RESULT_CAP 10000		/* reported by users, unconfirmed */
+
+/*
+ * A search request costs more than a list request: search has its own,
+ * lower rate limit (about 5/s against 100 per 10 s).
+ */
+#define HS_SEARCH_COST_FACTOR 2.0
+
+/* How a column's conditions can be pushed (from its type and hubspot_type). */
+typedef enum HsSearchKind
+{
+	HS_SK_NONE,					/* no comparison is pushed */
+	HS_SK_TEXT,					/* string-like: = and IN, checked again */
+	HS_SK_NUMBER,				/* integers, numeric without typmod */
+	HS_SK_BOOL,					/* = and <> */
+	HS_SK_DATE,					/* epoch ms at midnight */
+	HS_SK_DATETIME				/* epoch ms; checked again */
+} HsSearchKind;
+
+/* The parts of a filter template: a List of these, in fdw_private. */
+enum HsFilterTemplate
+{
+	HS_FT_PROPERTY,				/* String */
+	HS_FT_OPERATOR,				/* String: EQ, NEQ, ..., HAS_PROPERTY */
+	HS_FT_ATTNUM,				/* Integer: the column */
+	HS_FT_VALUE,				/* Integer: index into fdw_exprs, -1 for none */
+	HS_FT_TYPE					/* Integer: the value's type (element type for IN) */
+};
+
+/* The parts of the search plan, a List in fdw_private[HS_SCAN_PRIV_SEARCH]. */
+enum HsSearchPrivate
+{
+	HS_SP_CONJUNCTS,			/* List of conjuncts: List of arms: List of templates */
+	HS_SP_SORT,					/* NIL, or List, see enum HsSortPrivate */
+	HS_SP_PAGE_SIZE,			/* Integer */
+	HS_SP_MATCHES,				/* Integer: estimated matches */
+	HS_SP_REQUESTS,				/* Integer: estimated search requests */
+	HS_SP_LIST_REQUESTS			/* Integer: estimated list requests instead */
+};
+
+enum HsSortPrivate
+{
+	HS_SO_PROPERTY,				/* String */
+	HS_SO_ATTNUM,				/* Integer */
+	HS_SO_DESC,					/* Boolean */
+	HS_SO_NULLS_FIRST,			/* Boolean */
+	HS_SO_NULLS_POSSIBLE,		/* Boolean: a second search for records without a value */
+	HS_SO_SORTOP,				/* Integer: the ordering operator (local fallback) */
+	HS_SO_COLLATION				/* Integer */
+};
+
+/* What the planner learned about a scan's restrictions (baserel's HsRelInfo). */
+struct HsSearchInfo
+{
+	List	   *conjuncts;		/* per pushed restriction: arms of templates */
+	List	   *pushed;			/* the pushed RestrictInfos */
+	List	   *rechecked;		/* those of them also checked locally */
+	List	   *values;			/* value expressions, indexed by templates */
+	int			ngroups;		/* filterGroups the conjuncts make */
+	int			group_max;		/* filters in the largest group */
+	int			nfilters;		/* filters in all groups */
+	Selectivity selectivity;	/* of the pushed restrictions */
+	bool		all_pushed;		/* every restriction pushed, none rechecked */
+
+	/* the ORDER BY search can do, if any */
+	PathKey    *pathkey;
+	List	   *sort;			/* see enum HsSortPrivate */
+};
+
+/* One phase of a scan: one search, possibly with an extra filter. */
+typedef struct HsSearchPhase
+{
+	const char *extra_op;		/* HAS_PROPERTY, NOT_HAS_PROPERTY or NULL */
+	bool		sorted;			/* sent with the sort */
+	int			nulls;			/* its rows' sort column: 0 any, 1 NULL, -1 not NULL */
+	bool		started;
+	bool		done;
+	char	   *after;
+} HsSearchPhase;
+
+/* Run-time state of a search scan. */
+struct HsSearchExec
+{
+	ForeignScanState *node;
+	HsConnection *conn;
+	const HsTableOptions *opts;
+	char	   *path;			/* ".../search" */
+	char	  **props;			/* properties asked for */
+	int			nprops;
+	List	   *conjuncts;
+	List	   *sort;
+	int			page_size;
+	int			est_matches;
+	int			est_requests;
+	int			est_list_requests;
+	List	   *value_exprs;	/* fdw_exprs */
+	List	   *value_states;
+
+	MemoryContext cxt;			/* lives as long as the scan */
+	MemoryContext run_cxt;		/* values, groups and cursors: reset on rescan */
+	bool		ready;
+	bool		empty;			/* a condition can never hold: no request */
+	bool		fallback_all;	/* a value search cannot take: list only */
+	HsSearchGroup *groups;
+	int			ngroups;
+	HsSearchPhase phases[2];
+	int			nphases;
+	int			phase;
+
+	int			requests;
+	int			retries;
+	int64		total;			/* matches HubSpot reported, all phases */
+	bool		fell_back;
+};
+
+/* ---------------------------------------------------------------- planning */
+
+/* How conditions on column "col" can be pushed. */
+static HsSearchKind
+hs_search_kind(const HsColumn *col)
+{
+	int32		typmod = col->typmod;
+	Oid			base = getBaseTypeAndTypmod(col->typid, &typmod);
+	const char *ht = col->hubspot_type;
+
+	if (col->property == NULL || ht == NULL)
+		return HS_SK_NONE;
+	switch (base)
+	{
+		case TEXTOID:
+		case VARCHAROID:
+			if (strcmp(ht, "string") == 0 || strcmp(ht, "enumeration") == 0 ||
+				strcmp(ht, "phone_number") == 0)
+				return HS_SK_TEXT;
+			break;
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			if (strcmp(ht, "number") == 0)
+				return HS_SK_NUMBER;
+			break;
+		case NUMERICOID:
+			/* a typmod rounds what is read: HubSpot would compare unrounded values */
+			if (strcmp(ht, "number") == 0 && typmod < 0)
+				return HS_SK_NUMBER;
+			break;
+		case BOOLOID:
+			if (strcmp(ht, "bool") == 0 || strcmp(ht, "enumeration") == 0)
+				return HS_SK_BOOL;
+			break;
+		case DATEOID:
+			if (strcmp(ht, "date") == 0)
+				return HS_SK_DATE;
+			break;
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			/* HubSpot keeps milliseconds; a coarser typmod rounds them */
+			if ((strcmp(ht, "datetime") == 0 || strcmp(ht, "date") == 0) &&
+				(typmod < 0 || typmod >= 3))
+				return HS_SK_DATETIME;
+			break;
+	}
+	return HS_SK_NONE;
+}
+
+/* Does a column of this type read HubSpot's "" as '' rather than NULL? */
+static bool
+hs_search_reads_empty(const HsColumn *col)
+{
+	char		category;
+	bool		preferred;
+
+	get_type_category_preferred(getBaseType(col->typid), &category, &preferred);
+	return category == TYPCATEGORY_STRING;
+}
+
+/* The column "node" is, if it is a column of baserel mapped to a property. */
+static HsColumn *
+hs_search_column(Node *node, RelOptInfo *baserel, List *columns)
+{
+	Var		   *var = (Var *) hs_strip(node);
+	ListCell   *lc;
+
+	if (var == NULL || !IsA(var, Var) || var->varno != baserel->relid ||
+		var->varlevelsup != 0 || var->varattno <= 0)
+		return NULL;
+	foreach(lc, columns)
+	{
+		HsColumn   *col = lfirst(lc);
+
+		if (col->attnum == var->varattno)
+			return col->property && col->hubspot_type ? col : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * The HubSpot operator for SQL operator "opno" applied as (column op value)
+ * to a column of "kind", or NULL if it cannot be pushed. *recheck says the
+ * condition must also be checked locally, *valtype is the value's type.
+ */
+static const char *
+hs_search_operator(Oid opno, const HsColumn *col, HsSearchKind kind,
+				   Oid collid, bool *recheck, Oid *valtype)
+{
+	Oid			base = getBaseType(col->typid);
+	Oid			opclass = GetDefaultOpClass(base, BTREE_AM_OID);
+	Oid			opfamily;
+	Oid			negator;
+	int			strategy;
+	Oid			lefttype;
+	Oid			righttype;
+	bool		negated = false;
+
+	if (kind == HS_SK_NONE || !OidIsValid(opclass))
+		return NULL;
+	opfamily = get_opclass_family(opclass);
+	if (!op_in_opfamily(opno, opfamily))
+	{
+		/* <> is no btree member: it is the negator of = */
+		negator = get_negator(opno);
+		if (!OidIsValid(negator) || !op_in_opfamily(negator, opfamily))
+			return NULL;
+		opno = negator;
+		negated = true;
+	}
+	get_op_opfamily_properties(opno, opfamily, false, &strategy, &lefttype, &righttype);
+	if (negated && strategy != BTEqualStrategyNumber)
+		return NULL;
+	if (lefttype != base && !(kind == HS_SK_TEXT && IsBinaryCoercible(base, lefttype)))
+		return NULL;
+	/* only integers compare across types exactly as HubSpot's decimals do */
+	if (righttype != lefttype && !(kind == HS_SK_NUMBER && base != NUMERICOID &&
+								   (righttype == INT2OID || righttype == INT4OID ||
+									righttype == INT8OID)))
+		return NULL;
+	*valtype = righttype;
+	*recheck = negated;
+
+	switch (kind)
+	{
+		case HS_SK_TEXT:
+			/* HubSpot ignores case: = finds a superset; ordering differs */
+			if (negated || strategy != BTEqualStrategyNumber ||
+				!OidIsValid(collid) || !get_collation_isdeterministic(collid))
+				return NULL;
+			*recheck = true;
+			return "EQ";
+		case HS_SK_BOOL:
+			if (strategy != BTEqualStrategyNumber)
+				return NULL;
+			return negated ? "NEQ" : "EQ";
+		case HS_SK_DATETIME:
+			/* values are cut to milliseconds: widen, and check again */
+			if (negated)
+				return NULL;
+			*recheck = true;
+			switch (strategy)
+			{
+				case BTLessStrategyNumber:
+				case BTLessEqualStrategyNumber:
+					return "LTE";
+				case BTEqualStrategyNumber:
+					return "EQ";
+				default:
+					return "GTE";
+			}
+		case HS_SK_NUMBER:
+		case HS_SK_DATE:
+			if (negated)
+				return "NEQ";
+			switch (strategy)
+			{
+				case BTLessStrategyNumber:
+					return "LT";
+				case BTLessEqualStrategyNumber:
+					return "LTE";
+				case BTEqualStrategyNumber:
+					return "EQ";
+				case BTGreaterEqualStrategyNumber:
+					return "GTE";
+				default:
+					return "GT";
+			}
+		case HS_SK_NONE:
+			break;
+	}
+	return NULL;
+}
+
+/* A filter template (see enum HsFilterTemplate). */
+static List *
+hs_search_template(const HsColumn *col, const char *op, int value, Oid valtype)
+{
+	return list_make5(makeString(pstrdup(col->property)), makeString(pstrdup(op)),
+					  makeInteger(col->attnum), makeInteger(value),
+					  makeInteger((int) valtype));
+}
+
+/* Add a value expression to *values; its index. */
+static int
+hs_search_add_value(List **values, Expr *expr)
+{
+	*values = lappend(*values, expr);
+	return list_length(*values) - 1;
+}
+
+/*
+ * The filter one simple condition becomes, appended to *arm; false if the
+ * condition cannot be pushed. *recheck is set if it must also be checked
+ * locally. Value expressions are appended to *values.
+ */
+static bool
+hs_search_simple(Expr *clause, RelOptInfo *baserel, List *columns,
+				 List **arm, bool *recheck, List **values)
+{
+	HsColumn   *col;
+	const char *op;
+	Oid			valtype;
+	bool		rc = false;
+
+	if (IsA(clause, OpExpr) && list_length(((OpExpr *) clause)->args) == 2)
+	{
+		OpExpr	   *opexpr = (OpExpr *) clause;
+		Oid			opno = opexpr->opno;
+		Node	   *value = lsecond(opexpr->args);
+
+		col = hs_search_column(linitial(opexpr->args), baserel, columns);
+		if (col == NULL)
+		{
+			col = hs_search_column(lsecond(opexpr->args), baserel, columns);
+			value = linitial(opexpr->args);
+			opno = get_commutator(opno);
+			if (col == NULL || !OidIsValid(opno))
+				return false;
+		}
+		if (!hs_is_runtime_constant(value))
+			return false;
+		op = hs_search_operator(opno, col, hs_search_kind(col), opexpr->inputcollid,
+								&rc, &valtype);
+		if (op == NULL)
+			return false;
+		*arm = lappend(*arm, hs_search_template(col, op,
+												hs_search_add_value(values, (Expr *) value),
+												valtype));
+		*recheck |= rc;
+		return true;
+	}
+	if (IsA(clause, ScalarArrayOpExpr))
+	{
+		ScalarArrayOpExpr *saop = (ScalarArrayOpExpr *) clause;
+		Node	   *array = lsecond(saop->args);
+
+		col = hs_search_column(linitial(saop->args), baserel, columns);
+		if (col == NULL || !hs_is_runtime_constant(array))
+			return false;
+		op = hs_search_operator(saop->opno, col, hs_search_kind(col), saop->inputcollid,
+								&rc, &valtype);
+		/* = ANY is IN, <> ALL is NOT IN; nothing else */
+		if (op == NULL || (saop->useOr && strcmp(op, "EQ") != 0) ||
+			(!saop->useOr && strcmp(op, "NEQ") != 0))
+			return false;
+		*arm = lappend(*arm, hs_search_template(col, saop->useOr ? "IN" : "NOT_IN",
+												hs_search_add_value(values, (Expr *) array),
+												valtype));
+		*recheck |= rc;
+		return true;
+	}
+	if (IsA(clause, NullTest))
+	{
+		NullTest   *nt = (NullTest *) clause;
+		bool		reads_empty;
+
+		col = hs_search_column((Node *) nt->arg, baserel, columns);
+		if (col == NULL || nt->argisrow)
+			return false;
+		/* HubSpot's "" is no value, which text columns read as '', not NULL */
+		reads_empty = hs_search_reads_empty(col);
+		if (nt->nulltesttype == IS_NOT_NULL && reads_empty)
+			return false;
+		*arm = lappend(*arm, hs_search_template(col, nt->nulltesttype == IS_NULL
+												? "NOT_HAS_PROPERTY" : "HAS_PROPERTY",
+												-1, InvalidOid));
+		*recheck |= reads_empty;
+		return true;
+	}
+	if (IsA(clause, Var) || (is_notclause(clause) && IsA(get_notclausearg(clause), Var)))
+	{
+		bool		positive = IsA(clause, Var);
+
+		col = hs_search_column(positive ? (Node *) clause : (Node *) get_notclausearg(clause),
+							   baserel, columns);
+		if (col == NULL || hs_search_kind(col) != HS_SK_BOOL)
+			return false;
+		*arm = lappend(*arm, hs_search_template(col, "EQ",
+												hs_search_add_value(values,
+																	(Expr *) makeBoolConst(positive, false)),
+												BOOLOID));
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The arms one restriction becomes (an OR gives one arm per branch, each
+ * an AND of simple conditions), or NIL if it cannot be pushed.
+ */
+static List *
+hs_search_conjunct(Expr *clause, RelOptInfo *baserel, List *columns,
+				   bool *recheck, List **values)
+{
+	List	   *branches = is_orclause(clause) ? ((BoolExpr *) clause)->args
+		: list_make1(clause);
+	List	   *arms = NIL;
+	ListCell   *lc;
+
+	foreach(lc, branches)
+	{
+		Expr	   *branch = (Expr *) lfirst(lc);
+		List	   *parts = is_andclause(branch) ? ((BoolExpr *) branch)->args
+			: list_make1(branch);
+		List	   *arm = NIL;
+		ListCell   *lc2;
+
+		foreach(lc2, parts)
+			if (!hs_search_simple((Expr *) lfirst(lc2), baserel, columns, &arm,
+								  recheck, values))
+				return NIL;
+		arms = lappend(arms, arm);
+	}
+	return arms;
+}
+
+/*
+ * The size of the filterGroups that "conjuncts" make (the product of their
+ * arms), plus "extra" filters in every group: groups, the largest group,
+ * and filters in all. False if that is past HubSpot's limits.
+ */
+static bool
+hs_search_fits(List *conjuncts, int extra, int *ngroups, int *group_max, int *nfilters)
+{
+	double		groups = 1;
+	double		biggest = extra;
+	double		total;
+	ListCell   *lc;
+
+	foreach(lc, conjuncts)
+		groups *= list_length((List *) lfirst(lc));
+	total = groups * extra;
+	foreach(lc, conjuncts)
+	{
+		List	   *arms = (List *) lfirst(lc);
+		int			largest = 0;
+		int			sum = 0;
+		ListCell   *lc2;
+
+		foreach(lc2, arms)
+		{
+			largest = Max(largest, list_length((List *) lfirst(lc2)));
+			sum += list_length((List *) lfirst(lc2));
+		}
+		biggest += largest;
+		/* each arm is in groups / (its conjunct's arms) groups */
+		total += sum * (groups / list_length(arms));
+	}
+	if (groups > HS_SEARCH_MAX_GROUPS || biggest > HS_SEARCH_MAX_GROUP_FILTERS ||
+		total > HS_SEARCH_MAX_FILTERS)
+		return false;
+	*ngroups = (int) groups;
+	*group_max = (int) biggest;
+	*nfilters = (int) total;
+	return true;
+}
+
+/*
+ * Is this statement allowed to read with search? Only statements that just
+ * read: every enclosing query level a SELECT without data-modifying WITH.
+ */
+static bool
+hs_search_allowed(PlannerInfo *root, const HsTableOptions *opts)
+{
+	PlannerInfo *r;
+
+	if (!opts->use_search)
+		return false;
+	for (r = root; r != NULL; r = r->parent_root)
+		if (r->parse->commandType != CMD_SELECT || r->parse->hasModifyingCTE)
+			return false;
+	return true;
+}
+
+/* Do the arms of conjunct "arms" all need a value of column "attnum"? */
+static bool
+hs_search_excludes_nulls(List *arms, AttrNumber attnum)
+{
+	ListCell   *lc;
+
+	foreach(lc, arms)
+	{
+		bool		found = false;
+		ListCell   *lc2;
+
+		foreach(lc2, (List *) lfirst(lc))
+		{
+			List	   *t = (List *) lfirst(lc2);
+			const char *op = strVal(list_nth(t, HS_FT_OPERATOR));
+
+			if (intVal(list_nth(t, HS_FT_ATTNUM)) == attnum &&
+				strcmp(op, "NEQ") != 0 && strcmp(op, "NOT_IN") != 0 &&
+				strcmp(op, "NOT_HAS_PROPERTY") != 0)
+				found = true;
+		}
+		if (!found)
+			return false;
+	}
+	return arms != NIL;
+}
+
+/*
+ * The ORDER BY search can do for "info": the query's only pathkey, on a
+ * number, date or date-time column of the only relation of the query.
+ */
+static void
+hs_search_sort(PlannerInfo *root, RelOptInfo *baserel, List *columns,
+			   HsSearchInfo *info)
+{
+	PathKey    *pk;
+	ListCell   *lc;
+	HsColumn   *col = NULL;
+	HsSearchKind kind;
+	Oid			base;
+	Oid			sortop;
+	bool		nulls_possible = true;
+	int			ngroups;
+	int			group_max;
+	int			nfilters;
+
+	if (list_length(root->query_pathkeys) != 1 ||
+		bms_membership(root->all_baserels) != BMS_SINGLETON)
+		return;
+	pk = linitial_node(PathKey, root->query_pathkeys);
+	if (pk->pk_eclass->ec_has_volatile)
+		return;
+	foreach(lc, pk->pk_eclass->ec_members)
+	{
+		EquivalenceMember *em = lfirst(lc);
+
+		if (!em->em_is_child && bms_equal(em->em_relids, baserel->relids) &&
+			(col = hs_search_column((Node *) em->em_expr, baserel, columns)) != NULL)
+			break;
+		col = NULL;
+	}
+	if (col == NULL)
+		return;
+	kind = hs_search_kind(col);
+	if (kind != HS_SK_NUMBER && kind != HS_SK_DATE && kind != HS_SK_DATETIME)
+		return;
+	base = getBaseType(col->typid);
+	if (pk->pk_opfamily != get_opclass_family(GetDefaultOpClass(base, BTREE_AM_OID)) ||
+		(pk->pk_strategy != BTLessStrategyNumber && pk->pk_strategy != BTGreaterStrategyNumber))
+		return;
+	sortop = get_opfamily_member(pk->pk_opfamily, base, base, pk->pk_strategy);
+	if (!OidIsValid(sortop))
+		return;
+
+	foreach(lc, info->conjuncts)
+		if (hs_search_excludes_nulls((List *) lfirst(lc), col->attnum))
+			nulls_possible = false;
+	/* the phase of records with or without a value adds a filter to each group */
+	if (!hs_search_fits(info->conjuncts, nulls_possible ? 1 : 0, &ngroups, &group_max,
+						&nfilters))
+		return;
+
+	info->pathkey = pk;
+	info->sort = list_make5(makeString(pstrdup(col->property)), makeInteger(col->attnum),
+							makeBoolean(pk->pk_strategy == BTGreaterStrategyNumber),
+							makeBoolean(pk->pk_nulls_first),
+							makeBoolean(nulls_possible));
+	info->sort = lappend(info->sort, makeInteger((int) sortop));
+	info->sort = lappend(info->sort, makeInteger((int) pk->pk_eclass->ec_collation));
+}
+
+/*
+ * Planner: which restrictions of "baserel" search can answer, and the
+ * ORDER BY it can do. NULL when search is not to be used at all.
+ */
+HsSearchInfo *
+hs_search_analyze(PlannerInfo *root, RelOptInfo *baserel, List *columns,
+				  const HsTableOptions *opts)
+{
+	HsSearchInfo *info;
+	ListCell   *lc;
+
+	if (!hs_search_allowed(root, opts))
+		return NULL;
+	info = palloc0(sizeof(HsSearchInfo));
+	info->all_pushed = true;
+	foreach(lc, baserel->baserestrictinfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		List	   *values = NIL;
+		bool		recheck = false;
+		List	   *arms = NIL;
+		int			ngroups;
+		int			group_max;
+		int			nfilters;
+
+		if (!ri->pseudoconstant && !contain_volatile_functions((Node *) ri->clause))
+			arms = hs_search_conjunct(ri->clause, baserel, columns, &recheck, &values);
+		if (arms == NIL ||
+			!hs_search_fits(lappend(list_copy(info->conjuncts), arms), 0,
+							&ngroups, &group_max, &nfilters))
+		{
+			info->all_pushed = false;
+			continue;
+		}
+		/* the templates index values: renumber them after the accepted ones */
+		if (values != NIL)
+		{
+			int			offset = list_length(info->values);
+			ListCell   *a;
+			ListCell   *t;
+
+			foreach(a, arms)
+				foreach(t, (List *) lfirst(a))
+			{
+				Integer    *v = (Integer *) list_nth((List *) lfirst(t), HS_FT_VALUE);
+
+				if (v->ival >= 0)
+					v->ival += offset;
+			}
+			info->values = list_concat(info->values, values);
+		}
+		info->conjuncts = lappend(info->conjuncts, arms);
+		info->pushed = lappend(info->pushed, ri);
+		if (recheck)
+		{
+			info->rechecked = lappend(info->rechecked, ri);
+			info->all_pushed = false;
+		}
+		info->ngroups = ngroups;
+		info->group_max = group_max;
+		info->nfilters = nfilters;
+	}
+	info->selectivity = clauselist_selectivity(root, info->pushed, baserel->relid,
+											   JOIN_INNER, NULL);
+	hs_search_sort(root, baserel, columns, info);
+	if (info->conjuncts == NIL && info->pathkey == NULL)
+		return NULL;			/* nothing to gain over the list endpoint */
+	return info;
+}
+
+/*
+ * Does the query's LIMIT bound the rows a search path returns? When every
+ * restriction is pushed and the scan is the query's only relation, in the
+ * order the query asks for (or none).
+ */
+static bool
+hs_search_limited(PlannerInfo *root, HsSearchInfo *info, bool sorted)
+{
+	return root->limit_tuples > 0 && info->all_pushed &&
+		bms_membership(root->all_baserels) == BMS_SINGLETON &&
+		(sorted || root->query_pathkeys == NIL);
+}
+
+/* The page size of a search path: smaller when a LIMIT is all it needs. */
+static int
+hs_search_page_size(PlannerInfo *root, HsSearchInfo *info, bool sorted)
+{
+	if (hs_search_limited(root, info, sorted))
+		return (int) Min(HS_SEARCH_PAGE_SIZE, root->limit_tuples);
+	return HS_SEARCH_PAGE_SIZE;
+}
+
+/*
+ * Estimated search requests of a path: pages for the matches (as many as
+ * the LIMIT takes), one more for a second search of records without a value.
+ */
+static int
+hs_search_requests(PlannerInfo *root, HsSearchInfo *info, bool sorted, double matches)
+{
+	double		rows = matches;
+
+	if (hs_search_limited(root, info, sorted))
+		rows = Min(rows, root->limit_tuples);
+	return (int) Max(1, ceil(rows / hs_search_page_size(root, info, sorted))) +
+		(sorted && boolVal(list_nth(info->sort, HS_SO_NULLS_POSSIBLE)) ? 1 : 0);
+}
+
+/*
+ * Planner: the search paths of "baserel", unsorted and (if search can do
+ * the ORDER BY) sorted. A path's fdw_private is (mode, sorted).
+ */
+void
+hs_search_add_paths(PlannerInfo *root, RelOptInfo *baserel, HsSearchInfo *info)
+{
+	double		matches = HS_ASSUMED_ROWS * info->selectivity;
+	Cost		per_request = HS_REQUEST_COST * HS_SEARCH_COST_FACTOR;
+	int			sorted;
+
+	for (sorted = 0; sorted <= 1; sorted++)
+	{
+		int			requests;
+		Cost		total;
+
+		if (sorted && info->pathkey == NULL)
+			break;
+		if (!sorted && info->conjuncts == NIL)
+			continue;			/* an unfiltered search only pays for its sort */
+		requests = hs_search_requests(root, info, sorted, matches);
+		total = per_request * requests + baserel->rows * cpu_tuple_cost;
+		add_path(baserel, (Path *)
+				 create_foreignscan_path(root, baserel, NULL, baserel->rows,
+										 per_request, total,
+										 sorted ? list_make1(info->pathkey) : NIL,
+										 NULL, NULL,
+										 list_make2(makeInteger(HS_SCAN_SEARCH),
+													makeBoolean(sorted))));
+	}
+}
+
+/*
+ * Planner: the plan of a search path. Of "scan_clauses" (RestrictInfos),
+ * *local gets those PostgreSQL evaluates (not pushed, or pushed and checked
+ * again) and *recheck_quals those HubSpot alone evaluates, which a local
+ * fallback must evaluate too. *fdw_exprs gets the filter values. Returns
+ * the search plan for fdw_private.
+ */
+List *
+hs_search_make_plan(PlannerInfo *root, HsSearchInfo *info, bool sorted,
+					List *scan_clauses, List **local, List **fdw_exprs,
+					List **recheck_quals)
+{
+	int			page_size = hs_search_page_size(root, info, sorted);
+	double		matches = HS_ASSUMED_ROWS * info->selectivity;
+	ListCell   *lc;
+
+	*local = NIL;
+	*recheck_quals = NIL;
+	foreach(lc, scan_clauses)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (list_member_ptr(info->pushed, ri) && !list_member_ptr(info->rechecked, ri))
+			*recheck_quals = lappend(*recheck_quals, ri->clause);
+		else
+			*local = lappend(*local, ri->clause);
+	}
+	*fdw_exprs = info->values;
+	return lappend(list_make5(info->conjuncts, sorted ? info->sort : NIL,
+							  makeInteger(page_size), makeInteger((int) matches),
+							  makeInteger(hs_search_requests(root, info, sorted, matches))),
+				   makeInteger((int) ceil(HS_ASSUMED_ROWS / HS_LIST_PAGE_SIZE)));
+}
+
+/* ---------------------------------------------------------------- execution */
+
+/*
+ * Executor: the state of a search scan. Value expressions are set up here
+ * and evaluated at the first page (initPlans run late).
+ */
+HsSearchExec *
+hs_search_begin(ForeignScanState *node, List *search_private, HsConnection *conn,
+				const HsTableOptions *opts, const char *type_path,
+				char **props, int nprops)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	HsSearchExec *ex = palloc0(sizeof(HsSearchExec));
+
+	ex->node = node;
+	ex->conn = conn;
+	ex->opts = opts;
+	ex->path = psprintf("%s/search", type_path);
+	ex->props = props;
+	ex->nprops = nprops;
+	ex->conjuncts = (List *) list_nth(search_private, HS_SP_CONJUNCTS);
+	ex->sort = (List *) list_nth(search_private, HS_SP_SORT);
+	ex->page_size = intVal(list_nth(search_private, HS_SP_PAGE_SIZE));
+	ex->est_matches = intVal(list_nth(search_private, HS_SP_MATCHES));
+	ex->est_requests = intVal(list_nth(search_private, HS_SP_REQUESTS));
+	ex->est_list_requests = intVal(list_nth(search_private, HS_SP_LIST_REQUESTS));
+	ex->value_exprs = fsplan->fdw_exprs;
+	ex->cxt = CurrentMemoryContext;
+	ex->run_cxt = AllocSetContextCreate(CurrentMemoryContext, "hubspot_fdw search",
+										ALLOCSET_SMALL_SIZES);
+	ex->value_states = ExecInitExprList(ex->value_exprs, &node->ss.ps);
+	return ex;
+}
+
+/* The value of one template for a value Datum; false if search cannot take it. */
+static bool
+hs_search_value(Oid valtype, Datum d, char **out)
+{
+	HsConverter conv;
+
+	hs_converter_init(&conv, valtype, -1);
+	return hs_datum_to_filter_value(&conv, d, out);
+}
+
+/* How one filter of an arm turns out at run time. */
+typedef enum HsFilterOutcome
+{
+	HS_FILTER_OK,				/* *f is filled in */
+	HS_FILTER_TRUE,				/* always holds: leave it out */
+	HS_FILTER_FALSE,			/* never holds: the arm is false */
+	HS_FILTER_UNSENDABLE		/* search cannot express it: read the list */
+} HsFilterOutcome;
+
+/* Fill *f from template "t" and the evaluated values. */
+static HsFilterOutcome
+hs_search_fill(List *t, Datum *vals, bool *nulls, HsSearchFilter *f)
+{
+	int			vidx = intVal(list_nth(t, HS_FT_VALUE));
+	Oid			valtype = (Oid) intVal(list_nth(t, HS_FT_TYPE));
+	bool		is_in;
+
+	f->property = strVal(list_nth(t, HS_FT_PROPERTY));
+	f->operator = strVal(list_nth(t, HS_FT_OPERATOR));
+	if (vidx < 0)
+		return HS_FILTER_OK;
+	is_in = strcmp(f->operator, "IN") == 0 || strcmp(f->operator, "NOT_IN") == 0;
+	if (nulls[vidx])
+		return HS_FILTER_FALSE;	/* x op NULL, x IN NULL: never true */
+	if (!is_in)
+	{
+		if (!hs_search_value(valtype, vals[vidx], &f->value))
+			return HS_FILTER_UNSENDABLE;
+		/* HubSpot has no '' value: it is a record without one (checked again) */
+		if (f->value[0] == '\0' && strcmp(f->operator, "EQ") == 0)
+		{
+			f->operator = "NOT_HAS_PROPERTY";
+			f->value = NULL;
+		}
+		else if (f->value[0] == '\0')
+			return HS_FILTER_UNSENDABLE;
+		return HS_FILTER_OK;
+	}
+	else
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(vals[vidx]);
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+		Datum	   *elems;
+		bool	   *enulls;
+		int			n;
+		int			i;
+		bool		negated = strcmp(f->operator, "NOT_IN") == 0;
+
+		get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
+		deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign,
+						  &elems, &enulls, &n);
+		f->values = palloc(sizeof(char *) * Max(n, 1));
+		f->nvalues = 0;
+		for (i = 0; i < n; i++)
+		{
+			if (enulls[i])
+			{
+				if (negated)
+					return HS_FILTER_FALSE; /* x NOT IN (..., NULL) is never true */
+				continue;
+			}
+			if (!hs_search_value(valtype, elems[i], &f->values[f->nvalues]) ||
+				f->values[f->nvalues][0] == '\0')
+				return HS_FILTER_UNSENDABLE;
+			f->nvalues++;
+		}
+		if (f->nvalues == 0)
+			return negated ? HS_FILTER_TRUE : HS_FILTER_FALSE;
+		if (f->nvalues > HS_SEARCH_MAX_VALUES)
+			return HS_FILTER_UNSENDABLE;
+		return HS_FILTER_OK;
+	}
+}
+
+/*
+ * Evaluate the filter values and build the filterGroups: each conjunct's
+ * arms that can hold, multiplied out. Sets ex->empty when some conjunct
+ * can never hold, ex->fallback_all when search cannot express a value.
+ * Then the phases.
+ */
+static void
+hs_search_prepare(HsSearchExec *ex)
+{
+	ExprContext *econtext = ex->node->ss.ps.ps_ExprContext;
+	MemoryContext old = MemoryContextSwitchTo(ex->run_cxt);
+	int			nvals = list_length(ex->value_states);
+	Datum	   *vals = palloc0(sizeof(Datum) * Max(nvals, 1));
+	bool	   *nulls = palloc0(sizeof(bool) * Max(nvals, 1));
+	HsSearchGroup *groups = palloc0(sizeof(HsSearchGroup));
+	int			ngroups = 1;
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, ex->value_states)
+	{
+		vals[i] = ExecEvalExpr((ExprState *) lfirst(lc), econtext, &nulls[i]);
+		i++;
+	}
+
+	foreach(lc, ex->conjuncts)
+	{
+		List	   *arms = (List *) lfirst(lc);
+		HsSearchGroup *live = palloc0(sizeof(HsSearchGroup) * list_length(arms));
+		int			nlive = 0;
+		bool		always = false;
+		HsSearchGroup *product;
+		int			g;
+		ListCell   *a;
+
+		foreach(a, arms)
+		{
+			List	   *templates = (List *) lfirst(a);
+			HsSearchGroup *arm = &live[nlive];
+			bool		arm_false = false;
+			ListCell   *t;
+
+			arm->filters = palloc0(sizeof(HsSearchFilter) * Max(list_length(templates), 1));
+			foreach(t, templates)
+			{
+				switch (hs_search_fill((List *) lfirst(t), vals, nulls,
+									   &arm->filters[arm->nfilters]))
+				{
+					case HS_FILTER_OK:
+						arm->nfilters++;
+						break;
+					case HS_FILTER_TRUE:
+						break;
+					case HS_FILTER_FALSE:
+						arm_false = true;
+						break;
+					case HS_FILTER_UNSENDABLE:
+						ex->fallback_all = true;
+						break;
+				}
+			}
+			if (arm_false)
+				continue;
+			if (arm->nfilters == 0)
+				always = true;
+			nlive++;
+		}
+		if (always)
+			continue;			/* this conjunct holds for every record */
+		if (nlive == 0)
+		{
+			ex->empty = true;
+			break;
+		}
+		product = palloc0(sizeof(HsSearchGroup) * ngroups * nlive);
+		for (g = 0; g < ngroups * nlive; g++)
+		{
+			HsSearchGroup *base = &groups[g / nlive];
+			HsSearchGroup *arm = &live[g % nlive];
+
+			product[g].filters = palloc(sizeof(HsSearchFilter) *
+										Max(base->nfilters + arm->nfilters + 1, 1));
+			memcpy(product[g].filters, base->filters, sizeof(HsSearchFilter) * base->nfilters);
+			memcpy(product[g].filters + base->nfilters, arm->filters,
+				   sizeof(HsSearchFilter) * arm->nfilters);
+			product[g].nfilters = base->nfilters + arm->nfilters;
+		}
+		groups = product;
+		ngroups *= nlive;
+	}
+	ex->groups = groups;
+	ex->ngroups = (ngroups == 1 && groups[0].nfilters == 0) ? 0 : ngroups;
+
+	/* the phases: one search, or two when a sort must place records without a value */
+	memset(ex->phases, 0, sizeof(ex->phases));
+	ex->phase = 0;
+	ex->nphases = 1;
+	ex->phases[0].sorted = ex->sort != NIL;
+	if (ex->sort != NIL && boolVal(list_nth(ex->sort, HS_SO_NULLS_POSSIBLE)) &&
+		!ex->fallback_all)
+	{
+		bool		nulls_first = boolVal(list_nth(ex->sort, HS_SO_NULLS_FIRST));
+		HsSearchPhase *with = &ex->phases[nulls_first ? 1 : 0];
+		HsSearchPhase *without = &ex->phases[nulls_first ? 0 : 1];
+
+		ex->nphases = 2;
+		with->extra_op = "HAS_PROPERTY";
+		with->sorted = true;
+		with->nulls = -1;
+		without->extra_op = "NOT_HAS_PROPERTY";
+		without->sorted = false;	/* all equal for the ORDER BY */
+		without->nulls = 1;
+	}
+	ex->ready = true;
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Executor: the next page of the current phase, into the current memory
+ * context, projected on "props". False when the phase has no more rows;
+ * then *fallback says the phase must be read from the list endpoint and
+ * filtered locally instead (decided before any of its rows is returned).
+ */
+bool
+hs_search_page(HsSearchExec *ex, char **props, int nprops,
+			   HsObject **objects, int *nobjects, bool *fallback)
+{
+	HsSearchPhase *ph;
+	HsSearchRequest sr;
+	HsHttpRequest req;
+	HsPage		page;
+	int64		total;
+	char	   *why = NULL;
+	int			g;
+
+	*fallback = false;
+	*objects = NULL;
+	*nobjects = 0;
+	if (!ex->ready)
+		hs_search_prepare(ex);
+	if (ex->empty || ex->phase >= ex->nphases)
+		return false;
+	ph = &ex->phases[ex->phase];
+	if (ph->done)
+		return false;
+	if (ex->fallback_all)
+	{
+		ph->done = true;
+		ex->fell_back = true;
+		*fallback = true;
+		return false;
+	}
+
+	memset(&sr, 0, sizeof(sr));
+	sr.ngroups = ex->ngroups;
+	sr.groups = ex->groups;
+	if (ph->extra_op)
+	{
+		/* the phase's filter joins every group (or makes the only one) */
+		HsSearchFilter extra = {strVal(list_nth(ex->sort, HS_SO_PROPERTY)), ph->extra_op};
+
+		sr.ngroups = Max(ex->ngroups, 1);
+		sr.groups = palloc0(sizeof(HsSearchGroup) * sr.ngroups);
+		for (g = 0; g < sr.ngroups; g++)
+		{
+			int			n = ex->ngroups ? ex->groups[g].nfilters : 0;
+
+			sr.groups[g].filters = palloc(sizeof(HsSearchFilter) * (n + 1));
+			if (n)
+				memcpy(sr.groups[g].filters, ex->groups[g].filters, sizeof(HsSearchFilter) * n);
+			sr.groups[g].filters[n] = extra;
+			sr.groups[g].nfilters = n + 1;
+		}
+	}
+	if (ph->sorted)
+	{
+		sr.sort_property = strVal(list_nth(ex->sort, HS_SO_PROPERTY));
+		sr.sort_descending = boolVal(list_nth(ex->sort, HS_SO_DESC));
+	}
+	sr.props = ex->props;
+	sr.nprops = ex->nprops;
+	if (sr.nprops == 0)
+	{
+		static char *object_id[] = {"hs_object_id"};
+
+		sr.props = object_id;
+		sr.nprops = 1;
+	}
+	sr.limit = ex->page_size;
+	sr.after = ph->after;
+
+	hs_request_init(&req, ex->conn, ex->opts, "POST", ex->path, NULL,
+					hs_json_search_body(&sr));
+	hs_send(&req);
+	ex->requests++;
+	ex->retries += req.retries;
+	hs_check_response(&req, false);
+	if (!hs_json_parse_search(req.response, req.response_len, props, nprops,
+							  &page, &total, &why))
+		hs_report_bad_response(&req, why);
+
+	if (!ph->started)
+	{
+		ph->started = true;
+		ex->total += total;
+		if (total > HS_SEARCH_RESULT_CAP)
+		{
+			ph->done = true;
+			ex->fell_back = true;
+			*fallback = true;
+			return false;
+		}
+	}
+	ph->after = page.next_after ? MemoryContextStrdup(ex->run_cxt, page.next_after) : NULL;
+	ph->done = (ph->after == NULL);
+	*objects = page.objects;
+	*nobjects = page.nobjects;
+	return true;
+}
+
+/* Executor: move to the next phase; false when there is none. */
+bool
+hs_search_next_phase(HsSearchExec *ex)
+{
+	if (!ex->ready || ex->empty)
+		return false;
+	ex->phase++;
+	return ex->phase < ex->nphases;
+}
+
+/*
+ * Executor: what a local fallback of the current phase must do: which rows
+ * of the sort column it keeps (0 all, 1 NULL only, -1 non-NULL only), and
+ * whether it must sort them, by which operator.
+ */
+void
+hs_search_phase_info(HsSearchExec *ex, HsSearchPhaseInfo *out)
+{
+	HsSearchPhase *ph = &ex->phases[Min(ex->phase, ex->nphases - 1)];
+
+	memset(out, 0, sizeof(*out));
+	if (ex->sort == NIL)
+		return;
+	out->attnum = intVal(list_nth(ex->sort, HS_SO_ATTNUM));
+	out->nulls = ph->nulls;
+	out->sort = ph->sorted;
+	out->sortop = (Oid) intVal(list_nth(ex->sort, HS_SO_SORTOP));
+	out->collation = (Oid) intVal(list_nth(ex->sort, HS_SO_COLLATION));
+	out->nulls_first = boolVal(list_nth(ex->sort, HS_SO_NULLS_FIRST));
+}
+
+/* Executor: start again (Params may have changed). */
+void
+hs_search_rescan(HsSearchExec *ex)
+{
+	MemoryContextReset(ex->run_cxt);
+	ex->ready = false;
+	ex->empty = false;
+	ex->fallback_all = false;
+	ex->groups = NULL;
+	ex->ngroups = 0;
+	ex->nphases = 0;
+	ex->phase = 0;
+}
+
+/* Requests and retries sent by the search so far. */
+void
+hs_search_counts(HsSearchExec *ex, int *requests, int *retries)
+{
+	*requests = ex->requests;
+	*retries = ex->retries;
+}
+
+/* ---------------------------------------------------------------- EXPLAIN */
+
+/* A filter value as EXPLAIN shows it: the value sent, or where it comes from. */
+static void
+hs_search_show_value(StringInfo buf, Expr *expr, Oid valtype, bool is_in)
+{
+	char	   *v;
+
+	if (IsA(expr, Const) && ((Const *) expr)->constisnull)
+		appendStringInfoString(buf, "NULL");
+	else if (IsA(expr, Const) && !is_in)
+	{
+		if (hs_search_value(valtype, ((Const *) expr)->constvalue, &v))
+			appendStringInfo(buf, "'%s'", v);
+		else
+			appendStringInfoString(buf, "(not sendable: read from the list)");
+	}
+	else if (IsA(expr, Const))
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(((Const *) expr)->constvalue);
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+		int			i;
+
+		get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
+		deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign,
+						  &elems, &nulls, &n);
+		appendStringInfoChar(buf, '(');
+		for (i = 0; i < n; i++)
+		{
+			if (i > 0)
+				appendStringInfoString(buf, ", ");
+			if (nulls[i])
+				appendStringInfoString(buf, "NULL");
+			else if (hs_search_value(valtype, elems[i], &v))
+				appendStringInfo(buf, "'%s'", v);
+			else
+				appendStringInfoString(buf, "?");
+		}
+		appendStringInfoChar(buf, ')');
+	}
+	else if (IsA(expr, Param) && ((Param *) expr)->paramkind == PARAM_EXTERN)
+		appendStringInfo(buf, "$%d", ((Param *) expr)->paramid);
+	else
+		appendStringInfoString(buf, "(computed when the scan starts)");
+}
+
+/* Append arm "arm" (a List of templates) to "buf", ANDed. */
+static void
+hs_search_show_arm(StringInfo buf, List *arm, List *value_exprs)
+{
+	ListCell   *lc;
+
+	foreach(lc, arm)
+	{
+		List	   *t = (List *) lfirst(lc);
+		const char *op = strVal(list_nth(t, HS_FT_OPERATOR));
+		int			vidx = intVal(list_nth(t, HS_FT_VALUE));
+
+		if (foreach_current_index(lc) > 0)
+			appendStringInfoString(buf, " AND ");
+		appendStringInfo(buf, "%s %s", strVal(list_nth(t, HS_FT_PROPERTY)), op);
+		if (vidx >= 0)
+		{
+			appendStringInfoChar(buf, ' ');
+			hs_search_show_value(buf, list_nth(value_exprs, vidx),
+								 (Oid) intVal(list_nth(t, HS_FT_TYPE)),
+								 strcmp(op, "IN") == 0 || strcmp(op, "NOT_IN") == 0);
+		}
+	}
+}
+
+/*
+ * The filterGroups as text: the groups ORed, each in parentheses when
+ * there are several, their filters ANDed.
+ */
+static char *
+hs_search_show_filters(HsSearchExec *ex)
+{
+	StringInfoData buf;
+	int			ngroups = 1;
+	int			g;
+	ListCell   *lc;
+
+	foreach(lc, ex->conjuncts)
+		ngroups *= list_length((List *) lfirst(lc));
+	initStringInfo(&buf);
+	if (ex->conjuncts == NIL)
+		return "(none)";
+	for (g = 0; g < ngroups; g++)
+	{
+		int			rest = g;
+		bool		first = true;
+
+		if (g > 0)
+			appendStringInfoString(&buf, " OR ");
+		if (ngroups > 1)
+			appendStringInfoChar(&buf, '(');
+		/* as hs_search_prepare multiplies them out: the last conjunct varies fastest */
+		foreach(lc, ex->conjuncts)
+		{
+			List	   *arms = (List *) lfirst(lc);
+			int			stride = 1;
+			ListCell   *lc2;
+
+			for_each_cell(lc2, ex->conjuncts, lnext(ex->conjuncts, lc))
+				stride *= list_length((List *) lfirst(lc2));
+			rest = (g / stride) % list_length(arms);
+			if (!first)
+				appendStringInfoString(&buf, " AND ");
+			first = false;
+			hs_search_show_arm(&buf, (List *) list_nth(arms, rest), ex->value_exprs);
+		}
+		if (ngroups > 1)
+			appendStringInfoChar(&buf, ')');
+	}
+	return buf.data;
+}
+
+/* EXPLAIN of a search scan: the request, its filters, sort, fallback and estimate. */
+void
+hs_search_explain(HsSearchExec *ex, ExplainState *es)
+{
+	const char *prop = ex->sort ? strVal(list_nth(ex->sort, HS_SO_PROPERTY)) : NULL;
+	bool		desc = ex->sort && boolVal(list_nth(ex->sort, HS_SO_DESC));
+
+	if (prop)
+		ExplainPropertyText("HubSpot Request",
+							psprintf("POST %s (pages of %d, sorted by %s %s)", ex->path,
+									 ex->page_size, prop, desc ? "DESCENDING" : "ASCENDING"),
+							es);
+	else
+		ExplainPropertyText("HubSpot Request",
+							psprintf("POST %s (pages of %d)", ex->path, ex->page_size), es);
+	if (!es->verbose)
+		return;
+	ExplainPropertyText("HubSpot Filters", hs_search_show_filters(ex), es);
+	if (prop && boolVal(list_nth(ex->sort, HS_SO_NULLS_POSSIBLE)))
+		ExplainPropertyText("HubSpot Sort",
+							psprintf("%s %s, records without %s %s in a second search (NOT_HAS_PROPERTY)",
+									 prop, desc ? "DESCENDING" : "ASCENDING", prop,
+									 boolVal(list_nth(ex->sort, HS_SO_NULLS_FIRST))
+									 ? "first" : "last"), es);
+	else if (prop)
+		ExplainPropertyText("HubSpot Sort",
+							psprintf("%s %s", prop, desc ? "DESCENDING" : "ASCENDING"), es);
+	ExplainPropertyText("HubSpot Fallback",
+						psprintf("GET %.*s (pages of %d), filtered%s locally, when more than %d records match",
+								 (int) (strlen(ex->path) - strlen("/search")), ex->path,
+								 HS_LIST_PAGE_SIZE, prop ? " and sorted" : "",
+								 HS_SEARCH_RESULT_CAP), es);
+	ExplainPropertyText("HubSpot Estimate",
+						psprintf("~%d of ~%d records: %d search request%s (list: %d requests)",
+								 ex->est_matches, (int) HS_ASSUMED_ROWS, ex->est_requests,
+								 ex->est_requests == 1 ? "" : "s", ex->est_list_requests),
+						es);
+}
+
+/* EXPLAIN ANALYZE of a search scan: what HubSpot reported and whether the list was read. */
+void
+hs_search_explain_analyze(HsSearchExec *ex, ExplainState *es)
+{
+	ExplainPropertyInteger("HubSpot Search Total", NULL, ex->total, es);
+	ExplainPropertyBool("HubSpot Fallback Used", ex->fell_back, es);
+}
