@@ -331,6 +331,9 @@ hsExplainForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 {
 	HsDeleteState *st = (HsDeleteState *) rinfo->ri_FdwState;
 
+	/* EXPLAIN ANALYZE prints before EndForeignModify: send what is left now */
+	if (es->analyze && st->batch_cxt != NULL)
+		hs_delete_flush(st);
 	if (st->per_row)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("DELETE %s/{id} per row", st->w.type_path), es);

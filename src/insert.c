@@ -449,8 +449,8 @@ hs_insert_send(HsInsertState *st, HsWriteInput *inputs, int ninputs, HsObject **
 		if (st->upsert)
 		{
 			e = hs_find_input_error(&res, &inputs[i]);
-			if (e == NULL && hs_input_confirmed(&res, &inputs[i], st->answer_props,
-												st->nanswer_props))
+			/* answer_props[0] is the id_property (the others may be NULL: id) */
+			if (e == NULL && hs_input_confirmed(&res, &inputs[i], st->answer_props, 1))
 			{
 				int			k;
 

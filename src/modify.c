@@ -903,6 +903,12 @@ hsExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 {
 	HsModifyState *st = (HsModifyState *) rinfo->ri_FdwState;
 
+	/* EXPLAIN ANALYZE prints before EndForeignModify: send what is left now */
+	if (es->analyze && st->batch_cxt != NULL)
+	{
+		hs_flush(st);
+		hs_batch_drain(&st->w);
+	}
 	if (st->deferred && st->w.id_property)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("POST %s/batch/update (idProperty=%s) at COMMIT (send_at 'commit')",

@@ -88,6 +88,7 @@ typedef struct HsScanState
 	bool		fallback;		/* this phase pages the list, filtering locally */
 	HsSearchPhaseInfo phase;	/* what the fallback keeps and how it sorts */
 	Tuplesortstate *sort;		/* the fallback's rows, when they must be sorted */
+	TupleTableSlot *sort_slot;	/* a sorted row, before it is copied out */
 	bool		sorted;			/* sort is done: returning its rows */
 	TupleDesc	tupdesc;		/* of the scan's rows */
 } HsScanState;
@@ -714,6 +715,8 @@ hs_scan_fetch_search(HsScanState *st)
 	if (st->phase.sort)
 	{
 		old = MemoryContextSwitchTo(st->scan_cxt);
+		if (st->sort_slot == NULL)
+			st->sort_slot = MakeSingleTupleTableSlot(st->tupdesc, &TTSOpsMinimalTuple);
 		st->sort = tuplesort_begin_heap(st->tupdesc, 1, &st->phase.attnum,
 										&st->phase.sortop, &st->phase.collation,
 										&st->phase.nulls_first, work_mem, NULL,
@@ -897,8 +900,8 @@ hs_scan_iterate_search(ForeignScanState *node, HsScanState *st)
 	{
 		if (st->sorted)
 		{
-			if (tuplesort_gettupleslot(st->sort, true, false, slot, NULL))
-				return slot;
+			if (tuplesort_gettupleslot(st->sort, true, false, st->sort_slot, NULL))
+				return ExecCopySlot(slot, st->sort_slot);
 			tuplesort_end(st->sort);
 			st->sort = NULL;
 			st->sorted = false;
@@ -987,6 +990,8 @@ hsEndForeignScan(ForeignScanState *node)
 		hs_scan_drop_prefetch(st);
 	if (st && st->sort)
 		tuplesort_end(st->sort);
+	if (st && st->sort_slot)
+		ExecDropSingleTupleTableSlot(st->sort_slot);
 }
 
 /* EXPLAIN: the request the scan sends and the properties it asks for. */

@@ -2,7 +2,8 @@
 """Local emulator of the HubSpot CRM v3 API, for the hubspot_fdw tests.
 
 Standard library only.  Serves, for any object type string, the objects
-(list/read/PATCH/batch read/batch update/search), properties, per-record
+(list/read/PATCH/batch read/batch update/search; create, batch create,
+batch upsert, batch archive and DELETE except for partner objects), properties, per-record
 association and v3 association endpoints, with HubSpot's error envelopes,
 207 multi-status batch answers, rate-limit headers and a set of fault modes
 driven through the /_emulator/ control endpoints.  See README.md.

@@ -26,6 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	HsAssocBatchResult assoc;
 	List	   *types;
 	List	   *defs;
+	int64		total;
 
 	memcpy(body, data, size);
 	body[size] = '\0';
@@ -39,6 +40,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void) hs_json_parse_assoc_types(body, size, &types, &why);
 	(void) hs_json_object_text(body, size, &why);
 	(void) hs_json_parse_properties(body, size, &defs, &why);
+	(void) hs_json_parse_search(body, size, props, nprops, &page, &total, &why);
+	(void) hs_json_parse_search(body, size, NULL, 0, &page, &total, &why);
 
 	hs_shim_reset();
 	return 0;

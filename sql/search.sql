@@ -1,0 +1,174 @@
+--
+-- Search pushdown: conditions on typed columns become POST .../search
+-- filters; every pushed query returns exactly what a local filter returns.
+--
+CALL emu_reset();
+-- s: imported tables (columns know their HubSpot type); l: the same, read
+-- from the list endpoint only, as the local reference
+CREATE SCHEMA s;
+IMPORT FOREIGN SCHEMA crm LIMIT TO (partner_clients, contacts) FROM SERVER hubspot INTO s;
+CREATE SCHEMA l;
+IMPORT FOREIGN SCHEMA crm LIMIT TO (partner_clients, contacts) FROM SERVER hubspot INTO l
+  OPTIONS (import_read_only 'false');
+ALTER FOREIGN TABLE l.partner_clients OPTIONS (ADD use_search 'false');
+ALTER FOREIGN TABLE l.contacts OPTIONS (ADD use_search 'false');
+
+-- values that tell HubSpot's semantics from PostgreSQL's: records without a
+-- score, and names that differ only in case
+UPDATE l.partner_clients SET hs_score = NULL WHERE id IN ('502', '503');
+UPDATE l.partner_clients SET hs_name = 'Mixed Case' WHERE id = '505';
+UPDATE l.partner_clients SET hs_name = 'MIXED CASE' WHERE id = '506';
+UPDATE l.partner_clients SET hs_name = NULL WHERE id = '507';
+
+-- Run a query on s.partner_clients and on l.partner_clients with condition
+-- "cond": how many rows, whether both return the same ids, and the requests
+-- the search side sent (its filterGroups, sorts and limit).
+CREATE FUNCTION pushed(cond text, tbl text DEFAULT 'partner_clients',
+                       OUT matches bigint, OUT same boolean, OUT requests text,
+                       OUT search jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+  a text[];
+  b text[];
+BEGIN
+  CALL emu_clear();
+  EXECUTE format('SELECT array_agg(id ORDER BY id) FROM s.%I WHERE %s', tbl, cond) INTO a;
+  SELECT string_agg(method || ' ' || regexp_replace(path, '^/crm/v3/objects/[^/]+', ''), ', ' ORDER BY seq),
+         (SELECT jsonb_agg(body - 'properties' ORDER BY seq) FROM emu_requests WHERE path LIKE '%/search')
+    INTO requests, search FROM emu_requests;
+  EXECUTE format('SELECT array_agg(id ORDER BY id) FROM l.%I WHERE %s', tbl, cond) INTO b;
+  matches := coalesce(array_length(a, 1), 0);
+  same := a IS NOT DISTINCT FROM b;
+END $$;
+
+-- numbers: every comparison; HubSpot's NEQ and NOT_IN also match records
+-- without a value, so those are checked again locally
+SELECT * FROM pushed('hs_score = 42');
+SELECT * FROM pushed('hs_score < 2');
+SELECT * FROM pushed('hs_score <= 1');
+SELECT * FROM pushed('hs_score > 98');
+SELECT * FROM pushed('99 <= hs_score');
+SELECT * FROM pushed('hs_score <> 97 AND hs_score > 95');
+SELECT * FROM pushed('hs_score IN (1, 2)');
+SELECT * FROM pushed('hs_score NOT IN (97, 98) AND hs_score > 95');
+SELECT * FROM pushed('hs_score IS NULL');
+SELECT * FROM pushed('hs_score IS NOT NULL AND hs_score < 2');
+-- the planner reads the list when search would not be cheaper: a condition
+-- most records meet would need as many (slower) search requests
+SELECT * FROM pushed('hs_score <> 50');
+-- text: = and IN, checked again (HubSpot ignores case); <> and ranges stay local
+SELECT * FROM pushed($$hs_name = 'Mixed Case'$$);
+SELECT * FROM pushed($$hs_tier IN ('silver', 'bronze')$$);
+SELECT * FROM pushed($$hs_name <> 'Mixed Case'$$);
+SELECT * FROM pushed($$hs_name > 'Client 799'$$);
+-- text IS NULL also finds '' (HubSpot has no empty value): checked again;
+-- IS NOT NULL would miss '' and stays local
+SELECT * FROM pushed('hs_name IS NULL');
+SELECT * FROM pushed($$hs_name = ''$$);
+SELECT * FROM pushed('hs_name IS NOT NULL');
+-- booleans
+SELECT * FROM pushed('hs_active');
+SELECT * FROM pushed('NOT hs_active');
+SELECT * FROM pushed('hs_active <> true');
+-- dates are epoch milliseconds at midnight UTC
+SELECT * FROM pushed($$hs_signup_date = '2024-12-30'$$);
+SELECT * FROM pushed($$hs_signup_date > '2024-12-29'$$);
+-- date-times are epoch milliseconds; a finer value is cut to the
+-- millisecond, so < and > become <= and >= and everything is checked again
+SELECT * FROM pushed($$hs_last_review > '2024-03-01 17:32:56.789+00'$$);
+SELECT * FROM pushed($$hs_last_review < '2024-03-01 12:38:56.7891+00'$$);
+SELECT * FROM pushed($$hs_last_review = '2024-03-01 12:36:56.789+00'$$);
+-- AND, OR and their mixes become filterGroups (ORed) of filters (ANDed)
+SELECT * FROM pushed($$hs_score > 95 AND hs_country = 'DE'$$);
+SELECT * FROM pushed($$hs_score = 1 OR hs_tier = 'silver'$$);
+SELECT * FROM pushed($$(hs_score = 1 AND hs_active) OR hs_signup_date = '2024-01-02'$$);
+SELECT * FROM pushed($$(hs_score = 1 OR hs_score = 2) AND (hs_country = 'US' OR hs_country = 'DE')$$);
+-- a condition that cannot be pushed stays local; the rest is still pushed
+SELECT * FROM pushed($$hs_score > 90 AND hs_name LIKE '%9'$$);
+SELECT * FROM pushed($$hs_score > 90 OR hs_name LIKE '%9'$$);
+-- HubSpot takes 6 filterGroups: a seventh OR branch keeps that OR local
+SELECT * FROM pushed('hs_score IN (1) OR hs_score = 2 OR hs_score = 3 OR hs_score = 4 OR hs_score = 5 OR hs_score = 6 OR hs_score = 7');
+SELECT * FROM pushed('(hs_score = 1 OR hs_score = 2 OR hs_score = 3) AND (hs_active OR NOT hs_active) AND hs_score < 50');
+-- values HubSpot cannot compare: NaN reads the list instead; NULL and an
+-- empty IN match nothing, and nothing is sent
+SELECT * FROM pushed($$hs_score < 'NaN'$$);
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  SELECT id FROM s.partner_clients WHERE hs_score < 'NaN';
+SELECT * FROM pushed('hs_score = NULL::numeric');
+SELECT * FROM pushed($$hs_score = ANY ('{}')$$);
+SELECT * FROM pushed($$hs_score <> ALL ('{}') AND hs_score > 98$$);
+SELECT * FROM pushed('hs_score NOT IN (1, NULL)');
+-- contacts
+SELECT * FROM pushed($$email IN ('contact1001@example.com', 'CONTACT1002@example.com')$$, 'contacts');
+
+-- what EXPLAIN shows: the request, the filters with their values, what is
+-- checked again (Filter), the fallback and the estimate behind the choice
+EXPLAIN (VERBOSE, COSTS OFF)
+  SELECT id, hs_name FROM s.partner_clients WHERE hs_score > 95 AND hs_tier IN ('gold', 'silver');
+EXPLAIN (VERBOSE, COSTS OFF)
+  SELECT id FROM s.partner_clients WHERE (hs_score = 1 AND hs_active) OR hs_signup_date = '2024-01-02';
+-- without hubspot_type a column's property type is unknown: nothing is pushed
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM partner_clients WHERE tier = 'gold';
+-- use_search 'false' turns search off
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM l.partner_clients WHERE hs_score = 1;
+
+-- parameters are sent as values; a generic plan shows where they come from
+PREPARE by_score(numeric) AS SELECT id FROM s.partner_clients WHERE hs_score = $1 ORDER BY id;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (VERBOSE, COSTS OFF) EXECUTE by_score(7);
+CALL emu_clear();
+EXECUTE by_score(7);
+EXECUTE by_score(NULL);
+SELECT method, path, body->'filterGroups' AS filters FROM emu_requests ORDER BY seq;
+RESET plan_cache_mode;
+DEALLOCATE by_score;
+
+-- ORDER BY one number, date or date-time column, and LIMIT: HubSpot sorts,
+-- and the page is no bigger than the LIMIT. Records without a value come
+-- from a second search (NOT_HAS_PROPERTY), where PostgreSQL puts NULLs.
+CALL emu_clear();
+SELECT id, hs_score FROM s.partner_clients ORDER BY hs_score LIMIT 4;
+SELECT body - 'properties' AS search FROM emu_requests ORDER BY seq;
+CALL emu_clear();
+SELECT id, hs_score FROM s.partner_clients ORDER BY hs_score DESC LIMIT 4;
+SELECT body - 'properties' AS search FROM emu_requests ORDER BY seq;
+CALL emu_clear();
+SELECT id, hs_score FROM s.partner_clients ORDER BY hs_score NULLS FIRST LIMIT 3;
+SELECT body - 'properties' AS search FROM emu_requests ORDER BY seq;
+-- a condition that excludes NULLs needs no second search
+CALL emu_clear();
+SELECT id, hs_signup_date FROM s.partner_clients WHERE hs_signup_date < '2024-01-05'
+ ORDER BY hs_signup_date DESC LIMIT 3;
+SELECT body - 'properties' AS search FROM emu_requests ORDER BY seq;
+-- sorted output equals a local sort, LIMIT or not
+SELECT (SELECT array_agg(hs_score) FROM (SELECT hs_score FROM s.partner_clients WHERE hs_score < 5 ORDER BY hs_score DESC) x)
+     = (SELECT array_agg(hs_score) FROM (SELECT hs_score FROM l.partner_clients WHERE hs_score < 5 ORDER BY hs_score DESC) x)
+  AS same_order;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM s.partner_clients ORDER BY hs_score DESC LIMIT 4;
+-- text is not sorted by HubSpot (it ignores case): PostgreSQL sorts
+EXPLAIN (COSTS OFF) SELECT id FROM s.partner_clients WHERE hs_score = 1 ORDER BY hs_name LIMIT 4;
+
+-- Search lag: search is used only by statements that only read. UPDATE,
+-- DELETE and INSERT ... SELECT read the list endpoint, which sees every
+-- write. Here search sees nothing written after the emulator froze it.
+CALL emu_faults('{"search_stale": true}');
+CALL emu_clear();
+UPDATE s.partner_clients SET hs_name = 'Lagged' WHERE hs_score = 7;
+UPDATE s.partner_clients SET hs_country = 'NL' WHERE hs_name = 'Lagged';
+UPDATE s.partner_clients SET hs_country = 'BE'
+ WHERE id IN (SELECT id FROM s.partner_clients WHERE hs_name = 'Lagged');
+WITH u AS (UPDATE s.partner_clients SET hs_tier = 'bronze' WHERE hs_name = 'Lagged' RETURNING id)
+SELECT count(*) FROM u, s.partner_clients p WHERE p.id = u.id AND p.hs_name = 'Lagged';
+SELECT count(*) FILTER (WHERE path LIKE '%/search') AS searches,
+       count(*) FILTER (WHERE path LIKE '%/batch/update') AS batch_updates FROM emu_requests;
+SELECT id, hs_name, hs_country, hs_tier FROM l.partner_clients WHERE hs_name = 'Lagged' ORDER BY id;
+-- a SELECT does search, and does not see the writes yet
+SELECT count(*) AS found_by_search FROM s.partner_clients WHERE hs_name = 'Lagged';
+CALL emu_faults('{}');
+SELECT count(*) AS found_later FROM s.partner_clients WHERE hs_name = 'Lagged';
+
+-- EXPLAIN ANALYZE: the requests sent and their retries
+CALL emu_faults('{"fail_next": [{"status": 503, "match": {"path_contains": "/search"}}]}');
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  SELECT id FROM s.partner_clients WHERE hs_score = 42;
+CALL emu_faults('{}');
