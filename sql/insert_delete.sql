@@ -29,11 +29,15 @@ INSERT INTO partner_services (hs_name) SELECT hs_name FROM partner_services WHER
 DELETE FROM partner_clients WHERE id = '512';
 DELETE FROM partner_services WHERE hs_status = 'active';
 EXPLAIN DELETE FROM partner_clients;
+COPY partner_clients (hs_name) FROM stdin;
+never sent
+\.
 SELECT count(*) AS requests FROM emu_requests;
 SELECT count(*) AS partner_clients_left FROM partner_clients;
 -- what each table allows (INSERT 8, UPDATE 4, DELETE 16)
 SELECT c.relname, pg_relation_is_updatable(c.oid, false) AS updatable
-  FROM pg_class c WHERE c.relname IN ('partner_clients', 'partner_services', 'contacts') ORDER BY 1;
+  FROM pg_class c WHERE c.relname IN ('partner_clients', 'partner_services', 'contacts')
+   AND c.relnamespace = 'public'::regnamespace ORDER BY 1;
 
 -- INSERT: one batch/create of up to 100 inputs; a NULL is no property;
 -- each input has its objectWriteTraceId and no associations

@@ -123,6 +123,15 @@ SELECT method, path, body->'filterGroups' AS filters FROM emu_requests ORDER BY 
 RESET plan_cache_mode;
 DEALLOCATE by_score;
 
+-- a correlated value: each rescan searches again with the new value
+CALL emu_clear();
+SELECT v.score, (SELECT count(*) FROM s.partner_clients p WHERE p.hs_score = v.score) AS n
+  FROM (VALUES (3), (4)) v(score) ORDER BY 1;
+SELECT method, path, body->'filterGroups'->0->'filters'->0->>'value' AS value FROM emu_requests ORDER BY seq;
+
+-- use_search is a boolean
+ALTER FOREIGN TABLE l.partner_clients OPTIONS (SET use_search 'maybe');
+
 -- ORDER BY one number, date or date-time column, and LIMIT: HubSpot sorts,
 -- and the page is no bigger than the LIMIT. Records without a value come
 -- from a second search (NOT_HAS_PROPERTY), where PostgreSQL puts NULLs.

@@ -107,7 +107,8 @@ hs_refuse_operation(CmdType operation, Relation rel, const char *object_type)
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("cannot %s foreign table \"%s\"", what,
 					RelationGetRelationName(rel)),
-			 errdetail("hubspot_fdw supports only SELECT and UPDATE.")));
+			 errdetail("HubSpot's v3 API does not allow creating or deleting %s.",
+					   object_type)));
 }
 
 /* The record id column of "rel", or an error naming the table. */
