@@ -764,7 +764,11 @@ hs_build_input(HsWriter *w, HsWriteInput *in, char *id, TupleTableSlot *slot)
 	}
 }
 
-/* PATCH one row and store HubSpot's answer in the slot (RETURNING, triggers). */
+/*
+ * PATCH one row and store HubSpot's answer in the slot (RETURNING, triggers).
+ * Runs in the row context, which holds "id" and the stored tuple until the
+ * next row.
+ */
 static TupleTableSlot *
 hs_update_row(HsModifyState *st, char *id, TupleTableSlot *slot)
 {
@@ -777,9 +781,7 @@ hs_update_row(HsModifyState *st, char *id, TupleTableSlot *slot)
 	int			i;
 	bool		isnull;
 
-	MemoryContextReset(st->row_cxt);
-	MemoryContextSwitchTo(st->row_cxt);
-	hs_build_input(&st->w, &in, pstrdup(id), slot);
+	hs_build_input(&st->w, &in, id, slot);
 	if (!hs_patch(&st->w, &in, st->returning_props, st->nreturning, &answer))
 		return NULL;			/* deleted in HubSpot since it was read */
 
@@ -824,6 +826,9 @@ hsExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 				 st->w.id_property
 				 ? errdetail("Rows are identified by their value of id_property \"%s\".",
 							 st->w.id_property) : 0));
+	/* per-row work lives in row_cxt, so a long UPDATE does not grow */
+	MemoryContextReset(st->row_cxt);
+	MemoryContextSwitchTo(st->row_cxt);
 	id = hs_datum_to_value(&st->w.idconv, d, false);
 
 	if (st->per_row)
@@ -836,13 +841,12 @@ hsExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	{
 		HsWriteInput din;
 
-		MemoryContextReset(st->row_cxt);
-		MemoryContextSwitchTo(st->row_cxt);
 		hs_build_input(&st->w, &din, id, slot);
 		hs_defer_update(st->w.conn, &st->w.opts, st->w.type_path, &din);
 		MemoryContextSwitchTo(old);
 		return slot;
 	}
+	MemoryContextSwitchTo(old);
 
 	/* HubSpot rejects a batch naming one id twice: send the earlier first. */
 	for (i = 0; i < st->ninputs; i++)
