@@ -126,6 +126,19 @@ SELECT method, path, query->>'idProperty' AS query_id_property, body->'idPropert
 COMMIT;
 SELECT method, path, body FROM emu_requests WHERE path LIKE '%/batch/update' ORDER BY seq;
 SELECT id, ext_key, hs_name, hs_tier FROM pc_by_key WHERE ext_key IN ('PC-600', 'PC-601') ORDER BY id;
+-- writes by key and by id may name one record: they are never merged with
+-- each other, and go in the transaction's order, each run answered first
+CREATE FOREIGN TABLE pc_by_id_deferred (id text, hs_tier text)
+  SERVER hubspot OPTIONS (object_type 'partner_clients', send_at 'commit');
+CALL emu_clear();
+BEGIN;
+UPDATE pc_by_key SET hs_tier = 'bronze' WHERE ext_key IN ('PC-602', 'PC-603');
+UPDATE pc_by_id_deferred SET hs_tier = 'silver' WHERE id = '602';
+UPDATE pc_by_key SET hs_tier = 'gold' WHERE ext_key = 'PC-602';
+COMMIT;
+SELECT seq, body FROM emu_requests WHERE path LIKE '%/batch/update' ORDER BY seq;
+SELECT id, hs_tier FROM pc_by_id_deferred WHERE id IN ('602', '603') ORDER BY id;
+DROP FOREIGN TABLE pc_by_id_deferred;
 EXPLAIN (COSTS OFF) UPDATE pc_by_key SET hs_tier = 'gold' WHERE ext_key = 'PC-1';
 ALTER FOREIGN TABLE pc_by_key OPTIONS (DROP send_at);
 

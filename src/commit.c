@@ -46,6 +46,13 @@ typedef struct HsPendingTarget
 static List *hs_pending = NIL;	/* HsPendingTarget *, in TopTransactionContext */
 static bool hs_callbacks_registered = false;
 
+/* Does "a" equal "b", both possibly NULL? */
+static bool
+hs_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
 /* Copy a string array into the current memory context. */
 static char **
 hs_copy_strings(char **src, int n)
@@ -71,15 +78,15 @@ hs_have_pending(void)
 }
 
 /*
- * Merge one target's writes per record, in first-seen order. A record is
- * its id, or its id_property value when it was written by one.
+ * Merge a run of writes per record, in first-seen order. A record is its
+ * id, or its id_property value when it was written by one.
  */
 static HsWriteInput *
-hs_merge_writes(HsPendingTarget *t, int *ninputs)
+hs_merge_writes(List *writes, int *ninputs)
 {
 	HTAB	   *byid;
 	HASHCTL		ctl;
-	HsWriteInput *inputs = palloc0(sizeof(HsWriteInput) * list_length(t->writes));
+	HsWriteInput *inputs = palloc0(sizeof(HsWriteInput) * list_length(writes));
 	ListCell   *lc;
 	int			n = 0;
 	typedef struct
@@ -94,7 +101,7 @@ hs_merge_writes(HsPendingTarget *t, int *ninputs)
 	byid = hash_create("hubspot_fdw pending ids", 256, &ctl,
 					   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
-	foreach(lc, t->writes)
+	foreach(lc, writes)
 	{
 		HsPendingWrite *pw = lfirst(lc);
 		char		key[NAMEDATALEN * 4] = {0};
@@ -184,7 +191,34 @@ hs_distinct_associations(HsPendingTarget *t, HsAssocInput **out)
 	return n;
 }
 
-/* Send everything pending, merged, in batches; raise on any failure. */
+/*
+ * Send a run of writes that name their records the same way, merged per
+ * record, and wait for every answer. Merged, no record appears twice, so
+ * all the run's batches may be in flight at once.
+ */
+static void
+hs_send_run(HsWriter *w, List *run)
+{
+	int			ninputs;
+	HsWriteInput *inputs = hs_merge_writes(run, &ninputs);
+	int			start;
+
+	for (start = 0; start < ninputs; start += w->opts.batch_size)
+		hs_batch_submit(w, AllocSetContextCreate(CurrentMemoryContext,
+												 "hubspot_fdw batch",
+												 ALLOCSET_SMALL_SIZES),
+						inputs + start,
+						Min(w->opts.batch_size, ninputs - start), false);
+	hs_batch_drain(w);
+}
+
+/*
+ * Send everything pending, merged, in batches; raise on any failure.
+ * Writes by id and writes by an id_property value (from two tables of one
+ * object type) may name the same record without our knowing it: they are
+ * never merged with each other, and each run of writes named one way is
+ * answered before the next run is sent, so the transaction's order holds.
+ */
 static void
 hs_flush_pending(void)
 {
@@ -194,9 +228,9 @@ hs_flush_pending(void)
 	{
 		HsPendingTarget *t = lfirst(lc);
 		HsWriter	w;
-		HsWriteInput *inputs;
-		int			ninputs;
-		int			start;
+		List	   *run = NIL;
+		const char *run_key = NULL;
+		ListCell   *wlc;
 
 		if (t->writes == NIL)
 			continue;
@@ -216,15 +250,19 @@ hs_flush_pending(void)
 		w.type_path = t->type_path;
 		w.what = "the writes sent at COMMIT";
 		w.cxt = CurrentMemoryContext;
-		inputs = hs_merge_writes(t, &ninputs);
-		/* merged per record, so every batch may be in flight at once */
-		for (start = 0; start < ninputs; start += t->opts.batch_size)
-			hs_batch_submit(&w, AllocSetContextCreate(CurrentMemoryContext,
-													  "hubspot_fdw batch",
-													  ALLOCSET_SMALL_SIZES),
-							inputs + start,
-							Min(t->opts.batch_size, ninputs - start), false);
-		hs_batch_drain(&w);
+		foreach(wlc, t->writes)
+		{
+			HsPendingWrite *pw = lfirst(wlc);
+
+			if (run != NIL && !hs_same(run_key, pw->input.id_property))
+			{
+				hs_send_run(&w, run);
+				run = NIL;
+			}
+			run_key = pw->input.id_property;
+			run = lappend(run, pw);
+		}
+		hs_send_run(&w, run);
 		t->writes = NIL;
 	}
 }
@@ -294,13 +332,6 @@ hs_register_callbacks(void)
 	RegisterXactCallback(hs_xact_callback, NULL);
 	RegisterSubXactCallback(hs_subxact_callback, NULL);
 	hs_callbacks_registered = true;
-}
-
-/* Does "a" equal "b", both possibly NULL? */
-static bool
-hs_same(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
 }
 
 /*
