@@ -37,6 +37,23 @@ CALL emu_clear();
 SELECT count(*) FROM partner_clients
  WHERE id = ANY (ARRAY(SELECT (500 + g)::text FROM generate_series(1, 250) g));
 SELECT method, path, jsonb_array_length(body->'inputs') AS inputs FROM emu_requests ORDER BY seq;
+SELECT count(DISTINCT i->>'id') AS ids_read, min((i->>'id')::int), max((i->>'id')::int)
+  FROM emu_requests, jsonb_array_elements(body->'inputs') i;
+SELECT count(*), min(id::int), max(id::int) FROM partner_clients
+ WHERE id = ANY (ARRAY(SELECT (500 + g)::text FROM generate_series(1, 250) g)) AND id::int % 2 = 0;
+-- the chunks do not depend on each other: up to max_concurrency are in flight
+CALL emu_faults('{"delay_ms": 200}');
+CALL emu_clear();
+SELECT count(*) FROM partner_clients
+ WHERE id = ANY (ARRAY(SELECT (500 + g)::text FROM generate_series(1, 250) g));
+SELECT doc->'api_requests' AS requests, doc->'max_in_flight' AS max_in_flight FROM emu('stats') doc;
+ALTER SERVER hubspot OPTIONS (ADD max_concurrency '1');
+CALL emu_clear();
+SELECT count(*) FROM partner_clients
+ WHERE id = ANY (ARRAY(SELECT (500 + g)::text FROM generate_series(1, 250) g));
+SELECT doc->'api_requests' AS requests, doc->'max_in_flight' AS max_in_flight FROM emu('stats') doc;
+ALTER SERVER hubspot OPTIONS (DROP max_concurrency);
+CALL emu_faults('{}');
 
 -- parameters (as in stored procedures and prepared statements) are pushed too
 CALL emu_clear();

@@ -30,7 +30,7 @@
 typedef struct HsTransfer
 {
 	bool		in_use;
-	bool		is_write;		/* anything but GET */
+	bool		is_write;		/* may change something in HubSpot */
 	SubTransactionId subid;		/* who started it */
 	MemoryContext cxt;			/* where the answer is copied to */
 	CURL	   *easy;
@@ -47,8 +47,8 @@ typedef struct HsTransfer
 } HsTransfer;
 
 static CURLM *hs_multi = NULL;
-static CURL *hs_easy_pool[HS_MAX_PARALLEL];
-static HsTransfer hs_slots[HS_MAX_PARALLEL];
+static CURL *hs_easy_pool[HS_HTTP_SLOTS];
+static HsTransfer hs_slots[HS_HTTP_SLOTS];
 static bool hs_curl_initialized = false;
 
 /* Initialise libcurl and the multi handle once per backend. */
@@ -353,7 +353,7 @@ hs_http_start(HsHttpRequest *req)
 		req->transport = HS_TRANSPORT_NO_MEMORY;
 		return false;
 	}
-	for (i = 0; i < HS_MAX_PARALLEL; i++)
+	for (i = 0; i < HS_HTTP_SLOTS; i++)
 		if (!hs_slots[i].in_use)
 		{
 			t = &hs_slots[i];
@@ -368,7 +368,7 @@ hs_http_start(HsHttpRequest *req)
 	t->in_use = true;
 	t->req = req;
 	t->subid = GetCurrentSubTransactionId();
-	t->is_write = strcmp(req->method, "GET") != 0;
+	t->is_write = !req->is_read;
 	t->cxt = CurrentMemoryContext;
 	if (!hs_transfer_setup(t, i))
 	{
@@ -386,7 +386,7 @@ hs_slot_of(HsHttpRequest *req)
 {
 	int			i;
 
-	for (i = 0; i < HS_MAX_PARALLEL; i++)
+	for (i = 0; i < HS_HTTP_SLOTS; i++)
 		if (hs_slots[i].in_use && hs_slots[i].req == req)
 			return &hs_slots[i];
 	return NULL;
@@ -489,7 +489,7 @@ hs_http_abort_subxact(SubTransactionId subid)
 	int			i;
 	int			writes = 0;
 
-	for (i = 0; i < HS_MAX_PARALLEL; i++)
+	for (i = 0; i < HS_HTTP_SLOTS; i++)
 		if (hs_slots[i].in_use &&
 			(subid == InvalidSubTransactionId || hs_slots[i].subid >= subid))
 		{
@@ -507,7 +507,7 @@ hs_http_in_flight(void)
 	int			i;
 	int			n = 0;
 
-	for (i = 0; i < HS_MAX_PARALLEL; i++)
+	for (i = 0; i < HS_HTTP_SLOTS; i++)
 		if (hs_slots[i].in_use)
 			n++;
 	return n;

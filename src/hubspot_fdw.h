@@ -120,6 +120,8 @@ typedef struct HsHttpRequest
 	/* in, for the layers above the transport */
 	struct HsConnection *conn;	/* whose rate limit and token */
 	const char *endpoint;		/* stats label: "PATCH /crm/v3/objects/t/{id}" */
+	bool		is_read;		/* changes nothing in HubSpot (GET, batch/read,
+								 * search) */
 	int			max_retries;
 	int			rate_limit;		/* requests per window; 0 = no pacing */
 	int			rate_window_ms;
@@ -142,6 +144,13 @@ typedef struct HsHttpRequest
 
 /* At most this many requests are in flight at once (max_concurrency's cap). */
 #define HS_MAX_PARALLEL 16
+
+/*
+ * Transfers one backend may have started at once: scans reading ahead and
+ * a write pipeline share them. libcurl opens at most HS_MAX_PARALLEL
+ * connections and queues the other transfers.
+ */
+#define HS_HTTP_SLOTS (4 * HS_MAX_PARALLEL)
 
 extern bool hs_http_start(HsHttpRequest *req);
 extern void hs_http_wait(HsHttpRequest **requests, int nrequests, bool any);

@@ -60,6 +60,16 @@ hs_endpoint_label(const char *method, const char *path)
 	return buf.data;
 }
 
+/* Does "s" end with "suffix"? */
+static bool
+hs_ends_with(const char *s, const char *suffix)
+{
+	size_t		n = strlen(s);
+	size_t		k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
 /* Prepare a request to api_url + path (+ "?" query) for "conn". */
 void
 hs_request_init(HsHttpRequest *req, HsConnection *conn,
@@ -80,6 +90,9 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 	req->ca_path = opts->ca_path;
 	req->conn = conn;
 	req->endpoint = hs_endpoint_label(method, path);
+	req->is_read = strcmp(method, "GET") == 0 ||
+		(strcmp(method, "POST") == 0 &&
+		 (hs_ends_with(path, "/batch/read") || hs_ends_with(path, "/search")));
 	req->max_retries = opts->max_retries;
 
 	/*
@@ -90,8 +103,7 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 	req->rate_window_ms = HS_BURST_WINDOW_MS;
 	if (strncmp(path, "/crm/v3/associations/", 21) == 0 && strstr(path, "/batch/") != NULL)
 		req->rate_limit = 0;
-	else if (strcmp(method, "POST") == 0 && strlen(path) > 7 &&
-			 strcmp(path + strlen(path) - 7, "/search") == 0)
+	else if (strcmp(method, "POST") == 0 && hs_ends_with(path, "/search"))
 	{
 		req->rate_limit = opts->rate_limit > 0 ? HS_SEARCH_LIMIT_PER_S : 0;
 		req->rate_window_ms = 1000;

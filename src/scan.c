@@ -73,9 +73,14 @@ typedef struct HsScanState
 
 	MemoryContext scan_cxt;		/* lives as long as the scan (cursor) */
 	MemoryContext page_cxt;		/* one page of objects and their Datums */
-	bool		prefetch;		/* HS_SCAN_LIST: fetch the next page ahead */
+	bool		prefetch;		/* fetch ahead (LIST, SEARCH: a page; IDS: up
+								 * to max_concurrency batch/reads) */
 	MemoryContext next_cxt;		/* the page being prefetched */
 	HsHttpRequest *next_req;	/* its request, or NULL */
+	int			nahead;			/* HS_SCAN_IDS: batch/reads in flight, */
+	HsHttpRequest *ahead[HS_MAX_PARALLEL];	/* oldest first, each with */
+	MemoryContext ahead_cxt[HS_MAX_PARALLEL];	/* a context of its own */
+	MemoryContext ids_page_cxt; /* the batch/read whose rows are returned */
 	HsObject   *objects;
 	int			nobjects;
 	int			next_object;
@@ -384,10 +389,12 @@ hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	table_close(rel, NoLock);
 
 	/*
-	 * Prefetch the next list page while the rows of one are used, unless a
-	 * LIMIT may stop the scan early and waste the request.
+	 * Prefetch the next list page (or batch/read of ids) while the rows of
+	 * one are used, unless a LIMIT may stop the scan early and waste the
+	 * request.
 	 */
-	prefetch = (mode == HS_SCAN_LIST || mode == HS_SCAN_SEARCH) &&
+	prefetch = (mode == HS_SCAN_LIST || mode == HS_SCAN_SEARCH ||
+				mode == HS_SCAN_IDS) &&
 		info->opts.max_concurrency > 1 &&
 		(root->parse->commandType != CMD_SELECT ||
 		 (root->parse->limitCount == NULL && root->parse->limitOffset == NULL &&
@@ -606,15 +613,23 @@ hs_scan_list_request(HsScanState *st, HsHttpRequest *req, const char *after)
 	hs_request_init(req, st->conn, &st->opts, "GET", st->type_path, query, NULL);
 }
 
-/* Stop a prefetch that will not be used (rescan, end of scan). */
+/* Stop the prefetches that will not be used (rescan, end of scan). */
 static void
 hs_scan_drop_prefetch(HsScanState *st)
 {
+	int			i;
+
 	if (st->next_req)
 		hs_http_cancel(st->next_req);
 	st->next_req = NULL;
 	if (st->next_cxt)
 		MemoryContextReset(st->next_cxt);
+	for (i = 0; i < st->nahead; i++)
+	{
+		hs_http_cancel(st->ahead[i]);
+		MemoryContextDelete(st->ahead_cxt[i]);
+	}
+	st->nahead = 0;
 }
 
 /*
@@ -742,6 +757,99 @@ hs_scan_next_phase(HsScanState *st)
 	return hs_search_next_phase(st->search);
 }
 
+/*
+ * HS_SCAN_IDS: a batch/read of the next ids (at most HS_MAX_BATCH_SIZE),
+ * built in the current memory context.
+ */
+static void
+hs_scan_ids_request(HsScanState *st, HsHttpRequest *req)
+{
+	int			n = Min(HS_MAX_BATCH_SIZE, list_length(st->ids) - st->next_id);
+	char	  **ids = palloc(sizeof(char *) * n);
+	int			i;
+
+	for (i = 0; i < n; i++)
+		ids[i] = list_nth(st->ids, st->next_id++);
+	hs_request_init(req, st->conn, &st->opts, "POST",
+					psprintf("%s/batch/read", st->type_path), "archived=false",
+					hs_json_batch_read_body(ids, n, st->prop_names, st->nprops,
+											st->id_property));
+}
+
+/*
+ * HS_SCAN_IDS: the next batch/read into st->objects, oldest first. The
+ * chunks do not depend on each other, so up to max_concurrency of them are
+ * kept in flight (one at a time when a LIMIT may stop the scan early).
+ */
+static bool
+hs_scan_fetch_ids(HsScanState *st)
+{
+	int			depth = st->prefetch ?
+		Max(1, Min(st->opts.max_concurrency, HS_MAX_PARALLEL)) : 1;
+	MemoryContext old;
+	HsHttpRequest *req;
+	HsBatchResult res;
+	char	   *why = NULL;
+	int			i;
+
+	/* beyond the first, leave slots for a write pipeline and other scans */
+	while (st->nahead < depth && st->next_id < list_length(st->ids) &&
+		   (st->nahead == 0 || hs_http_in_flight() < HS_HTTP_SLOTS - HS_MAX_PARALLEL))
+	{
+		MemoryContext cxt = AllocSetContextCreate(st->scan_cxt,
+												  "hubspot_fdw batch/read",
+												  ALLOCSET_DEFAULT_SIZES);
+
+		old = MemoryContextSwitchTo(cxt);
+		req = palloc(sizeof(HsHttpRequest));
+		hs_scan_ids_request(st, req);
+		hs_send_begin(req);		/* its answer lands in cxt */
+		MemoryContextSwitchTo(old);
+		st->ahead[st->nahead] = req;
+		st->ahead_cxt[st->nahead++] = cxt;
+	}
+
+	/* the oldest becomes the current page; the previous one goes */
+	if (st->ids_page_cxt)
+		MemoryContextDelete(st->ids_page_cxt);
+	st->ids_page_cxt = st->ahead_cxt[0];
+	req = st->ahead[0];
+	st->nahead--;
+	memmove(&st->ahead[0], &st->ahead[1], sizeof(HsHttpRequest *) * st->nahead);
+	memmove(&st->ahead_cxt[0], &st->ahead_cxt[1], sizeof(MemoryContext) * st->nahead);
+
+	old = MemoryContextSwitchTo(st->ids_page_cxt);
+	st->objects = NULL;
+	st->nobjects = 0;
+	st->next_object = 0;
+	hs_send_complete(req);
+	st->requests++;
+	st->retries += req->retries;
+	hs_check_response(req, false);
+	if (!hs_json_parse_batch(req->response, req->response_len, st->props,
+							 st->nretrieved, &res, &why))
+		hs_report_bad_response(req, why);
+	/* Missing ids are simply no rows; any other per-input error is not. */
+	for (i = 0; i < res.nerrors; i++)
+	{
+		HsBatchError *e = &res.errors[i];
+
+		if (e->category && strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
+			continue;
+		ereport(ERROR,
+				(errcode(hs_category_sqlstate(e->category, NULL, req->http_status)),
+				 errmsg("HubSpot could not read some objects"),
+				 errdetail("HubSpot says: %s [category: %s]",
+						   e->message ? e->message : "(no message)",
+						   e->category ? e->category : "none"),
+				 errcontext("HubSpot request: POST %s", req->path)));
+	}
+	st->objects = res.results;
+	st->nobjects = res.nresults;
+	MemoryContextSwitchTo(old);
+	return true;
+}
+
 /* Fetch the next page of objects into st->objects; false when none is left. */
 static bool
 hs_scan_fetch(HsScanState *st)
@@ -767,7 +875,7 @@ hs_scan_fetch(HsScanState *st)
 		hs_scan_eval_ids(st);
 		MemoryContextSwitchTo(st->page_cxt);
 	}
-	if (st->next_id >= list_length(st->ids))
+	if (st->next_id >= list_length(st->ids) && st->nahead == 0)
 	{
 		MemoryContextSwitchTo(old);
 		st->exhausted = true;
@@ -800,41 +908,8 @@ hs_scan_fetch(HsScanState *st)
 	}
 	else
 	{
-		int			n = Min(HS_MAX_BATCH_SIZE, list_length(st->ids) - st->next_id);
-		char	  **ids = palloc(sizeof(char *) * n);
-		char	   *path = psprintf("%s/batch/read", st->type_path);
-		HsBatchResult res;
-		int			i;
-
-		for (i = 0; i < n; i++)
-			ids[i] = list_nth(st->ids, st->next_id++);
-		hs_request_init(&req, st->conn, &st->opts, "POST", path, "archived=false",
-						hs_json_batch_read_body(ids, n, st->prop_names, st->nprops,
-												st->id_property));
-		hs_send(&req);
-		st->requests++;
-		st->retries += req.retries;
-		hs_check_response(&req, false);
-		if (!hs_json_parse_batch(req.response, req.response_len, st->props,
-								 st->nretrieved, &res, &why))
-			hs_report_bad_response(&req, why);
-		/* Missing ids are simply no rows; any other per-input error is not. */
-		for (i = 0; i < res.nerrors; i++)
-		{
-			HsBatchError *e = &res.errors[i];
-
-			if (e->category && strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
-				continue;
-			ereport(ERROR,
-					(errcode(hs_category_sqlstate(e->category, NULL, req.http_status)),
-					 errmsg("HubSpot could not read some objects"),
-					 errdetail("HubSpot says: %s [category: %s]",
-							   e->message ? e->message : "(no message)",
-							   e->category ? e->category : "none"),
-					 errcontext("HubSpot request: POST %s", path)));
-		}
-		st->objects = res.results;
-		st->nobjects = res.nresults;
+		MemoryContextSwitchTo(old);
+		return hs_scan_fetch_ids(st);
 	}
 	MemoryContextSwitchTo(old);
 	return true;
@@ -1039,8 +1114,12 @@ hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		for (i = 0; i < st->nprops; i++)
 			appendStringInfo(&props, "%s%s", i ? ", " : "", st->prop_names[i]);
 		ExplainPropertyText("HubSpot Properties", props.len ? props.data : "(none)", es);
-		/* a prefetched list page is the only request that overlaps another */
-		ExplainPropertyInteger("HubSpot Concurrency", NULL, st->prefetch ? 2 : 1, es);
+		/* batch/reads of ids overlap; list and search fetch one page ahead */
+		ExplainPropertyInteger("HubSpot Concurrency", NULL,
+							   !st->prefetch ? 1 :
+							   st->mode == HS_SCAN_IDS ?
+							   Max(1, Min(st->opts.max_concurrency, HS_MAX_PARALLEL)) : 2,
+							   es);
 	}
 	if (es->analyze)
 	{

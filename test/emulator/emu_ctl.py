@@ -9,6 +9,7 @@ usage: emu_ctl.py BASE_URL COMMAND [ARG]
   config JSON           replace the fault config (JSON text; "-" reads it from stdin)
   object TYPE/ID        print the stored record with all its properties
   associations          print every stored association, one JSON document per line
+  stats                 print the load statistics (max_in_flight, ...) as one JSON document
   bulk JSON             create records without API requests; prints what was created
 
 stdout carries only the JSON lines (it is read by COPY ... FROM PROGRAM);
@@ -96,8 +97,11 @@ def main(argv):
     elif cmd == "associations":
         for a in call(base, "GET", "/_emulator/associations")["results"]:
             emit(a)
+    elif cmd == "stats":
+        emit(call(base, "GET", "/_emulator/stats"))
     else:
-        fail("unknown command %r (reset, clear, requests, config, object, associations, bulk)" % cmd, 2)
+        fail("unknown command %r (reset, clear, requests, config, object, associations, bulk, stats)"
+             % cmd, 2)
     sys.stdout.flush()
     return 0
 
