@@ -593,6 +593,7 @@ class State:
             self._seed()
             self.requests = []
             self.seq = 0
+            self.log_epoch = time.monotonic()
             self.stats = new_stats()
             self.config = compile_config({})
             self.window = collections.deque()
@@ -773,10 +774,15 @@ class State:
         return out
 
     # -- request log and rate accounting ----------------------------------
+    def log_ms(self):
+        """Milliseconds since the request log was last cleared (monotonic)."""
+        return round((time.monotonic() - self.log_epoch) * 1000.0, 3)
+
     def record_request(self, entry):
         with self.lock:
             self.seq += 1
             entry["seq"] = self.seq
+            entry["arrived_ms"] = self.log_ms()
             self.requests.append(entry)
             now = time.monotonic()
             self.daily += 1
@@ -2027,6 +2033,7 @@ class Handler(BaseHTTPRequestHandler):
             elif segs == ["clear"] and m == "POST":
                 st.requests = []
                 st.seq = 0
+                st.log_epoch = time.monotonic()
                 st.stats = new_stats()
                 out = {"status": "ok"}
             elif segs == ["stats"] and m == "GET":
@@ -2132,6 +2139,8 @@ class Handler(BaseHTTPRequestHandler):
         entry["auth"] = auth
         entry["user_agent"] = self.headers.get("User-Agent")
         entry["content_type"] = self.headers.get("Content-Type")
+        entry["arrived_ms"] = None
+        entry["answered_ms"] = None
         rate = st.record_request(entry)
         plan = st.plan_faults(self.command, raw_path)
         delay = self.server.latency_ms + plan["delay_ms"]
@@ -2141,7 +2150,10 @@ class Handler(BaseHTTPRequestHandler):
             self.slept = time.perf_counter() - t_sleep
 
         def set_status(s, fault=None):
+            # stamped before the answer is sent: the client's next request
+            # after this answer always arrives later
             with st.lock:
+                entry["answered_ms"] = st.log_ms()
                 entry["status"] = s
                 if fault:
                     entry["fault"] = fault

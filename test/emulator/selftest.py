@@ -1049,6 +1049,34 @@ def t_fault_delay(c, env):
 
 
 @test
+def t_request_times(c, env):
+    c.req("POST", "/_emulator/clear", raw_body=b"")
+    config(c, {"delays": [{"ms": 150, "match": {"path_contains": "/batch/read"}}]})
+    body = {"inputs": [{"id": "501"}], "properties": []}
+
+    def read():
+        cl = Client(env["port"])
+        try:
+            cl.req("POST", PC + "/batch/read", body)
+        finally:
+            cl.close()
+    ths = [threading.Thread(target=read) for _ in range(2)]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join(10)
+    c.req("POST", PC + "/batch/read", body)
+    config(c, {})
+    a, b, d = log(c)
+    check(all(r["answered_ms"] - r["arrived_ms"] >= 140 for r in (a, b, d)),
+          "answered_ms - arrived_ms covers the delay")
+    check(a["arrived_ms"] < b["answered_ms"] and b["arrived_ms"] < a["answered_ms"],
+          "two concurrent requests overlap: %r" % [(r["arrived_ms"], r["answered_ms"]) for r in (a, b)])
+    check(d["arrived_ms"] >= max(a["answered_ms"], b["answered_ms"]),
+          "a request sent after the answers arrives after them")
+
+
+@test
 def t_fault_reset_connection(c, env):
     config(c, {"reset_connection_every": 2})
     a = c.raw_attempt("GET", PC + "?limit=1")
