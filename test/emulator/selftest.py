@@ -1026,6 +1026,12 @@ def t_fault_fail_next(c, env):
     eq(c.req("PATCH", PC + "/571", {"properties": {"hs_name": "yes"}}).status, 200, "then normal")
     reqs = log(c)
     eq(reqs[-7]["status"], 500, "injected status recorded")
+    config(c, {"rules": [{"n": 1, "status": 403, "match": {"body_contains": '"573"'}}]})
+    r = c.req("PATCH", PC + "/572", {"properties": {"hs_name": "x"}})
+    eq(r.status, 200, "body_contains: other bodies pass")
+    r = c.req("POST", PC + "/batch/update", {"inputs": [{"id": "573", "properties": {}}]})
+    eq(r.status, 403, "body_contains: the body naming 573 fails")
+    config(c, {})
 
 
 @test
