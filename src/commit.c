@@ -215,6 +215,7 @@ hs_flush_pending(void)
 		w.opts = t->opts;
 		w.type_path = t->type_path;
 		w.what = "the writes sent at COMMIT";
+		w.kind = &hs_batch_update;
 		w.cxt = CurrentMemoryContext;
 		inputs = hs_merge_writes(t, &ninputs);
 		/* merged per record, so every batch may be in flight at once */
