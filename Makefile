@@ -4,7 +4,7 @@ OBJS = hubspot_fdw.o src/option.o src/connection.o src/http.o src/json.o \
        src/convert.o src/hsvalue.o src/scan.o src/modify.o src/errors.o \
        src/request.o src/ratelimit.o src/stats.o src/commit.o src/associations.o \
        src/import.o src/search.o \
-       src/insert.o src/delete.o
+       src/insert.o src/delete.o src/batch.o
 
 EXTENSION = hubspot_fdw
 DATA = hubspot_fdw--1.0.sql

@@ -6,10 +6,11 @@
  * The work is done in src/: option.c (options), connection.c (per user
  * mapping state), http.c (libcurl), json.c (json-c), convert.c and
  * hsvalue.c (values), scan.c (reading), search.c (search pushdown),
- * modify.c (UPDATE), insert.c (INSERT), delete.c (DELETE), import.c
- * (IMPORT FOREIGN SCHEMA), associations.c (the association functions) and
- * errors.c (error reporting). The callbacks PostgreSQL shares between
- * UPDATE, INSERT and DELETE are dispatched here.
+ * modify.c (UPDATE), insert.c (INSERT), delete.c (DELETE), batch.c (their
+ * batch requests in flight), import.c (IMPORT FOREIGN SCHEMA),
+ * associations.c (the association functions) and errors.c (error
+ * reporting). The callbacks PostgreSQL shares between UPDATE, INSERT and
+ * DELETE are dispatched here.
  */
 #include "postgres.h"
 
@@ -25,10 +26,18 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* Report writes that were in flight when their (sub)transaction aborted. */
+/*
+ * Drop the transfers of subtransaction "subid" or later ones (all for
+ * InvalidSubTransactionId), which is aborting, and report the batch writes
+ * whose answers were never checked: in flight, or answered but not yet
+ * read. Every write that outlives its call is such a batch (batch.c).
+ */
 static void
-hs_warn_abandoned(int writes)
+hs_abort_writes(SubTransactionId subid)
 {
+	int			writes = hs_batch_abort_subxact(subid);
+
+	(void) hs_http_abort_subxact(subid);
 	if (writes > 0)
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),
@@ -41,10 +50,13 @@ static void
 hs_xact_callback(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-		hs_warn_abandoned(hs_http_abort_subxact(InvalidSubTransactionId));
+		hs_abort_writes(InvalidSubTransactionId);
 	else if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
 			 event == XACT_EVENT_PREPARE)
+	{
+		(void) hs_batch_abort_subxact(InvalidSubTransactionId);
 		(void) hs_http_abort_subxact(InvalidSubTransactionId);
+	}
 }
 
 /* Subtransaction abort: drop the transfers it started. */
@@ -53,7 +65,7 @@ hs_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					SubTransactionId parentSubid, void *arg)
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB)
-		hs_warn_abandoned(hs_http_abort_subxact(mySubid));
+		hs_abort_writes(mySubid);
 }
 
 /* Module load: settings, and the shared rate limiter when preloaded. */

@@ -77,6 +77,15 @@ EXCEPTION WHEN OTHERS OR query_canceled THEN
       WHERE l !~ '^(PL/pgSQL function|SQL statement)');
 END $$;
 
+-- The number of rows a statement reports (UPDATE n, INSERT n, DELETE n).
+CREATE FUNCTION affected(sql text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+  EXECUTE sql;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $$;
+
 -- Pacing is tested on its own (reliability suite); here it would only slow
 -- the suites down, since the server is shared by every backend.
 CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw

@@ -249,6 +249,7 @@ hs_flush_pending(void)
 		w.opts = t->opts;
 		w.type_path = t->type_path;
 		w.what = "the writes sent at COMMIT";
+		w.kind = &hs_batch_update;
 		w.cxt = CurrentMemoryContext;
 		foreach(wlc, t->writes)
 		{

@@ -8,7 +8,8 @@
  *	  else to check, is one DELETE /crm/v3/objects/{type}/{id} and no read.
  *	  HubSpot answers 204, or 404 when there is no such record (DELETE 0);
  *	- batched: rows from a scan are sent as POST .../batch/archive, at most
- *	  batch_size ids per request, each id once;
+ *	  batch_size ids per request, each id once, in flight while the scan
+ *	  goes on (batch.c);
  *	- per row: with RETURNING or AFTER ROW triggers, each row is one
  *	  DELETE .../{id}, so a record already gone is not counted.
  *
@@ -52,9 +53,9 @@ typedef struct HsDeleteState
 	AttrNumber	rowid_attno;	/* junk column: the record id */
 	AttrNumber	wholerow_attno; /* junk column: the old row, or 0 */
 	HTAB	   *seen;			/* ids deleted by this statement */
-	MemoryContext batch_cxt;
-	char	  **ids;			/* buffered for the next batch/archive */
-	int			nids;
+	MemoryContext batch_cxt;	/* the ids of the next batch */
+	HsWriteInput *inputs;		/* buffered for the next batch/archive */
+	int			ninputs;
 } HsDeleteState;
 
 /* An entry of HsDeleteState.seen: the ids with one hash value. */
@@ -77,37 +78,26 @@ enum HsDirectDeletePrivate
 	HS_DD_PRIV_MODE				/* Integer: HS_SCAN_ID */
 };
 
-/* The "id" column of "rel", or an error: archiving names records by id. */
-static HsColumn *
-hs_delete_id_column(Relation rel)
+/* The ids of batch/archive inputs, as its body. */
+static char *
+hs_archive_body(const HsWriteInput *inputs, int ninputs)
 {
-	HsColumn   *idcol = hs_find_id_column(hs_get_columns(rel));
+	char	  **ids = palloc(sizeof(char *) * Max(ninputs, 1));
+	int			i;
 
-	if (idcol == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
-				 errmsg("foreign table \"%s\" has no \"id\" column",
-						RelationGetRelationName(rel)),
-				 errhint("DELETE identifies HubSpot records by a column named \"id\" holding the record id.")));
-	return idcol;
+	for (i = 0; i < ninputs; i++)
+		ids[i] = inputs[i].id;
+	return hs_json_ids_body(ids, ninputs);
 }
 
 /*
- * Set up the writer of a DELETE of "rel" (no properties are sent), acting
- * as "userid" when connecting.
+ * The inputs of batch/archive. HubSpot answers 204 without saying which
+ * ids existed: the rows were just read, so all count as archived.
  */
-static void
-hs_delete_writer_init(HsWriter *w, Relation rel, Oid userid, bool connect)
-{
-	memset(w, 0, sizeof(*w));
-	w->cxt = CurrentMemoryContext;
-	hs_get_table_options(RelationGetRelid(rel), &w->opts);
-	w->type_path = psprintf("/crm/v3/objects/%s", hs_url_escape(w->opts.object_type));
-	w->what = "this DELETE";
-	hs_converter_init_column(&w->idconv, hs_delete_id_column(rel));
-	if (connect)
-		w->conn = hs_connection_for_table(RelationGetRelid(rel), userid);
-}
+const HsBatchKind hs_batch_archive = {
+	.name = "archive", .failed_label = "Failed ids", .done_verb = "archived",
+	.body = hs_archive_body,
+};
 
 /*
  * Planner: the record id as the row identity of DELETE, and the old row
@@ -117,7 +107,8 @@ void
 hsAddForeignDeleteTargets(PlannerInfo *root, Index rtindex,
 						  RangeTblEntry *target_rte, Relation target_relation)
 {
-	HsColumn   *idcol = hs_delete_id_column(target_relation);
+	HsColumn   *idcol = hs_identity_column(target_relation, hs_get_columns(target_relation),
+										   NULL, CMD_DELETE, false);
 
 	add_row_identity_var(root, makeVar(rtindex, idcol->attnum, idcol->typid, idcol->typmod,
 									   get_typcollation(idcol->typid), 0),
@@ -132,8 +123,7 @@ hsAddForeignDeleteTargets(PlannerInfo *root, Index rtindex,
 static bool
 hs_delete_per_row(ModifyTable *plan, Relation rel, int subplan_index)
 {
-	return (plan->returningLists &&
-			list_nth(plan->returningLists, subplan_index) != NIL) ||
+	return hs_returning_list(plan, subplan_index) != NIL ||
 		(rel->trigdesc && rel->trigdesc->trig_delete_after_row);
 }
 
@@ -149,7 +139,7 @@ hsPlanForeignDelete(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 
 	hs_get_table_options(rte->relid, &opts);
 	hs_check_create_delete(CMD_DELETE, rel, &opts);
-	(void) hs_delete_id_column(rel);
+	(void) hs_identity_column(rel, hs_get_columns(rel), &opts, CMD_DELETE, false);
 	per_row = hs_delete_per_row(plan, rel, subplan_index);
 	table_close(rel, NoLock);
 	return list_make1(makeBoolean(per_row));
@@ -170,10 +160,10 @@ hsBeginForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	st->operation = CMD_DELETE;
 	st->rel = rinfo->ri_RelationDesc;
 	st->per_row = boolVal(list_nth(fdw_private, HS_DEL_PRIV_PER_ROW));
-	hs_delete_writer_init(&st->w, st->rel,
-						  explain_only ? InvalidOid
-						  : hs_modify_user(estate, rinfo->ri_RangeTableIndex),
-						  !explain_only);
+	hs_writer_init(&st->w, st->rel, CMD_DELETE, NIL,
+				   explain_only ? InvalidOid
+				   : hs_modify_user(estate, rinfo->ri_RangeTableIndex),
+				   !explain_only, false);
 	if (explain_only)
 		return;
 
@@ -183,7 +173,7 @@ hsBeginForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	st->wholerow_attno = ExecFindJunkAttributeInTlist(subplan->targetlist, HS_WHOLEROW_NAME);
 	st->batch_cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw delete batch",
 										  ALLOCSET_DEFAULT_SIZES);
-	st->ids = palloc(sizeof(char *) * st->w.opts.batch_size);
+	st->inputs = palloc0(sizeof(HsWriteInput) * st->w.opts.batch_size);
 	ctl.keysize = sizeof(uint64);
 	ctl.entrysize = sizeof(HsSeenIds);
 	ctl.hcxt = estate->es_query_cxt;
@@ -212,37 +202,11 @@ hs_delete_seen(HsDeleteState *st, const char *id)
 	return false;
 }
 
-/* Send the buffered ids as one batch/archive, then forget them. */
+/* Send the buffered ids as one batch/archive, in flight while rows come. */
 static void
 hs_delete_flush(HsDeleteState *st)
 {
-	HsWriter   *w = &st->w;
-	HsHttpRequest req;
-	ErrorContextCallback errcb;
-	MemoryContext old;
-
-	if (st->nids == 0)
-		return;
-	old = MemoryContextSwitchTo(st->batch_cxt);
-	w->batches++;
-	errcb.callback = hs_batch_error_context;
-	errcb.arg = w;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
-	hs_request_init(&req, w->conn, &w->opts, "POST",
-					psprintf("%s/batch/archive", w->type_path), NULL,
-					hs_json_ids_body(st->ids, st->nids));
-	hs_send(&req);
-	w->requests++;
-	w->retries += req.retries;
-	hs_check_response(&req, false);
-	/* 204: HubSpot says nothing per id; the rows were just read */
-	hs_stats_rows_written(&req, st->nids);
-	w->applied += st->nids;
-	error_context_stack = errcb.previous;
-	st->nids = 0;
-	MemoryContextSwitchTo(old);
-	MemoryContextReset(st->batch_cxt);
+	hs_batch_flush(&st->w, &st->batch_cxt, st->inputs, &st->ninputs);
 }
 
 /*
@@ -308,20 +272,25 @@ hsExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	/* the same record twice (a join): archived once, counted once */
 	if (hs_delete_seen(st, id))
 		return NULL;
-	st->ids[st->nids++] = MemoryContextStrdup(st->batch_cxt, id);
-	if (st->nids >= st->w.opts.batch_size)
+	st->inputs[st->ninputs++].id = MemoryContextStrdup(st->batch_cxt, id);
+	if (st->ninputs >= st->w.opts.batch_size)
 		hs_delete_flush(st);
 	return slot;
 }
 
-/* Executor: send what is still buffered at the end of the statement. */
+/*
+ * Executor: send what is still buffered at the end of the statement, and
+ * wait for the batches in flight.
+ */
 void
 hsEndForeignDelete(EState *estate, ResultRelInfo *rinfo)
 {
 	HsDeleteState *st = (HsDeleteState *) rinfo->ri_FdwState;
 
-	if (st != NULL && st->batch_cxt != NULL)
-		hs_delete_flush(st);
+	if (st == NULL || st->batch_cxt == NULL)
+		return;
+	hs_delete_flush(st);
+	hs_batch_drain(&st->w);
 }
 
 /* EXPLAIN of a batched or per-row DELETE. */
@@ -333,7 +302,10 @@ hsExplainForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 
 	/* EXPLAIN ANALYZE prints before EndForeignModify: send what is left now */
 	if (es->analyze && st->batch_cxt != NULL)
+	{
 		hs_delete_flush(st);
+		hs_batch_drain(&st->w);
+	}
 	if (st->per_row)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("DELETE %s/{id} per row", st->w.type_path), es);
@@ -342,32 +314,7 @@ hsExplainForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 							psprintf("POST %s/batch/archive", st->w.type_path), es);
 	ExplainPropertyInteger("HubSpot Batch Size", NULL,
 						   st->per_row ? 1 : st->w.opts.batch_size, es);
-	if (es->verbose)
-		ExplainPropertyInteger("HubSpot Concurrency", NULL, 1, es);
-	if (es->analyze)
-	{
-		ExplainPropertyInteger("HubSpot Requests Sent", NULL, st->w.requests, es);
-		ExplainPropertyInteger("HubSpot Retries", NULL, st->w.retries, es);
-	}
-}
-
-/* The ForeignScan scanning "rti" directly under "plan", if any. */
-static ForeignScan *
-hs_delete_scan(ModifyTable *plan, Index rti, int subplan_index)
-{
-	Plan	   *subplan = outerPlan(plan);
-
-	if (IsA(subplan, Append))
-	{
-		Append	   *append = (Append *) subplan;
-
-		if (subplan_index >= list_length(append->appendplans))
-			return NULL;
-		subplan = (Plan *) list_nth(append->appendplans, subplan_index);
-	}
-	if (IsA(subplan, ForeignScan) && ((ForeignScan *) subplan)->scan.scanrelid == rti)
-		return (ForeignScan *) subplan;
-	return NULL;
+	hs_explain_writer(&st->w, st->per_row ? 1 : hs_batch_concurrency(&st->w), es);
 }
 
 /*
@@ -382,20 +329,18 @@ hsPlanDirectDelete(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	ForeignScan *fscan;
 	Relation	rel;
 	HsTableOptions opts;
+	int			mode;
+	bool		by_key;
 
 	rel = table_open(rte->relid, NoLock);
 	hs_get_table_options(rte->relid, &opts);
 	hs_check_create_delete(CMD_DELETE, rel, &opts);
 	table_close(rel, NoLock);
 
-	fscan = hs_delete_scan(plan, resultRelation, subplan_index);
-	if (fscan == NULL || fscan->scan.plan.qual != NIL ||
-		intVal(list_nth(fscan->fdw_private, HS_SCAN_PRIV_MODE)) != HS_SCAN_ID ||
-		boolVal(list_nth(fscan->fdw_private, HS_SCAN_PRIV_BY_KEY)))
+	fscan = hs_direct_modify_scan(plan, resultRelation, subplan_index, false,
+								  &mode, &by_key);
+	if (fscan == NULL || by_key)
 		return false;			/* by id_property: HubSpot's DELETE takes no idProperty */
-	if (plan->returningLists &&
-		list_nth(plan->returningLists, subplan_index) != NIL)
-		return false;
 
 	fscan->operation = CMD_DELETE;
 	fscan->resultRelation = resultRelation;
@@ -412,10 +357,10 @@ hsBeginDirectDelete(ForeignScanState *node, int eflags)
 	bool		explain_only = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0;
 
 	node->fdw_state = st;
-	hs_delete_writer_init(&st->w, node->ss.ss_currentRelation,
-						  explain_only ? InvalidOid
-						  : hs_modify_user(node->ss.ps.state, fsplan->resultRelation),
-						  !explain_only);
+	hs_writer_init(&st->w, node->ss.ss_currentRelation, CMD_DELETE, NIL,
+				   explain_only ? InvalidOid
+				   : hs_modify_user(node->ss.ps.state, fsplan->resultRelation),
+				   !explain_only, false);
 }
 
 /* Executor: send the DELETE (first call) and count the record if it existed. */
@@ -453,11 +398,5 @@ hsExplainDirectDelete(ForeignScanState *node, ExplainState *es)
 
 	ExplainPropertyText("HubSpot Request",
 						psprintf("DELETE %s/{id} (direct, no read)", st->w.type_path), es);
-	if (es->verbose)
-		ExplainPropertyInteger("HubSpot Concurrency", NULL, 1, es);
-	if (es->analyze)
-	{
-		ExplainPropertyInteger("HubSpot Requests Sent", NULL, st->w.requests, es);
-		ExplainPropertyInteger("HubSpot Retries", NULL, st->w.retries, es);
-	}
+	hs_explain_writer(&st->w, 1, es);
 }

@@ -393,6 +393,34 @@ hs_slot_of(HsHttpRequest *req)
 }
 
 /*
+ * Let every transfer do what it can without blocking, and finish those that
+ * are done. False if libcurl failed; *still gets the transfers running.
+ */
+static bool
+hs_http_step(int *still)
+{
+	CURLMsg    *msg;
+	int			left;
+
+	if (curl_multi_perform(hs_multi, still) != CURLM_OK)
+		return false;
+	while ((msg = curl_multi_info_read(hs_multi, &left)) != NULL)
+	{
+		HsTransfer *t = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &t);
+		if (t == NULL || !t->in_use)
+			continue;
+		t->done = true;
+		t->result = msg->data.result;
+		hs_slot_complete(t, false);
+	}
+	return true;
+}
+
+/*
  * Drive all transfers until none of "requests" is in flight (or, with
  * "any", until at least one of them is done), or until an interrupt,
  * which finishes the waited-for requests as CANCELED.
@@ -402,8 +430,6 @@ hs_http_wait(HsHttpRequest **requests, int nrequests, bool any)
 {
 	for (;;)
 	{
-		CURLMsg    *msg;
-		int			left;
 		int			still = 0;
 		int			waiting = 0;
 		int			i;
@@ -424,7 +450,7 @@ hs_http_wait(HsHttpRequest **requests, int nrequests, bool any)
 			}
 			return;
 		}
-		if (curl_multi_perform(hs_multi, &still) != CURLM_OK)
+		if (!hs_http_step(&still))
 		{
 			for (i = 0; i < nrequests; i++)
 			{
@@ -435,22 +461,22 @@ hs_http_wait(HsHttpRequest **requests, int nrequests, bool any)
 			}
 			return;
 		}
-		while ((msg = curl_multi_info_read(hs_multi, &left)) != NULL)
-		{
-			HsTransfer *t = NULL;
-
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &t);
-			if (t == NULL || !t->in_use)
-				continue;
-			t->done = true;
-			t->result = msg->data.result;
-			hs_slot_complete(t, false);
-		}
 		if (still > 0)
 			curl_multi_poll(hs_multi, NULL, 0, HS_POLL_INTERVAL_MS, NULL);
 	}
+}
+
+/*
+ * Move the transfers in flight along without waiting: a request just
+ * started goes out now, even if nothing waits for an answer for a while.
+ */
+void
+hs_http_progress(void)
+{
+	int			still = 0;
+
+	if (hs_multi != NULL)
+		(void) hs_http_step(&still);
 }
 
 /* Stop "req" if it is still running; its outcome becomes CANCELED. */

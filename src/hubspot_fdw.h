@@ -154,6 +154,7 @@ typedef struct HsHttpRequest
 
 extern bool hs_http_start(HsHttpRequest *req);
 extern void hs_http_wait(HsHttpRequest **requests, int nrequests, bool any);
+extern void hs_http_progress(void);
 extern void hs_http_cancel(HsHttpRequest *req);
 extern void hs_http_perform(HsHttpRequest **requests, int nrequests);
 extern int	hs_http_abort_subxact(SubTransactionId subid);
@@ -458,19 +459,48 @@ extern void hsExplainForeignScan(ForeignScanState *node, ExplainState *es);
 extern List *hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps,
 							  HsConverter *conv);
 
-/* ---------- modify.c ---------- */
+/* ---------- batch.c ---------- */
 
-/* What is written to one object type, by an UPDATE or at commit. */
+/*
+ * One kind of batch write (POST {type}/batch/{name}): how its body is
+ * written and how HubSpot's answer names its inputs. modify.c, insert.c
+ * and delete.c each define theirs; batch.c sends them and checks every
+ * input against the answer.
+ */
+typedef struct HsBatchKind
+{
+	const char *name;			/* "update", "create", "upsert", "archive" */
+	const char *failed_label;	/* the detail's "Failed ids: ..." */
+	const char *done_verb;		/* "applied": "... were applied and stay applied" */
+	char	   *(*body) (const HsWriteInput *inputs, int ninputs);
+	/* the error naming an input; NULL: no answer body, all inputs applied */
+	const HsBatchError *(*find_error) (const HsBatchResult *res,
+									   const HsWriteInput *in);
+	/* the result answering an input (results parsed for key_props first) */
+	HsObject   *(*find_result) (const HsBatchResult *res, const HsWriteInput *in,
+								int ninputs, char **key_props, int nkeys);
+	/* a complete answer of results without trace ids answers every input */
+	bool		count_unnamed;
+	/* how an input is named in messages; NULL: its id */
+	char	   *(*input_name) (const HsWriteInput *in);
+} HsBatchKind;
+
+/*
+ * What is written to one object type, by an UPDATE, INSERT or DELETE or at
+ * commit, and its batch requests in flight.
+ */
 typedef struct HsWriter
 {
 	HsConnection *conn;
 	HsTableOptions opts;
+	const HsBatchKind *kind;	/* its batch requests */
 	char	   *type_path;		/* "/crm/v3/objects/{type}" */
 	const char *what;			/* for messages; NULL: "this UPDATE" */
 	int			ntargets;
 	AttrNumber *targets;		/* attnums written */
 	char	  **target_props;	/* their HubSpot property names */
 	HsConverter *target_convs;
+	AttrNumber	id_attnum;		/* the column naming rows, or 0 */
 	HsConverter idconv;
 	const char *id_property;	/* ids are this property's values, or NULL */
 	int			applied;		/* rows HubSpot confirmed so far */
@@ -478,7 +508,7 @@ typedef struct HsWriter
 	int			retries;
 	int			batches;
 
-	/* batch/update requests in flight, oldest first (see hs_batch_submit) */
+	/* batch requests in flight, oldest first (see hs_batch_submit) */
 	MemoryContext cxt;			/* lives as long as the writer */
 	int			nsubmitted;
 	int			nflights;
@@ -488,8 +518,22 @@ typedef struct HsWriter
 
 extern void hs_batch_submit(HsWriter *w, MemoryContext cxt, HsWriteInput *inputs,
 							int ninputs, bool missing_ok);
+extern void hs_batch_send(HsWriter *w, HsWriteInput *inputs, int ninputs,
+						  char **props, int nprops, HsObject **answers);
+extern void hs_batch_flush(HsWriter *w, MemoryContext *cxt, HsWriteInput *inputs,
+						   int *ninputs);
 extern void hs_batch_drain(HsWriter *w);
-extern bool hs_batch_id_busy(HsWriter *w, const HsWriteInput *input);
+extern int	hs_batch_concurrency(const HsWriter *w);
+extern int	hs_batch_abort_subxact(SubTransactionId subid);
+extern const HsBatchError *hs_find_input_error(const HsBatchResult *res,
+											   const HsWriteInput *in);
+extern HsObject *hs_input_result(const HsBatchResult *res, const HsWriteInput *in,
+								 int ninputs, char **key_props, int nkeys);
+extern void hs_batch_error_context(void *arg);
+extern void hs_describe_failure(StringInfo buf, const char *id, const HsBatchError *e);
+extern void hs_explain_writer(HsWriter *w, int concurrency, ExplainState *es);
+
+/* ---------- modify.c ---------- */
 
 /* Name of the junk column carrying the record id from scan to modify. */
 #define HS_ROWID_NAME "hubspot_id"
@@ -507,13 +551,35 @@ extern void hs_refuse_operation(CmdType operation, Relation rel,
 extern void hs_resolve_columns(List *columns, List *attnums, AttrNumber **out_attnums,
 							   char ***out_props, HsConverter **out_convs);
 extern Oid	hs_modify_user(EState *estate, Index rti);
-extern void hs_batch_error_context(void *arg);
-extern void hs_describe_failure(StringInfo buf, const char *id, const HsBatchError *e);
-extern const HsBatchError *hs_find_input_error(const HsBatchResult *res,
-											   const HsWriteInput *in);
-extern bool hs_input_confirmed(const HsBatchResult *res, const HsWriteInput *in,
-							   char **key_props, int nkeys);
 extern void hs_explain_properties(char **props, int nprops, ExplainState *es);
+extern HsColumn *hs_identity_column(Relation rel, List *columns,
+									const HsTableOptions *opts, CmdType operation,
+									bool use_key);
+extern void hs_writer_init(HsWriter *w, Relation rel, CmdType operation, List *targets,
+						   Oid userid, bool connect, bool by_key);
+extern List *hs_returning_list(ModifyTable *plan, int subplan_index);
+extern List *hs_returning_attnums(List *returning_list, Index rti, List *columns);
+
+/* The columns RETURNING shows, read back from HubSpot's answer. */
+typedef struct HsReturning
+{
+	int			n;
+	AttrNumber *attnums;
+	char	  **props;			/* their properties; NULL for the id column */
+	HsConverter *convs;
+} HsReturning;
+
+extern void hs_returning_init(HsReturning *r, List *columns, List *attnums);
+extern void hs_store_answer(TupleTableSlot *slot, Relation rel, const HsReturning *r,
+							const HsObject *answer, int first);
+extern ForeignScan *hs_direct_modify_scan(ModifyTable *plan, Index rti, int subplan_index,
+										  bool ids_ok, int *mode, bool *by_key);
+
+/* The kinds of batch write (see HsBatchKind). */
+extern const HsBatchKind hs_batch_update;	/* modify.c */
+extern const HsBatchKind hs_batch_create;	/* insert.c */
+extern const HsBatchKind hs_batch_upsert;	/* insert.c */
+extern const HsBatchKind hs_batch_archive;	/* delete.c */
 
 
 extern void hsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,

@@ -9,9 +9,12 @@
  * of batch/upsert instead, named by the value of the table's id_property:
  * HubSpot updates the record with that value, or creates one.
  *
+ * Each batch is sent at once and stays in flight while the next rows come
+ * (batch.c): up to max_concurrency of them, answers checked oldest first.
  * With RETURNING (or row triggers, or WITH CHECK OPTION) PostgreSQL needs
  * each row back before the next, so every row is a request of one input,
- * and the returned row is what HubSpot answered: its new id and values.
+ * answered before the next, and the returned row is what HubSpot answered:
+ * its new id and values.
  *
  * Each input carries an objectWriteTraceId (the row's number in the
  * statement); HubSpot's answer is checked against every input.
@@ -20,7 +23,6 @@
 
 #include "hubspot_fdw.h"
 
-#include "access/htup_details.h"
 #include "access/table.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -42,20 +44,16 @@ enum HsInsertPrivate
 typedef struct HsInsertState
 {
 	CmdType		operation;		/* CMD_INSERT: see hs_modify_operation() */
-	HsWriter	w;				/* targets: the properties sent */
+	HsWriter	w;				/* targets: the properties sent; idconv: the key */
 	Relation	rel;
 	bool		upsert;			/* insert_mode 'upsert' */
-	AttrNumber	key_attno;		/* upsert: the id_property's column */
-	HsConverter keyconv;
 	int			nchecked;
 	AttrNumber *checked;		/* columns HubSpot sets: must be NULL */
-	int			nreturning;
-	AttrNumber *returning;
-	char	  **returning_props;
-	HsConverter *returning_convs;
-	char	  **answer_props;	/* parsed from answers: id_property, then returning */
-	int			nanswer_props;
-	MemoryContext batch_cxt;
+	HsReturning returning;		/* the columns RETURNING shows */
+	MemoryContext row_cxt;		/* the current row (and its answer) */
+	MemoryContext batch_cxt;	/* the inputs of the next batch */
+	HsWriteInput *inputs;		/* buffered for the next batch */
+	int			ninputs;
 	int			seq;			/* rows so far: each input's objectWriteTraceId */
 } HsInsertState;
 
@@ -152,9 +150,7 @@ hsPlanForeignInsert(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	List	   *columns = hs_get_columns(rel);
 	List	   *targets;
 	List	   *checked;
-	List	   *returning = NIL;
-	List	   *returning_list = NIL;
-	ListCell   *lc;
+	List	   *returning;
 
 	hs_get_table_options(rte->relid, &opts);
 	hs_check_create_delete(CMD_INSERT, rel, &opts);
@@ -166,22 +162,8 @@ hsPlanForeignInsert(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 				 errhint("To update records that exist and create the others, set the table options insert_mode 'upsert' and id_property.")));
 	hs_insert_columns(rel, columns, &opts, rte->insertedCols, &targets, &checked);
 
-	if (plan->returningLists)
-		returning_list = (List *) list_nth(plan->returningLists, subplan_index);
-	if (returning_list != NIL)
-	{
-		Bitmapset  *attrs = NULL;
-
-		pull_varattnos((Node *) returning_list, resultRelation, &attrs);
-		foreach(lc, columns)
-		{
-			HsColumn   *col = lfirst(lc);
-
-			if (bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs) ||
-				bms_is_member(col->attnum - FirstLowInvalidHeapAttributeNumber, attrs))
-				returning = lappend_int(returning, col->attnum);
-		}
-	}
+	returning = hs_returning_attnums(hs_returning_list(plan, subplan_index),
+									 resultRelation, columns);
 	table_close(rel, NoLock);
 	return list_make3(targets, checked, returning);
 }
@@ -207,47 +189,27 @@ hs_insert_init(EState *estate, ResultRelInfo *rinfo, List *targets, List *checke
 {
 	HsInsertState *st = palloc0(sizeof(HsInsertState));
 	Relation	rel = rinfo->ri_RelationDesc;
-	List	   *columns = hs_get_columns(rel);
 	ListCell   *lc;
 	int			i;
 
 	st->operation = CMD_INSERT;
 	st->rel = rel;
-	st->w.cxt = CurrentMemoryContext;
-	hs_get_table_options(RelationGetRelid(rel), &st->w.opts);
-	st->w.type_path = psprintf("/crm/v3/objects/%s", hs_url_escape(st->w.opts.object_type));
-	st->w.what = "this INSERT";
-	st->w.ntargets = list_length(targets);
-	hs_resolve_columns(columns, targets, &st->w.targets, &st->w.target_props,
-					   &st->w.target_convs);
+	hs_writer_init(&st->w, rel, CMD_INSERT, targets,
+				   connect ? hs_insert_user(estate, rinfo) : InvalidOid, connect, true);
 	st->upsert = st->w.opts.insert_upsert;
-	if (st->upsert)
-	{
-		HsColumn   *keycol = hs_find_property_column(columns, st->w.opts.id_property);
-
-		st->key_attno = keycol->attnum;
-		hs_converter_init_column(&st->keyconv, keycol);
-		st->w.id_property = st->w.opts.id_property;
-	}
 	st->nchecked = list_length(checked);
 	st->checked = palloc(sizeof(AttrNumber) * Max(st->nchecked, 1));
 	i = 0;
 	foreach(lc, checked)
 		st->checked[i++] = lfirst_int(lc);
+	hs_returning_init(&st->returning, hs_get_columns(rel), returning);
 
-	st->nreturning = list_length(returning);
-	hs_resolve_columns(columns, returning, &st->returning, &st->returning_props,
-					   &st->returning_convs);
-	/* answers are parsed for the key (to match inputs) and what RETURNING shows */
-	st->answer_props = palloc(sizeof(char *) * (st->nreturning + 1));
-	if (st->upsert)
-		st->answer_props[st->nanswer_props++] = (char *) st->w.id_property;
-	for (i = 0; i < st->nreturning; i++)
-		st->answer_props[st->nanswer_props++] = st->returning_props[i];
-	if (connect)
-		st->w.conn = hs_connection_for_table(RelationGetRelid(rel), hs_insert_user(estate, rinfo));
+	st->row_cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw insert row",
+										ALLOCSET_SMALL_SIZES);
 	st->batch_cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw insert batch",
 										  ALLOCSET_DEFAULT_SIZES);
+	st->inputs = MemoryContextAllocZero(estate->es_query_cxt,
+										sizeof(HsWriteInput) * st->w.opts.batch_size);
 	rinfo->ri_FdwState = st;
 	return st;
 }
@@ -283,6 +245,21 @@ hsBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 }
 
 /*
+ * Must each row of "rinfo" come back with HubSpot's answer before the next
+ * is inserted? With RETURNING, WITH CHECK OPTION and row triggers (which
+ * may read HubSpot and expect the earlier rows there), it must.
+ */
+static bool
+hs_insert_needs_answer(ResultRelInfo *rinfo)
+{
+	return rinfo->ri_projectReturning != NULL ||
+		rinfo->ri_WithCheckOptions != NIL ||
+		(rinfo->ri_TrigDesc &&
+		 (rinfo->ri_TrigDesc->trig_insert_before_row ||
+		  rinfo->ri_TrigDesc->trig_insert_after_row));
+}
+
+/*
  * Executor: rows per batch/create (or upsert) request. One when each row
  * must come back with HubSpot's answer before the next.
  */
@@ -291,18 +268,38 @@ hsGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 {
 	HsInsertState *st = (HsInsertState *) rinfo->ri_FdwState;
 
-	if (st == NULL || rinfo->ri_projectReturning != NULL ||
-		rinfo->ri_WithCheckOptions != NIL ||
-		(rinfo->ri_TrigDesc &&
-		 (rinfo->ri_TrigDesc->trig_insert_before_row ||
-		  rinfo->ri_TrigDesc->trig_insert_after_row)))
+	if (st == NULL || hs_insert_needs_answer(rinfo))
 		return 1;
 	return st->w.opts.batch_size;
 }
 
-/* Build the input for the row in "slot", in the current memory context. */
+/*
+ * The upsert key of the row in "slot": its id_property value, in the
+ * current memory context. An error if it is NULL.
+ */
+static char *
+hs_insert_key(HsInsertState *st, TupleTableSlot *slot)
+{
+	bool		isnull;
+	Datum		d = slot_getattr(slot, st->w.id_attnum, &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("cannot upsert a row of \"%s\" whose %s is null",
+						RelationGetRelationName(st->rel), st->w.idconv.attname),
+				 errdetail("insert_mode 'upsert' names records by their value of id_property \"%s\".",
+						   st->w.id_property)));
+	return hs_datum_to_value(&st->w.idconv, d, false);
+}
+
+/*
+ * Build the input for the row in "slot", in the current memory context;
+ * "key" is its upsert key (NULL when creating).
+ */
 static void
-hs_insert_input(HsInsertState *st, TupleTableSlot *slot, HsWriteInput *in)
+hs_insert_input(HsInsertState *st, TupleTableSlot *slot, HsWriteInput *in,
+				const char *key)
 {
 	int			i;
 
@@ -337,33 +334,27 @@ hs_insert_input(HsInsertState *st, TupleTableSlot *slot, HsWriteInput *in)
 		in->names[in->nprops] = st->w.target_props[i];
 		in->values[in->nprops++] = hs_datum_to_value(&st->w.target_convs[i], d, isnull);
 	}
-	if (st->upsert)
+	if (key)
 	{
-		bool		isnull;
-		Datum		d = slot_getattr(slot, st->key_attno, &isnull);
-
-		if (isnull)
-			ereport(ERROR,
-					(errcode(ERRCODE_NOT_NULL_VIOLATION),
-					 errmsg("cannot upsert a row of \"%s\" whose %s is null",
-							RelationGetRelationName(st->rel), st->keyconv.attname),
-					 errdetail("insert_mode 'upsert' names records by their value of id_property \"%s\".",
-							   st->w.id_property)));
-		in->id = hs_datum_to_value(&st->keyconv, d, false);
+		in->id = pstrdup(key);
 		in->id_property = st->w.id_property;
 	}
 }
 
-/* How an input is named in messages: "row 3", or its key with upsert. */
+/* How a create input is named in messages: "row 3" (its trace id). */
 static char *
-hs_insert_input_name(HsInsertState *st, const HsWriteInput *in)
+hs_create_input_name(const HsWriteInput *in)
 {
-	return st->upsert ? in->id : psprintf("row %s", in->trace_id);
+	return psprintf("row %s", in->trace_id);
 }
 
-/* The result answering create input "in", matched by objectWriteTraceId. */
+/*
+ * The result answering create input "in" (one of "ninputs"), matched by
+ * objectWriteTraceId: new records have no id yet.
+ */
 static HsObject *
-hs_created_result(const HsBatchResult *res, const HsWriteInput *in, int ninputs)
+hs_created_result(const HsBatchResult *res, const HsWriteInput *in, int ninputs,
+				  char **key_props, int nkeys)
 {
 	int			i;
 	bool		any_trace = false;
@@ -382,231 +373,123 @@ hs_created_result(const HsBatchResult *res, const HsWriteInput *in, int ninputs)
 	return NULL;
 }
 
-/* The error naming create input "in" by its objectWriteTraceId, if any. */
-static const HsBatchError *
-hs_created_error(const HsBatchResult *res, const HsWriteInput *in)
-{
-	int			i;
-	ListCell   *lc;
+/*
+ * The inputs of batch/create, named by objectWriteTraceId. Results without
+ * trace ids can only be counted: all of them, or none.
+ */
+const HsBatchKind hs_batch_create = {
+	.name = "create", .failed_label = "Failed inputs", .done_verb = "written",
+	.body = hs_json_batch_create_body,
+	.find_error = hs_find_input_error, .find_result = hs_created_result,
+	.count_unnamed = true, .input_name = hs_create_input_name,
+};
 
-	for (i = 0; i < res->nerrors; i++)
-		foreach(lc, res->errors[i].trace_ids)
-			if (strcmp((char *) lfirst(lc), in->trace_id) == 0)
-				return &res->errors[i];
-	return NULL;
+/* The inputs of batch/upsert: named by id_property value, like updates. */
+const HsBatchKind hs_batch_upsert = {
+	.name = "upsert", .failed_label = "Failed inputs", .done_verb = "written",
+	.body = hs_json_batch_update_body,
+	.find_error = hs_find_input_error, .find_result = hs_input_result,
+};
+
+/* Send the buffered rows as one batch, which goes on while rows come. */
+static void
+hs_insert_flush(HsInsertState *st)
+{
+	hs_batch_flush(&st->w, &st->batch_cxt, st->inputs, &st->ninputs);
 }
 
 /*
- * Send "inputs" as one batch/create (or batch/upsert) and check every
- * input against the answer; answers[i] (if answers) gets input i's result.
+ * Add the row in "slot" to the next batch, sent when full. An upsert batch
+ * must not name one key twice: a repeated key sends the earlier rows first.
  */
 static void
-hs_insert_send(HsInsertState *st, HsWriteInput *inputs, int ninputs, HsObject **answers)
+hs_insert_buffer(HsInsertState *st, TupleTableSlot *slot)
 {
-	HsWriter   *w = &st->w;
-	HsHttpRequest req;
-	HsBatchResult res;
-	ErrorContextCallback errcb;
-	char	   *path = psprintf("%s/batch/%s", w->type_path, st->upsert ? "upsert" : "create");
-	char	   *why;
-	StringInfoData failed;
-	int			nfailed = 0;
-	int			nunconfirmed = 0;
-	int			napplied = 0;
-	int			sqlstate = ERRCODE_FDW_ERROR;
-	bool		all_unnamed;
+	MemoryContext old;
+	char	   *key = NULL;
 	int			i;
 
-	w->batches++;
-	errcb.callback = hs_batch_error_context;
-	errcb.arg = w;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
-
-	hs_request_init(&req, w->conn, &w->opts, "POST", path, NULL,
-					st->upsert ? hs_json_batch_update_body(inputs, ninputs)
-					: hs_json_batch_create_body(inputs, ninputs));
-	hs_send(&req);
-	w->requests++;
-	w->retries += req.retries;
-	hs_check_response(&req, false);
-	if (!hs_json_parse_batch(req.response, req.response_len, st->answer_props,
-							 st->nanswer_props, &res, &why))
-		hs_report_bad_response(&req, why);
-
-	/* results without trace ids can only be counted: all or nothing */
-	all_unnamed = !st->upsert && res.nerrors == 0 && res.nresults == ninputs;
-	for (i = 0; i < res.nresults && all_unnamed; i++)
-		if (res.results[i].trace_id != NULL)
-			all_unnamed = false;
-
-	initStringInfo(&failed);
-	for (i = 0; i < ninputs; i++)
+	MemoryContextReset(st->row_cxt);
+	if (st->upsert)
 	{
-		const HsBatchError *e;
-		HsObject   *r = NULL;
-
-		if (st->upsert)
-		{
-			e = hs_find_input_error(&res, &inputs[i]);
-			/* answer_props[0] is the id_property (the others may be NULL: id) */
-			if (e == NULL && hs_input_confirmed(&res, &inputs[i], st->answer_props, 1))
+		old = MemoryContextSwitchTo(st->row_cxt);
+		key = hs_insert_key(st, slot);
+		MemoryContextSwitchTo(old);
+		for (i = 0; i < st->ninputs; i++)
+			if (strcmp(st->inputs[i].id, key) == 0)
 			{
-				int			k;
-
-				/* the answering result: by trace id, else by key value */
-				for (k = 0; k < res.nresults && r == NULL; k++)
-					if ((res.results[k].trace_id &&
-						 strcmp(res.results[k].trace_id, inputs[i].trace_id) == 0) ||
-						(res.results[k].values && res.results[k].values[0] &&
-						 strcmp(res.results[k].values[0], inputs[i].id) == 0))
-						r = &res.results[k];
-			}
-		}
-		else
-		{
-			e = hs_created_error(&res, &inputs[i]);
-			r = e ? NULL : hs_created_result(&res, &inputs[i], ninputs);
-			if (r == NULL && e == NULL && all_unnamed)
-			{
-				napplied++;
-				continue;
-			}
-		}
-		if (e == NULL && r != NULL)
-		{
-			if (answers)
-				answers[i] = r;
-			napplied++;
-			continue;
-		}
-		if (e)
-		{
-			if (nfailed == 0)
-				sqlstate = hs_category_sqlstate(e->category, NULL, 400);
-			nfailed++;
-		}
-		else
-			nunconfirmed++;
-		if (nfailed + nunconfirmed <= 20)
-			hs_describe_failure(&failed, hs_insert_input_name(st, &inputs[i]), e);
-	}
-	if (nfailed + nunconfirmed > 20)
-		appendStringInfo(&failed, "; and %d more", nfailed + nunconfirmed - 20);
-	hs_stats_rows_written(&req, napplied);
-	w->applied += napplied;
-	error_context_stack = errcb.previous;
-
-	if (nfailed > 0 || nunconfirmed > 0)
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 nfailed > 0
-				 ? errmsg("HubSpot rejected %d of %d inputs of a batch %s of %s",
-						  nfailed + nunconfirmed, ninputs, st->upsert ? "upsert" : "create",
-						  w->opts.object_type)
-				 : errmsg("HubSpot did not confirm %d of %d inputs of a batch %s of %s",
-						  nunconfirmed, ninputs, st->upsert ? "upsert" : "create",
-						  w->opts.object_type),
-				 errdetail("Failed inputs: %s. %d input(s) of this batch and %d row(s) before it were written and stay written: HubSpot has no transactions.",
-						   failed.data, napplied, w->applied - napplied),
-				 errcontext("HubSpot request: POST %s (HTTP %ld, correlationId: %s)",
-							path, req.http_status,
-							req.correlation_id[0] ? req.correlation_id : "none")));
-}
-
-/*
- * Send rows as inputs, batch by batch: an upsert batch must not name one
- * key twice, so a repeated key starts a new request.
- */
-static void
-hs_insert_rows(HsInsertState *st, TupleTableSlot **slots, int nslots, HsObject **answers)
-{
-	HsWriteInput *inputs = palloc0(sizeof(HsWriteInput) * Max(nslots, 1));
-	int			start = 0;
-	int			i;
-
-	for (i = 0; i < nslots; i++)
-	{
-		int			j;
-
-		hs_insert_input(st, slots[i], &inputs[i]);
-		for (j = start; st->upsert && j < i; j++)
-			if (strcmp(inputs[j].id, inputs[i].id) == 0)
-			{
-				hs_insert_send(st, inputs + start, i - start, answers ? answers + start : NULL);
-				start = i;
+				hs_insert_flush(st);
 				break;
 			}
 	}
-	if (nslots > start)
-		hs_insert_send(st, inputs + start, nslots - start, answers ? answers + start : NULL);
+	old = MemoryContextSwitchTo(st->batch_cxt);
+	hs_insert_input(st, slot, &st->inputs[st->ninputs++], key);
+	MemoryContextSwitchTo(old);
+	if (st->ninputs >= st->w.opts.batch_size)
+		hs_insert_flush(st);
 }
 
 /*
- * Executor: one row, one request. The row returned is the one HubSpot
- * answered with (the columns RETURNING needs): a column whose property is
- * missing from the answer is NULL.
+ * Executor: one row. Unless it must come back with HubSpot's answer, it
+ * is a request of its own, in flight while the next rows come (COPY).
+ * Otherwise the request is answered first, and the row returned is the
+ * one HubSpot answered with (the columns RETURNING needs).
  */
 TupleTableSlot *
 hsExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 					TupleTableSlot *planSlot)
 {
 	HsInsertState *st = (HsInsertState *) rinfo->ri_FdwState;
-	TupleDesc	tupdesc = RelationGetDescr(st->rel);
-	MemoryContext old = MemoryContextSwitchTo(st->batch_cxt);
+	MemoryContext old;
+	HsWriteInput in;
 	HsObject   *answer = NULL;
-	Datum	   *values;
-	bool	   *nulls;
-	HeapTuple	tuple;
-	int			i;
 
-	hs_insert_rows(st, &slot, 1, &answer);
-	if (st->nreturning > 0 && answer != NULL)
+	if (!hs_insert_needs_answer(rinfo))
 	{
-		slot_getallattrs(slot);
-		values = palloc(sizeof(Datum) * tupdesc->natts);
-		nulls = palloc(sizeof(bool) * tupdesc->natts);
-		memcpy(values, slot->tts_values, sizeof(Datum) * tupdesc->natts);
-		memcpy(nulls, slot->tts_isnull, sizeof(bool) * tupdesc->natts);
-		for (i = 0; i < st->nreturning; i++)
-		{
-			int			att = st->returning[i] - 1;
-			const char *v = st->returning_props[i]
-				? answer->values[i + (st->upsert ? 1 : 0)] : answer->id;
-			bool		isnull = true;
-
-			values[att] = v ? hs_value_to_datum(&st->returning_convs[i], v, answer->id, &isnull)
-				: (Datum) 0;
-			nulls[att] = (v == NULL) || isnull;
-		}
-		MemoryContextSwitchTo(old);
-		tuple = heap_form_tuple(tupdesc, values, nulls);
-		ExecForceStoreHeapTuple(tuple, slot, true);
+		hs_insert_buffer(st, slot);
+		hs_insert_flush(st);
+		return slot;
 	}
-	else
-		MemoryContextSwitchTo(old);
-	MemoryContextReset(st->batch_cxt);
+
+	/* the row, its answer and the tuple returned live until the next row */
+	MemoryContextReset(st->row_cxt);
+	old = MemoryContextSwitchTo(st->row_cxt);
+	hs_insert_input(st, slot, &in, st->upsert ? hs_insert_key(st, slot) : NULL);
+	hs_batch_send(&st->w, &in, 1, st->returning.props, st->returning.n, &answer);
+	/* the answer's values: the upsert key's first, then RETURNING's */
+	if (st->returning.n > 0 && answer != NULL)
+		hs_store_answer(slot, st->rel, &st->returning, answer, st->upsert ? 1 : 0);
+	MemoryContextSwitchTo(old);
 	return slot;
 }
 
-/* Executor: a batch of rows, one request (two if an upsert key repeats). */
+/*
+ * Executor: a batch of rows, one request (two if an upsert key repeats),
+ * in flight while the next rows come.
+ */
 TupleTableSlot **
 hsExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot **slots,
 						 TupleTableSlot **planSlots, int *numSlots)
 {
 	HsInsertState *st = (HsInsertState *) rinfo->ri_FdwState;
-	MemoryContext old = MemoryContextSwitchTo(st->batch_cxt);
+	int			i;
 
-	hs_insert_rows(st, slots, *numSlots, NULL);
-	MemoryContextSwitchTo(old);
-	MemoryContextReset(st->batch_cxt);
+	for (i = 0; i < *numSlots; i++)
+		hs_insert_buffer(st, slots[i]);
+	hs_insert_flush(st);
 	return slots;
 }
 
-/* Executor: nothing is buffered here (PostgreSQL sends the last batch). */
+/* Executor: wait for the batches in flight and check their answers. */
 void
 hsEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
 {
+	HsInsertState *st = (HsInsertState *) rinfo->ri_FdwState;
+
+	if (st == NULL)
+		return;
+	hs_insert_flush(st);
+	hs_batch_drain(&st->w);
 }
 
 /* EXPLAIN of an INSERT: the endpoint, batch size and what is sent. */
@@ -617,6 +500,12 @@ hsExplainForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	HsInsertState *st = (HsInsertState *) rinfo->ri_FdwState;
 	int			batch_size = Max(rinfo->ri_BatchSize, 1);
 
+	/* EXPLAIN ANALYZE prints before EndForeignInsert: wait for the answers now */
+	if (es->analyze)
+	{
+		hs_insert_flush(st);
+		hs_batch_drain(&st->w);
+	}
 	if (st->upsert)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("POST %s/batch/upsert (idProperty=%s)%s", st->w.type_path,
@@ -628,13 +517,7 @@ hsExplainForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 									 batch_size == 1 ? ", one row per request" : ""), es);
 	ExplainPropertyInteger("HubSpot Batch Size", NULL, batch_size, es);
 	if (es->verbose)
-	{
 		hs_explain_properties(st->w.target_props, st->w.ntargets, es);
-		ExplainPropertyInteger("HubSpot Concurrency", NULL, 1, es);
-	}
-	if (es->analyze)
-	{
-		ExplainPropertyInteger("HubSpot Requests Sent", NULL, st->w.requests, es);
-		ExplainPropertyInteger("HubSpot Retries", NULL, st->w.retries, es);
-	}
+	hs_explain_writer(&st->w, hs_insert_needs_answer(rinfo) ? 1
+					  : hs_batch_concurrency(&st->w), es);
 }

@@ -7,7 +7,8 @@
  *	  WHERE id = x (or id IN (...)) sends PATCH (or batch/update) with no
  *	  read at all;
  *	- batched: rows from a scan are buffered and sent as batch/update, at
- *	  most batch_size inputs per request, never the same id twice in one;
+ *	  most batch_size inputs per request, never the same id twice in one,
+ *	  in flight while the scan goes on (batch.c);
  *	- per row: with RETURNING, AFTER ROW triggers or WITH CHECK OPTION the
  *	  new row must be exactly what HubSpot stored, so each row is a PATCH.
  *
@@ -21,7 +22,6 @@
 #include "hubspot_fdw.h"
 
 #include "access/htup_details.h"
-#include "common/hashfn.h"
 #include "access/table.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -33,7 +33,6 @@
 #include "optimizer/pathnode.h"
 #include "parser/parsetree.h"
 #include "utils/lsyscache.h"
-#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
@@ -67,10 +66,7 @@ typedef struct HsModifyState
 	int			batch_size;
 
 	/* per_row: RETURNING */
-	int			nreturning;
-	AttrNumber *returning;
-	char	  **returning_props;
-	HsConverter *returning_convs;
+	HsReturning returning;
 	MemoryContext row_cxt;
 
 	/* batched */
@@ -88,6 +84,13 @@ typedef struct HsDirectState
 	char	  **values;			/* per target, NULL clears */
 	bool		done;
 } HsDirectState;
+
+/* The inputs of batch/update, and how HubSpot's answer names them. */
+const HsBatchKind hs_batch_update = {
+	.name = "update", .failed_label = "Failed ids", .done_verb = "applied",
+	.body = hs_json_batch_update_body,
+	.find_error = hs_find_input_error, .find_result = hs_input_result,
+};
 
 /* Refuse INSERT and DELETE, saying why for the partner object types. */
 void
@@ -111,34 +114,37 @@ hs_refuse_operation(CmdType operation, Relation rel, const char *object_type)
 					   object_type)));
 }
 
-/* The record id column of "rel", or an error naming the table. */
-static HsColumn *
-hs_require_id_column(Relation rel, List *columns)
+/* "UPDATE", "INSERT" or "DELETE", for messages. */
+static const char *
+hs_operation_name(CmdType operation)
 {
-	HsColumn   *idcol = hs_find_id_column(columns);
-
-	if (idcol == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
-				 errmsg("foreign table \"%s\" has no \"id\" column",
-						RelationGetRelationName(rel)),
-				 errhint("UPDATE identifies HubSpot records by a column named \"id\" holding the record id.")));
-	return idcol;
+	return operation == CMD_INSERT ? "INSERT"
+		: operation == CMD_DELETE ? "DELETE" : "UPDATE";
 }
 
 /*
- * The column identifying the rows of "rel" that UPDATE sends: the
+ * The column identifying the rows of "rel" that "operation" sends: the
  * id_property's column when the table has that option (and use_key),
- * else "id". An error names what is missing.
+ * else "id" ("opts" may be NULL then). An error names what is missing.
  */
-static HsColumn *
+HsColumn *
 hs_identity_column(Relation rel, List *columns, const HsTableOptions *opts,
-				   bool use_key)
+				   CmdType operation, bool use_key)
 {
 	HsColumn   *col;
 
-	if (opts->id_property == NULL || !use_key)
-		return hs_require_id_column(rel, columns);
+	if (!use_key || opts->id_property == NULL)
+	{
+		col = hs_find_id_column(columns);
+		if (col == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+					 errmsg("foreign table \"%s\" has no \"id\" column",
+							RelationGetRelationName(rel)),
+					 errhint("%s identifies HubSpot records by a column named \"id\" holding the record id.",
+							 hs_operation_name(operation))));
+		return col;
+	}
 	col = hs_find_property_column(columns, opts->id_property);
 	if (col == NULL)
 		ereport(ERROR,
@@ -194,7 +200,7 @@ hsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 		return;
 	hs_get_table_options(RelationGetRelid(target_relation), &opts);
 	idcol = hs_identity_column(target_relation, hs_get_columns(target_relation),
-							   &opts, true);
+							   &opts, CMD_UPDATE, true);
 	var = makeVar(rtindex, idcol->attnum, idcol->typid, idcol->typmod,
 				  get_typcollation(idcol->typid), 0);
 	add_row_identity_var(root, var, rtindex, HS_ROWID_NAME);
@@ -211,15 +217,15 @@ hsPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	HsTableOptions opts;
 	List	   *columns = hs_get_columns(rel);
 	List	   *targets = NIL;
-	List	   *returning = NIL;
-	List	   *returning_list = NIL;
+	List	   *returning;
+	List	   *returning_list;
 	bool		per_row;
 	ListCell   *lc;
 
 	hs_get_table_options(rte->relid, &opts);
 	if (operation != CMD_UPDATE)
 		hs_refuse_operation(operation, rel, opts.object_type);
-	(void) hs_identity_column(rel, columns, &opts, true);
+	(void) hs_identity_column(rel, columns, &opts, CMD_UPDATE, true);
 
 	if (rel->trigdesc && rel->trigdesc->trig_update_before_row)
 	{
@@ -249,22 +255,8 @@ hsPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	}
 	hs_check_targets(rel, columns, targets);
 
-	if (plan->returningLists)
-		returning_list = (List *) list_nth(plan->returningLists, subplan_index);
-	if (returning_list != NIL)
-	{
-		Bitmapset  *attrs = NULL;
-
-		pull_varattnos((Node *) returning_list, resultRelation, &attrs);
-		foreach(lc, columns)
-		{
-			HsColumn   *col = lfirst(lc);
-
-			if (bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs) ||
-				bms_is_member(col->attnum - FirstLowInvalidHeapAttributeNumber, attrs))
-				returning = lappend_int(returning, col->attnum);
-		}
-	}
+	returning_list = hs_returning_list(plan, subplan_index);
+	returning = hs_returning_attnums(returning_list, resultRelation, columns);
 	if (returning_list != NIL && opts.send_at_commit)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -278,6 +270,40 @@ hsPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 
 	table_close(rel, NoLock);
 	return list_make3(targets, returning, makeBoolean(per_row));
+}
+
+/* The RETURNING list of result relation "subplan_index" of "plan", or NIL. */
+List *
+hs_returning_list(ModifyTable *plan, int subplan_index)
+{
+	if (plan->returningLists == NIL)
+		return NIL;
+	return (List *) list_nth(plan->returningLists, subplan_index);
+}
+
+/*
+ * The attnums of the columns of range table entry "rti" that a RETURNING
+ * list uses: all of them for a whole-row reference.
+ */
+List *
+hs_returning_attnums(List *returning_list, Index rti, List *columns)
+{
+	Bitmapset  *attrs = NULL;
+	List	   *attnums = NIL;
+	ListCell   *lc;
+
+	if (returning_list == NIL)
+		return NIL;
+	pull_varattnos((Node *) returning_list, rti, &attrs);
+	foreach(lc, columns)
+	{
+		HsColumn   *col = lfirst(lc);
+
+		if (bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs) ||
+			bms_is_member(col->attnum - FirstLowInvalidHeapAttributeNumber, attrs))
+			attnums = lappend_int(attnums, col->attnum);
+	}
+	return attnums;
 }
 
 /* Resolve converters and property names of the columns in "attnums". */
@@ -312,25 +338,39 @@ hs_resolve_columns(List *columns, List *attnums, AttrNumber **out_attnums,
 }
 
 /*
- * Set up the writer of "rel" for "targets", acting as "userid"; rows are
- * named by the id_property's values if by_key, else by record ids.
+ * Set up the writer of "operation" on "rel", sending "targets", acting as
+ * "userid" (when connect). UPDATE names rows by the id_property's values
+ * if by_key, else by record ids; DELETE by record ids; INSERT by the
+ * id_property's values with insert_mode 'upsert', else not at all.
  */
-static void
-hs_writer_init(HsWriter *w, Relation rel, List *targets, Oid userid, bool connect,
-			   bool by_key)
+void
+hs_writer_init(HsWriter *w, Relation rel, CmdType operation, List *targets,
+			   Oid userid, bool connect, bool by_key)
 {
 	List	   *columns = hs_get_columns(rel);
-	HsColumn   *idcol;
+	HsColumn   *idcol = NULL;
 
+	memset(w, 0, sizeof(*w));
 	w->cxt = CurrentMemoryContext;
 	hs_get_table_options(RelationGetRelid(rel), &w->opts);
-	idcol = hs_identity_column(rel, columns, &w->opts, by_key);
-	w->id_property = idcol->is_id ? NULL : w->opts.id_property;
 	w->type_path = psprintf("/crm/v3/objects/%s", hs_url_escape(w->opts.object_type));
+	w->what = psprintf("this %s", hs_operation_name(operation));
+	if (operation == CMD_INSERT)
+		w->kind = w->opts.insert_upsert ? &hs_batch_upsert : &hs_batch_create;
+	else
+		w->kind = operation == CMD_DELETE ? &hs_batch_archive : &hs_batch_update;
+	if (operation != CMD_INSERT || w->opts.insert_upsert)
+		idcol = hs_identity_column(rel, columns, &w->opts, operation,
+								   operation != CMD_DELETE && by_key);
+	if (idcol)
+	{
+		w->id_attnum = idcol->attnum;
+		w->id_property = idcol->is_id ? NULL : w->opts.id_property;
+		hs_converter_init_column(&w->idconv, idcol);
+	}
 	w->ntargets = list_length(targets);
 	hs_resolve_columns(columns, targets, &w->targets, &w->target_props,
 					   &w->target_convs);
-	hs_converter_init_column(&w->idconv, idcol);
 	if (connect)
 		w->conn = hs_connection_for_table(RelationGetRelid(rel), userid);
 }
@@ -376,315 +416,6 @@ hs_patch(HsWriter *w, const HsWriteInput *input, char **props, int nprops,
 	return true;
 }
 
-/* Error context of a batch: what this statement has already written. */
-void
-hs_batch_error_context(void *arg)
-{
-	HsWriter   *w = (HsWriter *) arg;
-
-	errcontext("batch %d of %s of %s; %d row(s) were applied in HubSpot before this batch and stay applied (HubSpot has no transactions)",
-			   w->batches, w->what ? w->what : "this UPDATE", w->opts.object_type,
-			   w->applied);
-}
-
-/* Append "id (CATEGORY: message)" for failed input "id" to "buf". */
-void
-hs_describe_failure(StringInfo buf, const char *id, const HsBatchError *e)
-{
-	if (buf->len > 0)
-		appendStringInfoString(buf, "; ");
-	appendStringInfo(buf, "%s", id);
-	if (e)
-		appendStringInfo(buf, " (%s: %s)", e->category ? e->category : "error",
-						 e->message ? e->message : "no message");
-	else
-		appendStringInfoString(buf, " (not in HubSpot's answer)");
-}
-
-/* Which error of "res" (if any) names input "in"? */
-const HsBatchError *
-hs_find_input_error(const HsBatchResult *res, const HsWriteInput *in)
-{
-	int			i;
-	ListCell   *lc;
-
-	for (i = 0; i < res->nerrors; i++)
-	{
-		foreach(lc, res->errors[i].ids)
-			if (strcmp((char *) lfirst(lc), in->id) == 0)
-				return &res->errors[i];
-		if (in->trace_id)
-			foreach(lc, res->errors[i].trace_ids)
-				if (strcmp((char *) lfirst(lc), in->trace_id) == 0)
-					return &res->errors[i];
-	}
-	return NULL;
-}
-
-/*
- * Is input "in" among the results of "res"? A result answers an input with
- * the same objectWriteTraceId. Otherwise, results carry the record id: it
- * must equal the input's id or, for an input named by its id_property
- * value, the result's value of that property must equal that value or the
- * new one the input sets. "res" was parsed for the properties key_props.
- */
-bool
-hs_input_confirmed(const HsBatchResult *res, const HsWriteInput *in,
-				   char **key_props, int nkeys)
-{
-	const char *new_key = NULL;
-	int			k = -1;
-	int			i;
-
-	if (in->id_property)
-	{
-		for (i = 0; i < nkeys; i++)
-			if (strcmp(key_props[i], in->id_property) == 0)
-				k = i;
-		for (i = 0; i < in->nprops; i++)
-			if (strcmp(in->names[i], in->id_property) == 0)
-				new_key = in->values[i];
-	}
-
-	for (i = 0; i < res->nresults; i++)
-	{
-		const HsObject *r = &res->results[i];
-
-		if (in->trace_id && r->trace_id && strcmp(r->trace_id, in->trace_id) == 0)
-			return true;
-		if (in->id_property == NULL)
-		{
-			if (strcmp(r->id, in->id) == 0)
-				return true;
-		}
-		else if (k >= 0 && r->values && r->values[k] &&
-				 (strcmp(r->values[k], in->id) == 0 ||
-				  (new_key && strcmp(r->values[k], new_key) == 0)))
-			return true;
-	}
-	return false;
-}
-
-/* One batch/update request in flight, with everything it owns. */
-typedef struct HsBatchFlight
-{
-	MemoryContext cxt;			/* inputs, request and answer */
-	HsWriteInput *inputs;
-	int			ninputs;
-	bool		missing_ok;
-	int			batchno;
-	char	  **key_props;		/* id_properties naming inputs */
-	int			nkeys;
-	HsHttpRequest req;
-} HsBatchFlight;
-
-/* The busy-set key of an input: a hash of its id (and id_property). */
-static uint64
-hs_input_key(const HsWriteInput *in)
-{
-	uint64		h = hash_bytes_extended((const unsigned char *) in->id, strlen(in->id), 0);
-
-	if (in->id_property)
-		h ^= hash_bytes_extended((const unsigned char *) in->id_property,
-								 strlen(in->id_property), 1);
-	return h;
-}
-
-/* Count the inputs of "f" in or out of the writer's busy set. */
-static void
-hs_busy_update(HsWriter *w, HsBatchFlight *f, bool add)
-{
-	typedef struct
-	{
-		uint64		key;
-		int			count;
-	}			BusyEntry;
-	int			i;
-
-	if (w->busy == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(uint64);
-		ctl.entrysize = sizeof(BusyEntry);
-		ctl.hcxt = w->cxt ? w->cxt : CurrentMemoryContext;
-		w->busy = hash_create("hubspot_fdw ids in flight", 1024, &ctl,
-							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-	for (i = 0; i < f->ninputs; i++)
-	{
-		uint64		key = hs_input_key(&f->inputs[i]);
-		bool		found;
-		BusyEntry  *e = hash_search(w->busy, &key, add ? HASH_ENTER : HASH_FIND, &found);
-
-		if (add)
-			e->count = found ? e->count + 1 : 1;
-		else if (e && --e->count == 0)
-			(void) hash_search(w->busy, &key, HASH_REMOVE, NULL);
-	}
-}
-
-/* Is a write of this input's record in flight? */
-bool
-hs_batch_id_busy(HsWriter *w, const HsWriteInput *input)
-{
-	uint64		key;
-
-	if (w->busy == NULL || w->nflights == 0)
-		return false;
-	key = hs_input_key(input);
-	return hash_search(w->busy, &key, HASH_FIND, NULL) != NULL;
-}
-
-/*
- * Wait for the oldest batch in flight and check every input against the
- * answer. With missing_ok, inputs HubSpot reports as OBJECT_NOT_FOUND are
- * not an error (direct modify: no such row). Raises, naming the failed
- * inputs, if any failed; batches still in flight are then reported by the
- * abort warning.
- */
-static void
-hs_batch_retire(HsWriter *w)
-{
-	HsBatchFlight *f = w->flights[0];
-	HsHttpRequest *req = &f->req;
-	HsBatchResult res;
-	ErrorContextCallback errcb;
-	MemoryContext old = MemoryContextSwitchTo(f->cxt);
-	char	   *why;
-	StringInfoData failed;
-	int			nfailed = 0;
-	int			nunconfirmed = 0;
-	int			napplied = 0;
-	int			sqlstate = ERRCODE_FDW_ERROR;
-	int			i;
-
-	w->batches = f->batchno;
-	errcb.callback = hs_batch_error_context;
-	errcb.arg = w;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
-
-	hs_send_complete(req);
-	w->requests++;
-	w->retries += req->retries;
-	hs_check_response(req, false);
-	if (!hs_json_parse_batch(req->response, req->response_len,
-							 f->key_props, f->nkeys, &res, &why))
-		hs_report_bad_response(req, why);
-
-	initStringInfo(&failed);
-	for (i = 0; i < f->ninputs; i++)
-	{
-		const HsBatchError *e = hs_find_input_error(&res, &f->inputs[i]);
-
-		if (e == NULL && hs_input_confirmed(&res, &f->inputs[i], f->key_props, f->nkeys))
-		{
-			napplied++;
-			continue;
-		}
-		if (e && f->missing_ok && e->category &&
-			strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
-			continue;
-		if (e)
-		{
-			if (nfailed == 0)
-				sqlstate = hs_category_sqlstate(e->category, NULL, 400);
-			nfailed++;
-		}
-		else
-			nunconfirmed++;
-		if (nfailed + nunconfirmed <= 20)
-			hs_describe_failure(&failed, f->inputs[i].id, e);
-	}
-	if (nfailed + nunconfirmed > 20)
-		appendStringInfo(&failed, "; and %d more", nfailed + nunconfirmed - 20);
-	hs_stats_rows_written(req, napplied);
-
-	if (nfailed > 0 || nunconfirmed > 0)
-	{
-		w->applied += napplied;
-		error_context_stack = errcb.previous;
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 nfailed > 0
-				 ? errmsg("HubSpot rejected %d of %d inputs of a batch update of %s",
-						  nfailed + nunconfirmed, f->ninputs, w->opts.object_type)
-				 : errmsg("HubSpot did not confirm %d of %d inputs of a batch update of %s",
-						  nunconfirmed, f->ninputs, w->opts.object_type),
-				 errdetail("Failed ids: %s. %d input(s) of this batch and %d row(s) before it were applied and stay applied: HubSpot has no transactions.",
-						   failed.data, napplied, w->applied - napplied),
-				 errcontext("HubSpot request: POST %s (HTTP %ld, correlationId: %s)",
-							req->path, req->http_status,
-							req->correlation_id[0] ? req->correlation_id : "none")));
-	}
-	error_context_stack = errcb.previous;
-	w->applied += napplied;
-	MemoryContextSwitchTo(old);
-
-	hs_busy_update(w, f, false);
-	w->nflights--;
-	memmove(&w->flights[0], &w->flights[1], sizeof(HsBatchFlight *) * w->nflights);
-	MemoryContextDelete(f->cxt);
-}
-
-/*
- * Start "inputs" as one batch/update and return while it is in flight,
- * after retiring the oldest batch if max_concurrency are already out.
- * "cxt" holds the inputs' strings and becomes the batch's: it is deleted
- * once the answer is checked. The caller must not put an id in flight
- * twice (hs_batch_id_busy).
- */
-void
-hs_batch_submit(HsWriter *w, MemoryContext cxt, HsWriteInput *inputs,
-				int ninputs, bool missing_ok)
-{
-	HsBatchFlight *f;
-	MemoryContext old;
-	int			i;
-
-	while (w->nflights >= Max(1, Min(w->opts.max_concurrency, HS_MAX_PARALLEL)))
-		hs_batch_retire(w);
-
-	old = MemoryContextSwitchTo(cxt);
-	f = palloc0(sizeof(HsBatchFlight));
-	f->cxt = cxt;
-	f->ninputs = ninputs;
-	f->missing_ok = missing_ok;
-	f->batchno = ++w->nsubmitted;
-	f->inputs = palloc(sizeof(HsWriteInput) * Max(ninputs, 1));
-	memcpy(f->inputs, inputs, sizeof(HsWriteInput) * ninputs);
-	/* the id_properties naming inputs: results are parsed for their values */
-	f->key_props = palloc(sizeof(char *) * Max(ninputs, 1));
-	for (i = 0; i < ninputs; i++)
-	{
-		int			k;
-
-		if (inputs[i].id_property == NULL)
-			continue;
-		for (k = 0; k < f->nkeys; k++)
-			if (strcmp(f->key_props[k], inputs[i].id_property) == 0)
-				break;
-		if (k == f->nkeys)
-			f->key_props[f->nkeys++] = (char *) inputs[i].id_property;
-	}
-	hs_request_init(&f->req, w->conn, &w->opts, "POST",
-					psprintf("%s/batch/update", w->type_path), NULL,
-					hs_json_batch_update_body(inputs, ninputs));
-	w->flights[w->nflights++] = f;
-	hs_busy_update(w, f, true);
-	hs_send_begin(&f->req);		/* its answer will land in cxt */
-	MemoryContextSwitchTo(old);
-}
-
-/* Wait for and check every batch in flight, oldest first. */
-void
-hs_batch_drain(HsWriter *w)
-{
-	while (w->nflights > 0)
-		hs_batch_retire(w);
-}
-
 /* Executor: set up batching or per-row PATCH. */
 void
 hsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
@@ -700,7 +431,7 @@ hsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	st->operation = CMD_UPDATE;
 	st->rel = rinfo->ri_RelationDesc;
 	st->per_row = boolVal(list_nth(fdw_private, HS_MOD_PRIV_PER_ROW));
-	hs_writer_init(&st->w, st->rel, targets,
+	hs_writer_init(&st->w, st->rel, CMD_UPDATE, targets,
 				   (eflags & EXEC_FLAG_EXPLAIN_ONLY) ? InvalidOid
 				   : hs_modify_user(estate, rinfo->ri_RangeTableIndex),
 				   !(eflags & EXEC_FLAG_EXPLAIN_ONLY), true);
@@ -715,9 +446,7 @@ hsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	if (!AttributeNumberIsValid(st->rowid_attno))
 		elog(ERROR, "could not find junk column \"%s\"", HS_ROWID_NAME);
 
-	st->nreturning = list_length(returning);
-	hs_resolve_columns(hs_get_columns(st->rel), returning, &st->returning,
-					   &st->returning_props, &st->returning_convs);
+	hs_returning_init(&st->returning, hs_get_columns(st->rel), returning);
 	st->row_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										"hubspot_fdw modify row",
 										ALLOCSET_SMALL_SIZES);
@@ -732,16 +461,7 @@ hsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 static void
 hs_flush(HsModifyState *st)
 {
-	MemoryContext parent;
-
-	if (st->ninputs == 0)
-		return;
-	/* the batch takes its memory along; the next one gets a fresh context */
-	parent = MemoryContextGetParent(st->batch_cxt);
-	hs_batch_submit(&st->w, st->batch_cxt, st->inputs, st->ninputs, false);
-	st->batch_cxt = AllocSetContextCreate(parent, "hubspot_fdw modify batch",
-										  ALLOCSET_DEFAULT_SIZES);
-	st->ninputs = 0;
+	hs_batch_flush(&st->w, &st->batch_cxt, st->inputs, &st->ninputs);
 }
 
 /* Build the input for one row from the new values in "slot". */
@@ -764,6 +484,45 @@ hs_build_input(HsWriter *w, HsWriteInput *in, char *id, TupleTableSlot *slot)
 	}
 }
 
+/* Resolve the columns "attnums" that RETURNING shows. */
+void
+hs_returning_init(HsReturning *r, List *columns, List *attnums)
+{
+	r->n = list_length(attnums);
+	hs_resolve_columns(columns, attnums, &r->attnums, &r->props, &r->convs);
+}
+
+/*
+ * Store in "slot" its row as HubSpot answered: the columns "r" names take
+ * the answer's values (answer->values[first + i], or its id), the others
+ * stay. A property missing from the answer is NULL. The tuple is formed in
+ * the current memory context, which must last until the slot's next row.
+ */
+void
+hs_store_answer(TupleTableSlot *slot, Relation rel, const HsReturning *r,
+				const HsObject *answer, int first)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	Datum	   *values = palloc(sizeof(Datum) * tupdesc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * tupdesc->natts);
+	int			i;
+
+	slot_getallattrs(slot);
+	memcpy(values, slot->tts_values, sizeof(Datum) * tupdesc->natts);
+	memcpy(nulls, slot->tts_isnull, sizeof(bool) * tupdesc->natts);
+	for (i = 0; i < r->n; i++)
+	{
+		int			att = r->attnums[i] - 1;
+		const char *v = r->props[i] ? answer->values[first + i] : answer->id;
+		bool		isnull = true;
+
+		values[att] = v ? hs_value_to_datum(&r->convs[i], v, answer->id, &isnull)
+			: (Datum) 0;
+		nulls[att] = (v == NULL) || isnull;
+	}
+	ExecForceStoreHeapTuple(heap_form_tuple(tupdesc, values, nulls), slot, false);
+}
+
 /*
  * PATCH one row and store HubSpot's answer in the slot (RETURNING, triggers).
  * Runs in the row context, which holds "id" and the stored tuple until the
@@ -772,35 +531,13 @@ hs_build_input(HsWriter *w, HsWriteInput *in, char *id, TupleTableSlot *slot)
 static TupleTableSlot *
 hs_update_row(HsModifyState *st, char *id, TupleTableSlot *slot)
 {
-	TupleDesc	tupdesc = RelationGetDescr(st->rel);
 	HsWriteInput in;
 	HsObject	answer;
-	Datum	   *values;
-	bool	   *nulls;
-	HeapTuple	tuple;
-	int			i;
-	bool		isnull;
 
 	hs_build_input(&st->w, &in, id, slot);
-	if (!hs_patch(&st->w, &in, st->returning_props, st->nreturning, &answer))
+	if (!hs_patch(&st->w, &in, st->returning.props, st->returning.n, &answer))
 		return NULL;			/* deleted in HubSpot since it was read */
-
-	slot_getallattrs(slot);
-	values = palloc(sizeof(Datum) * tupdesc->natts);
-	nulls = palloc(sizeof(bool) * tupdesc->natts);
-	memcpy(values, slot->tts_values, sizeof(Datum) * tupdesc->natts);
-	memcpy(nulls, slot->tts_isnull, sizeof(bool) * tupdesc->natts);
-	for (i = 0; i < st->nreturning; i++)
-	{
-		int			att = st->returning[i] - 1;
-		const char *v = st->returning_props[i] ? answer.values[i] : answer.id;
-
-		values[att] = v ? hs_value_to_datum(&st->returning_convs[i], v, answer.id, &isnull)
-			: (Datum) 0;
-		nulls[att] = (v == NULL) || isnull;
-	}
-	tuple = heap_form_tuple(tupdesc, values, nulls);
-	ExecForceStoreHeapTuple(tuple, slot, false);
+	hs_store_answer(slot, st->rel, &st->returning, &answer, 0);
 	return slot;
 }
 
@@ -848,20 +585,16 @@ hsExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	}
 	MemoryContextSwitchTo(old);
 
-	/* HubSpot rejects a batch naming one id twice: send the earlier first. */
+	/*
+	 * HubSpot rejects a batch naming one id twice: send the earlier first
+	 * (hs_batch_submit keeps the two writes from racing).
+	 */
 	for (i = 0; i < st->ninputs; i++)
 		if (strcmp(st->inputs[i].id, id) == 0)
 		{
 			hs_flush(st);
 			break;
 		}
-	/* and two writes of one record must not race: let the earlier land */
-	{
-		HsWriteInput probe = {.id = id,.id_property = st->w.id_property};
-
-		if (hs_batch_id_busy(&st->w, &probe))
-			hs_batch_drain(&st->w);
-	}
 
 	MemoryContextSwitchTo(st->batch_cxt);
 	in = &st->inputs[st->ninputs++];
@@ -938,24 +671,24 @@ hsExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 							psprintf("POST %s/batch/update", st->w.type_path), es);
 	ExplainPropertyInteger("HubSpot Batch Size", NULL, st->batch_size, es);
 	if (es->verbose)
-	{
 		hs_explain_properties(st->w.target_props, st->w.ntargets, es);
-		ExplainPropertyInteger("HubSpot Concurrency", NULL,
-							   st->per_row || st->deferred ? 1
-							   : Max(1, Min(st->w.opts.max_concurrency, HS_MAX_PARALLEL)), es);
-	}
-	if (es->analyze)
-	{
-		ExplainPropertyInteger("HubSpot Requests Sent", NULL, st->w.requests, es);
-		ExplainPropertyInteger("HubSpot Retries", NULL, st->w.retries, es);
-	}
+	hs_explain_writer(&st->w, st->per_row || st->deferred ? 1
+					  : hs_batch_concurrency(&st->w), es);
 }
 
-/* The ForeignScan scanning "rti" directly under "plan", if any. */
-static ForeignScan *
-hs_find_modify_scan(ModifyTable *plan, Index rti, int subplan_index)
+/*
+ * The scan a direct UPDATE or DELETE of "rti" can do without: the
+ * ForeignScan of "rti" directly under "plan" (or its Append) that fetches
+ * by id (or by ids, if ids_ok) with nothing else to check, in a statement
+ * without RETURNING. NULL if there is none; *mode and *by_key tell how it
+ * fetches (HS_SCAN_ID or HS_SCAN_IDS; by id_property values or ids).
+ */
+ForeignScan *
+hs_direct_modify_scan(ModifyTable *plan, Index rti, int subplan_index, bool ids_ok,
+					  int *mode, bool *by_key)
 {
 	Plan	   *subplan = outerPlan(plan);
+	ForeignScan *fscan;
 
 	if (IsA(subplan, Append))
 	{
@@ -965,9 +698,17 @@ hs_find_modify_scan(ModifyTable *plan, Index rti, int subplan_index)
 			return NULL;
 		subplan = (Plan *) list_nth(append->appendplans, subplan_index);
 	}
-	if (IsA(subplan, ForeignScan) && ((ForeignScan *) subplan)->scan.scanrelid == rti)
-		return (ForeignScan *) subplan;
-	return NULL;
+	if (!IsA(subplan, ForeignScan) || ((ForeignScan *) subplan)->scan.scanrelid != rti)
+		return NULL;
+	fscan = (ForeignScan *) subplan;
+	if (fscan->scan.plan.qual != NIL || fscan->fdw_exprs == NIL ||
+		hs_returning_list(plan, subplan_index) != NIL)
+		return NULL;
+	*mode = intVal(list_nth(fscan->fdw_private, HS_SCAN_PRIV_MODE));
+	*by_key = boolVal(list_nth(fscan->fdw_private, HS_SCAN_PRIV_BY_KEY));
+	if (*mode != HS_SCAN_ID && !(ids_ok && *mode == HS_SCAN_IDS))
+		return NULL;
+	return fscan;
 }
 
 /*
@@ -998,15 +739,9 @@ hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	hs_get_table_options(rte->relid, &opts);
 	if (opts.send_at_commit)
 		return false;			/* rows are read first, so UPDATE counts stay true */
-	fscan = hs_find_modify_scan(plan, resultRelation, subplan_index);
-	if (fscan == NULL || fscan->scan.plan.qual != NIL)
-		return false;
-	mode = intVal(list_nth(fscan->fdw_private, HS_DM_PRIV_MODE));
-	by_key = boolVal(list_nth(fscan->fdw_private, HS_SCAN_PRIV_BY_KEY));
-	if (fscan->fdw_exprs == NIL || (mode != HS_SCAN_ID && mode != HS_SCAN_IDS))
-		return false;
-	if (plan->returningLists &&
-		list_nth(plan->returningLists, subplan_index) != NIL)
+	fscan = hs_direct_modify_scan(plan, resultRelation, subplan_index, true,
+								  &mode, &by_key);
+	if (fscan == NULL)
 		return false;
 
 	get_translated_update_targetlist(root, resultRelation, &processed_tlist, &targets);
@@ -1047,7 +782,7 @@ hsBeginDirectModify(ForeignScanState *node, int eflags)
 	bool		explain_only = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0;
 
 	node->fdw_state = st;
-	hs_writer_init(&st->w, node->ss.ss_currentRelation, targets,
+	hs_writer_init(&st->w, node->ss.ss_currentRelation, CMD_UPDATE, targets,
 				   explain_only ? InvalidOid : hs_modify_user(estate, fsplan->resultRelation),
 				   !explain_only,
 				   boolVal(list_nth(fsplan->fdw_private, HS_DM_PRIV_BY_KEY)));
@@ -1174,17 +909,8 @@ hsExplainDirectModify(ForeignScanState *node, ExplainState *es)
 							psprintf("POST %s/batch/update (direct, no read, up to %d ids each)",
 									 st->w.type_path, st->w.opts.batch_size), es);
 	if (es->verbose)
-	{
 		hs_explain_properties(st->w.target_props, st->w.ntargets, es);
-		ExplainPropertyInteger("HubSpot Concurrency", NULL,
-							   mode == HS_SCAN_ID ? 1
-							   : Max(1, Min(st->w.opts.max_concurrency, HS_MAX_PARALLEL)), es);
-	}
-	if (es->analyze)
-	{
-		ExplainPropertyInteger("HubSpot Requests Sent", NULL, st->w.requests, es);
-		ExplainPropertyInteger("HubSpot Retries", NULL, st->w.retries, es);
-	}
+	hs_explain_writer(&st->w, mode == HS_SCAN_ID ? 1 : hs_batch_concurrency(&st->w), es);
 }
 
 /* EXPLAIN VERBOSE: the properties a write sends. */

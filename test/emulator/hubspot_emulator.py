@@ -393,7 +393,7 @@ def check_value(p, value):
 # ---------------------------------------------------------------------------
 # Fault configuration
 # ---------------------------------------------------------------------------
-MATCH_KEYS = {"method", "path", "path_prefix", "path_contains", "path_regex"}
+MATCH_KEYS = {"method", "path", "path_prefix", "path_contains", "path_regex", "body_contains"}
 CONFIG_KEYS = {"status_every", "rules", "fail_next", "delay_ms", "delay_ms_match", "delays",
                "reset_connection_every", "malformed_json_every", "drop_results",
                "huge_body_bytes", "enforce_rate_limit", "search_stale"}
@@ -430,7 +430,7 @@ def compile_match(m, what):
     return c
 
 
-def match_ok(c, method, path):
+def match_ok(c, method, path, body=""):
     if c is None:
         return True
     if "method" in c and method not in c["method"]:
@@ -442,6 +442,8 @@ def match_ok(c, method, path):
     if "path_contains" in c and c["path_contains"] not in path:
         return False
     if "path_regex" in c and not c["path_regex"].search(path):
+        return False
+    if "body_contains" in c and c["body_contains"] not in body:
         return False
     return True
 
@@ -593,6 +595,7 @@ class State:
             self._seed()
             self.requests = []
             self.seq = 0
+            self.log_epoch = time.monotonic()
             self.stats = new_stats()
             self.config = compile_config({})
             self.window = collections.deque()
@@ -773,10 +776,15 @@ class State:
         return out
 
     # -- request log and rate accounting ----------------------------------
+    def log_ms(self):
+        """Milliseconds since the request log was last cleared (monotonic)."""
+        return round((time.monotonic() - self.log_epoch) * 1000.0, 3)
+
     def record_request(self, entry):
         with self.lock:
             self.seq += 1
             entry["seq"] = self.seq
+            entry["arrived_ms"] = self.log_ms()
             self.requests.append(entry)
             now = time.monotonic()
             self.daily += 1
@@ -794,27 +802,28 @@ class State:
                     "daily_remaining": max(0, RATE_LIMIT_DAILY - self.daily)}
             return rate
 
-    def plan_faults(self, method, path):
-        """Advance fault counters for one API request and decide what happens."""
+    def plan_faults(self, method, path, body=""):
+        """Advance fault counters for one API request and decide what happens.
+        body: the request body as text, for body_contains."""
         with self.lock:
             c = self.config
             plan = {"delay_ms": 0, "action": None, "answer": None, "malformed": False,
                     "reset_mode": None, "drop_results": c["drop_results"],
                     "enforce": c["enforce"]}
             for d in c["delays"]:
-                if match_ok(d["match"], method, path):
+                if match_ok(d["match"], method, path, body):
                     plan["delay_ms"] += d["ms"]
             fired_rules = []
             for r in c["rules"]:
-                if match_ok(r["match"], method, path):
+                if match_ok(r["match"], method, path, body):
                     r["count"] += 1
                     if r["count"] % r["n"] == 0:
                         fired_rules.append(r)
             reset_fires = False
-            if c["reset"] and match_ok(c["reset"]["match"], method, path):
+            if c["reset"] and match_ok(c["reset"]["match"], method, path, body):
                 c["reset"]["count"] += 1
                 reset_fires = c["reset"]["count"] % c["reset"]["n"] == 0
-            if c["malformed"] and match_ok(c["malformed"]["match"], method, path):
+            if c["malformed"] and match_ok(c["malformed"]["match"], method, path, body):
                 c["malformed"]["count"] += 1
                 plan["malformed"] = c["malformed"]["count"] % c["malformed"]["n"] == 0
             if c["huge"]:
@@ -823,7 +832,7 @@ class State:
                 c["huge"] = None
                 return plan
             for i, a in enumerate(c["fail_next"]):
-                if match_ok(a["match"], method, path):
+                if match_ok(a["match"], method, path, body):
                     del c["fail_next"][i]
                     plan["action"] = "answer"
                     plan["answer"] = a
@@ -2027,6 +2036,7 @@ class Handler(BaseHTTPRequestHandler):
             elif segs == ["clear"] and m == "POST":
                 st.requests = []
                 st.seq = 0
+                st.log_epoch = time.monotonic()
                 st.stats = new_stats()
                 out = {"status": "ok"}
             elif segs == ["stats"] and m == "GET":
@@ -2132,8 +2142,11 @@ class Handler(BaseHTTPRequestHandler):
         entry["auth"] = auth
         entry["user_agent"] = self.headers.get("User-Agent")
         entry["content_type"] = self.headers.get("Content-Type")
+        entry["arrived_ms"] = None
+        entry["answered_ms"] = None
         rate = st.record_request(entry)
-        plan = st.plan_faults(self.command, raw_path)
+        plan = st.plan_faults(self.command, raw_path,
+                              body.decode("utf-8", errors="replace") if body else "")
         delay = self.server.latency_ms + plan["delay_ms"]
         if delay > 0:
             t_sleep = time.perf_counter()
@@ -2141,7 +2154,10 @@ class Handler(BaseHTTPRequestHandler):
             self.slept = time.perf_counter() - t_sleep
 
         def set_status(s, fault=None):
+            # stamped before the answer is sent: the client's next request
+            # after this answer always arrives later
             with st.lock:
+                entry["answered_ms"] = st.log_ms()
                 entry["status"] = s
                 if fault:
                     entry["fault"] = fault

@@ -1026,6 +1026,12 @@ def t_fault_fail_next(c, env):
     eq(c.req("PATCH", PC + "/571", {"properties": {"hs_name": "yes"}}).status, 200, "then normal")
     reqs = log(c)
     eq(reqs[-7]["status"], 500, "injected status recorded")
+    config(c, {"rules": [{"n": 1, "status": 403, "match": {"body_contains": '"573"'}}]})
+    r = c.req("PATCH", PC + "/572", {"properties": {"hs_name": "x"}})
+    eq(r.status, 200, "body_contains: other bodies pass")
+    r = c.req("POST", PC + "/batch/update", {"inputs": [{"id": "573", "properties": {}}]})
+    eq(r.status, 403, "body_contains: the body naming 573 fails")
+    config(c, {})
 
 
 @test
@@ -1046,6 +1052,34 @@ def t_fault_delay(c, env):
     c.req("POST", PC + "/search", {"limit": 1})
     check(time.time() - t0 >= 0.09, "delays list")
     config(c, {})
+
+
+@test
+def t_request_times(c, env):
+    c.req("POST", "/_emulator/clear", raw_body=b"")
+    config(c, {"delays": [{"ms": 150, "match": {"path_contains": "/batch/read"}}]})
+    body = {"inputs": [{"id": "501"}], "properties": []}
+
+    def read():
+        cl = Client(env["port"])
+        try:
+            cl.req("POST", PC + "/batch/read", body)
+        finally:
+            cl.close()
+    ths = [threading.Thread(target=read) for _ in range(2)]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join(10)
+    c.req("POST", PC + "/batch/read", body)
+    config(c, {})
+    a, b, d = log(c)
+    check(all(r["answered_ms"] - r["arrived_ms"] >= 140 for r in (a, b, d)),
+          "answered_ms - arrived_ms covers the delay")
+    check(a["arrived_ms"] < b["answered_ms"] and b["arrived_ms"] < a["answered_ms"],
+          "two concurrent requests overlap: %r" % [(r["arrived_ms"], r["answered_ms"]) for r in (a, b)])
+    check(d["arrived_ms"] >= max(a["answered_ms"], b["answered_ms"]),
+          "a request sent after the answers arrives after them")
 
 
 @test

@@ -1,0 +1,579 @@
+/*
+ * batch.c
+ *		Batch writes in flight: the batch/update, batch/create, batch/upsert
+ *		and batch/archive requests of a statement, or of a COMMIT.
+ *
+ * A writer (HsWriter) submits each full batch and goes on with its rows
+ * while HubSpot answers:
+ *	- at most max_concurrency batches of a writer are in flight;
+ *	- their answers are checked oldest first, every input against the
+ *	  answer, by the writer's kind (HsBatchKind, defined by modify.c,
+ *	  insert.c and delete.c, which supply the body and the matching);
+ *	- a record never has two writes in flight: a batch naming a record
+ *	  that is in flight waits for that answer before it is sent;
+ *	- each batch owns a memory context (inputs, request and answer), which
+ *	  is deleted once the answer is checked.
+ *
+ * Errors carry HubSpot's message, category and correlationId in the detail
+ * and the request in the context, and say how many rows were applied
+ * before. When a statement fails with batches whose answers were not
+ * checked, their fate is unknown: hs_batch_abort_subxact() counts them for
+ * the warning hubspot_fdw.c gives at abort.
+ */
+#include "postgres.h"
+
+#include "hubspot_fdw.h"
+
+#include "access/xact.h"
+#include "common/hashfn.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+
+/* Failed inputs named in a message, at the most. */
+#define HS_MAX_FAILURES_SHOWN 20
+
+/* What HubSpot's answer says of one input of a batch write. */
+typedef enum HsInputOutcome
+{
+	HS_INPUT_UNCONFIRMED = 0,	/* neither among the results nor the errors */
+	HS_INPUT_APPLIED,			/* among the results */
+	HS_INPUT_FAILED				/* named by an error */
+} HsInputOutcome;
+
+/* One batch request, with everything it owns. */
+typedef struct HsBatchFlight
+{
+	MemoryContext cxt;			/* inputs, request and answer; NULL: caller's */
+	HsWriteInput *inputs;
+	int			ninputs;
+	bool		missing_ok;		/* OBJECT_NOT_FOUND is no error */
+	int			batchno;
+	SubTransactionId subid;		/* who sent it */
+	char	  **props;			/* parsed from the answer: keys, then others */
+	int			nkeys;			/* the id_properties naming inputs */
+	int			nprops;
+	HsObject  **answers;		/* if not NULL: each input's result */
+	HsHttpRequest req;
+} HsBatchFlight;
+
+/*
+ * One entry per batch sent and not yet checked, in this backend: the
+ * subtransaction that sent it. It lives in TopMemoryContext, because the
+ * batches' own memory may be gone when an abort is reported.
+ */
+static List *hs_unchecked = NIL;
+
+/* Batches of one writer in flight at once: max_concurrency. */
+int
+hs_batch_concurrency(const HsWriter *w)
+{
+	return Max(1, Min(w->opts.max_concurrency, HS_MAX_PARALLEL));
+}
+
+/* Remember a batch sent by "subid" whose answer is not checked yet. */
+static void
+hs_unchecked_add(SubTransactionId subid)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+	hs_unchecked = lappend_oid(hs_unchecked, (Oid) subid);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Forget the batches sent by subtransaction "subid" or a later one (all
+ * for InvalidSubTransactionId), which is ending, and return how many there
+ * were: HubSpot may or may not have applied them.
+ */
+int
+hs_batch_abort_subxact(SubTransactionId subid)
+{
+	List	   *keep = NIL;
+	int			n = 0;
+	ListCell   *lc;
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+	foreach(lc, hs_unchecked)
+	{
+		SubTransactionId s = (SubTransactionId) lfirst_oid(lc);
+
+		if (subid == InvalidSubTransactionId || s >= subid)
+			n++;
+		else
+			keep = lappend_oid(keep, (Oid) s);
+	}
+	list_free(hs_unchecked);
+	hs_unchecked = keep;
+	MemoryContextSwitchTo(old);
+	return n;
+}
+
+/* The busy-set key of an input: a hash of its id (and id_property). */
+static uint64
+hs_input_key(const HsWriteInput *in)
+{
+	uint64		h = hash_bytes_extended((const unsigned char *) in->id, strlen(in->id), 0);
+
+	if (in->id_property)
+		h ^= hash_bytes_extended((const unsigned char *) in->id_property,
+								 strlen(in->id_property), 1);
+	return h;
+}
+
+/* An entry of HsWriter.busy: how many inputs in flight have one key. */
+typedef struct HsBusyEntry
+{
+	uint64		key;
+	int			count;
+} HsBusyEntry;
+
+/*
+ * Count the inputs of "f" in or out of the writer's busy set. Inputs
+ * without an id (new records) name no record that could be written twice.
+ */
+static void
+hs_busy_update(HsWriter *w, HsBatchFlight *f, bool add)
+{
+	int			i;
+
+	if (w->busy == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(HsBusyEntry);
+		ctl.hcxt = w->cxt ? w->cxt : CurrentMemoryContext;
+		w->busy = hash_create("hubspot_fdw ids in flight", 1024, &ctl,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	for (i = 0; i < f->ninputs; i++)
+	{
+		uint64		key;
+		bool		found;
+		HsBusyEntry *e;
+
+		if (f->inputs[i].id == NULL)
+			continue;
+		key = hs_input_key(&f->inputs[i]);
+		e = hash_search(w->busy, &key, add ? HASH_ENTER : HASH_FIND, &found);
+		if (add)
+			e->count = found ? e->count + 1 : 1;
+		else if (e && --e->count == 0)
+			(void) hash_search(w->busy, &key, HASH_REMOVE, NULL);
+	}
+}
+
+/* Does a batch in flight write a record that one of "inputs" names? */
+static bool
+hs_batch_busy(HsWriter *w, const HsWriteInput *inputs, int ninputs)
+{
+	int			i;
+
+	if (w->busy == NULL || w->nflights == 0)
+		return false;
+	for (i = 0; i < ninputs; i++)
+	{
+		uint64		key;
+
+		if (inputs[i].id == NULL)
+			continue;
+		key = hs_input_key(&inputs[i]);
+		if (hash_search(w->busy, &key, HASH_FIND, NULL) != NULL)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The properties to parse from the answer to "inputs": the id_properties
+ * naming inputs (*nkeys of them, so results can be matched by key value),
+ * then "extra".
+ */
+static char **
+hs_batch_props(const HsWriteInput *inputs, int ninputs, char **extra, int nextra,
+			   int *nkeys)
+{
+	char	  **props = palloc(sizeof(char *) * (ninputs + nextra + 1));
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < ninputs; i++)
+	{
+		int			k;
+
+		if (inputs[i].id_property == NULL)
+			continue;
+		for (k = 0; k < n; k++)
+			if (strcmp(props[k], inputs[i].id_property) == 0)
+				break;
+		if (k == n)
+			props[n++] = (char *) inputs[i].id_property;
+	}
+	*nkeys = n;
+	for (i = 0; i < nextra; i++)
+		props[n + i] = extra[i];
+	return props;
+}
+
+/* Error context of a batch: what this statement has already written. */
+void
+hs_batch_error_context(void *arg)
+{
+	HsWriter   *w = (HsWriter *) arg;
+
+	errcontext("batch %d of %s of %s; %d row(s) were applied in HubSpot before this batch and stay applied (HubSpot has no transactions)",
+			   w->batches, w->what ? w->what : "this UPDATE", w->opts.object_type,
+			   w->applied);
+}
+
+/* Append "id (CATEGORY: message)" for failed input "id" to "buf". */
+void
+hs_describe_failure(StringInfo buf, const char *id, const HsBatchError *e)
+{
+	if (buf->len > 0)
+		appendStringInfoString(buf, "; ");
+	appendStringInfo(buf, "%s", id);
+	if (e)
+		appendStringInfo(buf, " (%s: %s)", e->category ? e->category : "error",
+						 e->message ? e->message : "no message");
+	else
+		appendStringInfoString(buf, " (not in HubSpot's answer)");
+}
+
+/*
+ * Which error of "res" (if any) names input "in", by id or trace id? An
+ * input creating a record has no id yet: only its trace id names it.
+ */
+const HsBatchError *
+hs_find_input_error(const HsBatchResult *res, const HsWriteInput *in)
+{
+	int			i;
+	ListCell   *lc;
+
+	for (i = 0; i < res->nerrors; i++)
+	{
+		if (in->id)
+			foreach(lc, res->errors[i].ids)
+				if (strcmp((char *) lfirst(lc), in->id) == 0)
+					return &res->errors[i];
+		if (in->trace_id)
+			foreach(lc, res->errors[i].trace_ids)
+				if (strcmp((char *) lfirst(lc), in->trace_id) == 0)
+					return &res->errors[i];
+	}
+	return NULL;
+}
+
+/*
+ * The result of "res" answering input "in" (one of "ninputs"), or NULL. A
+ * result answers an input with the same objectWriteTraceId. Otherwise,
+ * results carry the record id: it must equal the input's id or, for an
+ * input named by its id_property value, the result's value of that
+ * property must equal that value or the new one the input sets. "res" was
+ * parsed for key_props first.
+ */
+HsObject *
+hs_input_result(const HsBatchResult *res, const HsWriteInput *in, int ninputs,
+				char **key_props, int nkeys)
+{
+	const char *new_key = NULL;
+	int			k = -1;
+	int			i;
+
+	if (in->id_property)
+	{
+		for (i = 0; i < nkeys; i++)
+			if (strcmp(key_props[i], in->id_property) == 0)
+				k = i;
+		for (i = 0; i < in->nprops; i++)
+			if (strcmp(in->names[i], in->id_property) == 0)
+				new_key = in->values[i];
+	}
+
+	for (i = 0; i < res->nresults; i++)
+	{
+		HsObject   *r = &res->results[i];
+
+		if (in->trace_id && r->trace_id && strcmp(r->trace_id, in->trace_id) == 0)
+			return r;
+		if (in->id_property == NULL)
+		{
+			if (strcmp(r->id, in->id) == 0)
+				return r;
+		}
+		else if (k >= 0 && r->values && r->values[k] &&
+				 (strcmp(r->values[k], in->id) == 0 ||
+				  (new_key && strcmp(r->values[k], new_key) == 0)))
+			return r;
+	}
+	return NULL;
+}
+
+/*
+ * What HubSpot's answer "res" says of each input of batch "f": out[i] gets
+ * input i's outcome, and its result (if known) in *results[i], or its
+ * error in *errors[i].
+ */
+static void
+hs_batch_match(const HsBatchKind *kind, const HsBatchResult *res, HsBatchFlight *f,
+			   HsInputOutcome *out, HsObject **results, const HsBatchError **errors)
+{
+	bool		unnamed = kind->count_unnamed && res->nerrors == 0 &&
+		res->nresults == f->ninputs;
+	int			i;
+
+	/* results without trace ids can only be counted: all or nothing */
+	for (i = 0; i < res->nresults && unnamed; i++)
+		if (res->results[i].trace_id != NULL)
+			unnamed = false;
+	for (i = 0; i < f->ninputs; i++)
+	{
+		errors[i] = kind->find_error(res, &f->inputs[i]);
+		results[i] = errors[i] ? NULL
+			: kind->find_result(res, &f->inputs[i], f->ninputs, f->props, f->nkeys);
+		out[i] = errors[i] ? HS_INPUT_FAILED
+			: (results[i] || unnamed) ? HS_INPUT_APPLIED : HS_INPUT_UNCONFIRMED;
+	}
+}
+
+/*
+ * Wait for the answer to batch "f" (started with hs_send_begin) and check
+ * every input against it. Raises, naming the failed inputs and counting
+ * the rows applied before, if any input failed or was not confirmed; with
+ * missing_ok, inputs HubSpot reports as OBJECT_NOT_FOUND are no error
+ * (direct UPDATE: no such row).
+ */
+static void
+hs_batch_complete(HsWriter *w, HsBatchFlight *f)
+{
+	const HsBatchKind *kind = w->kind;
+	HsHttpRequest *req = &f->req;
+	HsInputOutcome *out;
+	HsObject  **results;
+	const HsBatchError **errors;
+	ErrorContextCallback errcb;
+	StringInfoData failed;
+	int			nfailed = 0;
+	int			nunconfirmed = 0;
+	int			napplied = 0;
+	int			sqlstate = ERRCODE_FDW_ERROR;
+	int			i;
+
+	w->batches = f->batchno;
+	errcb.callback = hs_batch_error_context;
+	errcb.arg = w;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+
+	hs_send_complete(req);
+	w->requests++;
+	w->retries += req->retries;
+	hs_check_response(req, false);
+
+	out = palloc(sizeof(HsInputOutcome) * Max(f->ninputs, 1));
+	results = palloc0(sizeof(HsObject *) * Max(f->ninputs, 1));
+	errors = palloc0(sizeof(HsBatchError *) * Max(f->ninputs, 1));
+	if (kind->find_error == NULL)
+	{
+		/* archive answers 204 and says nothing per input: all applied */
+		for (i = 0; i < f->ninputs; i++)
+			out[i] = HS_INPUT_APPLIED;
+	}
+	else
+	{
+		HsBatchResult res;
+		char	   *why;
+
+		if (!hs_json_parse_batch(req->response, req->response_len,
+								 f->props, f->nprops, &res, &why))
+			hs_report_bad_response(req, why);
+		hs_batch_match(kind, &res, f, out, results, errors);
+	}
+
+	initStringInfo(&failed);
+	for (i = 0; i < f->ninputs; i++)
+	{
+		const HsBatchError *e = errors[i];
+
+		if (out[i] == HS_INPUT_APPLIED)
+		{
+			if (f->answers)
+				f->answers[i] = results[i];
+			napplied++;
+			continue;
+		}
+		if (out[i] == HS_INPUT_FAILED)
+		{
+			if (f->missing_ok && e->category &&
+				strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
+				continue;
+			if (nfailed == 0)
+				sqlstate = hs_category_sqlstate(e->category, NULL, 400);
+			nfailed++;
+		}
+		else
+		{
+			e = NULL;
+			nunconfirmed++;
+		}
+		if (nfailed + nunconfirmed <= HS_MAX_FAILURES_SHOWN)
+			hs_describe_failure(&failed,
+								kind->input_name ? kind->input_name(&f->inputs[i])
+								: f->inputs[i].id, e);
+	}
+	if (nfailed + nunconfirmed > HS_MAX_FAILURES_SHOWN)
+		appendStringInfo(&failed, "; and %d more",
+						 nfailed + nunconfirmed - HS_MAX_FAILURES_SHOWN);
+	hs_stats_rows_written(req, napplied);
+	w->applied += napplied;
+	error_context_stack = errcb.previous;
+
+	if (nfailed > 0 || nunconfirmed > 0)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 nfailed > 0
+				 ? errmsg("HubSpot rejected %d of %d inputs of a batch %s of %s",
+						  nfailed + nunconfirmed, f->ninputs, kind->name,
+						  w->opts.object_type)
+				 : errmsg("HubSpot did not confirm %d of %d inputs of a batch %s of %s",
+						  nunconfirmed, f->ninputs, kind->name, w->opts.object_type),
+				 errdetail("%s: %s. %d input(s) of this batch and %d row(s) before it were %s and stay %s: HubSpot has no transactions.",
+						   kind->failed_label, failed.data, napplied,
+						   w->applied - napplied, kind->done_verb, kind->done_verb),
+				 errcontext("HubSpot request: POST %s (HTTP %ld, correlationId: %s)",
+							req->path, req->http_status,
+							req->correlation_id[0] ? req->correlation_id : "none")));
+}
+
+/*
+ * Wait for the oldest batch in flight, check its answer, and free it. If
+ * it failed, the error leaves the younger ones to the abort warning.
+ */
+static void
+hs_batch_retire(HsWriter *w)
+{
+	HsBatchFlight *f = w->flights[0];
+	MemoryContext old = MemoryContextSwitchTo(f->cxt);
+
+	/* its answer is being checked: its fate will be known, or reported */
+	hs_unchecked = list_delete_oid(hs_unchecked, (Oid) f->subid);
+	hs_batch_complete(w, f);
+	MemoryContextSwitchTo(old);
+
+	hs_busy_update(w, f, false);
+	w->nflights--;
+	memmove(&w->flights[0], &w->flights[1], sizeof(HsBatchFlight *) * w->nflights);
+	MemoryContextDelete(f->cxt);
+}
+
+/*
+ * Start "inputs" as one batch request of the writer's kind and return
+ * while it is in flight. First, batches in flight are retired, oldest
+ * first, while max_concurrency are out or one of them writes a record
+ * that "inputs" names. "cxt" holds the inputs' strings and becomes the
+ * batch's: it is deleted once the answer is checked. With missing_ok,
+ * inputs HubSpot does not find are no error.
+ */
+void
+hs_batch_submit(HsWriter *w, MemoryContext cxt, HsWriteInput *inputs,
+				int ninputs, bool missing_ok)
+{
+	HsBatchFlight *f;
+	MemoryContext old;
+
+	while (w->nflights > 0 &&
+		   (w->nflights >= hs_batch_concurrency(w) ||
+			hs_http_in_flight() >= HS_MAX_PARALLEL ||
+			hs_batch_busy(w, inputs, ninputs)))
+		hs_batch_retire(w);
+
+	old = MemoryContextSwitchTo(cxt);
+	f = palloc0(sizeof(HsBatchFlight));
+	f->cxt = cxt;
+	f->ninputs = ninputs;
+	f->missing_ok = missing_ok;
+	f->batchno = ++w->nsubmitted;
+	f->subid = GetCurrentSubTransactionId();
+	f->inputs = palloc(sizeof(HsWriteInput) * Max(ninputs, 1));
+	memcpy(f->inputs, inputs, sizeof(HsWriteInput) * ninputs);
+	f->props = hs_batch_props(inputs, ninputs, NULL, 0, &f->nkeys);
+	f->nprops = f->nkeys;
+	hs_request_init(&f->req, w->conn, &w->opts, "POST",
+					psprintf("%s/batch/%s", w->type_path, w->kind->name), NULL,
+					w->kind->body(inputs, ninputs));
+	w->flights[w->nflights++] = f;
+	hs_busy_update(w, f, true);
+	hs_unchecked_add(f->subid);
+	hs_send_begin(&f->req);		/* its answer will land in cxt */
+	hs_http_progress();			/* and it goes out now */
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Submit the *ninputs inputs buffered in *cxt, if any, as one batch, which
+ * takes *cxt along: *cxt becomes a fresh context for the next batch, and
+ * *ninputs 0.
+ */
+void
+hs_batch_flush(HsWriter *w, MemoryContext *cxt, HsWriteInput *inputs, int *ninputs)
+{
+	MemoryContext parent = MemoryContextGetParent(*cxt);
+
+	if (*ninputs == 0)
+		return;
+	hs_batch_submit(w, *cxt, inputs, *ninputs, false);
+	*cxt = AllocSetContextCreate(parent, "hubspot_fdw batch", ALLOCSET_DEFAULT_SIZES);
+	*ninputs = 0;
+}
+
+/*
+ * Send "inputs" as one batch request and wait for its answer, after the
+ * batches in flight: for rows that must come back before the next one.
+ * The answer is parsed for "props" too, and answers[i] (if answers) gets
+ * input i's result, its values the inputs' id_properties first, then
+ * "props". It all lives in the current memory context.
+ */
+void
+hs_batch_send(HsWriter *w, HsWriteInput *inputs, int ninputs, char **props,
+			  int nprops, HsObject **answers)
+{
+	HsBatchFlight f;
+
+	hs_batch_drain(w);
+	memset(&f, 0, sizeof(f));
+	f.inputs = inputs;
+	f.ninputs = ninputs;
+	f.batchno = ++w->nsubmitted;
+	f.answers = answers;
+	f.props = hs_batch_props(inputs, ninputs, props, nprops, &f.nkeys);
+	f.nprops = f.nkeys + nprops;
+	hs_request_init(&f.req, w->conn, &w->opts, "POST",
+					psprintf("%s/batch/%s", w->type_path, w->kind->name), NULL,
+					w->kind->body(inputs, ninputs));
+	hs_send_begin(&f.req);
+	hs_batch_complete(w, &f);
+}
+
+/* Wait for and check every batch in flight, oldest first. */
+void
+hs_batch_drain(HsWriter *w)
+{
+	while (w->nflights > 0)
+		hs_batch_retire(w);
+}
+
+/*
+ * EXPLAIN of a writer: (VERBOSE) its requests in flight at once, and
+ * (ANALYZE) the requests it sent and their retries.
+ */
+void
+hs_explain_writer(HsWriter *w, int concurrency, ExplainState *es)
+{
+	if (es->verbose)
+		ExplainPropertyInteger("HubSpot Concurrency", NULL, concurrency, es);
+	if (es->analyze)
+	{
+		ExplainPropertyInteger("HubSpot Requests Sent", NULL, w->requests, es);
+		ExplainPropertyInteger("HubSpot Retries", NULL, w->retries, es);
+	}
+}
