@@ -37,7 +37,7 @@ hs_abort_writes(SubTransactionId subid)
 {
 	int			writes = hs_batch_abort_subxact(subid);
 
-	(void) hs_http_abort_subxact(subid);
+	hs_http_abort_subxact(subid);
 	if (writes > 0)
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),
@@ -55,7 +55,7 @@ hs_xact_callback(XactEvent event, void *arg)
 			 event == XACT_EVENT_PREPARE)
 	{
 		(void) hs_batch_abort_subxact(InvalidSubTransactionId);
-		(void) hs_http_abort_subxact(InvalidSubTransactionId);
+		hs_http_abort_subxact(InvalidSubTransactionId);
 	}
 }
 

@@ -30,7 +30,6 @@
 typedef struct HsTransfer
 {
 	bool		in_use;
-	bool		is_write;		/* may change something in HubSpot */
 	SubTransactionId subid;		/* who started it */
 	MemoryContext cxt;			/* where the answer is copied to */
 	CURL	   *easy;
@@ -368,7 +367,6 @@ hs_http_start(HsHttpRequest *req)
 	t->in_use = true;
 	t->req = req;
 	t->subid = GetCurrentSubTransactionId();
-	t->is_write = !req->is_read;
 	t->cxt = CurrentMemoryContext;
 	if (!hs_transfer_setup(t, i))
 	{
@@ -506,24 +504,18 @@ hs_http_perform(HsHttpRequest **requests, int nrequests)
 /*
  * Drop, without touching their requests, the transfers started by
  * subtransaction "subid" or a later one: it is aborting, and the memory of
- * those requests goes with it. InvalidSubTransactionId drops all. Returns
- * how many of them were writes (HubSpot may have applied those).
+ * those requests goes with it. InvalidSubTransactionId drops all. (Which
+ * writes HubSpot may have applied is batch.c's to say.)
  */
-int
+void
 hs_http_abort_subxact(SubTransactionId subid)
 {
 	int			i;
-	int			writes = 0;
 
 	for (i = 0; i < HS_HTTP_SLOTS; i++)
 		if (hs_slots[i].in_use &&
 			(subid == InvalidSubTransactionId || hs_slots[i].subid >= subid))
-		{
-			if (hs_slots[i].is_write)
-				writes++;
 			hs_slot_release(&hs_slots[i]);
-		}
-	return writes;
 }
 
 /* Number of transfers in flight (for messages after an abort). */

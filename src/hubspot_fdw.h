@@ -120,8 +120,6 @@ typedef struct HsHttpRequest
 	/* in, for the layers above the transport */
 	struct HsConnection *conn;	/* whose rate limit and token */
 	const char *endpoint;		/* stats label: "PATCH /crm/v3/objects/t/{id}" */
-	bool		is_read;		/* changes nothing in HubSpot (GET, batch/read,
-								 * search) */
 	int			max_retries;
 	int			rate_limit;		/* requests per window; 0 = no pacing */
 	int			rate_window_ms;
@@ -157,7 +155,7 @@ extern void hs_http_wait(HsHttpRequest **requests, int nrequests, bool any);
 extern void hs_http_progress(void);
 extern void hs_http_cancel(HsHttpRequest *req);
 extern void hs_http_perform(HsHttpRequest **requests, int nrequests);
-extern int	hs_http_abort_subxact(SubTransactionId subid);
+extern void hs_http_abort_subxact(SubTransactionId subid);
 extern int	hs_http_in_flight(void);
 extern char *hs_url_escape(const char *segment);
 

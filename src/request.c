@@ -90,9 +90,6 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 	req->ca_path = opts->ca_path;
 	req->conn = conn;
 	req->endpoint = hs_endpoint_label(method, path);
-	req->is_read = strcmp(method, "GET") == 0 ||
-		(strcmp(method, "POST") == 0 &&
-		 (hs_ends_with(path, "/batch/read") || hs_ends_with(path, "/search")));
 	req->max_retries = opts->max_retries;
 
 	/*
