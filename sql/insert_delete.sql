@@ -83,9 +83,8 @@ SELECT * FROM try($$INSERT INTO contacts_bad (email, no_such_property) VALUES ('
 -- ON CONFLICT is not HubSpot's: insert_mode 'upsert' is
 SELECT * FROM try($$INSERT INTO contacts (email) VALUES ('a@example.com') ON CONFLICT DO NOTHING$$);
 
--- COPY FROM creates records too (PostgreSQL 15 copies into a foreign table
--- one row at a time, so each row is a request, in flight while the next
--- rows are read)
+-- COPY FROM creates records too, batch_size rows per batch/create
+-- (PostgreSQL 15 hands a foreign table one row at a time: they are buffered)
 CALL emu_clear();
 COPY contacts (email, firstname) FROM stdin;
 copy1@example.com	Copy
@@ -207,3 +206,12 @@ INSERT INTO companies (name, domain) VALUES ('Acme', 'acme.example.com') RETURNI
 DELETE FROM companies WHERE domain = 'acme.example.com';
 SELECT method, path, status FROM emu_requests ORDER BY seq;
 SELECT count(*) AS acme_left FROM companies WHERE domain = 'acme.example.com';
+
+-- a longer COPY: 250 rows in 3 batch/create (last, as it adds records)
+CALL emu_clear();
+COPY contacts (email) FROM PROGRAM 'seq -f copy-many-%g@example.com 1 250';
+SELECT method, path, jsonb_array_length(body->'inputs') AS inputs FROM emu_requests
+ ORDER BY inputs DESC, seq;
+SELECT count(DISTINCT i->'properties'->>'email') AS emails_sent
+  FROM emu_requests, jsonb_array_elements(body->'inputs') i;
+SELECT count(*) AS created FROM contacts WHERE email LIKE 'copy-many-%';

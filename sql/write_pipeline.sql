@@ -42,7 +42,7 @@ CALL emu_faults('{"delays": [{"ms": 300, "match": {"path_regex": "/batch/(create
 CALL emu_clear();
 SELECT affected($$INSERT INTO pipe_contacts (email, firstname, lastname)
   SELECT 'p' || g || '@example.com', 'Pipe', 'L' || g FROM generate_series(1, 250) g$$) AS inserted;
-SELECT kind, inputs, status FROM emu_batches ORDER BY inputs DESC;
+SELECT kind, inputs, status FROM emu_batches ORDER BY inputs DESC, status;
 SELECT count(*) AS inputs, count(DISTINCT i->>'objectWriteTraceId') AS trace_ids,
        min((i->>'objectWriteTraceId')::int) AS first, max((i->>'objectWriteTraceId')::int) AS last,
        count(DISTINCT i->'properties'->>'email') AS emails
@@ -68,7 +68,7 @@ EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 -- in flight together while the list is still being read
 CALL emu_clear();
 SELECT affected($$DELETE FROM pipe_contacts WHERE firstname = 'Pipe'$$) AS deleted;
-SELECT kind, inputs, status FROM emu_batches ORDER BY inputs DESC;
+SELECT kind, inputs, status FROM emu_batches ORDER BY inputs DESC, status;
 SELECT count(*) AS ids, count(DISTINCT i->>'id') AS distinct_ids
   FROM emu_batches, jsonb_array_elements(body->'inputs') i;
 SELECT max_in_flight('archive') > 1 AS overlapped;
@@ -97,7 +97,7 @@ CALL emu_clear();
 INSERT INTO pipe_contacts_up (email, firstname)
   SELECT 'u' || (CASE WHEN g = 150 THEN 50 ELSE g END) || '@example.com', 'Up' || g
     FROM generate_series(1, 250) g;
-SELECT kind, inputs, status FROM emu_batches ORDER BY inputs DESC;
+SELECT kind, inputs, status FROM emu_batches ORDER BY inputs DESC, status;
 WITH k AS (SELECT * FROM emu_batches b
             WHERE EXISTS (SELECT FROM jsonb_array_elements(b.body->'inputs') i
                            WHERE i->>'id' = 'u50@example.com'))
@@ -111,7 +111,7 @@ SELECT count(*) AS upserted FROM pipe_contacts WHERE firstname LIKE 'Up%';
 -- UPDATE's batches overlap the same way
 CALL emu_clear();
 UPDATE partner_clients SET hs_country = 'SE' WHERE tier = 'gold';
-SELECT kind, inputs, status FROM emu_batches ORDER BY inputs DESC;
+SELECT kind, inputs, status FROM emu_batches ORDER BY inputs DESC, status;
 SELECT max_in_flight('update') > 1 AS overlapped;
 
 -- A failure in the middle: row 150 repeats a unique email, so HubSpot
@@ -120,7 +120,7 @@ SELECT max_in_flight('update') > 1 AS overlapped;
 CALL emu_clear();
 SELECT * FROM try($$INSERT INTO pipe_contacts (email, firstname) SELECT CASE WHEN g = 150 THEN 'contact1001@example.com' ELSE 'f' || g || '@example.com' END, 'Fail' FROM generate_series(1, 250) g$$);
 SELECT pg_sleep(1);  -- let HubSpot answer the abandoned batch
-SELECT kind, inputs, status FROM emu_batches ORDER BY inputs DESC;
+SELECT kind, inputs, status FROM emu_batches ORDER BY inputs DESC, status;
 -- the first and the third batch were created, the second not
 SELECT count(*) AS created, min(substring(email from 'f(\d+)@')::int) AS first_row,
        max(substring(email from 'f(\d+)@')::int) AS last_row,

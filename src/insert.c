@@ -430,10 +430,11 @@ hs_insert_buffer(HsInsertState *st, TupleTableSlot *slot)
 }
 
 /*
- * Executor: one row. Unless it must come back with HubSpot's answer, it
- * is a request of its own, in flight while the next rows come (COPY).
- * Otherwise the request is answered first, and the row returned is the
- * one HubSpot answered with (the columns RETURNING needs).
+ * Executor: one row (COPY, or a row that needs HubSpot's answer). Unless it
+ * must come back with the answer, it joins the next batch, sent when full
+ * and in flight while the next rows come; hsEndForeignInsert sends the
+ * rest. Otherwise the request is answered first, and the row returned is
+ * the one HubSpot answered with (the columns RETURNING needs).
  */
 TupleTableSlot *
 hsExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
@@ -447,7 +448,6 @@ hsExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	if (!hs_insert_needs_answer(rinfo))
 	{
 		hs_insert_buffer(st, slot);
-		hs_insert_flush(st);
 		return slot;
 	}
 
