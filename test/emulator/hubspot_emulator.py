@@ -1797,7 +1797,14 @@ def _in_op(negate):
         vals = _op_needs(f, "values")
         if not isinstance(vals, list):
             raise validation_error("values must be an array")
-        keys = {search_key(p, str(x)) for x in vals}
+        if p["type"] == "string":
+            # HubSpot's search documentation: for IN and NOT_IN on a string
+            # property "values must be lowercase". The stored values are
+            # matched lower-cased, the given ones as they are, so a value
+            # with a capital letter finds nothing (unlike EQ, which ignores case).
+            keys = {(0, str(x)) for x in vals}
+        else:
+            keys = {search_key(p, str(x)) for x in vals}
         if negate:
             return lambda v: v is None or search_key(p, v) not in keys
         return lambda v: v is not None and search_key(p, v) in keys
