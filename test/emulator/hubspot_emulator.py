@@ -1279,6 +1279,13 @@ class Api:
                                 " Check that ids are valid." % tdef.name, {"ids": missing})]
         return (207 if errors else 200), batch_response(results, errors, started)
 
+    def _write_batch(self, tdef):
+        """A write batch's start time and raw inputs, once the token may write."""
+        c = self.ctx
+        c.require_write(tdef)
+        body = c.json_object_body()
+        return batch_times(), self._inputs(body, BATCH_INPUT_MAX)
+
     @staticmethod
     def _write_input(inp, i):
         """(properties, objectWriteTraceId) of write input i; raises if malformed."""
@@ -1328,10 +1335,8 @@ class Api:
 
     def batch_update(self, tdef):
         c = self.ctx
-        c.require_write(tdef)
-        body = c.json_object_body()
-        started = batch_times()
-        checked = self._keyed_inputs(tdef, self._inputs(body, BATCH_INPUT_MAX))
+        started, inputs = self._write_batch(tdef)
+        checked = self._keyed_inputs(tdef, inputs)
         if c.drop_results:
             return 200, batch_response([], None, started)
         writes, missing = [], []
@@ -1382,10 +1387,8 @@ class Api:
 
     def batch_create(self, tdef):
         c = self.ctx
-        c.require_write(tdef)
-        body = c.json_object_body()
-        started = batch_times()
-        inputs = self._create_inputs(tdef, self._inputs(body, BATCH_INPUT_MAX))
+        started, inputs = self._write_batch(tdef)
+        inputs = self._create_inputs(tdef, inputs)
         # a repeated unique value (in the batch or with a stored record): 409, nothing created
         check_unique_conflicts(self.state, tdef, [({"id": "(new %d)" % i}, v)
                                                   for i, (v, _) in enumerate(inputs)])
@@ -1396,12 +1399,9 @@ class Api:
 
     def batch_upsert(self, tdef):
         c = self.ctx
-        c.require_write(tdef)
-        body = c.json_object_body()
-        started = batch_times()
+        started, inputs = self._write_batch(tdef)
         parsed = []
-        for i, (oid, idp, values, trace) in enumerate(
-                self._keyed_inputs(tdef, self._inputs(body, BATCH_INPUT_MAX))):
+        for i, (oid, idp, values, trace) in enumerate(self._keyed_inputs(tdef, inputs)):
             if idp is not None:
                 norm, err = check_value(tdef.props[idp], oid)
                 if err:
@@ -1439,9 +1439,8 @@ class Api:
 
     def batch_archive(self, tdef):
         c = self.ctx
-        c.require_write(tdef)
-        body = c.json_object_body()
-        ids = [self._id_of(inp, i) for i, inp in enumerate(self._inputs(body, BATCH_INPUT_MAX))]
+        _, inputs = self._write_batch(tdef)
+        ids = [self._id_of(inp, i) for i, inp in enumerate(inputs)]
         if c.drop_results:
             return 204, None
         for oid in ids:     # ids that do not exist (any more) are ignored
