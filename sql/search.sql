@@ -6,11 +6,13 @@ CALL emu_reset();
 -- s: imported tables (columns know their HubSpot type); l: the same, read
 -- from the list endpoint only, as the local reference
 CREATE SCHEMA s;
-IMPORT FOREIGN SCHEMA crm LIMIT TO (partner_clients, contacts) FROM SERVER hubspot INTO s;
+IMPORT FOREIGN SCHEMA crm LIMIT TO (partner_clients, partner_services, contacts)
+  FROM SERVER hubspot INTO s;
 CREATE SCHEMA l;
-IMPORT FOREIGN SCHEMA crm LIMIT TO (partner_clients, contacts) FROM SERVER hubspot INTO l
-  OPTIONS (import_read_only 'false');
+IMPORT FOREIGN SCHEMA crm LIMIT TO (partner_clients, partner_services, contacts)
+  FROM SERVER hubspot INTO l OPTIONS (import_read_only 'false');
 ALTER FOREIGN TABLE l.partner_clients OPTIONS (ADD use_search 'false');
+ALTER FOREIGN TABLE l.partner_services OPTIONS (ADD use_search 'false');
 ALTER FOREIGN TABLE l.contacts OPTIONS (ADD use_search 'false');
 
 -- values that tell HubSpot's semantics from PostgreSQL's: records without a
@@ -59,6 +61,9 @@ SELECT * FROM pushed('hs_score <> 50');
 -- text: = and IN, checked again (HubSpot ignores case); <> and ranges stay local
 SELECT * FROM pushed($$hs_name = 'Mixed Case'$$);
 SELECT * FROM pushed($$hs_tier IN ('silver', 'bronze')$$);
+-- HubSpot's IN on a string property matches lower-case values only: each
+-- value goes with its lower-case form, and PostgreSQL checks case again
+SELECT * FROM pushed($$hs_name IN ('Mixed Case', 'Client 510', 'client 511')$$);
 SELECT * FROM pushed($$hs_name <> 'Mixed Case'$$);
 SELECT * FROM pushed($$hs_name > 'Client 799'$$);
 -- text IS NULL also finds '' (HubSpot has no empty value): checked again;
@@ -70,6 +75,11 @@ SELECT * FROM pushed('hs_name IS NOT NULL');
 SELECT * FROM pushed('hs_active');
 SELECT * FROM pushed('NOT hs_active');
 SELECT * FROM pushed('hs_active <> true');
+-- a boolean column on an enumeration property (a booleancheckbox)
+SELECT * FROM pushed('hs_preferred', 'partner_services');
+SELECT * FROM pushed('NOT hs_preferred AND hs_price < 11', 'partner_services');
+-- phone numbers are text
+SELECT * FROM pushed($$hs_phone = '+1 555 3001'$$, 'partner_services');
 -- dates are epoch milliseconds at midnight UTC
 SELECT * FROM pushed($$hs_signup_date = '2024-12-30'$$);
 SELECT * FROM pushed($$hs_signup_date > '2024-12-29'$$);
@@ -86,7 +96,9 @@ SELECT * FROM pushed($$(hs_score = 1 OR hs_score = 2) AND (hs_country = 'US' OR 
 -- a condition that cannot be pushed stays local; the rest is still pushed
 SELECT * FROM pushed($$hs_score > 90 AND hs_name LIKE '%9'$$);
 SELECT * FROM pushed($$hs_score > 90 OR hs_name LIKE '%9'$$);
--- HubSpot takes 6 filterGroups: a seventh OR branch keeps that OR local
+-- HubSpot takes 6 filterGroups: six OR branches are sent, a seventh keeps
+-- that OR local (the list is read and filtered)
+SELECT * FROM pushed('hs_score = 1 OR hs_score = 2 OR hs_score = 3 OR hs_score = 4 OR hs_score = 5 OR hs_score IS NULL');
 SELECT * FROM pushed('hs_score IN (1) OR hs_score = 2 OR hs_score = 3 OR hs_score = 4 OR hs_score = 5 OR hs_score = 6 OR hs_score = 7');
 SELECT * FROM pushed('(hs_score = 1 OR hs_score = 2 OR hs_score = 3) AND (hs_active OR NOT hs_active) AND hs_score < 50');
 -- values HubSpot cannot compare: NaN reads the list instead; NULL and an
@@ -107,6 +119,9 @@ EXPLAIN (VERBOSE, COSTS OFF)
   SELECT id, hs_name FROM s.partner_clients WHERE hs_score > 95 AND hs_tier IN ('gold', 'silver');
 EXPLAIN (VERBOSE, COSTS OFF)
   SELECT id FROM s.partner_clients WHERE (hs_score = 1 AND hs_active) OR hs_signup_date = '2024-01-02';
+-- the values of an IN on text, with their lower-case forms
+EXPLAIN (VERBOSE, COSTS OFF)
+  SELECT id FROM s.partner_clients WHERE hs_name IN ('Mixed Case', 'client 511') AND hs_score > 10;
 -- without hubspot_type a column's property type is unknown: nothing is pushed
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM partner_clients WHERE tier = 'gold';
 -- use_search 'false' turns search off
@@ -149,6 +164,36 @@ CALL emu_clear();
 SELECT id, hs_signup_date FROM s.partner_clients WHERE hs_signup_date < '2024-01-05'
  ORDER BY hs_signup_date DESC LIMIT 3;
 SELECT body - 'properties' AS search FROM emu_requests ORDER BY seq;
+CALL emu_clear();
+SELECT id, hs_score FROM s.partner_clients ORDER BY hs_score DESC NULLS LAST LIMIT 3;
+SELECT body - 'properties' AS search FROM emu_requests ORDER BY seq;
+-- every ORDER BY direction and NULLS placement gives PostgreSQL's order:
+-- the scores (NULLs included) in the order a local sort gives, and the
+-- searches sent (direction, or unsorted for records without a value)
+CREATE FUNCTION sorted(order_by text, OUT same_order boolean, OUT rows int,
+                       OUT searches text)
+LANGUAGE plpgsql AS $$
+DECLARE
+  a numeric[];
+  b numeric[];
+BEGIN
+  CALL emu_clear();
+  EXECUTE format('SELECT array_agg(hs_score) FROM (SELECT hs_score FROM s.partner_clients
+                   WHERE hs_score < 2 OR hs_score > 98 OR hs_score IS NULL ORDER BY %s) x', order_by)
+    INTO a;
+  SELECT string_agg(coalesce(body->'sorts'->0->>'direction', 'unsorted'), ', ' ORDER BY seq)
+    INTO searches FROM emu_requests WHERE path LIKE '%/search';
+  EXECUTE format('SELECT array_agg(hs_score) FROM (SELECT hs_score FROM l.partner_clients
+                   WHERE hs_score < 2 OR hs_score > 98 OR hs_score IS NULL ORDER BY %s) x', order_by)
+    INTO b;
+  same_order := a IS NOT DISTINCT FROM b;
+  rows := cardinality(a);
+END $$;
+-- (without LIMIT the planner sorts locally, with it HubSpot sorts)
+SELECT o AS order_by, s.* FROM unnest(ARRAY['hs_score', 'hs_score DESC', 'hs_score NULLS FIRST',
+                                            'hs_score DESC NULLS LAST']) o, sorted(o) s;
+SELECT o AS order_by, s.* FROM unnest(ARRAY['hs_score', 'hs_score DESC', 'hs_score NULLS FIRST',
+                                            'hs_score DESC NULLS LAST']) o, sorted(o || ' LIMIT 100') s;
 -- sorted output equals a local sort, LIMIT or not
 SELECT (SELECT array_agg(hs_score) FROM (SELECT hs_score FROM s.partner_clients WHERE hs_score < 5 ORDER BY hs_score DESC) x)
      = (SELECT array_agg(hs_score) FROM (SELECT hs_score FROM l.partner_clients WHERE hs_score < 5 ORDER BY hs_score DESC) x)
@@ -173,6 +218,18 @@ SELECT count(*) FILTER (WHERE path LIKE '%/search') AS searches,
 SELECT id, hs_name, hs_country, hs_tier FROM l.partner_clients WHERE hs_name = 'Lagged' ORDER BY id;
 -- a SELECT does search, and does not see the writes yet
 SELECT count(*) AS found_by_search FROM s.partner_clients WHERE hs_name = 'Lagged';
+-- INSERT ... SELECT and DELETE read the list too: they see the records
+-- written a moment ago, which search does not
+CALL emu_clear();
+UPDATE s.contacts SET lastname = 'Lagged' WHERE id IN ('1004', '1005');
+INSERT INTO s.contacts (email, firstname, lastname)
+  SELECT 'copy-' || email, firstname, 'Copy' FROM s.contacts WHERE lastname = 'Lagged';
+DELETE FROM s.contacts WHERE lastname = 'Copy';
+SELECT count(*) FILTER (WHERE path LIKE '%/search') AS searches,
+       sum(jsonb_array_length(body->'inputs')) FILTER (WHERE path LIKE '%/batch/create') AS created,
+       sum(jsonb_array_length(body->'inputs')) FILTER (WHERE path LIKE '%/batch/archive') AS archived
+  FROM emu_requests;
+SELECT count(*) AS copies_left FROM l.contacts WHERE lastname = 'Copy';
 CALL emu_faults('{}');
 SELECT count(*) AS found_later FROM s.partner_clients WHERE hs_name = 'Lagged';
 

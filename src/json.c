@@ -364,6 +364,70 @@ hs_get_bool(struct json_object *obj, const char *key)
 }
 
 /*
+ * One item of a "results" array, made by hs_parse_results_list: a palloc'd
+ * struct, or NULL (and *why) when the item is unusable.
+ */
+typedef void *(*HsResultItemFn) (struct json_object *item, char **why);
+
+/*
+ * Parse an answer whose "results" array is all that matters into a List,
+ * one entry per item, made by "item_fn", in HubSpot's order. False (and
+ * *why) when the answer or any of its items is unusable.
+ */
+static bool
+hs_parse_results_list(const char *body, size_t len, HsResultItemFn item_fn,
+					  List **items, char **why)
+{
+	HsJsonTree *tree;
+	struct json_object *results;
+	size_t		n;
+	size_t		i;
+
+	*items = NIL;
+	results = hs_parse_results(body, len, &tree, why);
+	if (results == NULL)
+		return false;
+	n = json_object_array_length(results);
+	for (i = 0; i < n; i++)
+	{
+		void	   *item = item_fn(json_object_array_get_idx(results, i), why);
+
+		if (item == NULL)
+		{
+			hs_json_tree_release(tree);
+			*items = NIL;
+			return false;
+		}
+		*items = lappend(*items, item);
+	}
+	hs_json_tree_release(tree);
+	return true;
+}
+
+/* One Property of the properties API as an HsPropertyDef; it needs a "name". */
+static void *
+hs_property_def_item(struct json_object *p, char **why)
+{
+	HsPropertyDef *def;
+
+	if (!json_object_is_type(p, json_type_object) ||
+		hs_get(p, "name", json_type_string) == NULL)
+	{
+		*why = "a property has no \"name\"";
+		return NULL;
+	}
+	def = palloc0(sizeof(HsPropertyDef));
+	def->name = hs_get_string(p, "name");
+	def->type = hs_get_string(p, "type");
+	def->field_type = hs_get_string(p, "fieldType");
+	def->has_unique_value = hs_get_bool(p, "hasUniqueValue");
+	def->calculated = hs_get_bool(p, "calculated");
+	def->read_only_value = hs_get_bool(hs_get(p, "modificationMetadata", json_type_object),
+									   "readOnlyValue");
+	return def;
+}
+
+/*
  * Parse the answer of GET /crm/v3/properties/{objectType}
  * (CollectionResponsePropertyNoPaging) into a list of HsPropertyDef, in
  * HubSpot's order. Every entry needs a "name"; the rest is optional.
@@ -371,40 +435,7 @@ hs_get_bool(struct json_object *obj, const char *key)
 bool
 hs_json_parse_properties(const char *body, size_t len, List **defs, char **why)
 {
-	HsJsonTree *tree;
-	struct json_object *results;
-	size_t		n;
-	size_t		i;
-
-	*defs = NIL;
-	results = hs_parse_results(body, len, &tree, why);
-	if (results == NULL)
-		return false;
-	n = json_object_array_length(results);
-	for (i = 0; i < n; i++)
-	{
-		struct json_object *p = json_object_array_get_idx(results, i);
-		HsPropertyDef *def;
-
-		if (!json_object_is_type(p, json_type_object) ||
-			hs_get(p, "name", json_type_string) == NULL)
-		{
-			*why = "a property has no \"name\"";
-			hs_json_tree_release(tree);
-			return false;
-		}
-		def = palloc0(sizeof(HsPropertyDef));
-		def->name = hs_get_string(p, "name");
-		def->type = hs_get_string(p, "type");
-		def->field_type = hs_get_string(p, "fieldType");
-		def->has_unique_value = hs_get_bool(p, "hasUniqueValue");
-		def->calculated = hs_get_bool(p, "calculated");
-		def->read_only_value = hs_get_bool(hs_get(p, "modificationMetadata", json_type_object),
-										   "readOnlyValue");
-		*defs = lappend(*defs, def);
-	}
-	hs_json_tree_release(tree);
-	return true;
+	return hs_parse_results_list(body, len, hs_property_def_item, defs, why);
 }
 
 /*
@@ -510,11 +541,14 @@ hs_json_properties_body(const HsWriteInput *input)
 }
 
 /*
- * The body of batch/update:
- * {"inputs": [{"id", "idProperty"?, "objectWriteTraceId", "properties"}]}.
+ * The body of a write batch, {"inputs": [...]}. For batch/update (and
+ * batch/upsert) each input is {"id", "idProperty"?, "objectWriteTraceId"?,
+ * "properties"}. For batch/create ("create") it is {"properties",
+ * "objectWriteTraceId"?, "associations": []}: the spec requires
+ * "associations", and records are created without any.
  */
-char *
-hs_json_batch_update_body(const HsWriteInput *inputs, int ninputs)
+static char *
+hs_write_batch_body(const HsWriteInput *inputs, int ninputs, bool create)
 {
 	HsJsonTree *b = hs_build_start();
 	struct json_object *arr = json_object_new_array_ext(ninputs);
@@ -525,17 +559,30 @@ hs_json_batch_update_body(const HsWriteInput *inputs, int ninputs)
 	{
 		struct json_object *in = json_object_new_object();
 
-		json_object_object_add(in, "id", json_object_new_string(inputs[i].id));
-		if (inputs[i].id_property)
+		if (!create)
+			json_object_object_add(in, "id", json_object_new_string(inputs[i].id));
+		if (!create && inputs[i].id_property)
 			json_object_object_add(in, "idProperty",
 								   json_object_new_string(inputs[i].id_property));
 		if (inputs[i].trace_id)
 			json_object_object_add(in, "objectWriteTraceId",
 								   json_object_new_string(inputs[i].trace_id));
 		json_object_object_add(in, "properties", hs_properties_json(&inputs[i]));
+		if (create)
+			json_object_object_add(in, "associations", json_object_new_array());
 		json_object_array_add(arr, in);
 	}
 	return hs_build_finish(b);
+}
+
+/*
+ * The body of batch/update:
+ * {"inputs": [{"id", "idProperty"?, "objectWriteTraceId", "properties"}]}.
+ */
+char *
+hs_json_batch_update_body(const HsWriteInput *inputs, int ninputs)
+{
+	return hs_write_batch_body(inputs, ninputs, false);
 }
 
 /*
@@ -572,28 +619,11 @@ hs_json_batch_read_body(char **ids, int nids, char **props, int nprops,
 /*
  * The body of batch/create:
  * {"inputs": [{"properties", "objectWriteTraceId"?, "associations": []}]}.
- * The spec requires "associations"; records are created without any.
  */
 char *
 hs_json_batch_create_body(const HsWriteInput *inputs, int ninputs)
 {
-	HsJsonTree *b = hs_build_start();
-	struct json_object *arr = json_object_new_array_ext(ninputs);
-	int			i;
-
-	json_object_object_add(b->root, "inputs", arr);
-	for (i = 0; i < ninputs; i++)
-	{
-		struct json_object *in = json_object_new_object();
-
-		json_object_object_add(in, "properties", hs_properties_json(&inputs[i]));
-		if (inputs[i].trace_id)
-			json_object_object_add(in, "objectWriteTraceId",
-								   json_object_new_string(inputs[i].trace_id));
-		json_object_object_add(in, "associations", json_object_new_array());
-		json_object_array_add(arr, in);
-	}
-	return hs_build_finish(b);
+	return hs_write_batch_body(inputs, ninputs, true);
 }
 
 /* The body of batch/archive: {"inputs": [{"id"}]}. */
@@ -862,6 +892,22 @@ hs_json_parse_assoc_batch(const char *body, size_t len,
 	return true;
 }
 
+/* One association type ({"id", "name"}) as an HsAssocType; it needs both. */
+static void *
+hs_assoc_type_item(struct json_object *r, char **why)
+{
+	HsAssocType *t = palloc0(sizeof(HsAssocType));
+
+	t->id = hs_object_id_text(r);
+	t->name = hs_get_string(r, "name");
+	if (t->id == NULL || t->name == NULL)
+	{
+		*why = "an association type has no \"id\" or \"name\"";
+		return NULL;
+	}
+	return t;
+}
+
 /*
  * Parse the association types between two object types
  * (CollectionResponsePublicAssociationDefinitionNoPaging) into a list of
@@ -870,33 +916,7 @@ hs_json_parse_assoc_batch(const char *body, size_t len,
 bool
 hs_json_parse_assoc_types(const char *body, size_t len, List **types, char **why)
 {
-	HsJsonTree *tree;
-	struct json_object *results;
-	size_t		n;
-	size_t		i;
-
-	*types = NIL;
-	results = hs_parse_results(body, len, &tree, why);
-	if (results == NULL)
-		return false;
-	n = json_object_array_length(results);
-	for (i = 0; i < n; i++)
-	{
-		struct json_object *r = json_object_array_get_idx(results, i);
-		HsAssocType *t = palloc0(sizeof(HsAssocType));
-
-		t->id = hs_object_id_text(r);
-		t->name = hs_get_string(r, "name");
-		if (t->id == NULL || t->name == NULL)
-		{
-			*why = "an association type has no \"id\" or \"name\"";
-			hs_json_tree_release(tree);
-			return false;
-		}
-		*types = lappend(*types, t);
-	}
-	hs_json_tree_release(tree);
-	return true;
+	return hs_parse_results_list(body, len, hs_assoc_type_item, types, why);
 }
 
 /*

@@ -37,7 +37,9 @@
 
 #include "access/stratnum.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "common/string.h"
 #include "commands/defrem.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
@@ -48,8 +50,10 @@
 #include "optimizer/paths.h"
 #include "parser/parse_coerce.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/pg_locale.h"
 
 /* HubSpot's search limits (facts file and spec; "unconfirmed" ones have no source). */
 #define HS_SEARCH_PAGE_SIZE 200			/* spec: limit up to 200 */
@@ -83,7 +87,8 @@ enum HsFilterTemplate
 	HS_FT_OPERATOR,				/* String: EQ, NEQ, ..., HAS_PROPERTY */
 	HS_FT_ATTNUM,				/* Integer: the column */
 	HS_FT_VALUE,				/* Integer: index into fdw_exprs, -1 for none */
-	HS_FT_TYPE					/* Integer: the value's type (element type for IN) */
+	HS_FT_TYPE,					/* Integer: the value's type (element type for IN) */
+	HS_FT_FOLD					/* Boolean: IN on text also sends lower-case values */
 };
 
 /* The parts of the search plan, a List in fdw_private[HS_SCAN_PRIV_SEARCH]. */
@@ -349,11 +354,13 @@ hs_search_operator(Oid opno, const HsColumn *col, HsSearchKind kind,
 
 /* A filter template (see enum HsFilterTemplate). */
 static List *
-hs_search_template(const HsColumn *col, const char *op, int value, Oid valtype)
+hs_search_template(const HsColumn *col, const char *op, int value, Oid valtype,
+				   bool fold)
 {
-	return list_make5(makeString(pstrdup(col->property)), makeString(pstrdup(op)),
-					  makeInteger(col->attnum), makeInteger(value),
-					  makeInteger((int) valtype));
+	return lappend(list_make5(makeString(pstrdup(col->property)), makeString(pstrdup(op)),
+							  makeInteger(col->attnum), makeInteger(value),
+							  makeInteger((int) valtype)),
+				   makeBoolean(fold));
 }
 
 /* Add a value expression to *values; its index. */
@@ -401,7 +408,7 @@ hs_search_simple(Expr *clause, RelOptInfo *baserel, List *columns,
 			return false;
 		*arm = lappend(*arm, hs_search_template(col, op,
 												hs_search_add_value(values, (Expr *) value),
-												valtype));
+												valtype, false));
 		*recheck |= rc;
 		return true;
 	}
@@ -421,7 +428,7 @@ hs_search_simple(Expr *clause, RelOptInfo *baserel, List *columns,
 			return false;
 		*arm = lappend(*arm, hs_search_template(col, saop->useOr ? "IN" : "NOT_IN",
 												hs_search_add_value(values, (Expr *) array),
-												valtype));
+												valtype, hs_search_kind(col) == HS_SK_TEXT));
 		*recheck |= rc;
 		return true;
 	}
@@ -439,7 +446,7 @@ hs_search_simple(Expr *clause, RelOptInfo *baserel, List *columns,
 			return false;
 		*arm = lappend(*arm, hs_search_template(col, nt->nulltesttype == IS_NULL
 												? "NOT_HAS_PROPERTY" : "HAS_PROPERTY",
-												-1, InvalidOid));
+												-1, InvalidOid, false));
 		*recheck |= reads_empty;
 		return true;
 	}
@@ -454,7 +461,7 @@ hs_search_simple(Expr *clause, RelOptInfo *baserel, List *columns,
 		*arm = lappend(*arm, hs_search_template(col, "EQ",
 												hs_search_add_value(values,
 																	(Expr *) makeBoolConst(positive, false)),
-												BOOLOID));
+												BOOLOID, false));
 		return true;
 	}
 	return false;
@@ -865,12 +872,52 @@ typedef enum HsFilterOutcome
 	HS_FILTER_UNSENDABLE		/* search cannot express it: read the list */
 } HsFilterOutcome;
 
-/* Fill *f from template "t" and the evaluated values. */
+/*
+ * The lower-case form of text value "d", into *folded. HubSpot's
+ * documentation says the values of IN on a string property must be lower
+ * case: it matches them against its lower-cased values, so a value with a
+ * capital letter would find nothing. False when lower() cannot be trusted
+ * to fold it: in a database whose LC_CTYPE is C it leaves every letter
+ * but A-Z as it is.
+ */
+static bool
+hs_search_fold(Datum d, Datum *folded)
+{
+	if (lc_ctype_is_c(DEFAULT_COLLATION_OID) && !pg_is_ascii(TextDatumGetCString(d)))
+		return false;
+	*folded = DirectFunctionCall1Coll(lower, DEFAULT_COLLATION_OID, d);
+	return true;
+}
+
+/*
+ * Append element "d" to the values of IN or NOT_IN filter *f, unless it is
+ * there already; false if search cannot take it.
+ */
+static bool
+hs_search_add_in_value(HsSearchFilter *f, Oid valtype, Datum d)
+{
+	char	   *v;
+	int			i;
+
+	if (!hs_search_value(valtype, d, &v) || v[0] == '\0')
+		return false;
+	for (i = 0; i < f->nvalues; i++)
+		if (strcmp(f->values[i], v) == 0)
+			return true;
+	f->values[f->nvalues++] = v;
+	return true;
+}
+
+/*
+ * Fill *f from template "t" and its evaluated value (value, isnull), if
+ * it has one.
+ */
 static HsFilterOutcome
-hs_search_fill(List *t, Datum *vals, bool *nulls, HsSearchFilter *f)
+hs_search_fill(List *t, Datum value, bool isnull, HsSearchFilter *f)
 {
 	int			vidx = intVal(list_nth(t, HS_FT_VALUE));
 	Oid			valtype = (Oid) intVal(list_nth(t, HS_FT_TYPE));
+	bool		fold = boolVal(list_nth(t, HS_FT_FOLD));
 	bool		is_in;
 
 	f->property = strVal(list_nth(t, HS_FT_PROPERTY));
@@ -878,11 +925,11 @@ hs_search_fill(List *t, Datum *vals, bool *nulls, HsSearchFilter *f)
 	if (vidx < 0)
 		return HS_FILTER_OK;
 	is_in = strcmp(f->operator, "IN") == 0 || strcmp(f->operator, "NOT_IN") == 0;
-	if (nulls[vidx])
+	if (isnull)
 		return HS_FILTER_FALSE;	/* x op NULL, x IN NULL: never true */
 	if (!is_in)
 	{
-		if (!hs_search_value(valtype, vals[vidx], &f->value))
+		if (!hs_search_value(valtype, value, &f->value))
 			return HS_FILTER_UNSENDABLE;
 		/* HubSpot has no '' value: it is a record without one (checked again) */
 		if (f->value[0] == '\0' && strcmp(f->operator, "EQ") == 0)
@@ -896,7 +943,7 @@ hs_search_fill(List *t, Datum *vals, bool *nulls, HsSearchFilter *f)
 	}
 	else
 	{
-		ArrayType  *arr = DatumGetArrayTypeP(vals[vidx]);
+		ArrayType  *arr = DatumGetArrayTypeP(value);
 		int16		typlen;
 		bool		typbyval;
 		char		typalign;
@@ -909,20 +956,24 @@ hs_search_fill(List *t, Datum *vals, bool *nulls, HsSearchFilter *f)
 		get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
 		deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign,
 						  &elems, &enulls, &n);
-		f->values = palloc(sizeof(char *) * Max(n, 1));
+		/* each value, and with "fold" its lower-case form too */
+		f->values = palloc(sizeof(char *) * Max(2 * n, 1));
 		f->nvalues = 0;
 		for (i = 0; i < n; i++)
 		{
+			Datum		folded;
+
 			if (enulls[i])
 			{
 				if (negated)
 					return HS_FILTER_FALSE; /* x NOT IN (..., NULL) is never true */
 				continue;
 			}
-			if (!hs_search_value(valtype, elems[i], &f->values[f->nvalues]) ||
-				f->values[f->nvalues][0] == '\0')
+			if (!hs_search_add_in_value(f, valtype, elems[i]))
 				return HS_FILTER_UNSENDABLE;
-			f->nvalues++;
+			if (fold && !(hs_search_fold(elems[i], &folded) &&
+						  hs_search_add_in_value(f, valtype, folded)))
+				return HS_FILTER_UNSENDABLE;
 		}
 		if (f->nvalues == 0)
 			return negated ? HS_FILTER_TRUE : HS_FILTER_FALSE;
@@ -977,7 +1028,11 @@ hs_search_prepare(HsSearchExec *ex)
 			arm->filters = palloc0(sizeof(HsSearchFilter) * Max(list_length(templates), 1));
 			foreach(t, templates)
 			{
-				switch (hs_search_fill((List *) lfirst(t), vals, nulls,
+				List	   *tmpl = (List *) lfirst(t);
+				int			vidx = intVal(list_nth(tmpl, HS_FT_VALUE));
+
+				switch (hs_search_fill(tmpl, vidx >= 0 ? vals[vidx] : (Datum) 0,
+									   vidx >= 0 && nulls[vidx],
 									   &arm->filters[arm->nfilters]))
 				{
 					case HS_FILTER_OK:
@@ -1207,53 +1262,61 @@ hs_search_counts(HsSearchExec *ex, int *requests, int *retries)
 
 /* ---------------------------------------------------------------- EXPLAIN */
 
-/* A filter value as EXPLAIN shows it: the value sent, or where it comes from. */
+/*
+ * Append filter template "t" to "buf" as EXPLAIN shows it: property,
+ * operator and the values sent, worked out as the scan will; or where a
+ * value comes from when it is not known before the scan starts.
+ */
 static void
-hs_search_show_value(StringInfo buf, Expr *expr, Oid valtype, bool is_in)
+hs_search_show_filter(StringInfo buf, List *t, List *value_exprs)
 {
-	char	   *v;
+	const char *op = strVal(list_nth(t, HS_FT_OPERATOR));
+	int			vidx = intVal(list_nth(t, HS_FT_VALUE));
+	Expr	   *expr = vidx >= 0 ? (Expr *) list_nth(value_exprs, vidx) : NULL;
+	HsSearchFilter f;
+	int			i;
 
-	if (IsA(expr, Const) && ((Const *) expr)->constisnull)
-		appendStringInfoString(buf, "NULL");
-	else if (IsA(expr, Const) && !is_in)
+	appendStringInfo(buf, "%s ", strVal(list_nth(t, HS_FT_PROPERTY)));
+	if (expr == NULL)
 	{
-		if (hs_search_value(valtype, ((Const *) expr)->constvalue, &v))
-			appendStringInfo(buf, "'%s'", v);
-		else
-			appendStringInfoString(buf, "(not sendable: read from the list)");
+		appendStringInfoString(buf, op);
+		return;
 	}
-	else if (IsA(expr, Const))
+	if (IsA(expr, Param) && ((Param *) expr)->paramkind == PARAM_EXTERN)
 	{
-		ArrayType  *arr = DatumGetArrayTypeP(((Const *) expr)->constvalue);
-		int16		typlen;
-		bool		typbyval;
-		char		typalign;
-		Datum	   *elems;
-		bool	   *nulls;
-		int			n;
-		int			i;
-
-		get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
-		deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign,
-						  &elems, &nulls, &n);
-		appendStringInfoChar(buf, '(');
-		for (i = 0; i < n; i++)
-		{
-			if (i > 0)
-				appendStringInfoString(buf, ", ");
-			if (nulls[i])
-				appendStringInfoString(buf, "NULL");
-			else if (hs_search_value(valtype, elems[i], &v))
-				appendStringInfo(buf, "'%s'", v);
-			else
-				appendStringInfoString(buf, "?");
-		}
-		appendStringInfoChar(buf, ')');
+		appendStringInfo(buf, "%s $%d", op, ((Param *) expr)->paramid);
+		return;
 	}
-	else if (IsA(expr, Param) && ((Param *) expr)->paramkind == PARAM_EXTERN)
-		appendStringInfo(buf, "$%d", ((Param *) expr)->paramid);
-	else
-		appendStringInfoString(buf, "(computed when the scan starts)");
+	if (!IsA(expr, Const))
+	{
+		appendStringInfo(buf, "%s (computed when the scan starts)", op);
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	switch (hs_search_fill(t, ((Const *) expr)->constvalue, ((Const *) expr)->constisnull, &f))
+	{
+		case HS_FILTER_OK:
+			appendStringInfoString(buf, f.operator);
+			if (f.value)
+				appendStringInfo(buf, " '%s'", f.value);
+			if (f.values)
+			{
+				appendStringInfoString(buf, " (");
+				for (i = 0; i < f.nvalues; i++)
+					appendStringInfo(buf, "%s'%s'", i ? ", " : "", f.values[i]);
+				appendStringInfoChar(buf, ')');
+			}
+			break;
+		case HS_FILTER_TRUE:
+			appendStringInfo(buf, "%s (always true: not sent)", op);
+			break;
+		case HS_FILTER_FALSE:
+			appendStringInfo(buf, "%s (never true: nothing is sent)", op);
+			break;
+		case HS_FILTER_UNSENDABLE:
+			appendStringInfo(buf, "%s (not sendable: read from the list)", op);
+			break;
+	}
 }
 
 /* Append arm "arm" (a List of templates) to "buf", ANDed. */
@@ -1264,20 +1327,9 @@ hs_search_show_arm(StringInfo buf, List *arm, List *value_exprs)
 
 	foreach(lc, arm)
 	{
-		List	   *t = (List *) lfirst(lc);
-		const char *op = strVal(list_nth(t, HS_FT_OPERATOR));
-		int			vidx = intVal(list_nth(t, HS_FT_VALUE));
-
 		if (foreach_current_index(lc) > 0)
 			appendStringInfoString(buf, " AND ");
-		appendStringInfo(buf, "%s %s", strVal(list_nth(t, HS_FT_PROPERTY)), op);
-		if (vidx >= 0)
-		{
-			appendStringInfoChar(buf, ' ');
-			hs_search_show_value(buf, list_nth(value_exprs, vidx),
-								 (Oid) intVal(list_nth(t, HS_FT_TYPE)),
-								 strcmp(op, "IN") == 0 || strcmp(op, "NOT_IN") == 0);
-		}
+		hs_search_show_filter(buf, (List *) lfirst(lc), value_exprs);
 	}
 }
 

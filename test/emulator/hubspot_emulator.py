@@ -1288,158 +1288,147 @@ class Api:
                                 " Check that ids are valid." % tdef.name, {"ids": missing})]
         return (207 if errors else 200), batch_response(results, errors, started)
 
-    def batch_update(self, tdef):
+    def _write_batch(self, tdef):
+        """A write batch's start time and raw inputs, once the token may write."""
         c = self.ctx
         c.require_write(tdef)
         body = c.json_object_body()
-        started = batch_times()
-        inputs = self._inputs(body, BATCH_INPUT_MAX)
+        return batch_times(), self._inputs(body, BATCH_INPUT_MAX)
+
+    @staticmethod
+    def _write_input(inp, i):
+        """(properties, objectWriteTraceId) of write input i; raises if malformed."""
+        if "properties" not in inp:
+            raise validation_error("Invalid input JSON: inputs[%d] is missing required field "
+                                   "\"properties\"" % i)
+        trace = inp.get("objectWriteTraceId")
+        if trace is not None and not isinstance(trace, str):
+            raise validation_error("Invalid input JSON: inputs[%d].objectWriteTraceId must be "
+                                   "a string" % i)
+        return inp["properties"], trace
+
+    def _keyed_inputs(self, tdef, inputs):
+        """batch/update and batch/upsert inputs as [(id, idProperty, values, trace)].
+
+        A repeated id fails the whole batch (400), before any value is checked."""
         parsed = []
         for i, inp in enumerate(inputs):
             oid = self._id_of(inp, i)
-            if "properties" not in inp:
-                raise validation_error("Invalid input JSON: inputs[%d] is missing required field "
-                                       "\"properties\"" % i)
-            trace = inp.get("objectWriteTraceId")
-            if trace is not None and not isinstance(trace, str):
-                raise validation_error("Invalid input JSON: inputs[%d].objectWriteTraceId must be "
-                                       "a string" % i)
-            parsed.append((oid, inp.get("idProperty") or None, inp["properties"], trace))
-        # duplicate ids: the whole batch fails
+            props, trace = self._write_input(inp, i)
+            parsed.append((oid, inp.get("idProperty") or None, props, trace))
         seen, dups = set(), []
         for oid, idp, _, _ in parsed:
-            key = (idp, oid)
-            if key in seen and oid not in dups:
+            if (idp, oid) in seen and oid not in dups:
                 dups.append(oid)
-            seen.add(key)
+            seen.add((idp, oid))
         if dups:
             raise validation_error("Duplicate IDs found in batch input: [%s]. IDs must be unique"
                                    % ", ".join(dups), context={"ids": dups})
-        checked = []
-        for oid, idp, props, trace in parsed:
-            idp = check_id_property(tdef, idp)
-            values = validate_properties(tdef, props, self.state)
-            checked.append((oid, idp, values, trace))
+        return [(oid, check_id_property(tdef, idp), validate_properties(tdef, props, self.state),
+                 trace) for oid, idp, props, trace in parsed]
+
+    @staticmethod
+    def _batch_answer(results, missing, message, started, status=200):
+        """The answer of a write batch: results in reverse input order (clients must
+        not rely on result order), and a 207 OBJECT_NOT_FOUND error naming the
+        missing [(id, trace)] inputs, if any."""
+        results.reverse()
+        if not missing:
+            return status, batch_response(results, None, started)
+        ctx = {"ids": [oid for oid, _ in missing]}
+        traces = [trace for _, trace in missing if trace is not None]
+        if traces:
+            ctx["objectWriteTraceId"] = traces
+        return 207, batch_response(results, [std_error("OBJECT_NOT_FOUND", message, ctx)],
+                                   started)
+
+    def batch_update(self, tdef):
+        c = self.ctx
+        started, inputs = self._write_batch(tdef)
+        checked = self._keyed_inputs(tdef, inputs)
         if c.drop_results:
             return 200, batch_response([], None, started)
-        writes, missing, missing_traces = [], [], []
+        writes, missing = [], []
         for oid, idp, values, trace in checked:
             rec = self.state.lookup(tdef, oid, idp)
             if rec is None:
-                missing.append(oid)
-                if trace is not None:
-                    missing_traces.append(trace)
-                continue
-            writes.append((rec, values, trace))
+                missing.append((oid, trace))
+            else:
+                writes.append((rec, values, trace))
         check_unique_conflicts(self.state, tdef, [(r, v) for r, v, _ in writes])
-        results = []
         for rec, values, trace in writes:
             self.state.apply(tdef, rec, values)
-        for rec, values, trace in writes:
-            results.append(obj_json(self.state, tdef, rec, with_values_only=True, trace_id=trace))
-        results.reverse()   # clients must not rely on result order
-        errors = None
-        if missing:
-            ctx = {"ids": missing}
-            if missing_traces:
-                ctx["objectWriteTraceId"] = missing_traces
-            errors = [std_error("OBJECT_NOT_FOUND",
-                                "Could not update some %s objects, they may be deleted or not "
-                                "exist. Check that ids are valid." % tdef.name, ctx)]
-        return (207 if errors else 200), batch_response(results, errors, started)
+        results = [obj_json(self.state, tdef, rec, with_values_only=True, trace_id=trace)
+                   for rec, values, trace in writes]
+        return self._batch_answer(results, missing,
+                                  "Could not update some %s objects, they may be deleted or not "
+                                  "exist. Check that ids are valid." % tdef.name, started)
 
     # -- create, upsert and archive (not for partner objects) ---------------
     def _create_inputs(self, tdef, inputs):
         """Validate batch/create inputs: [(values, trace)]; raises for the whole batch."""
         out = []
         for i, inp in enumerate(inputs):
-            if "properties" not in inp:
-                raise validation_error("Invalid input JSON: inputs[%d] is missing required field "
-                                       "\"properties\"" % i)
+            props, trace = self._write_input(inp, i)
             assocs = inp.get("associations", [])
             if not isinstance(assocs, list) or assocs:
                 raise validation_error("Invalid input JSON: the emulator takes only an empty "
                                        "\"associations\" array in inputs[%d]" % i)
-            trace = inp.get("objectWriteTraceId")
-            if trace is not None and not isinstance(trace, str):
-                raise validation_error("Invalid input JSON: inputs[%d].objectWriteTraceId must be "
-                                       "a string" % i)
-            values = validate_properties(tdef, inp["properties"], self.state)
+            values = validate_properties(tdef, props, self.state)
             out.append(({k: v for k, v in values.items() if v is not None}, trace))
         return out
 
-    def _check_new_unique(self, tdef, new_values):
-        """409 if new records would repeat a unique value (of a record or of each other)."""
-        pseudo = [({"id": "(new %d)" % i}, v) for i, v in enumerate(new_values)]
-        check_unique_conflicts(self.state, tdef, pseudo)
+    def _create(self, tdef, values, trace, new=None):
+        """Store a new record; its result object (with "new" for upsert)."""
+        o = obj_json(self.state, tdef, self.state.create(tdef, values), with_values_only=True,
+                     trace_id=trace)
+        if new is not None:
+            o["new"] = new
+        return o
 
     def create_object(self, tdef):
         c = self.ctx
         c.require_write(tdef)
         body = c.json_object_body()
         [(values, _)] = self._create_inputs(tdef, [body])
-        self._check_new_unique(tdef, [values])
-        rec = self.state.create(tdef, values)
-        return 201, obj_json(self.state, tdef, rec, with_values_only=True)
+        check_unique_conflicts(self.state, tdef, [({"id": "(new)"}, values)])
+        return 201, self._create(tdef, values, None)
 
     def batch_create(self, tdef):
         c = self.ctx
-        c.require_write(tdef)
-        body = c.json_object_body()
-        started = batch_times()
-        inputs = self._create_inputs(tdef, self._inputs(body, BATCH_INPUT_MAX))
-        self._check_new_unique(tdef, [v for v, _ in inputs])
+        started, inputs = self._write_batch(tdef)
+        inputs = self._create_inputs(tdef, inputs)
+        # a repeated unique value (in the batch or with a stored record): 409, nothing created
+        check_unique_conflicts(self.state, tdef, [({"id": "(new %d)" % i}, v)
+                                                  for i, (v, _) in enumerate(inputs)])
         if c.drop_results:
             return 201, batch_response([], None, started)
-        results = [obj_json(self.state, tdef, self.state.create(tdef, values),
-                            with_values_only=True, trace_id=trace)
-                   for values, trace in inputs]
-        results.reverse()   # clients must not rely on result order
-        return 201, batch_response(results, None, started)
+        results = [self._create(tdef, values, trace) for values, trace in inputs]
+        return self._batch_answer(results, [], None, started, status=201)
 
     def batch_upsert(self, tdef):
         c = self.ctx
-        c.require_write(tdef)
-        body = c.json_object_body()
-        started = batch_times()
-        inputs = self._inputs(body, BATCH_INPUT_MAX)
-        parsed, seen, dups = [], set(), []
-        for i, inp in enumerate(inputs):
-            oid = self._id_of(inp, i)
-            idp = check_id_property(tdef, inp.get("idProperty"))
-            if "properties" not in inp:
-                raise validation_error("Invalid input JSON: inputs[%d] is missing required field "
-                                       "\"properties\"" % i)
-            trace = inp.get("objectWriteTraceId")
-            if trace is not None and not isinstance(trace, str):
-                raise validation_error("Invalid input JSON: inputs[%d].objectWriteTraceId must be "
-                                       "a string" % i)
-            if (idp, oid) in seen and oid not in dups:
-                dups.append(oid)
-            seen.add((idp, oid))
-            values = validate_properties(tdef, inp["properties"], self.state)
+        started, inputs = self._write_batch(tdef)
+        parsed = []
+        for i, (oid, idp, values, trace) in enumerate(self._keyed_inputs(tdef, inputs)):
             if idp is not None:
                 norm, err = check_value(tdef.props[idp], oid)
                 if err:
                     raise property_issues_error([(idp, err[0], err[1])])
                 if idp in values and values[idp] != norm:
-                    raise validation_error("inputs[%d] sets %s to a value other than its id" % (i, idp))
+                    raise validation_error("inputs[%d] sets %s to a value other than its id"
+                                           % (i, idp))
                 oid = norm
             parsed.append((oid, idp, values, trace))
-        if dups:
-            raise validation_error("Duplicate IDs found in batch input: [%s]. IDs must be unique"
-                                   % ", ".join(dups), context={"ids": dups})
         if c.drop_results:
             return 200, batch_response([], None, started)
-        updates, creates, missing, missing_traces = [], [], [], []
+        updates, creates, missing = [], [], []
         for oid, idp, values, trace in parsed:
             rec = self.state.lookup(tdef, oid, idp)
             if rec is not None:
                 updates.append((rec, values, trace))
             elif idp is None:
-                missing.append(oid)
-                if trace is not None:
-                    missing_traces.append(trace)
+                missing.append((oid, trace))
             else:
                 new = {k: v for k, v in values.items() if v is not None}
                 new[idp] = oid
@@ -1452,27 +1441,15 @@ class Api:
             o = obj_json(self.state, tdef, rec, with_values_only=True, trace_id=trace)
             o["new"] = False
             results.append(o)
-        for values, trace in creates:
-            o = obj_json(self.state, tdef, self.state.create(tdef, values),
-                         with_values_only=True, trace_id=trace)
-            o["new"] = True
-            results.append(o)
-        results.reverse()   # clients must not rely on result order
-        errors = None
-        if missing:
-            ctx = {"ids": missing}
-            if missing_traces:
-                ctx["objectWriteTraceId"] = missing_traces
-            errors = [std_error("OBJECT_NOT_FOUND",
-                                "Could not upsert some %s objects by record id, they may be "
-                                "deleted or not exist." % tdef.name, ctx)]
-        return (207 if errors else 200), batch_response(results, errors, started)
+        results += [self._create(tdef, values, trace, new=True) for values, trace in creates]
+        return self._batch_answer(results, missing,
+                                  "Could not upsert some %s objects by record id, they may be "
+                                  "deleted or not exist." % tdef.name, started)
 
     def batch_archive(self, tdef):
         c = self.ctx
-        c.require_write(tdef)
-        body = c.json_object_body()
-        ids = [self._id_of(inp, i) for i, inp in enumerate(self._inputs(body, BATCH_INPUT_MAX))]
+        _, inputs = self._write_batch(tdef)
+        ids = [self._id_of(inp, i) for i, inp in enumerate(inputs)]
         if c.drop_results:
             return 204, None
         for oid in ids:     # ids that do not exist (any more) are ignored
@@ -1828,7 +1805,14 @@ def _in_op(negate):
         vals = _op_needs(f, "values")
         if not isinstance(vals, list):
             raise validation_error("values must be an array")
-        keys = {search_key(p, str(x)) for x in vals}
+        if p["type"] == "string":
+            # HubSpot's search documentation: for IN and NOT_IN on a string
+            # property "values must be lowercase". The stored values are
+            # matched lower-cased, the given ones as they are, so a value
+            # with a capital letter finds nothing (unlike EQ, which ignores case).
+            keys = {(0, str(x)) for x in vals}
+        else:
+            keys = {search_key(p, str(x)) for x in vals}
         if negate:
             return lambda v: v is None or search_key(p, v) not in keys
         return lambda v: v is not None and search_key(p, v) in keys

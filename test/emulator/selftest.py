@@ -612,6 +612,12 @@ def t_search_operators(c, env):
                                {"filters": [f("hs_score", "EQ", "8")]}])
     eq(sorted(got, key=int), [str(i) for i in range(501, 801) if i % 100 in (7, 8)],
        "groups are ORed")
+    got, _ = ids([f("hs_name", "IN", values=["Client 505", "client 506"])])
+    eq(got, ["506"], "IN on a string property: only lower-case values match")
+    got, _ = ids([f("hs_name", "EQ", "CLIENT 505")])
+    eq(got, ["505"], "EQ on a string property ignores case")
+    got, _ = ids([f("hs_tier", "IN", values=["GOLD"]), f("hs_score", "EQ", "1")])
+    eq(got, ["501", "601", "701"], "IN on an enumeration ignores case")
     got, _ = ids([f("hs_signup_date", "GTE", str(ms_date(2024, 12, 30)))])
     eq(sorted(got, key=int), [str(i) for i in range(501, 801) if i % 365 >= 364],
        "date compare on epoch ms")
