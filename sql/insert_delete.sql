@@ -23,6 +23,11 @@ EXPLAIN DELETE FROM partner_clients;
 COPY partner_clients (hs_name) FROM stdin;
 never sent
 \.
+-- the object type's name is not case-sensitive
+CREATE FOREIGN TABLE pc_upper (id text, hs_name text) SERVER hubspot OPTIONS (object_type 'PARTNER_CLIENTS');
+INSERT INTO pc_upper (hs_name) VALUES ('new');
+DELETE FROM pc_upper WHERE id = '512';
+DROP FOREIGN TABLE pc_upper;
 SELECT count(*) AS requests FROM emu_requests;
 SELECT count(*) AS partner_clients_left FROM partner_clients;
 -- what each table allows (INSERT 8, UPDATE 4, DELETE 16)

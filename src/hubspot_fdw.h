@@ -83,6 +83,7 @@ extern HsColumn *hs_find_id_column(List *columns);
 extern HsColumn *hs_find_property_column(List *columns, const char *property);
 extern bool hs_url_is_allowed(const char *url, const char **why);
 extern bool hs_object_type_is_valid(const char *value);
+extern bool hs_object_type_is_partner(const char *object_type);
 extern bool hs_object_type_can_create(const char *object_type);
 
 /* The hint of every error about an object type that is not valid. */

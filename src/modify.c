@@ -98,8 +98,7 @@ hs_refuse_operation(CmdType operation, Relation rel, const char *object_type)
 {
 	const char *what = operation == CMD_INSERT ? "INSERT into" : "DELETE from";
 
-	if (strcmp(object_type, "partner_clients") == 0 ||
-		strcmp(object_type, "partner_services") == 0)
+	if (hs_object_type_is_partner(object_type))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cannot %s foreign table \"%s\"", what,

@@ -138,15 +138,24 @@ hs_insert_mode_option(DefElem *def)
 }
 
 /*
+ * Is "object_type" one of the partner objects, whose v3 API can only read
+ * and update records? (In any case: the type name is not case-sensitive.)
+ */
+bool
+hs_object_type_is_partner(const char *object_type)
+{
+	return pg_strcasecmp(object_type, "partner_clients") == 0 ||
+		pg_strcasecmp(object_type, "partner_services") == 0;
+}
+
+/*
  * Whether HubSpot's v3 API can create and archive records of "object_type":
- * the generic objects API can, the partner objects' API cannot (it can only
- * read and update them).
+ * the generic objects API can, the partner objects' API cannot.
  */
 bool
 hs_object_type_can_create(const char *object_type)
 {
-	return strcmp(object_type, "partner_clients") != 0 &&
-		strcmp(object_type, "partner_services") != 0;
+	return !hs_object_type_is_partner(object_type);
 }
 
 /*
