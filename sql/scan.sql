@@ -84,3 +84,34 @@ SELECT * FROM partner_services WHERE id = '3001';
 EXPLAIN (VERBOSE, COSTS OFF) SELECT hs_name FROM partner_clients WHERE tier = 'gold';
 EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM partner_clients WHERE id = '512';
 EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM partner_clients WHERE id IN ('1', '2');
+
+-- a cursor that outlives a rolled-back savepoint: the page it was reading
+-- ahead inside the savepoint is dropped with it, and is sent again
+SET statement_timeout = '20s';
+BEGIN;
+DECLARE c CURSOR FOR SELECT id FROM partner_clients;
+CALL emu_clear();
+SAVEPOINT s;
+FETCH 1 FROM c;
+ROLLBACK TO SAVEPOINT s;
+MOVE 149 IN c;
+FETCH 1 FROM c;
+CLOSE c;
+COMMIT;
+-- (a dropped request may or may not have reached HubSpot: count pages once)
+SELECT DISTINCT method, query->>'after' AS after FROM emu_requests ORDER BY 2 NULLS FIRST;
+-- the same with batch/reads of ids in flight (450 ids, 300 records exist)
+CALL emu_clear();
+BEGIN;
+DECLARE c CURSOR FOR SELECT id FROM partner_clients
+  WHERE id = ANY (ARRAY(SELECT (500 + g)::text FROM generate_series(1, 450) g));
+SAVEPOINT s;
+FETCH 1 FROM c;
+ROLLBACK TO SAVEPOINT s;
+MOVE 298 IN c;
+FETCH 2 FROM c;
+CLOSE c;
+COMMIT;
+SELECT count(DISTINCT i->>'id') AS ids_read
+  FROM emu_requests, jsonb_array_elements(body->'inputs') i;
+RESET statement_timeout;

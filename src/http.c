@@ -419,6 +419,22 @@ hs_http_step(int *still)
 }
 
 /*
+ * A request still marked in flight whose transfer was dropped when the
+ * subtransaction that started it rolled back (its owner, such as a cursor
+ * opened before the savepoint, outlived it): it ends as a failed transfer,
+ * which the layer above may send again.
+ */
+static void
+hs_http_orphaned(HsHttpRequest *req)
+{
+	req->in_flight = false;
+	req->transport = HS_TRANSPORT_FAILED;
+	req->http_status = 0;
+	strlcpy(req->error, "the transfer was dropped when a subtransaction rolled back",
+			sizeof(req->error));
+}
+
+/*
  * Drive all transfers until none of "requests" is in flight (or, with
  * "any", until at least one of them is done), or until an interrupt,
  * which finishes the waited-for requests as CANCELED.
@@ -432,6 +448,9 @@ hs_http_wait(HsHttpRequest **requests, int nrequests, bool any)
 		int			waiting = 0;
 		int			i;
 
+		for (i = 0; i < nrequests; i++)
+			if (requests[i]->in_flight && hs_slot_of(requests[i]) == NULL)
+				hs_http_orphaned(requests[i]);
 		for (i = 0; i < nrequests; i++)
 			if (requests[i]->in_flight)
 				waiting++;
@@ -485,6 +504,7 @@ hs_http_cancel(HsHttpRequest *req)
 
 	if (t)
 		hs_slot_complete(t, true);
+	req->in_flight = false;
 }
 
 /*
