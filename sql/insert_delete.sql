@@ -220,3 +220,16 @@ SELECT method, path, jsonb_array_length(body->'inputs') AS inputs FROM emu_reque
 SELECT count(DISTINCT i->'properties'->>'email') AS emails_sent
   FROM emu_requests, jsonb_array_elements(body->'inputs') i;
 SELECT count(*) AS created FROM contacts WHERE email LIKE 'copy-many-%';
+
+-- rows routed to a HubSpot partition: RETURNING shows HubSpot's answer
+CREATE TABLE people (id text, email text, lastname text) PARTITION BY LIST (lastname);
+CREATE FOREIGN TABLE people_hs PARTITION OF people FOR VALUES IN ('Hub')
+  SERVER hubspot OPTIONS (object_type 'contacts');
+CREATE TABLE people_local PARTITION OF people DEFAULT;
+CALL emu_clear();
+INSERT INTO people (email, lastname) VALUES ('routed@example.com', 'Hub'), ('local@example.com', 'Local')
+  RETURNING id IS NOT NULL AS has_id, email, lastname, tableoid::regclass;
+SELECT method, path, body->'inputs'->0->'properties' AS properties FROM emu_requests ORDER BY seq;
+SELECT (SELECT id FROM people_hs WHERE email = 'routed@example.com') =
+       (SELECT max(id::int)::text FROM contacts) AS returned_row_exists;
+DROP TABLE people;

@@ -227,21 +227,29 @@ hsBeginForeignInsertModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 }
 
 /*
- * Executor: set up COPY FROM (or a row routed to a partition), which has no
- * plan: every column is set, and nothing is returned.
+ * Executor: set up COPY FROM, or rows routed to this table as a partition,
+ * which have no plan of ours: every column is set. When the statement has
+ * RETURNING, every column comes back from HubSpot's answer (the new id
+ * among them).
  */
 void
 hsBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
 	Relation	rel = rinfo->ri_RelationDesc;
 	HsTableOptions opts;
+	List	   *columns = hs_get_columns(rel);
 	List	   *targets;
 	List	   *checked;
+	List	   *returning = NIL;
+	ListCell   *lc;
 
 	hs_get_table_options(RelationGetRelid(rel), &opts);
 	hs_check_create_delete(CMD_INSERT, rel, &opts);
-	hs_insert_columns(rel, hs_get_columns(rel), &opts, NULL, &targets, &checked);
-	(void) hs_insert_init(mtstate->ps.state, rinfo, targets, checked, NIL, true);
+	hs_insert_columns(rel, columns, &opts, NULL, &targets, &checked);
+	if (rinfo->ri_returningList != NIL)
+		foreach(lc, columns)
+			returning = lappend_int(returning, ((HsColumn *) lfirst(lc))->attnum);
+	(void) hs_insert_init(mtstate->ps.state, rinfo, targets, checked, returning, true);
 }
 
 /*
