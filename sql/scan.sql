@@ -115,3 +115,9 @@ COMMIT;
 SELECT count(DISTINCT i->>'id') AS ids_read
   FROM emu_requests, jsonb_array_elements(body->'inputs') i;
 RESET statement_timeout;
+
+-- a batch/read input HubSpot refuses for another reason than a missing id
+-- is an error, with HubSpot's words
+CALL emu_faults('{"fail_next": [{"status": 207, "match": {"path_contains": "/batch/read"}, "headers": {"X-HubSpot-Correlation-Id": "00000000-0000-4000-8000-000000000207"}, "body": {"status": "COMPLETE", "results": [], "numErrors": 1, "errors": [{"status": "error", "category": "VALIDATION_ERROR", "message": "Property values were not valid", "context": {"ids": ["502"]}}], "startedAt": "2026-01-01T00:00:00.000Z", "completedAt": "2026-01-01T00:00:00.100Z"}}]}');
+SELECT * FROM try($$SELECT count(*) FROM partner_clients WHERE id IN ('501', '502')$$);
+CALL emu_faults('{}');

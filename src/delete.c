@@ -54,6 +54,7 @@ typedef struct HsDeleteState
 	AttrNumber	wholerow_attno; /* junk column: the old row, or 0 */
 	HTAB	   *seen;			/* ids deleted by this statement */
 	MemoryContext batch_cxt;	/* the ids of the next batch */
+	MemoryContext row_cxt;		/* one row's work, reset for the next */
 	HsWriteInput *inputs;		/* buffered for the next batch/archive */
 	int			ninputs;
 } HsDeleteState;
@@ -173,6 +174,8 @@ hsBeginForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	st->wholerow_attno = ExecFindJunkAttributeInTlist(subplan->targetlist, HS_WHOLEROW_NAME);
 	st->batch_cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw delete batch",
 										  ALLOCSET_DEFAULT_SIZES);
+	st->row_cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw delete row",
+										ALLOCSET_SMALL_SIZES);
 	st->inputs = palloc0(sizeof(HsWriteInput) * st->w.opts.batch_size);
 	ctl.keysize = sizeof(uint64);
 	ctl.entrysize = sizeof(HsSeenIds);
@@ -240,15 +243,24 @@ hsExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	bool		isnull;
 	Datum		d = ExecGetJunkAttribute(planSlot, st->rowid_attno, &isnull);
 	char	   *id;
+	MemoryContext old;
 
 	if (isnull)
 		return NULL;			/* no record has a NULL id */
+	/* per-row work lives in row_cxt, so a long DELETE does not grow */
+	MemoryContextReset(st->row_cxt);
+	old = MemoryContextSwitchTo(st->row_cxt);
 	id = hs_datum_to_value(&st->w.idconv, d, false);
 
 	if (st->per_row)
 	{
-		if (!hs_delete_one(&st->w, id))
+		bool		deleted = hs_delete_one(&st->w, id);
+
+		if (!deleted)
+		{
+			MemoryContextSwitchTo(old);
 			return NULL;		/* archived in HubSpot since it was read */
+		}
 		if (AttributeNumberIsValid(st->wholerow_attno))
 		{
 			/* RETURNING shows the row as it was read */
@@ -263,11 +275,14 @@ hsExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 				ItemPointerSetInvalid(&tuple.t_self);
 				tuple.t_tableOid = InvalidOid;
 				tuple.t_data = th;
-				ExecForceStoreHeapTuple(heap_copytuple(&tuple), slot, true);
+				/* in row_cxt, which keeps it until the next row */
+				ExecForceStoreHeapTuple(heap_copytuple(&tuple), slot, false);
 			}
 		}
+		MemoryContextSwitchTo(old);
 		return slot;
 	}
+	MemoryContextSwitchTo(old);
 
 	/* the same record twice (a join): archived once, counted once */
 	if (hs_delete_seen(st, id))

@@ -500,7 +500,9 @@ hs_build_start(void)
 	struct json_object *root = json_object_new_object();
 
 	if (root == NULL)
-		elog(ERROR, "out of memory building a JSON request body");
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory building a JSON request body")));
 	return hs_json_tree_own(root);
 }
 

@@ -839,10 +839,12 @@ hs_scan_fetch_ids(HsScanState *st)
 		ereport(ERROR,
 				(errcode(hs_category_sqlstate(e->category, NULL, req->http_status)),
 				 errmsg("HubSpot could not read some objects"),
-				 errdetail("HubSpot says: %s [category: %s]",
+				 errdetail("HubSpot says: %s [category: %s, correlationId: %s]",
 						   e->message ? e->message : "(no message)",
-						   e->category ? e->category : "none"),
-				 errcontext("HubSpot request: POST %s", req->path)));
+						   e->category ? e->category : "none",
+						   req->correlation_id[0] ? req->correlation_id : "none"),
+				 errcontext("HubSpot request: POST %s (HTTP %ld)",
+							req->path, req->http_status)));
 	}
 	st->objects = res.results;
 	st->nobjects = res.nresults;
