@@ -81,7 +81,8 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 	req->path = path;
 	req->url = query ? psprintf("%s%s?%s", opts->api_url, path, query)
 		: psprintf("%s%s", opts->api_url, path);
-	req->token = conn->token;
+	/* a copy: the cached token is wiped and freed when the mapping changes */
+	req->token = pstrdup(conn->token);
 	req->body = body;
 	req->connect_timeout_ms = opts->connect_timeout_ms;
 	req->timeout_ms = opts->request_timeout_ms;
