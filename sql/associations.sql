@@ -69,6 +69,14 @@ ROLLBACK TO SAVEPOINT s;
 SELECT hubspot_associate('hubspot', 'partner_services', '3005', 'contacts', '1004', 'partner_service_to_contact') IS NULL AS answer_unknown_yet;
 COMMIT;
 SELECT method, path, body FROM emu_requests ORDER BY seq;
+-- one pair queued with its type by name and by id: HubSpot's answer names
+-- pairs only, so they go in two batches and each answer confirms one
+CALL emu_clear();
+BEGIN;
+SELECT hubspot_associate_batch('hubspot', 'partner_clients', '518', 'contacts', '1004', t) AS queued
+  FROM (VALUES ('partner_client_to_contact'), ('901')) v(t);
+COMMIT;
+SELECT method, path, body FROM emu_requests ORDER BY seq;
 ALTER SERVER hubspot OPTIONS (DROP send_at);
 SELECT a->>'fromObjectType' AS from_type, a->>'fromObjectId' AS from_id, a->>'toObjectId' AS to_id
   FROM emu('associations') a WHERE a->>'toObjectId' = '1004' ORDER BY 1, 2;

@@ -600,12 +600,29 @@ hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
 	g->conn = conn;
 	g->path = psprintf("/crm/v3/associations/%s/%s/batch/create",
 					   hs_url_escape(from_type), hs_url_escape(to_type));
-	for (start = 0; start < ninputs; start += HS_ASSOC_BATCH_MAX)
+	/*
+	 * HubSpot's answer names pairs, not types: a pair queued with two types
+	 * goes in separate batches, so each answer confirms one input.
+	 */
+	g->ninputs = 0;
+	for (start = 0; start < ninputs; start++)
 	{
-		g->ninputs = Min(HS_ASSOC_BATCH_MAX, ninputs - start);
-		memcpy(g->inputs, inputs + start, sizeof(HsAssocInput) * g->ninputs);
-		st.created += hs_assoc_batch_create(&st, g);
+		const HsAssocInput *in = &inputs[start];
+		int			i;
+
+		for (i = 0; i < g->ninputs; i++)
+			if (strcmp(g->inputs[i].from_id, in->from_id) == 0 &&
+				strcmp(g->inputs[i].to_id, in->to_id) == 0)
+				break;
+		if (i < g->ninputs || g->ninputs >= HS_ASSOC_BATCH_MAX)
+		{
+			st.created += hs_assoc_batch_create(&st, g);
+			g->ninputs = 0;
+		}
+		g->inputs[g->ninputs++] = *in;
 	}
+	if (g->ninputs > 0)
+		st.created += hs_assoc_batch_create(&st, g);
 }
 
 /*
