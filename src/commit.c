@@ -79,7 +79,8 @@ hs_have_pending(void)
 
 /*
  * Merge a run of writes per record, in first-seen order. A record is its
- * id, or its id_property value when it was written by one.
+ * id, or its id_property value when it was written by one (a run names
+ * all its records one way). Ids of any length are keyed by their hash.
  */
 static HsWriteInput *
 hs_merge_writes(List *writes, int *ninputs)
@@ -91,42 +92,43 @@ hs_merge_writes(List *writes, int *ninputs)
 	int			n = 0;
 	typedef struct
 	{
-		char		id[NAMEDATALEN * 4];
-		int			index;
+		uint64		hash;
+		List	   *indexes;	/* of inputs whose id has this hash */
 	}			IdEntry;
 
-	ctl.keysize = sizeof(((IdEntry *) 0)->id);
+	ctl.keysize = sizeof(uint64);
 	ctl.entrysize = sizeof(IdEntry);
 	ctl.hcxt = CurrentMemoryContext;
 	byid = hash_create("hubspot_fdw pending ids", 256, &ctl,
-					   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	foreach(lc, writes)
 	{
 		HsPendingWrite *pw = lfirst(lc);
-		char		key[NAMEDATALEN * 4] = {0};
+		uint64		h = hash_bytes_extended((const unsigned char *) pw->input.id,
+											strlen(pw->input.id), 0);
 		IdEntry    *e;
 		bool		found;
-		HsWriteInput *in;
+		HsWriteInput *in = NULL;
+		ListCell   *ilc;
 		int			i;
 
-		if (snprintf(key, sizeof(key), "%s/%s",
-					 pw->input.id_property ? pw->input.id_property : "",
-					 pw->input.id) >= (int) sizeof(key))
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("HubSpot record id is too long: \"%.40s...\"", pw->input.id)));
-		e = hash_search(byid, key, HASH_ENTER, &found);
+		e = hash_search(byid, &h, HASH_ENTER, &found);
 		if (!found)
+			e->indexes = NIL;
+		foreach(ilc, e->indexes)
+			if (strcmp(inputs[lfirst_int(ilc)].id, pw->input.id) == 0)
+				in = &inputs[lfirst_int(ilc)];
+		if (in == NULL)
 		{
-			e->index = n++;
-			inputs[e->index].id = pw->input.id;
-			inputs[e->index].id_property = pw->input.id_property;
-			inputs[e->index].trace_id = psprintf("%d", e->index + 1);
-			inputs[e->index].names = palloc(sizeof(char *) * pw->input.nprops);
-			inputs[e->index].values = palloc(sizeof(char *) * pw->input.nprops);
+			e->indexes = lappend_int(e->indexes, n);
+			in = &inputs[n++];
+			in->id = pw->input.id;
+			in->id_property = pw->input.id_property;
+			in->trace_id = psprintf("%d", n);
+			in->names = palloc(sizeof(char *) * pw->input.nprops);
+			in->values = palloc(sizeof(char *) * pw->input.nprops);
 		}
-		in = &inputs[e->index];
 		for (i = 0; i < pw->input.nprops; i++)
 		{
 			int			j;
