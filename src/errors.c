@@ -45,7 +45,7 @@ hs_fate_hint(HsHttpRequest *req)
 {
 	if (req->idempotent || !hs_request_fate_unknown(req))
 		return NULL;
-	return "Check which of these records exist in HubSpot before running the INSERT again. "
+	return "Check which of these records exist in HubSpot before running the statement again. "
 		"An INSERT that must be safe to re-run can use insert_mode 'upsert' with a unique id_property.";
 }
 
@@ -262,7 +262,7 @@ hs_report_bad_response(HsHttpRequest *req, const char *why)
 					   req->http_status, req->content_type, req->response_len,
 					   req->correlation_id[0] ? req->correlation_id : "none"),
 			 !req->idempotent && req->http_status >= 200 && req->http_status < 300
-			 ? errhint("HubSpot accepted the request, so it has probably created its records: check which exist before running the INSERT again.")
+			 ? errhint("HubSpot accepted the request, so it has probably created its records: check which exist before running the statement again.")
 			 : 0,
 			 hs_request_context(req)));
 }
