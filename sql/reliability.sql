@@ -114,6 +114,24 @@ DROP VIEW emu_faults_seen;
 DROP FOREIGN TABLE contacts_rel;
 CALL emu_reset();
 
+-- a back-off drives the other batches in flight: the answer of batch 2
+-- (after 0.5 s) is read while batch 1 waits 2 s after its 429, so it does
+-- not run out of its 1.5 s request_timeout_ms and is sent once
+\getenv token HUBSPOT_TEST_TOKEN
+CREATE SERVER hubspot_wait FOREIGN DATA WRAPPER hubspot_fdw
+  OPTIONS (api_url :'emu_url', rate_limit_per_10s '0', request_timeout_ms '1500');
+CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot_wait OPTIONS (access_token :'token');
+CREATE FOREIGN TABLE pc_wait (id text, tier text OPTIONS (property 'hs_tier'))
+  SERVER hubspot_wait OPTIONS (object_type 'partner_clients', batch_size '2');
+CALL emu_clear();
+CALL emu_faults('{"fail_next": [{"status": 429, "headers": {"Retry-After": "2"}, "match": {"body_contains": "\"621\""}}],
+                  "delays": [{"ms": 500, "match": {"body_contains": "\"623\""}}]}');
+UPDATE pc_wait SET tier = 'gold' WHERE id IN ('621', '622', '623', '624');
+CALL emu_faults('{}');
+SELECT body->'inputs'->0->>'id' AS first_id, status, count(*)
+  FROM emu_requests GROUP BY 1, 2 ORDER BY 1, 2;
+DROP SERVER hubspot_wait CASCADE;
+
 -- answers that are not what the API promises
 CALL emu_faults('{"fail_next": [{"status": 200, "raw": "<html>maintenance</html>", "headers": {"Content-Type": "text/html"}, "match": {"method": "GET"}}]}');
 SELECT * FROM try($$SELECT * FROM partner_clients WHERE id = '512'$$);
