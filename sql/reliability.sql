@@ -70,6 +70,68 @@ CALL emu_faults('{}');
 SELECT id, tier FROM partner_clients WHERE id IN ('601', '602', '603') ORDER BY id;
 SELECT method, path, status, count(*) FROM emu_requests GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
 
+-- creating records is not idempotent: a batch/create that may have been
+-- applied (its answer cut after HubSpot wrote, or a 502) is sent once, and
+-- the error says HubSpot may have created the records
+CREATE FOREIGN TABLE contacts_rel (id text, email text, firstname text)
+  SERVER hubspot OPTIONS (object_type 'contacts', batch_size '2');
+CREATE VIEW emu_faults_seen AS
+  SELECT r->>'method' AS method, r->>'path' AS path, r->>'status' AS status,
+         coalesce(r->>'fault', '-') AS fault, count(*)
+    FROM emu('requests') r GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4;
+CALL emu_reset();
+CALL emu_faults('{"reset_connection_every": {"n": 1, "mode": "mid_response",
+                  "match": {"path_contains": "/batch/create", "body_contains": "r3@example.com"}}}');
+SELECT sqlstate, message, substring(detail from 'HubSpot may.*') AS detail, context
+  FROM try($$INSERT INTO contacts_rel (email, firstname) VALUES ('r1@example.com', 'R1'), ('r2@example.com', 'R2'), ('r3@example.com', 'R3')$$);
+CALL emu_faults('{}');
+SELECT * FROM emu_faults_seen;
+-- HubSpot did create the records of the failed batch, once
+SELECT email, firstname, count(*) FROM contacts_rel WHERE email LIKE 'r_@example.com' GROUP BY 1, 2 ORDER BY 1;
+CALL emu_clear();
+CALL emu_faults('{"fail_next": [{"status": 502, "match": {"path_contains": "/batch/create"}}]}');
+SELECT * FROM try($$INSERT INTO contacts_rel (email) VALUES ('r4@example.com')$$);
+CALL emu_faults('{}');
+SELECT * FROM emu_faults_seen;
+-- a 429 is a refusal before any work: a batch/create is retried
+CALL emu_clear();
+CALL emu_faults('{"fail_next": [{"status": 429, "headers": {"Retry-After": "0"}, "match": {"path_contains": "/batch/create"}}]}');
+INSERT INTO contacts_rel (email) VALUES ('r5@example.com');
+CALL emu_faults('{}');
+SELECT * FROM emu_faults_seen;
+SELECT email, count(*) FROM contacts_rel WHERE email IN ('r4@example.com', 'r5@example.com') GROUP BY 1 ORDER BY 1;
+-- a batch/update hit the same ways is retried and succeeds
+CALL emu_clear();
+CALL emu_faults('{"reset_connection_every": {"n": 2, "mode": "mid_response", "match": {"path_contains": "/batch/update"}}}');
+UPDATE partner_clients SET tier = 'bronze' WHERE id IN ('611', '612');
+UPDATE partner_clients SET tier = 'bronze' WHERE id IN ('613', '614');
+CALL emu_faults('{"fail_next": [{"status": 502, "match": {"path_contains": "/batch/update"}}]}');
+UPDATE partner_clients SET tier = 'bronze' WHERE id IN ('615', '616');
+CALL emu_faults('{}');
+SELECT * FROM emu_faults_seen;
+SELECT tier, count(*) FROM partner_clients WHERE id BETWEEN '611' AND '616' GROUP BY 1;
+DROP VIEW emu_faults_seen;
+DROP FOREIGN TABLE contacts_rel;
+CALL emu_reset();
+
+-- a back-off drives the other batches in flight: the answer of batch 2
+-- (after 0.5 s) is read while batch 1 waits 2 s after its 429, so it does
+-- not run out of its 1.5 s request_timeout_ms and is sent once
+\getenv token HUBSPOT_TEST_TOKEN
+CREATE SERVER hubspot_wait FOREIGN DATA WRAPPER hubspot_fdw
+  OPTIONS (api_url :'emu_url', rate_limit_per_10s '0', request_timeout_ms '1500');
+CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot_wait OPTIONS (access_token :'token');
+CREATE FOREIGN TABLE pc_wait (id text, tier text OPTIONS (property 'hs_tier'))
+  SERVER hubspot_wait OPTIONS (object_type 'partner_clients', batch_size '2');
+CALL emu_clear();
+CALL emu_faults('{"fail_next": [{"status": 429, "headers": {"Retry-After": "2"}, "match": {"body_contains": "\"621\""}}],
+                  "delays": [{"ms": 500, "match": {"body_contains": "\"623\""}}]}');
+UPDATE pc_wait SET tier = 'gold' WHERE id IN ('621', '622', '623', '624');
+CALL emu_faults('{}');
+SELECT body->'inputs'->0->>'id' AS first_id, status, count(*)
+  FROM emu_requests GROUP BY 1, 2 ORDER BY 1, 2;
+DROP SERVER hubspot_wait CASCADE;
+
 -- answers that are not what the API promises
 CALL emu_faults('{"fail_next": [{"status": 200, "raw": "<html>maintenance</html>", "headers": {"Content-Type": "text/html"}, "match": {"method": "GET"}}]}');
 SELECT * FROM try($$SELECT * FROM partner_clients WHERE id = '512'$$);

@@ -24,10 +24,37 @@ hs_request_context(HsHttpRequest *req)
 	return errcontext("HubSpot request: %s %s", req->method, req->path);
 }
 
+/*
+ * The detail of an error about "req": "base", and, for a request that is
+ * not idempotent (creating records) and may have been applied anyway, the
+ * warning that HubSpot may have created its records.
+ */
+static char *
+hs_fate_detail(HsHttpRequest *req, const char *base)
+{
+	if (req->idempotent || !hs_request_fate_unknown(req))
+		return pstrdup(base);
+	return psprintf("%s. HubSpot may have created the records of this request: "
+					"it was sent once and not retried, because sending it again "
+					"could create them twice.", base);
+}
+
+/* The hint going with the warning of hs_fate_detail(), or NULL. */
+static const char *
+hs_fate_hint(HsHttpRequest *req)
+{
+	if (req->idempotent || !hs_request_fate_unknown(req))
+		return NULL;
+	return "Check which of these records exist in HubSpot before running the statement again. "
+		"An INSERT that must be safe to re-run can use insert_mode 'upsert' with a unique id_property.";
+}
+
 /* Raise the error for a request the transport could not complete. */
 void
 hs_report_transport(HsHttpRequest *req)
 {
+	const char *hint = hs_fate_hint(req);
+
 	switch (req->transport)
 	{
 		case HS_TRANSPORT_OK:
@@ -44,8 +71,9 @@ hs_report_transport(HsHttpRequest *req)
 			ereport(ERROR,
 					(errcode(ERRCODE_CONNECTION_FAILURE),
 					 errmsg("HubSpot request timed out"),
-					 errdetail("%s", req->error),
-					 errhint("The server options connect_timeout_ms and request_timeout_ms set the limits."),
+					 errdetail("%s", hs_fate_detail(req, req->error)),
+					 errhint("%s", hint ? hint
+							 : "The server options connect_timeout_ms and request_timeout_ms set the limits."),
 					 hs_request_context(req)));
 			break;
 		case HS_TRANSPORT_CONNECT_FAILED:
@@ -59,20 +87,35 @@ hs_report_transport(HsHttpRequest *req)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("HubSpot answer exceeds %zu bytes", req->max_response_bytes),
-					 errhint("The setting hubspot_fdw.max_response_size sets the limit."),
+					 hint ? errdetail("%s", hs_fate_detail(req, psprintf("HTTP %ld", req->http_status))) : 0,
+					 errhint("%s", hint ? hint
+							 : "The setting hubspot_fdw.max_response_size sets the limit."),
 					 hs_request_context(req)));
 			break;
 		case HS_TRANSPORT_NO_MEMORY:
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
 					 errmsg("out of memory during HubSpot request"),
+					 hint ? errdetail("%s", hs_fate_detail(req, "The answer could not be kept")) : 0,
+					 hint ? errhint("%s", hint) : 0,
 					 hs_request_context(req)));
 			break;
 		case HS_TRANSPORT_FAILED:
 			ereport(ERROR,
 					(errcode(ERRCODE_CONNECTION_FAILURE),
 					 errmsg("HubSpot request failed"),
-					 errdetail("%s", req->error[0] ? req->error : "transfer failed"),
+					 errdetail("%s", hs_fate_detail(req, req->error[0] ? req->error
+													: "transfer failed")),
+					 hint ? errhint("%s", hint) : 0,
+					 hs_request_context(req)));
+			break;
+		case HS_TRANSPORT_NO_SLOT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+					 errmsg("too many HubSpot requests in flight in this session"),
+					 errdetail("All %d transfer slots of this session are taken by requests not yet answered; this one was not sent.",
+							   HS_HTTP_SLOTS),
+					 errhint("Every open HubSpot scan (an open cursor, say) and every batch in flight holds a slot: close cursors, or lower max_concurrency."),
 					 hs_request_context(req)));
 			break;
 	}
@@ -165,6 +208,7 @@ void
 hs_check_response(HsHttpRequest *req, bool allow_404)
 {
 	HsApiError err;
+	const char *hint;
 
 	hs_report_transport(req);
 	if (req->http_status >= 200 && req->http_status < 300)
@@ -191,15 +235,19 @@ hs_check_response(HsHttpRequest *req, bool allow_404)
 				 errhint("HubSpot resets the daily limit at midnight in the account's time zone; retrying sooner fails the same way."),
 				 hs_request_context(req)));
 
+	hint = hs_fate_hint(req);
 	ereport(ERROR,
 			(errcode(hs_category_sqlstate(err.category, err.error_codes, req->http_status)),
 			 errmsg("%s (HTTP %ld)", hs_status_summary(req->http_status), req->http_status),
-			 errdetail("HubSpot says: %s%s%s [category: %s, correlationId: %s]",
-					   err.message ? err.message : "(no message)",
-					   err.error_details && (!err.message || !strstr(err.message, err.error_details)) ? " " : "",
-					   err.error_details && (!err.message || !strstr(err.message, err.error_details)) ? err.error_details : "",
-					   err.category ? err.category : "none",
-					   err.correlation_id ? err.correlation_id : "none"),
+			 errdetail("%s",
+					   hs_fate_detail(req,
+									  psprintf("HubSpot says: %s%s%s [category: %s, correlationId: %s]",
+											   err.message ? err.message : "(no message)",
+											   err.error_details && (!err.message || !strstr(err.message, err.error_details)) ? " " : "",
+											   err.error_details && (!err.message || !strstr(err.message, err.error_details)) ? err.error_details : "",
+											   err.category ? err.category : "none",
+											   err.correlation_id ? err.correlation_id : "none"))),
+			 hint ? errhint("%s", hint) : 0,
 			 hs_request_context(req)));
 }
 
@@ -213,5 +261,8 @@ hs_report_bad_response(HsHttpRequest *req, const char *why)
 			 errdetail("HTTP %ld, content type \"%s\", %zu bytes [correlationId: %s]",
 					   req->http_status, req->content_type, req->response_len,
 					   req->correlation_id[0] ? req->correlation_id : "none"),
+			 !req->idempotent && req->http_status >= 200 && req->http_status < 300
+			 ? errhint("HubSpot accepted the request, so it has probably created its records: check which exist before running the statement again.")
+			 : 0,
 			 hs_request_context(req)));
 }

@@ -6,7 +6,8 @@
  * own easy handle) live for the life of the backend, so connections are
  * kept alive and reused between requests and statements. A request is
  * started with hs_http_start() and runs while the caller does other work;
- * hs_http_wait() drives the transfers until the given requests are done.
+ * hs_http_wait() drives the transfers until the given requests are done,
+ * and hs_http_sleep() drives them through a wait for time (back-off, pacing).
  * Outcomes are reported in each HsHttpRequest; nothing here raises an error
  * (callers turn outcomes into ereports, see errors.c). While waiting it
  * watches the interrupt flags only; the caller runs CHECK_FOR_INTERRUPTS().
@@ -22,6 +23,9 @@
 #include "hubspot_fdw.h"
 #include "access/xact.h"
 #include "miscadmin.h"
+#include "storage/latch.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
 
 /* How long one wait may block before the interrupt flags are read again. */
 #define HS_POLL_INTERVAL_MS 100
@@ -284,6 +288,15 @@ hs_transfer_finish(HsTransfer *t, bool canceled)
 	else
 		req->transport = HS_TRANSPORT_FAILED;
 
+	/* bytes of the request written out: a request that was not cannot have been applied */
+	if (t->easy)
+	{
+		long		request_size = 0;
+
+		curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &request_size);
+		req->sent = request_size > 0;
+	}
+
 	if (req->transport != HS_TRANSPORT_OK && req->transport != HS_TRANSPORT_CANCELED)
 		strlcpy(req->error,
 				t->errbuf[0] ? t->errbuf : curl_easy_strerror(t->result),
@@ -329,7 +342,7 @@ hs_slot_complete(HsTransfer *t, bool canceled)
 /*
  * Start "req" and return at once; it proceeds during later hs_http_wait()
  * calls. When no slot is free or set-up fails, the request is finished
- * already (transport FAILED or NO_MEMORY) and false is returned.
+ * already, unsent (transport NO_SLOT or NO_MEMORY), and false is returned.
  */
 bool
 hs_http_start(HsHttpRequest *req)
@@ -346,6 +359,7 @@ hs_http_start(HsHttpRequest *req)
 	req->error[0] = '\0';
 	req->retry_after_ms = req->rl_remaining = req->rl_interval_ms = -1;
 	req->in_flight = false;
+	req->sent = false;
 
 	if (!hs_http_init())
 	{
@@ -360,7 +374,7 @@ hs_http_start(HsHttpRequest *req)
 		}
 	if (t == NULL)
 	{
-		strlcpy(req->error, "too many HubSpot requests in flight", sizeof(req->error));
+		req->transport = HS_TRANSPORT_NO_SLOT;
 		return false;
 	}
 	memset(t, 0, sizeof(*t));
@@ -494,6 +508,47 @@ hs_http_progress(void)
 
 	if (hs_multi != NULL)
 		(void) hs_http_step(&still);
+}
+
+/*
+ * Wait "ms" milliseconds while driving the transfers in flight, so that
+ * their answers are read as they come and their timeouts do not run out
+ * unattended: for a retry's back-off or the rate limiter's wait, while
+ * other requests (batches of the same statement, a scan's prefetch) are
+ * out. Transfers that finish meanwhile are completed as in hs_http_wait(),
+ * for whoever waits for them next. Blocks at most HS_POLL_INTERVAL_MS
+ * between reads of the interrupt flags. Returns HS_TRANSPORT_OK after the
+ * full wait, or HS_TRANSPORT_CANCELED at once on an interrupt: the caller
+ * runs CHECK_FOR_INTERRUPTS().
+ */
+HsTransportStatus
+hs_http_sleep(long ms)
+{
+	TimestampTz end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+
+	for (;;)
+	{
+		int			still = 0;
+		long		left;
+
+		if (QueryCancelPending || ProcDiePending)
+			return HS_TRANSPORT_CANCELED;
+		if (hs_multi != NULL && hs_http_in_flight() > 0 && !hs_http_step(&still))
+			still = 0;			/* libcurl failed: the waiters will see it */
+		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), end);
+		if (left <= 0)
+			return HS_TRANSPORT_OK;
+		left = Min(left, HS_POLL_INTERVAL_MS);
+		if (still > 0)
+			curl_multi_poll(hs_multi, NULL, 0, (int) left, NULL);
+		else
+		{
+			/* nothing to drive: the latch wakes us for interrupts at once */
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 left, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+		}
+	}
 }
 
 /* Stop "req" if it is still running; its outcome becomes CANCELED. */

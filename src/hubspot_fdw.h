@@ -100,7 +100,8 @@ typedef enum HsTransportStatus
 	HS_TRANSPORT_CONNECT_FAILED,
 	HS_TRANSPORT_FAILED,		/* reset, protocol error, ... */
 	HS_TRANSPORT_TOO_LARGE,		/* answer over max_response_bytes */
-	HS_TRANSPORT_NO_MEMORY
+	HS_TRANSPORT_NO_MEMORY,
+	HS_TRANSPORT_NO_SLOT		/* every transfer slot busy: never sent */
 } HsTransportStatus;
 
 /* One HTTP exchange: filled in by the caller, answered by the transport. */
@@ -122,6 +123,7 @@ typedef struct HsHttpRequest
 	struct HsConnection *conn;	/* whose rate limit and token */
 	const char *endpoint;		/* stats label: "PATCH /crm/v3/objects/t/{id}" */
 	int			max_retries;
+	bool		idempotent;		/* sending it twice is as sending it once */
 	int			rate_limit;		/* requests per window; 0 = no pacing */
 	int			rate_window_ms;
 
@@ -133,6 +135,7 @@ typedef struct HsHttpRequest
 	char		correlation_id[64];
 	char		content_type[128];
 	char		error[256];		/* libcurl's error text, if any */
+	bool		sent;			/* some of the request went out on the wire */
 	double		elapsed_ms;
 	long		retry_after_ms;	/* Retry-After, -1 if absent */
 	long		rl_remaining;	/* X-HubSpot-RateLimit-Remaining, -1 if absent */
@@ -154,6 +157,7 @@ typedef struct HsHttpRequest
 extern bool hs_http_start(HsHttpRequest *req);
 extern void hs_http_wait(HsHttpRequest **requests, int nrequests, bool any);
 extern void hs_http_progress(void);
+extern HsTransportStatus hs_http_sleep(long ms);
 extern void hs_http_cancel(HsHttpRequest *req);
 extern void hs_http_perform(HsHttpRequest **requests, int nrequests);
 extern void hs_http_abort_subxact(SubTransactionId subid);
@@ -352,6 +356,7 @@ extern void hs_request_init(HsHttpRequest *req, HsConnection *conn,
 extern void hs_send(HsHttpRequest *req);
 extern void hs_send_begin(HsHttpRequest *req);
 extern void hs_send_complete(HsHttpRequest *req);
+extern bool hs_request_fate_unknown(const HsHttpRequest *req);
 
 /* ---------- ratelimit.c ---------- */
 

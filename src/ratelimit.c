@@ -21,12 +21,10 @@
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
-#include "storage/latch.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
-#include "utils/wait_event.h"
 
 /* Slack for the latency between our clock and HubSpot's counting. */
 #define HS_RL_MARGIN_MS 250
@@ -143,23 +141,22 @@ hs_limiter_slot(HsLimiterState *st, uint64 key, TimestampTz now)
 	return victim;
 }
 
-/* Sleep up to "ms" milliseconds, waking for interrupts. */
+/*
+ * Sleep "ms" milliseconds (a retry's back-off, the limiter's wait) while
+ * the transfers in flight go on, so their answers do not pile up unread
+ * and time out; an interrupt ends the wait with its error.
+ */
 void
 hs_sleep_ms(long ms)
 {
-	TimestampTz end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
-
-	for (;;)
+	CHECK_FOR_INTERRUPTS();
+	if (hs_http_sleep(ms) == HS_TRANSPORT_CANCELED)
 	{
-		long		left;
-
 		CHECK_FOR_INTERRUPTS();
-		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), end);
-		if (left <= 0)
-			break;
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 left, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
+		/* interrupts were held off: still stop here */
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceling wait for HubSpot due to user request")));
 	}
 }
 

@@ -4,12 +4,15 @@
  *		pacing it through the rate limiter, retrying what may be retried,
  *		and counting it.
  *
- * Why retrying is safe: every write hubspot_fdw sends sets properties to
- * given values (PATCH, batch/update) or creates an association that may
- * already exist (PUT, associations batch/create). Sending one twice leaves
- * HubSpot as sending it once would, so a request whose answer was lost
- * (timeout, reset) or refused for load (429, 502, 503, 504) can be sent
- * again. Other 4xx answers are final and never retried.
+ * When retrying is safe: a request HubSpot surely did not process (no
+ * connection, or refused for load before anything was done: 429, 423, 477)
+ * may always be sent again. A request whose answer was lost after it went
+ * out (timeout, reset) or that failed inside HubSpot or a gateway (500,
+ * 502, 503, 504) may have been applied: it is sent again only when it is
+ * idempotent, that is, sending it twice leaves HubSpot as sending it once
+ * would (see hs_request_is_idempotent). Creating records is not: a second
+ * batch/create would create them twice. Other 4xx answers are final and
+ * never retried.
  */
 #include "postgres.h"
 
@@ -70,6 +73,55 @@ hs_ends_with(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/* Does "path" start with "prefix"? */
+static bool
+hs_starts_with(const char *path, const char *prefix)
+{
+	return strncmp(path, prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * May "method" "path" be sent twice when the fate of the first is unknown?
+ * An allow-list, checked against the v3 OpenAPI specs and the facts file;
+ * any other request counts as not idempotent.
+ *	- GET (list, get by id, batch/read's GET kin, properties, association
+ *	  types) and the reads sent as POST (batch/read, search) change nothing.
+ *	- PATCH {type}/{id} and POST batch/update set given properties to given
+ *	  values (an empty string clears one): the second leaves them as the
+ *	  first did.
+ *	- POST batch/upsert names each record by the value of a unique property
+ *	  (idProperty; hubspot_fdw sends no upsert without one): the first
+ *	  creates or updates the record with that value, the second finds it and
+ *	  sets the same values again. HubSpot keeps the value unique, so it can
+ *	  never make a second record.
+ *	- POST batch/archive and DELETE {type}/{id} archive records; archiving
+ *	  an archived record leaves it archived (a repeated DELETE answers 404).
+ *	- PUT .../associations/{toType}/{toId}/{associationType} and POST
+ *	  associations batch/create, read and archive: HubSpot keeps one
+ *	  association per pair of records and type, so creating one that exists
+ *	  is harmless, and archiving one that is gone leaves it gone.
+ *	- Not idempotent: POST batch/create and POST {type} on objects. Each
+ *	  creates new records with new ids whatever exists already: sent twice,
+ *	  they create the records twice.
+ */
+static bool
+hs_request_is_idempotent(const char *method, const char *path)
+{
+	if (strcmp(method, "GET") == 0 || strcmp(method, "PATCH") == 0 ||
+		strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0)
+		return true;
+	if (strcmp(method, "POST") != 0)
+		return false;
+	if (hs_starts_with(path, "/crm/v3/associations/") ||
+		hs_starts_with(path, "/crm/v4/associations/"))
+		return strstr(path, "/batch/") != NULL;
+	if (hs_starts_with(path, "/crm/v3/objects/"))
+		return hs_ends_with(path, "/batch/read") || hs_ends_with(path, "/search") ||
+			hs_ends_with(path, "/batch/update") || hs_ends_with(path, "/batch/upsert") ||
+			hs_ends_with(path, "/batch/archive");
+	return false;
+}
+
 /* Prepare a request to api_url + path (+ "?" query) for "conn". */
 void
 hs_request_init(HsHttpRequest *req, HsConnection *conn,
@@ -92,6 +144,7 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 	req->conn = conn;
 	req->endpoint = hs_endpoint_label(method, path);
 	req->max_retries = opts->max_retries;
+	req->idempotent = hs_request_is_idempotent(method, path);
 
 	/*
 	 * Which budget a request spends: the spec exempts association batch
@@ -120,13 +173,52 @@ hs_backoff_ms(int base, int attempt, int cap)
 }
 
 /*
+ * May HubSpot have applied "req" although no answer says it succeeded?
+ *	- No, when the request never went out (no connection, no free slot, or
+ *	  not one byte of it written before a timeout or failure).
+ *	- No, for a 4xx answer: HubSpot checks limits, locks and inputs before
+ *	  it writes (429, 423, 477, 400, 409, ...).
+ *	- Yes, when it went out and its answer was lost (timeout, reset,
+ *	  cancel), or could not be read (too large: it may be a 2xx).
+ *	- Yes, for any 5xx: 502 and 504 come from a gateway that gave up on a
+ *	  HubSpot backend that may still be writing, and 500 from a failure at
+ *	  an unknown point. 503 too: HubSpot does not document that a 503 is
+ *	  only ever sent before any work, and a gateway sends it when a backend
+ *	  fails part-way as well.
+ */
+bool
+hs_request_fate_unknown(const HsHttpRequest *req)
+{
+	switch (req->transport)
+	{
+		case HS_TRANSPORT_OK:
+			return req->http_status >= 500;
+		case HS_TRANSPORT_CONNECT_FAILED:
+		case HS_TRANSPORT_NO_SLOT:
+			return false;
+		case HS_TRANSPORT_TOO_LARGE:
+			return req->http_status < 400 || req->http_status >= 500;
+		case HS_TRANSPORT_CANCELED:
+		case HS_TRANSPORT_TIMEOUT:
+		case HS_TRANSPORT_FAILED:
+		case HS_TRANSPORT_NO_MEMORY:
+			return req->sent;
+	}
+	return true;
+}
+
+/*
  * How long to wait before retrying "req" (attempt 0 is the first retry),
- * or -1 when its outcome is final. *rate_limited tells a 429 apart.
+ * or -1 when its outcome is final. *rate_limited tells a 429 apart. A
+ * request that is not idempotent is retried only when HubSpot surely did
+ * not apply it (see hs_request_fate_unknown).
  */
 static long
 hs_retry_delay(HsHttpRequest *req, int attempt, bool *rate_limited)
 {
 	*rate_limited = false;
+	if (!req->idempotent && hs_request_fate_unknown(req))
+		return -1;
 	switch (req->transport)
 	{
 		case HS_TRANSPORT_OK:
