@@ -437,9 +437,10 @@ hs_batch_complete(HsWriter *w, HsBatchFlight *f)
 						  w->opts.object_type)
 				 : errmsg("HubSpot did not confirm %d of %d inputs of a batch %s of %s",
 						  nunconfirmed, f->ninputs, kind->name, w->opts.object_type),
-				 errdetail("%s: %s. %d input(s) of this batch and %d row(s) before it were %s and stay %s: HubSpot has no transactions.",
+				 errdetail("%s: %s. %d input(s) of this batch and %d row(s) before it were %s and stay %s: HubSpot has no transactions. correlationId: %s.",
 						   kind->failed_label, failed.data, napplied,
-						   w->applied - napplied, kind->done_verb, kind->done_verb),
+						   w->applied - napplied, kind->done_verb, kind->done_verb,
+						   req->correlation_id[0] ? req->correlation_id : "none"),
 				 errcontext("HubSpot request: POST %s (HTTP %ld, correlationId: %s)",
 							req->path, req->http_status,
 							req->correlation_id[0] ? req->correlation_id : "none")));
