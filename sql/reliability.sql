@@ -156,6 +156,16 @@ SELECT sqlstate, message FROM try($$SELECT * FROM partner_clients WHERE id = '51
 SELECT clock_timestamp() - t0 < interval '1.5 s' AS within_1_5s FROM timing;
 RESET statement_timeout;
 CALL emu_faults('{}');
+-- a batch/create cut off by a cancel after it went out: a WARNING says
+-- HubSpot may have created its records
+CREATE FOREIGN TABLE contacts_cancel (id text, email text)
+  SERVER hubspot OPTIONS (object_type 'contacts');
+CALL emu_faults('{"delay_ms": 3000}');
+SET statement_timeout = '500ms';
+SELECT sqlstate, message FROM try($$INSERT INTO contacts_cancel (email) VALUES ('cancel@example.com')$$);
+RESET statement_timeout;
+CALL emu_faults('{}');
+DROP FOREIGN TABLE contacts_cancel;
 
 -- backend termination while waiting for HubSpot: the backend exits promptly (57P01)
 CREATE EXTENSION dblink;

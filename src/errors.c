@@ -60,6 +60,14 @@ hs_report_transport(HsHttpRequest *req)
 		case HS_TRANSPORT_OK:
 			return;
 		case HS_TRANSPORT_CANCELED:
+			/* the cancel wins, but a create that went out may have landed */
+			if (hint)
+				ereport(WARNING,
+						(errcode(ERRCODE_WARNING),
+						 errmsg("a HubSpot request that creates records was interrupted after it was sent"),
+						 errdetail("HubSpot may have created its records."),
+						 errhint("%s", hint),
+						 hs_request_context(req)));
 			CHECK_FOR_INTERRUPTS();
 			/* interrupts were held off: still stop here */
 			ereport(ERROR,
