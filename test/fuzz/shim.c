@@ -181,6 +181,18 @@ errmsg_internal(const char *fmt,...)
 	return 0;
 }
 
+int
+errmsg(const char *fmt,...)
+{
+	return 0;
+}
+
+int
+errcode(int sqlerrcode)
+{
+	return 0;
+}
+
 void
 errfinish(const char *filename, int lineno, const char *funcname)
 {
