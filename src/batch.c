@@ -511,20 +511,78 @@ hs_batch_submit(HsWriter *w, MemoryContext cxt, HsWriteInput *inputs,
 }
 
 /*
- * Submit the *ninputs inputs buffered in *cxt, if any, as one batch, which
- * takes *cxt along: *cxt becomes a fresh context for the next batch, and
- * *ninputs 0.
+ * Let "w" buffer rows into batches of "size" inputs, in memory under
+ * "parent": hs_batch_next() and hs_batch_added() fill the batch, which is
+ * submitted when full; hs_batch_finish() sends the rest and waits.
  */
 void
-hs_batch_flush(HsWriter *w, MemoryContext *cxt, HsWriteInput *inputs, int *ninputs)
+hs_batch_buffer_init(HsWriter *w, MemoryContext parent, int size)
 {
-	MemoryContext parent = MemoryContextGetParent(*cxt);
+	w->buf_cxt = AllocSetContextCreate(parent, "hubspot_fdw batch", ALLOCSET_DEFAULT_SIZES);
+	w->buf = MemoryContextAllocZero(parent, sizeof(HsWriteInput) * Max(size, 1));
+	w->nbuf = 0;
+	w->buf_size = Max(size, 1);
+}
 
-	if (*ninputs == 0)
+/*
+ * The next input of the batch being filled, for a row naming record "key"
+ * (NULL: no check). HubSpot rejects a batch naming one record twice, so a
+ * key already buffered sends the earlier rows first (hs_batch_submit keeps
+ * the two writes from racing). The caller fills the input, its strings in
+ * w->buf_cxt, then calls hs_batch_added().
+ */
+HsWriteInput *
+hs_batch_next(HsWriter *w, const char *key)
+{
+	int			i;
+
+	if (key != NULL)
+		for (i = 0; i < w->nbuf; i++)
+			if (w->buf[i].id != NULL && strcmp(w->buf[i].id, key) == 0)
+			{
+				hs_batch_flush(w);
+				break;
+			}
+	return &w->buf[w->nbuf];
+}
+
+/* The input hs_batch_next() gave is filled: submit the batch when full. */
+void
+hs_batch_added(HsWriter *w)
+{
+	if (++w->nbuf >= w->buf_size)
+		hs_batch_flush(w);
+}
+
+/*
+ * Submit the buffered inputs, if any, as one batch, which takes buf_cxt
+ * along; the next batch gets a fresh context.
+ */
+void
+hs_batch_flush(HsWriter *w)
+{
+	MemoryContext parent;
+
+	if (w->nbuf == 0)
 		return;
-	hs_batch_submit(w, *cxt, inputs, *ninputs, false);
-	*cxt = AllocSetContextCreate(parent, "hubspot_fdw batch", ALLOCSET_DEFAULT_SIZES);
-	*ninputs = 0;
+	parent = MemoryContextGetParent(w->buf_cxt);
+	hs_batch_submit(w, w->buf_cxt, w->buf, w->nbuf, false);
+	w->buf_cxt = AllocSetContextCreate(parent, "hubspot_fdw batch", ALLOCSET_DEFAULT_SIZES);
+	w->nbuf = 0;
+}
+
+/*
+ * Send what is buffered and wait for every batch in flight (the end of a
+ * statement, or EXPLAIN ANALYZE before it counts). Nothing for a writer
+ * that never buffered (EXPLAIN without ANALYZE).
+ */
+void
+hs_batch_finish(HsWriter *w)
+{
+	if (w->buf_cxt == NULL)
+		return;
+	hs_batch_flush(w);
+	hs_batch_drain(w);
 }
 
 /*

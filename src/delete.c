@@ -53,10 +53,7 @@ typedef struct HsDeleteState
 	AttrNumber	rowid_attno;	/* junk column: the record id */
 	AttrNumber	wholerow_attno; /* junk column: the old row, or 0 */
 	HTAB	   *seen;			/* ids deleted by this statement */
-	MemoryContext batch_cxt;	/* the ids of the next batch */
 	MemoryContext row_cxt;		/* one row's work, reset for the next */
-	HsWriteInput *inputs;		/* buffered for the next batch/archive */
-	int			ninputs;
 } HsDeleteState;
 
 /* An entry of HsDeleteState.seen: the ids with one hash value. */
@@ -172,11 +169,9 @@ hsBeginForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	if (!AttributeNumberIsValid(st->rowid_attno))
 		elog(ERROR, "could not find junk column \"%s\"", HS_ROWID_NAME);
 	st->wholerow_attno = ExecFindJunkAttributeInTlist(subplan->targetlist, HS_WHOLEROW_NAME);
-	st->batch_cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw delete batch",
-										  ALLOCSET_DEFAULT_SIZES);
+	hs_batch_buffer_init(&st->w, estate->es_query_cxt, st->w.opts.batch_size);
 	st->row_cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw delete row",
 										ALLOCSET_SMALL_SIZES);
-	st->inputs = palloc0(sizeof(HsWriteInput) * st->w.opts.batch_size);
 	ctl.keysize = sizeof(uint64);
 	ctl.entrysize = sizeof(HsSeenIds);
 	ctl.hcxt = estate->es_query_cxt;
@@ -199,17 +194,10 @@ hs_delete_seen(HsDeleteState *st, const char *id)
 	foreach(lc, e->ids)
 		if (strcmp((char *) lfirst(lc), id) == 0)
 			return true;
-	old = MemoryContextSwitchTo(MemoryContextGetParent(st->batch_cxt));
+	old = MemoryContextSwitchTo(MemoryContextGetParent(st->row_cxt));
 	e->ids = lappend(e->ids, pstrdup(id));
 	MemoryContextSwitchTo(old);
 	return false;
-}
-
-/* Send the buffered ids as one batch/archive, in flight while rows come. */
-static void
-hs_delete_flush(HsDeleteState *st)
-{
-	hs_batch_flush(&st->w, &st->batch_cxt, st->inputs, &st->ninputs);
 }
 
 /*
@@ -287,9 +275,9 @@ hsExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	/* the same record twice (a join): archived once, counted once */
 	if (hs_delete_seen(st, id))
 		return NULL;
-	st->inputs[st->ninputs++].id = MemoryContextStrdup(st->batch_cxt, id);
-	if (st->ninputs >= st->w.opts.batch_size)
-		hs_delete_flush(st);
+	/* (no repeat to look for in the batch: the seen set rules it out) */
+	hs_batch_next(&st->w, NULL)->id = MemoryContextStrdup(st->w.buf_cxt, id);
+	hs_batch_added(&st->w);
 	return slot;
 }
 
@@ -302,10 +290,8 @@ hsEndForeignDelete(EState *estate, ResultRelInfo *rinfo)
 {
 	HsDeleteState *st = (HsDeleteState *) rinfo->ri_FdwState;
 
-	if (st == NULL || st->batch_cxt == NULL)
-		return;
-	hs_delete_flush(st);
-	hs_batch_drain(&st->w);
+	if (st != NULL)
+		hs_batch_finish(&st->w);
 }
 
 /* EXPLAIN of a batched or per-row DELETE. */
@@ -316,11 +302,8 @@ hsExplainForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	HsDeleteState *st = (HsDeleteState *) rinfo->ri_FdwState;
 
 	/* EXPLAIN ANALYZE prints before EndForeignModify: send what is left now */
-	if (es->analyze && st->batch_cxt != NULL)
-	{
-		hs_delete_flush(st);
-		hs_batch_drain(&st->w);
-	}
+	if (es->analyze)
+		hs_batch_finish(&st->w);
 	if (st->per_row)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("DELETE %s/{id} per row", st->w.type_path), es);

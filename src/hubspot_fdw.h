@@ -518,14 +518,23 @@ typedef struct HsWriter
 	int			nflights;
 	struct HsBatchFlight *flights[HS_MAX_PARALLEL];
 	struct HTAB *busy;			/* ids in flight: uint64 hash -> count */
+
+	/* the batch being filled, sent when full (see hs_batch_buffer_init) */
+	MemoryContext buf_cxt;		/* its inputs' strings; NULL: no buffer */
+	HsWriteInput *buf;
+	int			nbuf;
+	int			buf_size;
 } HsWriter;
 
 extern void hs_batch_submit(HsWriter *w, MemoryContext cxt, HsWriteInput *inputs,
 							int ninputs, bool missing_ok);
 extern void hs_batch_send(HsWriter *w, HsWriteInput *inputs, int ninputs,
 						  char **props, int nprops, HsObject **answers);
-extern void hs_batch_flush(HsWriter *w, MemoryContext *cxt, HsWriteInput *inputs,
-						   int *ninputs);
+extern void hs_batch_buffer_init(HsWriter *w, MemoryContext parent, int size);
+extern HsWriteInput *hs_batch_next(HsWriter *w, const char *key);
+extern void hs_batch_added(HsWriter *w);
+extern void hs_batch_flush(HsWriter *w);
+extern void hs_batch_finish(HsWriter *w);
 extern void hs_batch_drain(HsWriter *w);
 extern int	hs_batch_concurrency(const HsWriter *w);
 extern int	hs_batch_abort_subxact(SubTransactionId subid);

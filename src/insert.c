@@ -51,9 +51,6 @@ typedef struct HsInsertState
 	AttrNumber *checked;		/* columns HubSpot sets: must be NULL */
 	HsReturning returning;		/* the columns RETURNING shows */
 	MemoryContext row_cxt;		/* the current row (and its answer) */
-	MemoryContext batch_cxt;	/* the inputs of the next batch */
-	HsWriteInput *inputs;		/* buffered for the next batch */
-	int			ninputs;
 	int			seq;			/* rows so far: each input's objectWriteTraceId */
 } HsInsertState;
 
@@ -206,10 +203,7 @@ hs_insert_init(EState *estate, ResultRelInfo *rinfo, List *targets, List *checke
 
 	st->row_cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw insert row",
 										ALLOCSET_SMALL_SIZES);
-	st->batch_cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw insert batch",
-										  ALLOCSET_DEFAULT_SIZES);
-	st->inputs = MemoryContextAllocZero(estate->es_query_cxt,
-										sizeof(HsWriteInput) * st->w.opts.batch_size);
+	hs_batch_buffer_init(&st->w, estate->es_query_cxt, st->w.opts.batch_size);
 	rinfo->ri_FdwState = st;
 	return st;
 }
@@ -399,13 +393,6 @@ const HsBatchKind hs_batch_upsert = {
 	.find_error = hs_find_input_error, .find_result = hs_input_result,
 };
 
-/* Send the buffered rows as one batch, which goes on while rows come. */
-static void
-hs_insert_flush(HsInsertState *st)
-{
-	hs_batch_flush(&st->w, &st->batch_cxt, st->inputs, &st->ninputs);
-}
-
 /*
  * Add the row in "slot" to the next batch, sent when full. An upsert batch
  * must not name one key twice: a repeated key sends the earlier rows first.
@@ -415,7 +402,7 @@ hs_insert_buffer(HsInsertState *st, TupleTableSlot *slot)
 {
 	MemoryContext old;
 	char	   *key = NULL;
-	int			i;
+	HsWriteInput *in;
 
 	MemoryContextReset(st->row_cxt);
 	if (st->upsert)
@@ -423,18 +410,12 @@ hs_insert_buffer(HsInsertState *st, TupleTableSlot *slot)
 		old = MemoryContextSwitchTo(st->row_cxt);
 		key = hs_insert_key(st, slot);
 		MemoryContextSwitchTo(old);
-		for (i = 0; i < st->ninputs; i++)
-			if (strcmp(st->inputs[i].id, key) == 0)
-			{
-				hs_insert_flush(st);
-				break;
-			}
 	}
-	old = MemoryContextSwitchTo(st->batch_cxt);
-	hs_insert_input(st, slot, &st->inputs[st->ninputs++], key);
+	in = hs_batch_next(&st->w, key);
+	old = MemoryContextSwitchTo(st->w.buf_cxt);
+	hs_insert_input(st, slot, in, key);
 	MemoryContextSwitchTo(old);
-	if (st->ninputs >= st->w.opts.batch_size)
-		hs_insert_flush(st);
+	hs_batch_added(&st->w);
 }
 
 /*
@@ -484,7 +465,7 @@ hsExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot **
 
 	for (i = 0; i < *numSlots; i++)
 		hs_insert_buffer(st, slots[i]);
-	hs_insert_flush(st);
+	hs_batch_flush(&st->w);
 	return slots;
 }
 
@@ -494,10 +475,8 @@ hsEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
 {
 	HsInsertState *st = (HsInsertState *) rinfo->ri_FdwState;
 
-	if (st == NULL)
-		return;
-	hs_insert_flush(st);
-	hs_batch_drain(&st->w);
+	if (st != NULL)
+		hs_batch_finish(&st->w);
 }
 
 /* EXPLAIN of an INSERT: the endpoint, batch size and what is sent. */
@@ -510,10 +489,7 @@ hsExplainForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 
 	/* EXPLAIN ANALYZE prints before EndForeignInsert: wait for the answers now */
 	if (es->analyze)
-	{
-		hs_insert_flush(st);
-		hs_batch_drain(&st->w);
-	}
+		hs_batch_finish(&st->w);
 	if (st->upsert)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("POST %s/batch/upsert (idProperty=%s)%s", st->w.type_path,

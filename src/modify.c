@@ -69,10 +69,7 @@ typedef struct HsModifyState
 	HsReturning returning;
 	MemoryContext row_cxt;
 
-	/* batched */
-	MemoryContext batch_cxt;
-	HsWriteInput *inputs;
-	int			ninputs;
+	/* batched (the batch being filled is the writer's) */
 	int			seq;			/* objectWriteTraceId counter */
 } HsModifyState;
 
@@ -449,18 +446,7 @@ hsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	st->row_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										"hubspot_fdw modify row",
 										ALLOCSET_SMALL_SIZES);
-	st->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
-										  "hubspot_fdw modify batch",
-										  ALLOCSET_DEFAULT_SIZES);
-	st->inputs = MemoryContextAllocZero(estate->es_query_cxt,
-										sizeof(HsWriteInput) * st->batch_size);
-}
-
-/* Send the buffered rows, then forget them. */
-static void
-hs_flush(HsModifyState *st)
-{
-	hs_batch_flush(&st->w, &st->batch_cxt, st->inputs, &st->ninputs);
+	hs_batch_buffer_init(&st->w, estate->es_query_cxt, st->batch_size);
 }
 
 /* Build the input for one row from the new values in "slot". */
@@ -552,7 +538,6 @@ hsExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	char	   *id;
 	HsWriteInput *in;
 	TupleTableSlot *result;
-	int			i;
 
 	if (isnull)
 		ereport(ERROR,
@@ -584,25 +569,12 @@ hsExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	}
 	MemoryContextSwitchTo(old);
 
-	/*
-	 * HubSpot rejects a batch naming one id twice: send the earlier first
-	 * (hs_batch_submit keeps the two writes from racing).
-	 */
-	for (i = 0; i < st->ninputs; i++)
-		if (strcmp(st->inputs[i].id, id) == 0)
-		{
-			hs_flush(st);
-			break;
-		}
-
-	MemoryContextSwitchTo(st->batch_cxt);
-	in = &st->inputs[st->ninputs++];
+	in = hs_batch_next(&st->w, id);
+	MemoryContextSwitchTo(st->w.buf_cxt);
 	hs_build_input(&st->w, in, pstrdup(id), slot);
 	in->trace_id = psprintf("%d", ++st->seq);
 	MemoryContextSwitchTo(old);
-
-	if (st->ninputs >= st->batch_size)
-		hs_flush(st);
+	hs_batch_added(&st->w);
 	return slot;
 }
 
@@ -612,10 +584,8 @@ hsEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 {
 	HsModifyState *st = (HsModifyState *) rinfo->ri_FdwState;
 
-	if (st == NULL || st->batch_cxt == NULL)
-		return;
-	hs_flush(st);
-	hs_batch_drain(&st->w);
+	if (st != NULL)
+		hs_batch_finish(&st->w);
 }
 
 /*
@@ -641,11 +611,8 @@ hsExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	HsModifyState *st = (HsModifyState *) rinfo->ri_FdwState;
 
 	/* EXPLAIN ANALYZE prints before EndForeignModify: send what is left now */
-	if (es->analyze && st->batch_cxt != NULL)
-	{
-		hs_flush(st);
-		hs_batch_drain(&st->w);
-	}
+	if (es->analyze)
+		hs_batch_finish(&st->w);
 	if (st->deferred && st->w.id_property)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("POST %s/batch/update (idProperty=%s) at COMMIT (send_at 'commit')",
