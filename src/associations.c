@@ -466,6 +466,22 @@ hs_assoc_group(HsAssocBatchState *st, const char *server,
 }
 
 /*
+ * Does the batch of "g" hold the pair from -> to already? HubSpot's answer
+ * names pairs, not types, so a batch must not hold one pair twice.
+ */
+static bool
+hs_assoc_has_pair(const HsAssocGroup *g, const char *from, const char *to)
+{
+	int			i;
+
+	for (i = 0; i < g->ninputs; i++)
+		if (strcmp(g->inputs[i].from_id, from) == 0 &&
+			strcmp(g->inputs[i].to_id, to) == 0)
+			return true;
+	return false;
+}
+
+/*
  * Buffer one association in group "g", sending the group's batch first if
  * it already holds the same from and to ids (HubSpot may refuse a batch
  * naming a pair twice), and sending it when it is full.
@@ -479,15 +495,9 @@ hs_assoc_add(HsAssocBatchState *st, HsAssocGroup *g, const char *from_id,
 	char	   *utype = hs_to_utf8(type);
 	HsAssocInput *in;
 	MemoryContext old;
-	int			i;
 
-	for (i = 0; i < g->ninputs; i++)
-		if (strcmp(g->inputs[i].from_id, from) == 0 &&
-			strcmp(g->inputs[i].to_id, to) == 0)
-		{
-			hs_assoc_flush(st, g);
-			break;
-		}
+	if (hs_assoc_has_pair(g, from, to))
+		hs_assoc_flush(st, g);
 
 	old = MemoryContextSwitchTo(g->buf_cxt);
 	in = &g->inputs[g->ninputs++];
@@ -609,13 +619,9 @@ hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
 	for (start = 0; start < ninputs; start++)
 	{
 		const HsAssocInput *in = &inputs[start];
-		int			i;
 
-		for (i = 0; i < g->ninputs; i++)
-			if (strcmp(g->inputs[i].from_id, in->from_id) == 0 &&
-				strcmp(g->inputs[i].to_id, in->to_id) == 0)
-				break;
-		if (i < g->ninputs || g->ninputs >= HS_ASSOC_BATCH_MAX)
+		if (g->ninputs >= HS_ASSOC_BATCH_MAX ||
+			hs_assoc_has_pair(g, in->from_id, in->to_id))
 		{
 			st.created += hs_assoc_batch_create(&st, g);
 			g->ninputs = 0;
