@@ -72,15 +72,14 @@ typedef struct HsScanState
 	bool		started;
 
 	MemoryContext scan_cxt;		/* lives as long as the scan (cursor) */
-	MemoryContext page_cxt;		/* one page of objects and their Datums */
+	MemoryContext page_cxt;		/* one page's Datums (and objects, unless
+								 * read ahead) */
 	bool		prefetch;		/* fetch ahead (LIST, SEARCH: a page; IDS: up
 								 * to max_concurrency batch/reads) */
-	MemoryContext next_cxt;		/* the page being prefetched */
-	HsHttpRequest *next_req;	/* its request, or NULL */
-	int			nahead;			/* HS_SCAN_IDS: batch/reads in flight, */
+	int			nahead;			/* list pages or batch/reads in flight, */
 	HsHttpRequest *ahead[HS_MAX_PARALLEL];	/* oldest first, each with */
 	MemoryContext ahead_cxt[HS_MAX_PARALLEL];	/* a context of its own */
-	MemoryContext ids_page_cxt; /* the batch/read whose rows are returned */
+	MemoryContext ahead_page_cxt;	/* the one whose rows are returned */
 	HsObject   *objects;
 	int			nobjects;
 	int			next_object;
@@ -583,9 +582,6 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	st->page_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "hubspot_fdw scan page",
 										 ALLOCSET_DEFAULT_SIZES);
-	st->next_cxt = AllocSetContextCreate(estate->es_query_cxt,
-										 "hubspot_fdw scan next page",
-										 ALLOCSET_DEFAULT_SIZES);
 	if (st->mode == HS_SCAN_ID || st->mode == HS_SCAN_IDS)
 	{
 		HsColumn   *idcol = st->id_property
@@ -601,10 +597,11 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	}
 }
 
-/* Build the list request for the page after cursor "after" (NULL: first). */
+/* Build the list request for the page after cursor st->after (NULL: first). */
 static void
-hs_scan_list_request(HsScanState *st, HsHttpRequest *req, const char *after)
+hs_scan_list_request(HsScanState *st, HsHttpRequest *req)
 {
+	const char *after = st->after;
 	char	   *query = psprintf("limit=%d&archived=false&%s%s%s",
 								 HS_LIST_PAGE_SIZE, st->props_query,
 								 after ? "&after=" : "",
@@ -619,17 +616,60 @@ hs_scan_drop_prefetch(HsScanState *st)
 {
 	int			i;
 
-	if (st->next_req)
-		hs_http_cancel(st->next_req);
-	st->next_req = NULL;
-	if (st->next_cxt)
-		MemoryContextReset(st->next_cxt);
 	for (i = 0; i < st->nahead; i++)
 	{
 		hs_http_cancel(st->ahead[i]);
 		MemoryContextDelete(st->ahead_cxt[i]);
 	}
 	st->nahead = 0;
+}
+
+/* Build the request of a read ahead (hs_scan_list_request, hs_scan_ids_request). */
+typedef void (*HsScanBuild) (HsScanState *st, HsHttpRequest *req);
+
+/* Start a request, queued after those in flight, in a context of its own. */
+static void
+hs_scan_ahead_start(HsScanState *st, HsScanBuild build)
+{
+	MemoryContext cxt = AllocSetContextCreate(st->scan_cxt, "hubspot_fdw scan page",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	HsHttpRequest *req = palloc(sizeof(HsHttpRequest));
+
+	build(st, req);
+	hs_send_begin(req);			/* its answer lands in cxt */
+	MemoryContextSwitchTo(old);
+	st->ahead[st->nahead] = req;
+	st->ahead_cxt[st->nahead++] = cxt;
+}
+
+/*
+ * Wait for the oldest queued request and check its HTTP answer. Its context
+ * replaces the current page's, and becomes the current memory context (the
+ * previous one goes to *old); st->objects is emptied for the new page.
+ */
+static HsHttpRequest *
+hs_scan_ahead_finish(HsScanState *st, MemoryContext *old)
+{
+	HsHttpRequest *req = st->ahead[0];
+
+	if (st->ahead_page_cxt)
+		MemoryContextDelete(st->ahead_page_cxt);
+	MemoryContextReset(st->page_cxt);	/* the Datums of its rows */
+	st->ahead_page_cxt = st->ahead_cxt[0];
+	st->nahead--;
+	memmove(&st->ahead[0], &st->ahead[1], sizeof(HsHttpRequest *) * st->nahead);
+	memmove(&st->ahead_cxt[0], &st->ahead_cxt[1], sizeof(MemoryContext) * st->nahead);
+
+	*old = MemoryContextSwitchTo(st->ahead_page_cxt);
+	st->objects = NULL;
+	st->nobjects = 0;
+	st->next_object = 0;
+	hs_send_complete(req);
+	st->requests++;
+	st->retries += req->retries;
+	hs_check_response(req, false);
+	return req;
 }
 
 /*
@@ -644,33 +684,9 @@ hs_scan_fetch_page(HsScanState *st)
 	HsPage		page;
 	char	   *why = NULL;
 
-	if (st->next_req)
-	{
-		/* the prefetched page becomes the current one */
-		MemoryContext tmp = st->page_cxt;
-
-		st->page_cxt = st->next_cxt;
-		st->next_cxt = tmp;
-		MemoryContextReset(st->next_cxt);
-		req = st->next_req;
-		st->next_req = NULL;
-		old = MemoryContextSwitchTo(st->page_cxt);
-		hs_send_complete(req);
-	}
-	else
-	{
-		MemoryContextReset(st->page_cxt);
-		old = MemoryContextSwitchTo(st->page_cxt);
-		req = palloc(sizeof(HsHttpRequest));
-		hs_scan_list_request(st, req, st->after);
-		hs_send(req);
-	}
-	st->requests++;
-	st->retries += req->retries;
-	st->objects = NULL;
-	st->nobjects = 0;
-	st->next_object = 0;
-	hs_check_response(req, false);
+	if (st->nahead == 0)
+		hs_scan_ahead_start(st, hs_scan_list_request);
+	req = hs_scan_ahead_finish(st, &old);
 	if (!hs_json_parse_page(req->response, req->response_len, st->props,
 							st->nretrieved, &page, &why))
 		hs_report_bad_response(req, why);
@@ -685,13 +701,7 @@ hs_scan_fetch_page(HsScanState *st)
 	st->exhausted = (st->after == NULL);
 
 	if (st->after && st->prefetch)
-	{
-		old = MemoryContextSwitchTo(st->next_cxt);
-		st->next_req = palloc(sizeof(HsHttpRequest));
-		hs_scan_list_request(st, st->next_req, st->after);
-		hs_send_begin(st->next_req);	/* its answer lands in next_cxt */
-		MemoryContextSwitchTo(old);
-	}
+		hs_scan_ahead_start(st, hs_scan_list_request);
 	return true;
 }
 
@@ -795,37 +805,8 @@ hs_scan_fetch_ids(HsScanState *st)
 	/* beyond the first, leave slots for a write pipeline and other scans */
 	while (st->nahead < depth && st->next_id < list_length(st->ids) &&
 		   (st->nahead == 0 || hs_http_in_flight() < HS_HTTP_SLOTS - HS_MAX_PARALLEL))
-	{
-		MemoryContext cxt = AllocSetContextCreate(st->scan_cxt,
-												  "hubspot_fdw batch/read",
-												  ALLOCSET_DEFAULT_SIZES);
-
-		old = MemoryContextSwitchTo(cxt);
-		req = palloc(sizeof(HsHttpRequest));
-		hs_scan_ids_request(st, req);
-		hs_send_begin(req);		/* its answer lands in cxt */
-		MemoryContextSwitchTo(old);
-		st->ahead[st->nahead] = req;
-		st->ahead_cxt[st->nahead++] = cxt;
-	}
-
-	/* the oldest becomes the current page; the previous one goes */
-	if (st->ids_page_cxt)
-		MemoryContextDelete(st->ids_page_cxt);
-	st->ids_page_cxt = st->ahead_cxt[0];
-	req = st->ahead[0];
-	st->nahead--;
-	memmove(&st->ahead[0], &st->ahead[1], sizeof(HsHttpRequest *) * st->nahead);
-	memmove(&st->ahead_cxt[0], &st->ahead_cxt[1], sizeof(MemoryContext) * st->nahead);
-
-	old = MemoryContextSwitchTo(st->ids_page_cxt);
-	st->objects = NULL;
-	st->nobjects = 0;
-	st->next_object = 0;
-	hs_send_complete(req);
-	st->requests++;
-	st->retries += req->retries;
-	hs_check_response(req, false);
+		hs_scan_ahead_start(st, hs_scan_ids_request);
+	req = hs_scan_ahead_finish(st, &old);
 	if (!hs_json_parse_batch(req->response, req->response_len, st->props,
 							 st->nretrieved, &res, &why))
 		hs_report_bad_response(req, why);
