@@ -49,14 +49,9 @@ SELECT count(*) AS requests FROM emu_requests;
 -- EXPLAIN ANALYZE counts what was sent, and the retries
 CALL emu_faults('{"fail_next": [{"status": 429, "match": {"path_contains": "/batch/update"}, "headers": {"Retry-After": "0"}},
                                 {"status": 503, "match": {"path_contains": "/batch/update"}}]}');
-EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  UPDATE x.partner_clients SET hs_name = hs_name || '!' WHERE hs_tier = 'gold';
+SELECT explain_analyze($$UPDATE x.partner_clients SET hs_name = hs_name || '!' WHERE hs_tier = 'gold'$$, true);
 CALL emu_faults('{}');
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  INSERT INTO x.contacts (email) SELECT 'a' || g || '@example.com' FROM generate_series(1, 150) g;
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  DELETE FROM x.contacts WHERE email LIKE 'a%@example.com';
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  DELETE FROM x.contacts WHERE id = '1001';
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  UPDATE x.partner_clients SET hs_tier = 'silver' WHERE id IN ('501', '502');
+SELECT explain_analyze($$INSERT INTO x.contacts (email) SELECT 'a' || g || '@example.com' FROM generate_series(1, 150) g$$);
+SELECT explain_analyze($$DELETE FROM x.contacts WHERE email LIKE 'a%@example.com'$$);
+SELECT explain_analyze($$DELETE FROM x.contacts WHERE id = '1001'$$);
+SELECT explain_analyze($$UPDATE x.partner_clients SET hs_tier = 'silver' WHERE id IN ('501', '502')$$);

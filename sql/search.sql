@@ -104,8 +104,7 @@ SELECT * FROM pushed('(hs_score = 1 OR hs_score = 2 OR hs_score = 3) AND (hs_act
 -- values HubSpot cannot compare: NaN reads the list instead; NULL and an
 -- empty IN match nothing, and nothing is sent
 SELECT * FROM pushed($$hs_score < 'NaN'$$);
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  SELECT id FROM s.partner_clients WHERE hs_score < 'NaN';
+SELECT explain_analyze($$SELECT id FROM s.partner_clients WHERE hs_score < 'NaN'$$);
 SELECT * FROM pushed('hs_score = NULL::numeric');
 SELECT * FROM pushed($$hs_score = ANY ('{}')$$);
 SELECT * FROM pushed($$hs_score <> ALL ('{}') AND hs_score > 98$$);
@@ -235,6 +234,5 @@ SELECT count(*) AS found_later FROM s.partner_clients WHERE hs_name = 'Lagged';
 
 -- EXPLAIN ANALYZE: the requests sent and their retries
 CALL emu_faults('{"fail_next": [{"status": 503, "match": {"path_contains": "/search"}}]}');
-EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  SELECT id FROM s.partner_clients WHERE hs_score = 42;
+SELECT explain_analyze($$SELECT id FROM s.partner_clients WHERE hs_score = 42$$, true);
 CALL emu_faults('{}');

@@ -30,8 +30,7 @@ SELECT count(*) AS differences FROM (
   (SELECT id, email FROM lc.contacts WHERE firstname = 'Bulk'
    EXCEPT SELECT id, email FROM sc.contacts WHERE firstname = 'Bulk')) d;
 -- EXPLAIN ANALYZE tells what happened
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  SELECT id FROM sc.contacts WHERE firstname = 'Bulk';
+SELECT explain_analyze($$SELECT id FROM sc.contacts WHERE firstname = 'Bulk'$$);
 
 -- a condition HubSpot alone would check (no local Filter) is checked on
 -- the list rows too: 10,050 of the 10,055 contacts match

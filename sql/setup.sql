@@ -77,6 +77,19 @@ EXCEPTION WHEN OTHERS OR query_canceled THEN
       WHERE l !~ '^(PL/pgSQL function|SQL statement)');
 END $$;
 
+-- EXPLAIN ANALYZE of "sql", which runs it, printed the same on every
+-- PostgreSQL: no timings, no buffers, and whole row counts (18 prints
+-- "rows=3.00" where 15 prints "rows=3").
+CREATE FUNCTION explain_analyze(sql text, verbose_plan boolean DEFAULT false)
+RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE line text;
+BEGIN
+  FOR line IN EXECUTE format('EXPLAIN (ANALYZE, VERBOSE %s, COSTS OFF, TIMING OFF, BUFFERS OFF, SUMMARY OFF) %s',
+                             CASE WHEN verbose_plan THEN 'on' ELSE 'off' END, sql) LOOP
+    RETURN NEXT regexp_replace(line, '(rows=[0-9]+)\.[0-9]+', '\1', 'g');
+  END LOOP;
+END $$;
+
 -- The number of rows a statement reports (UPDATE n, INSERT n, DELETE n).
 CREATE FUNCTION affected(sql text) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE n bigint;

@@ -61,8 +61,7 @@ INSERT INTO pipe_contacts (email, firstname) SELECT 'r' || g || '@example.com', 
 SELECT count(*) AS requests, max_in_flight('create') AS in_flight FROM emu_batches;
 ALTER SERVER hubspot OPTIONS (DROP max_concurrency);
 -- EXPLAIN ANALYZE waits for the answers before it counts
-EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  INSERT INTO pipe_contacts (email, firstname) SELECT 's' || g || '@example.com', 'S' FROM generate_series(1, 250) g;
+SELECT explain_analyze($$INSERT INTO pipe_contacts (email, firstname) SELECT 's' || g || '@example.com', 'S' FROM generate_series(1, 250) g$$, true);
 
 -- DELETE of the 250: 3 batch/archive (ceil(250 / 100)), each id once,
 -- in flight together while the list is still being read
@@ -87,8 +86,7 @@ CALL emu_clear();
 SELECT affected($$DELETE FROM pipe_contacts WHERE firstname = 'Q'$$) AS deleted;
 SELECT count(*) AS requests, max_in_flight('archive') AS in_flight FROM emu_batches;
 ALTER SERVER hubspot OPTIONS (DROP max_concurrency);
-EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-  DELETE FROM pipe_contacts WHERE firstname = 'R';
+SELECT explain_analyze($$DELETE FROM pipe_contacts WHERE firstname = 'R'$$, true);
 
 -- upsert: one record never has two writes in flight. Row 150 repeats row
 -- 50's key, so the second batch waits for the first's answer; the third

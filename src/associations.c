@@ -163,22 +163,11 @@ hs_assoc_target(const char *name, HsAssocTarget *t)
 				 errmsg("server \"%s\" is not a hubspot_fdw server", name),
 				 errdetail("Its foreign-data wrapper \"%s\" is not handled by hubspot_fdw.",
 						   fdw->fdwname)));
-	aclresult = pg_foreign_server_aclcheck(server->serverid, userid, ACL_USAGE);
+	aclresult = hs_foreign_server_aclcheck(server->serverid, userid, ACL_USAGE);
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, server->servername);
-	if (!SearchSysCacheExists2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
-							   ObjectIdGetDatum(server->serverid)) &&
-		!SearchSysCacheExists2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(InvalidOid),
-							   ObjectIdGetDatum(server->serverid)))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("user mapping not found for user \"%s\" and server \"%s\"",
-						GetUserNameFromId(userid, false), name),
-				 errhint("Use CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (access_token '...').",
-						 quote_identifier(name))));
-
 	t->server = server;
-	t->user = GetUserMapping(userid, server->serverid);
+	t->user = hs_user_mapping(server, userid);
 	hs_get_server_options(server, &t->opts);
 }
 

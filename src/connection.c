@@ -15,6 +15,7 @@
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -142,7 +143,27 @@ hs_connection_for_table(Oid foreigntableid, Oid userid)
 {
 	ForeignTable *table = GetForeignTable(foreigntableid);
 	ForeignServer *server = GetForeignServer(table->serverid);
-	UserMapping *user = GetUserMapping(userid, server->serverid);
 
-	return hs_get_connection(server, user);
+	return hs_get_connection(server, hs_user_mapping(server, userid));
+}
+
+/*
+ * The user mapping of "userid" (or PUBLIC's) for "server". Its absence is
+ * reported here rather than by GetUserMapping(), whose text differs between
+ * PostgreSQL versions and says nothing of how to make one.
+ */
+UserMapping *
+hs_user_mapping(ForeignServer *server, Oid userid)
+{
+	if (!SearchSysCacheExists2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
+							   ObjectIdGetDatum(server->serverid)) &&
+		!SearchSysCacheExists2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(InvalidOid),
+							   ObjectIdGetDatum(server->serverid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("user mapping not found for user \"%s\" and server \"%s\"",
+						GetUserNameFromId(userid, false), server->servername),
+				 errhint("Use CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (access_token '...').",
+						 quote_identifier(server->servername))));
+	return GetUserMapping(userid, server->serverid);
 }

@@ -441,7 +441,7 @@ hs_parse_value(HsConverter *conv, const char *value, const char *record_id,
 				hs_bad_value(conv, value, record_id, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
 							 "date-time", "The date-time is out of PostgreSQL's range.");
 			if (conv->typmod >= 0)
-				AdjustTimestampForTypmod(&ts, conv->typmod);
+				hs_adjust_timestamp_typmod(&ts, conv->typmod);
 			return TimestampGetDatum(ts);
 		case HS_VALUE_ARRAY:
 			{

@@ -160,7 +160,7 @@ hsBeginForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	st->per_row = boolVal(list_nth(fdw_private, HS_DEL_PRIV_PER_ROW));
 	hs_writer_init(&st->w, st->rel, CMD_DELETE, NIL,
 				   explain_only ? InvalidOid
-				   : hs_modify_user(estate, rinfo->ri_RangeTableIndex),
+				   : hs_result_rel_user(rinfo, estate),
 				   !explain_only, false);
 	if (explain_only)
 		return;
@@ -357,7 +357,7 @@ hsBeginDirectDelete(ForeignScanState *node, int eflags)
 	node->fdw_state = st;
 	hs_writer_init(&st->w, node->ss.ss_currentRelation, CMD_DELETE, NIL,
 				   explain_only ? InvalidOid
-				   : hs_modify_user(node->ss.ps.state, fsplan->resultRelation),
+				   : hs_scan_user(fsplan, node->ss.ps.state),
 				   !explain_only, false);
 }
 

@@ -11,7 +11,7 @@
 
 #include "postgres.h"
 
-#include "commands/explain.h"
+#include "compat.h"
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
@@ -346,6 +346,7 @@ typedef struct HsConnection
 
 extern HsConnection *hs_get_connection(ForeignServer *server, UserMapping *user);
 extern HsConnection *hs_connection_for_table(Oid foreigntableid, Oid userid);
+extern UserMapping *hs_user_mapping(ForeignServer *server, Oid userid);
 
 /* ---------- request.c ---------- */
 
@@ -377,8 +378,8 @@ extern void hs_stats_rows_written(const HsHttpRequest *req, int64 rows);
 
 extern void hs_report_transport(HsHttpRequest *req);
 extern void hs_check_response(HsHttpRequest *req, bool allow_404);
-extern void hs_report_bad_response(HsHttpRequest *req,
-									   const char *why) pg_attribute_noreturn();
+pg_noreturn extern void hs_report_bad_response(HsHttpRequest *req,
+												const char *why) pg_attribute_noreturn();
 extern int	hs_category_sqlstate(const char *category, const char *codes,
 								 long http_status);
 
@@ -559,11 +560,10 @@ extern void hs_explain_writer(HsWriter *w, int concurrency, ExplainState *es);
 	((rinfo)->ri_FdwState ? *(CmdType *) (rinfo)->ri_FdwState : CMD_UNKNOWN)
 
 /* Shared by modify.c, insert.c and delete.c. */
-extern void hs_refuse_operation(CmdType operation, Relation rel,
-								const char *object_type) pg_attribute_noreturn();
+pg_noreturn extern void hs_refuse_operation(CmdType operation, Relation rel,
+											 const char *object_type) pg_attribute_noreturn();
 extern void hs_resolve_columns(List *columns, List *attnums, AttrNumber **out_attnums,
 							   char ***out_props, HsConverter **out_convs);
-extern Oid	hs_modify_user(EState *estate, Index rti);
 extern void hs_explain_properties(char **props, int nprops, ExplainState *es);
 extern HsColumn *hs_identity_column(Relation rel, List *columns,
 									const HsTableOptions *opts, CmdType operation,

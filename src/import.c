@@ -234,7 +234,7 @@ hsImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 						 quote_identifier(stmt->local_schema))));
 	hs_import_options(stmt->options, &iopts);
 	hs_get_server_options(server, &opts);
-	conn = hs_get_connection(server, GetUserMapping(GetUserId(), serverOid));
+	conn = hs_get_connection(server, hs_user_mapping(server, GetUserId()));
 
 	foreach(lc, hs_import_types(stmt))
 		commands = lappend(commands,

@@ -157,26 +157,12 @@ hsPlanForeignInsert(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 				 errmsg("INSERT ... ON CONFLICT is not supported on foreign table \"%s\"",
 						RelationGetRelationName(rel)),
 				 errhint("To update records that exist and create the others, set the table options insert_mode 'upsert' and id_property.")));
-	hs_insert_columns(rel, columns, &opts, rte->insertedCols, &targets, &checked);
+	hs_insert_columns(rel, columns, &opts, hs_inserted_cols(root, rte), &targets, &checked);
 
 	returning = hs_returning_attnums(hs_returning_list(plan, subplan_index),
 									 resultRelation, columns);
 	table_close(rel, NoLock);
 	return list_make3(targets, checked, returning);
-}
-
-/*
- * The user whose mapping an INSERT uses. A row routed to a partition has no
- * range table entry of its own: its root's tells.
- */
-static Oid
-hs_insert_user(EState *estate, ResultRelInfo *rinfo)
-{
-	if (rinfo->ri_RangeTableIndex == 0 && rinfo->ri_RootResultRelInfo)
-		rinfo = rinfo->ri_RootResultRelInfo;
-	if (rinfo->ri_RangeTableIndex == 0)
-		return GetUserId();
-	return hs_modify_user(estate, rinfo->ri_RangeTableIndex);
 }
 
 /* Set up the state of an INSERT (or COPY) of "rinfo". */
@@ -192,7 +178,7 @@ hs_insert_init(EState *estate, ResultRelInfo *rinfo, List *targets, List *checke
 	st->operation = CMD_INSERT;
 	st->rel = rel;
 	hs_writer_init(&st->w, rel, CMD_INSERT, targets,
-				   connect ? hs_insert_user(estate, rinfo) : InvalidOid, connect, true);
+				   connect ? hs_result_rel_user(rinfo, estate) : InvalidOid, connect, true);
 	st->upsert = st->w.opts.insert_upsert;
 	st->nchecked = list_length(checked);
 	st->checked = palloc(sizeof(AttrNumber) * Max(st->nchecked, 1));

@@ -371,15 +371,6 @@ hs_writer_init(HsWriter *w, Relation rel, CmdType operation, List *targets,
 		w->conn = hs_connection_for_table(RelationGetRelid(rel), userid);
 }
 
-/* The user whose mapping an UPDATE of range table entry "rti" uses. */
-Oid
-hs_modify_user(EState *estate, Index rti)
-{
-	RangeTblEntry *rte = exec_rt_fetch(rti, estate);
-
-	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-}
-
 /*
  * PATCH one object (by id, or by its id_property value with idProperty);
  * the answer parsed for "props" (may be none). Returns false if the object
@@ -429,7 +420,7 @@ hsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	st->per_row = boolVal(list_nth(fdw_private, HS_MOD_PRIV_PER_ROW));
 	hs_writer_init(&st->w, st->rel, CMD_UPDATE, targets,
 				   (eflags & EXEC_FLAG_EXPLAIN_ONLY) ? InvalidOid
-				   : hs_modify_user(estate, rinfo->ri_RangeTableIndex),
+				   : hs_result_rel_user(rinfo, estate),
 				   !(eflags & EXEC_FLAG_EXPLAIN_ONLY), true);
 	st->deferred = st->w.opts.send_at_commit;
 	if (st->deferred)
@@ -749,7 +740,7 @@ hsBeginDirectModify(ForeignScanState *node, int eflags)
 
 	node->fdw_state = st;
 	hs_writer_init(&st->w, node->ss.ss_currentRelation, CMD_UPDATE, targets,
-				   explain_only ? InvalidOid : hs_modify_user(estate, fsplan->resultRelation),
+				   explain_only ? InvalidOid : hs_scan_user(fsplan, estate),
 				   !explain_only,
 				   boolVal(list_nth(fsplan->fdw_private, HS_DM_PRIV_BY_KEY)));
 }

@@ -323,9 +323,8 @@ hsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	total = per_request * Max(requests, 1) + baserel->rows * cpu_tuple_cost;
 
 	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-									 per_request, total, NIL,
-									 NULL, NULL, NIL));
+			 hs_create_foreignscan_path(root, baserel, baserel->rows,
+										per_request, total, NIL, NIL));
 	if (info->search)
 		hs_search_add_paths(root, baserel, info->search);
 }
@@ -512,7 +511,6 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	Oid			relid = RelationGetRelid(rel);
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	HsScanState *st = palloc0(sizeof(HsScanState));
-	RangeTblEntry *rte;
 	List	   *attrs;
 
 	List	   *columns;
@@ -562,9 +560,7 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	{
 		if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
 		{
-			rte = exec_rt_fetch(fsplan->scan.scanrelid, estate);
-			st->conn = hs_connection_for_table(relid, OidIsValid(rte->checkAsUser)
-											   ? rte->checkAsUser : GetUserId());
+			st->conn = hs_connection_for_table(relid, hs_scan_user(fsplan, estate));
 		}
 		st->search = hs_search_begin(node, (List *) list_nth(fsplan->fdw_private,
 															 HS_SCAN_PRIV_SEARCH),
@@ -575,9 +571,7 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
-	rte = exec_rt_fetch(fsplan->scan.scanrelid, estate);
-	st->conn = hs_connection_for_table(relid,
-									   OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId());
+	st->conn = hs_connection_for_table(relid, hs_scan_user(fsplan, estate));
 	st->scan_cxt = estate->es_query_cxt;
 	st->page_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "hubspot_fdw scan page",

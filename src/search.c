@@ -596,6 +596,7 @@ hs_search_sort(PlannerInfo *root, RelOptInfo *baserel, List *columns,
 	HsSearchKind kind;
 	Oid			base;
 	Oid			sortop;
+	StrategyNumber strategy;
 	bool		nulls_possible = true;
 	int			ngroups;
 	int			group_max;
@@ -622,10 +623,11 @@ hs_search_sort(PlannerInfo *root, RelOptInfo *baserel, List *columns,
 	if (kind != HS_SK_NUMBER && kind != HS_SK_DATE && kind != HS_SK_DATETIME)
 		return;
 	base = getBaseType(col->typid);
+	strategy = hs_pathkey_strategy(pk);
 	if (pk->pk_opfamily != get_opclass_family(GetDefaultOpClass(base, BTREE_AM_OID)) ||
-		(pk->pk_strategy != BTLessStrategyNumber && pk->pk_strategy != BTGreaterStrategyNumber))
+		(strategy != BTLessStrategyNumber && strategy != BTGreaterStrategyNumber))
 		return;
-	sortop = get_opfamily_member(pk->pk_opfamily, base, base, pk->pk_strategy);
+	sortop = get_opfamily_member(pk->pk_opfamily, base, base, strategy);
 	if (!OidIsValid(sortop))
 		return;
 
@@ -639,7 +641,7 @@ hs_search_sort(PlannerInfo *root, RelOptInfo *baserel, List *columns,
 
 	info->pathkey = pk;
 	info->sort = list_make5(makeString(pstrdup(col->property)), makeInteger(col->attnum),
-							makeBoolean(pk->pk_strategy == BTGreaterStrategyNumber),
+							makeBoolean(strategy == BTGreaterStrategyNumber),
 							makeBoolean(pk->pk_nulls_first),
 							makeBoolean(nulls_possible));
 	info->sort = lappend(info->sort, makeInteger((int) sortop));
@@ -776,11 +778,10 @@ hs_search_add_paths(PlannerInfo *root, RelOptInfo *baserel, HsSearchInfo *info)
 		requests = hs_search_requests(root, info, sorted, matches);
 		total = per_request * requests + baserel->rows * cpu_tuple_cost;
 		add_path(baserel, (Path *)
-				 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-										 per_request, total,
-										 sorted ? list_make1(info->pathkey) : NIL,
-										 NULL, NULL,
-										 list_make2(makeInteger(HS_SCAN_SEARCH),
+				 hs_create_foreignscan_path(root, baserel, baserel->rows,
+											per_request, total,
+											sorted ? list_make1(info->pathkey) : NIL,
+											list_make2(makeInteger(HS_SCAN_SEARCH),
 													makeBoolean(sorted))));
 	}
 }
@@ -883,7 +884,7 @@ typedef enum HsFilterOutcome
 static bool
 hs_search_fold(Datum d, Datum *folded)
 {
-	if (lc_ctype_is_c(DEFAULT_COLLATION_OID) && !pg_is_ascii(TextDatumGetCString(d)))
+	if (hs_database_ctype_is_c() && !pg_is_ascii(TextDatumGetCString(d)))
 		return false;
 	*folded = DirectFunctionCall1Coll(lower, DEFAULT_COLLATION_OID, d);
 	return true;

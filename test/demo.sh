@@ -1,26 +1,30 @@
 #!/usr/bin/env bash
-# Installs everything, builds hubspot_fdw, starts the bundled HubSpot
-# emulator and a throwaway PostgreSQL 15 cluster, then runs the README's
-# SQL and shows, after each statement, the requests HubSpot received.
+# Installs everything (test/install_deps.sh), builds hubspot_fdw, starts the
+# bundled HubSpot emulator and a throwaway PostgreSQL cluster, then runs the
+# README's SQL and shows, after each statement, the requests HubSpot received.
 # Usage: bash test/demo.sh
+#   PG_CONFIG=/path/to/pg_config chooses the server (default: Debian's 15).
+#   HS_DEMO_SKIP_BUILD=1 uses the extension as installed (test/run_tests.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 trap hs_cleanup EXIT
 trap 'exit 130' INT TERM
 
-hs_install_deps
-hs_build_install
+if [ -z "${HS_DEMO_SKIP_BUILD:-}" ]; then
+  hs_install_deps
+  hs_build_install
+fi
 hs_make_workdir
 hs_start_emulator
 
-hs_log "starting a temporary PostgreSQL cluster"
-runuser -u postgres -- "$PG_BINDIR/initdb" -D "$HS_WORK/pgdata" -A trust >/dev/null
-runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$HS_WORK/pgdata" -l "$HS_WORK/postgres.log" -w \
+hs_log "starting a temporary $PG_VERSION_NAME cluster"
+hs_as_pg "$PG_BINDIR/initdb" -D "$HS_WORK/pgdata" -A trust >/dev/null
+hs_as_pg "$PG_BINDIR/pg_ctl" -D "$HS_WORK/pgdata" -l "$HS_WORK/postgres.log" -w \
   -o "-c listen_addresses='' -k $HS_WORK -p 5432" start >/dev/null 9>&-
 
 psql_run() {
-  runuser -u postgres -- env NO_PROXY="$NO_PROXY" \
+  hs_as_pg env NO_PROXY="$NO_PROXY" \
     "$PG_BINDIR/psql" -X -q -h "$HS_WORK" -p 5432 -d postgres -v ON_ERROR_STOP=1 \
     -v emu_url="$HUBSPOT_EMULATOR_URL" -v token="$HS_TEST_TOKEN" "$@"
 }

@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
-# Installs everything hubspot_fdw needs, builds it, starts the bundled
-# HubSpot emulator and runs the pg_regress suites against it.
-# Usage: bash test/run_tests.sh [test ...]   (HS_KEEP_WORK=1 keeps the output)
+# Installs what hubspot_fdw needs (test/install_deps.sh), then for each
+# PostgreSQL server builds and installs the extension, starts the bundled
+# HubSpot emulator and runs the pg_regress suites and the demo against it;
+# last, a bounded libFuzzer run over the answer parsers.
+#
+# Usage: bash test/run_tests.sh [suite ...]
+#   The servers: PostgreSQL 15 from Debian and PostgreSQL 18 built from
+#   ../shared/postgresql (skipped, saying so, when that is not beside the
+#   clone). PG_CONFIG=/path/to/pg_config tests that server alone.
+#   Suites: those of test/schedule, or the ones named (setup, the fixtures
+#   every suite uses, is added in front). Naming suites skips the demo.
+#   HS_FUZZ_SECONDS (default 60; 0 skips), HS_KEEP_WORK=1 keeps the output.
+# Ends with one line "N passed, N failed" over every server.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -9,62 +19,132 @@ trap hs_cleanup EXIT
 trap 'exit 130' INT TERM
 
 hs_install_deps
-hs_build_install
+
+# --- the servers ---------------------------------------------------------------
+servers=()
+if [ -n "$HS_PG_CONFIG_GIVEN" ]; then
+  servers=("$PG_CONFIG")
+else
+  servers=("$HS_DEBIAN_PG_CONFIG")
+  if [ -f "$HS_PG18_SOURCE/$HS_PG18_TARBALL" ]; then
+    pg18=$(hs_pg18_config) || { echo "building PostgreSQL 18 from ../shared/postgresql failed" >&2; exit 1; }
+    servers+=("$pg18")
+  else
+    echo "PostgreSQL 18: skipped, no ../shared/postgresql beside this clone." \
+      "To test against an installed PostgreSQL 18: PG_CONFIG=/path/to/18/bin/pg_config bash test/run_tests.sh"
+  fi
+fi
+for s in "${servers[@]}"; do hs_use_server "$s"; done   # fail early on a bad path
+
+# --- the suites ----------------------------------------------------------------
+suites=("$@")
+run_demo=1
+if [ ${#suites[@]} -eq 0 ]; then
+  mapfile -t suites < <(sed -n 's/^test: *//p' "$HS_ROOT/test/schedule" | tr ' ' '\n' | sed '/^$/d')
+else
+  run_demo=
+  for s in "${suites[@]}"; do
+    [ -f "$HS_ROOT/sql/$s.sql" ] || { echo "no suite \"$s\": the suites are those of test/schedule" >&2; exit 2; }
+  done
+  [ "${suites[0]}" = setup ] || suites=(setup "${suites[@]}")
+fi
+
 hs_make_workdir
+passed=0
+failed=0
+status=0
+leg_summaries=()
 
 # The emulator's own self test first: the suites trust what it records.
 hs_log "emulator self test"
-if ! /usr/bin/python3 "$HS_ROOT/test/emulator/selftest.py" >"$HS_WORK/selftest.log" 2>&1; then
+if /usr/bin/python3 "$HS_ROOT/test/emulator/selftest.py" >"$HS_WORK/selftest.log" 2>&1; then
+  echo "test emulator_selftest             ... ok"
+  passed=$((passed + 1))
+else
   cat "$HS_WORK/selftest.log"
-  echo "the emulator's self test failed" >&2
-  exit 1
+  echo "test emulator_selftest             ... FAILED"
+  failed=$((failed + 1))
 fi
 # The value formats (src/hsvalue.c) against Python's datetime and decimal.
 hs_log "value format check"
-if ! /usr/bin/python3 "$HS_ROOT/test/hsvalue/check.py" >"$HS_WORK/hsvalue.log" 2>&1; then
+if /usr/bin/python3 "$HS_ROOT/test/hsvalue/check.py" >"$HS_WORK/hsvalue.log" 2>&1; then
+  echo "test hsvalue_formats               ... ok"
+  passed=$((passed + 1))
+else
   cat "$HS_WORK/hsvalue.log"
-  echo "the value format check failed" >&2
-  exit 1
+  echo "test hsvalue_formats               ... FAILED"
+  failed=$((failed + 1))
 fi
 
-hs_start_emulator
+# Run every suite against the server of PG_CONFIG, in work directory "$1".
+run_suites() {
+  local work=$1
+  local leg_passed leg_failed rc=0
+  mkdir -p "$work"
+  HS_EMULATOR_LOG="$work/emulator.log" hs_start_emulator
+  # The server runs as postgres and may not be able to read this checkout
+  # (a clone under /root, say): give it copies in its own work directory.
+  cp -r "$HS_ROOT/sql" "$HS_ROOT/expected" "$work/"
+  cp "$HS_ROOT/test/emulator/emu_ctl.py" "$work/emu_ctl.py"
+  cp "$HS_ROOT/test/regress.conf" "$work/regress.conf"
+  hs_give_to_pg "$work"
+  hs_as_pg env \
+    HUBSPOT_EMULATOR_URL="$HUBSPOT_EMULATOR_URL" HUBSPOT_EMULATOR_CTL="$work/emu_ctl.py" \
+    HUBSPOT_TEST_TOKEN="$HS_TEST_TOKEN" NO_PROXY="$NO_PROXY" no_proxy="$no_proxy" \
+    "$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress" \
+      --temp-instance="$work/tmp_check" \
+      --temp-config="$work/regress.conf" \
+      --bindir="$PG_BINDIR" \
+      --inputdir="$work" \
+      --outputdir="$work" \
+      --dbname=contrib_regression --encoding=UTF8 \
+      "${suites[@]}" | tee "$work/pg_regress.out" || rc=$?
+  hs_stop_emulator
+  hs_stop_clusters "$work"
+  if [ -s "$work/regression.diffs" ]; then
+    cat "$work/regression.diffs"
+  fi
+  # pg_regress prints "test x ... ok" up to 15 and TAP ("ok 1 - x") from 16.
+  leg_passed=$(grep -cE '\.\.\. +ok|^ok +[0-9]+ ' "$work/pg_regress.out" || true)
+  leg_failed=$(grep -cE '\.\.\. +FAILED|^not ok +[0-9]+ ' "$work/pg_regress.out" || true)
+  # A pg_regress that failed without naming a failed suite still fails.
+  if [ "$rc" -ne 0 ] && [ "$leg_failed" -eq 0 ]; then leg_failed=1; fi
+  # The access token must appear in no output of any test.
+  if grep -rlF "$HS_TEST_TOKEN" "$work/results" "$work/log" 2>/dev/null; then
+    echo "the access token appears in the output above" >&2
+    leg_failed=$((leg_failed + 1))
+  fi
+  passed=$((passed + leg_passed))
+  failed=$((failed + leg_failed))
+  leg_summaries+=("$PG_VERSION_NAME: suites $leg_passed ok, $leg_failed failed")
+}
 
-# The server runs as postgres and may not be able to read this checkout
-# (a clone under /root, say): give it copies in its own work directory.
-cp -r "$HS_ROOT/sql" "$HS_ROOT/expected" "$HS_WORK/"
-cp "$HUBSPOT_EMULATOR_CTL" "$HS_WORK/emu_ctl.py"
-cp "$HS_ROOT/test/regress.conf" "$HS_WORK/regress.conf"
-export HUBSPOT_EMULATOR_CTL="$HS_WORK/emu_ctl.py"
-hs_root chown -R postgres:postgres "$HS_WORK"
+# The demo (test/demo.sh) against the server of PG_CONFIG, as a test.
+run_demo() {
+  local log="$HS_WORK/demo-pg$PG_MAJOR.log"
+  if PG_CONFIG="$PG_CONFIG" HS_DEMO_SKIP_BUILD=1 bash "$HS_ROOT/test/demo.sh" >"$log" 2>&1; then
+    echo "test demo                          ... ok"
+    passed=$((passed + 1))
+  else
+    tail -n 40 "$log"
+    echo "test demo                          ... FAILED"
+    failed=$((failed + 1))
+  fi
+}
 
-tests=("$@")
-if [ ${#tests[@]} -eq 0 ]; then
-  mapfile -t tests < <(sed -n 's/^test: *//p' "$HS_ROOT/test/schedule" | tr ' ' '\n' | sed '/^$/d')
-fi
+for s in "${servers[@]}"; do
+  hs_use_server "$s"
+  hs_log "$PG_VERSION_NAME: ${#suites[@]} suites"
+  hs_build_install
+  run_suites "$HS_WORK/pg$PG_MAJOR"
+  [ -z "$run_demo" ] || run_demo
+done
 
-PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs)")/..
-status=0
-runuser -u postgres -- env \
-  HUBSPOT_EMULATOR_URL="$HUBSPOT_EMULATOR_URL" HUBSPOT_EMULATOR_CTL="$HUBSPOT_EMULATOR_CTL" HUBSPOT_TEST_TOKEN="$HS_TEST_TOKEN" \
-  NO_PROXY="$NO_PROXY" no_proxy="$no_proxy" PGTZ=UTC PGDATESTYLE="ISO, MDY" \
-  "$PGXS_DIR/test/regress/pg_regress" \
-    --temp-instance="$HS_WORK/tmp_check" \
-    --temp-config="$HS_WORK/regress.conf" \
-    --bindir="$PG_BINDIR" \
-    --inputdir="$HS_WORK" \
-    --outputdir="$HS_WORK" \
-    --dbname=contrib_regression --encoding=UTF8 \
-    "${tests[@]}" | tee "$HS_WORK/pg_regress.out" || status=$?
-
-if [ -s "$HS_WORK/regression.diffs" ]; then
-  cat "$HS_WORK/regression.diffs"
-fi
-passed=$(grep -cE '\.\.\. +ok' "$HS_WORK/pg_regress.out" || true)
-failed=$(grep -cE '\.\.\. +FAILED' "$HS_WORK/pg_regress.out" || true)
 # libFuzzer over the parsers of HubSpot's answers, outside the server, for a
 # bounded time (HS_FUZZ_SECONDS, default 60; 0 skips). Any finding fails.
 fuzz_seconds=${HS_FUZZ_SECONDS:-60}
 if [ "$fuzz_seconds" -gt 0 ]; then
+  hs_use_server "${servers[0]}"
   hs_log "fuzzing src/json.c for ${fuzz_seconds}s"
   mkdir -p "$HS_WORK/fuzz/corpus"
   spec_dir="$HS_ROOT/../shared/hubspot-openapi"
@@ -84,10 +164,6 @@ if [ "$fuzz_seconds" -gt 0 ]; then
   fi
 fi
 
-# The access token must appear in no output of any test.
-if grep -rlF "$HS_TEST_TOKEN" "$HS_WORK/results" "$HS_WORK/log" 2>/dev/null; then
-  echo "the access token appears in the output above" >&2
-  failed=$((failed + 1))
-fi
+for line in "${leg_summaries[@]}"; do echo "$line"; done
 echo "${passed} passed, ${failed} failed"
-[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ]

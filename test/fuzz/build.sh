@@ -8,6 +8,6 @@ pg_config=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 clang -g -O1 -Wno-ignored-attributes -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
   -I"$root/src" -I"$("$pg_config" --includedir-server)" $(pkg-config --cflags json-c) \
   "$root/src/json.c" "$root/test/fuzz/shim.c" "$root/test/fuzz/fuzz_json.c" \
-  -L"$("$pg_config" --pkglibdir)" -lpgcommon -lpgport $(pkg-config --libs json-c) \
+  -L"$("$pg_config" --pkglibdir)" -L"$("$pg_config" --libdir)" -lpgcommon -lpgport $(pkg-config --libs json-c) \
   -o "$out"
 echo "$out"
