@@ -8,8 +8,8 @@
  * hsvalue.c (values), scan.c (reading), search.c (search pushdown),
  * modify.c (UPDATE), insert.c (INSERT), delete.c (DELETE), batch.c (their
  * batch requests in flight), import.c (IMPORT FOREIGN SCHEMA),
- * associations.c (the association functions) and errors.c (error
- * reporting). The callbacks PostgreSQL shares between UPDATE, INSERT and
+ * associations.c (the association functions), errors.c (error
+ * reporting) and compat.c (the differences between PostgreSQL versions). The callbacks PostgreSQL shares between UPDATE, INSERT and
  * DELETE are dispatched here.
  */
 #include "postgres.h"
@@ -22,7 +22,12 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+/* From PostgreSQL 18 the module also tells its name and version. */
+#ifdef PG_MODULE_MAGIC_EXT
+PG_MODULE_MAGIC_EXT(.name = "hubspot_fdw", .version = HUBSPOT_FDW_VERSION);
+#else
 PG_MODULE_MAGIC;
+#endif
 
 void		_PG_init(void);
 
