@@ -20,6 +20,8 @@
 #include "foreign/fdwapi.h"
 #include "access/xact.h"
 #include "miscadmin.h"
+#include "tcop/tcopprot.h"
+#include "utils/elog.h"
 #include "utils/guc.h"
 
 /* From PostgreSQL 18 the module also tells its name and version. */
@@ -30,6 +32,8 @@ PG_MODULE_MAGIC;
 #endif
 
 void		_PG_init(void);
+
+static emit_log_hook_type hs_prev_emit_log_hook = NULL;
 
 /*
  * Drop the transfers of subtransaction "subid" or later ones (all for
@@ -73,6 +77,37 @@ hs_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		hs_abort_writes(mySubid);
 }
 
+/* Does "text" name option access_token, in any case? */
+static bool
+hs_names_token_option(const char *text)
+{
+	const char *p;
+
+	if (text == NULL)
+		return false;
+	for (p = text; *p; p++)
+		if (pg_strncasecmp(p, "access_token", 12) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Every message on its way to the server log: the text of a statement
+ * that sets an access token (CREATE or ALTER USER MAPPING ... access_token)
+ * is not logged with it, whether hubspot_fdw or PostgreSQL raised the
+ * message, nor is a context line quoting such a statement.
+ */
+static void
+hs_emit_log(ErrorData *edata)
+{
+	if (hs_names_token_option(debug_query_string))
+		edata->hide_stmt = true;
+	if (hs_names_token_option(edata->context))
+		edata->hide_ctx = true;
+	if (hs_prev_emit_log_hook)
+		hs_prev_emit_log_hook(edata);
+}
+
 /* Module load: settings, and the shared rate limiter when preloaded. */
 void
 _PG_init(void)
@@ -84,7 +119,18 @@ _PG_init(void)
 							64 * 1024, 64, 1024 * 1024,
 							PGC_SUSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
+	DefineCustomStringVariable("hubspot_fdw.allowed_hosts",
+							   "Hosts that roles other than superusers may point a hubspot_fdw server at.",
+							   "A comma-separated list of host names or addresses, each with an optional port (443 if none). "
+							   "Only superusers may create or alter a server whose api_url is elsewhere.",
+							   &hs_allowed_hosts,
+							   "api.hubapi.com",
+							   PGC_SUSET, GUC_LIST_INPUT,
+							   hs_allowed_hosts_check, NULL, NULL);
 	MarkGUCPrefixReserved("hubspot_fdw");
+
+	hs_prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = hs_emit_log;
 
 	if (process_shared_preload_libraries_in_progress)
 		hs_ratelimit_install_hooks();

@@ -386,7 +386,7 @@ hs_assoc_batch_create(HsAssocBatchState *st, HsAssocGroup *g)
 				 : errmsg("HubSpot did not confirm %d of %d associations of a batch create from %s to %s",
 						  nunconfirmed, g->ninputs, g->from_type, g->to_type),
 				 errdetail("Failed (from id -> to id): %s. %d association(s) of this batch and %lld before it were created and stay created: HubSpot has no transactions. correlationId: %s.",
-						   failed.data, ncreated, (long long) st->created,
+						   hs_hide_token(req.token, failed.data), ncreated, (long long) st->created,
 						   req.correlation_id[0] ? req.correlation_id : "none"),
 				 errcontext("HubSpot request: POST %s (HTTP %ld, correlationId: %s)",
 							g->path, req.http_status,

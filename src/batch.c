@@ -438,7 +438,7 @@ hs_batch_complete(HsWriter *w, HsBatchFlight *f)
 				 : errmsg("HubSpot did not confirm %d of %d inputs of a batch %s of %s",
 						  nunconfirmed, f->ninputs, kind->name, w->opts.object_type),
 				 errdetail("%s: %s. %d input(s) of this batch and %d row(s) before it were %s and stay %s: HubSpot has no transactions. correlationId: %s.",
-						   kind->failed_label, failed.data, napplied,
+						   kind->failed_label, hs_hide_token(req->token, failed.data), napplied,
 						   w->applied - napplied, kind->done_verb, kind->done_verb,
 						   req->correlation_id[0] ? req->correlation_id : "none"),
 				 errcontext("HubSpot request: POST %s (HTTP %ld, correlationId: %s)",

@@ -6,13 +6,88 @@
  * decides what is an error and which SQLSTATE it gets. HubSpot's message,
  * category and correlation id go into the detail, the request into the
  * context. The access token is never part of any message: it lives only in
- * the request's Authorization header, which no message includes.
+ * the request's Authorization header, which no message includes, and a
+ * server that echoes it back finds it masked in every text of its answer
+ * that a message or hubspot_fdw_stats() shows (hs_hide_token).
  */
 #include "postgres.h"
 
 #include "hubspot_fdw.h"
 
 #include "miscadmin.h"
+
+/* What a message shows in place of the access token. */
+#define HS_TOKEN_MASK "[access token]"
+
+/*
+ * "text" with every occurrence of "token" replaced by HS_TOKEN_MASK: text
+ * from HubSpot's answer (a message, a header) before a message shows it.
+ * Returns "text" itself when it holds no token.
+ */
+char *
+hs_hide_token(const char *token, const char *text)
+{
+	StringInfoData buf;
+	const char *p;
+	const char *hit;
+	size_t		n;
+
+	if (text == NULL || token == NULL || token[0] == '\0' ||
+		strstr(text, token) == NULL)
+		return (char *) text;
+	n = strlen(token);
+	initStringInfo(&buf);
+	for (p = text; (hit = strstr(p, token)) != NULL; p = hit + n)
+	{
+		appendBinaryStringInfo(&buf, p, hit - p);
+		appendStringInfoString(&buf, HS_TOKEN_MASK);
+	}
+	appendStringInfoString(&buf, p);
+	return buf.data;
+}
+
+/*
+ * Mask the token in "buf", a buffer of "size" bytes filled from a header of
+ * the answer. A value longer than the buffer was cut, maybe inside the
+ * token: a cut end that begins the token is masked too.
+ */
+static void
+hs_hide_token_in_buffer(const char *token, char *buf, size_t size)
+{
+	char	   *masked = hs_hide_token(token, buf);
+	size_t		len;
+	size_t		n = token ? strlen(token) : 0;
+	size_t		k;
+
+	if (masked != buf)
+	{
+		strlcpy(buf, masked, size);
+		pfree(masked);
+	}
+	len = strlen(buf);
+	if (n == 0 || len + 1 < size)
+		return;
+	for (k = Min(len, n - 1); k > 0; k--)
+		if (memcmp(buf + len - k, token, k) == 0)
+		{
+			buf[len - k] = '\0';
+			strlcat(buf, HS_TOKEN_MASK, size);
+			break;
+		}
+}
+
+/*
+ * Mask the token in the texts the transport copied from an answer's
+ * headers (correlation id, content type) and in libcurl's error text, as
+ * soon as the answer is in: messages and hubspot_fdw_stats() show them.
+ */
+void
+hs_hide_token_in_answer(HsHttpRequest *req)
+{
+	hs_hide_token_in_buffer(req->token, req->correlation_id, sizeof(req->correlation_id));
+	hs_hide_token_in_buffer(req->token, req->content_type, sizeof(req->content_type));
+	hs_hide_token_in_buffer(req->token, req->error, sizeof(req->error));
+}
 
 /* errcontext for every message about a request. */
 static int
@@ -232,6 +307,11 @@ hs_check_response(HsHttpRequest *req, bool allow_404)
 	hs_json_parse_error(req->response, req->response_len, &err);
 	if (err.correlation_id == NULL && req->correlation_id[0])
 		err.correlation_id = req->correlation_id;
+	/* a server may echo the Authorization header in any of these */
+	err.message = hs_hide_token(req->token, err.message);
+	err.error_details = hs_hide_token(req->token, err.error_details);
+	err.category = hs_hide_token(req->token, err.category);
+	err.correlation_id = hs_hide_token(req->token, err.correlation_id);
 
 	if (req->http_status == 429 && err.policy_name && strcmp(err.policy_name, "DAILY") == 0)
 		ereport(ERROR,
@@ -265,7 +345,7 @@ hs_report_bad_response(HsHttpRequest *req, const char *why)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_ERROR),
-			 errmsg("unexpected answer from HubSpot: %s", why),
+			 errmsg("unexpected answer from HubSpot: %s", hs_hide_token(req->token, why)),
 			 errdetail("HTTP %ld, content type \"%s\", %zu bytes [correlationId: %s]",
 					   req->http_status, req->content_type, req->response_len,
 					   req->correlation_id[0] ? req->correlation_id : "none"),

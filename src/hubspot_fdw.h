@@ -16,6 +16,7 @@
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
 #include "nodes/pg_list.h"
+#include "utils/guc.h"
 #include "utils/relcache.h"
 
 #define HUBSPOT_FDW_VERSION "1.0"
@@ -36,6 +37,8 @@
 
 /* GUC hubspot_fdw.max_response_size (kB): larger answers are refused. */
 extern int	hs_max_response_kb;
+/* GUC hubspot_fdw.allowed_hosts: hosts non-superusers may send tokens to. */
+extern char *hs_allowed_hosts;
 
 /* ---------- hubspot_fdw.c ---------- */
 
@@ -81,7 +84,7 @@ extern void hs_get_server_options(ForeignServer *server, HsTableOptions *opts);
 extern List *hs_get_columns(Relation rel);
 extern HsColumn *hs_find_id_column(List *columns);
 extern HsColumn *hs_find_property_column(List *columns, const char *property);
-extern bool hs_url_is_allowed(const char *url, const char **why);
+extern bool hs_allowed_hosts_check(char **newval, void **extra, GucSource source);
 extern bool hs_object_type_is_valid(const char *value);
 extern bool hs_object_type_is_partner(const char *object_type);
 extern bool hs_object_type_can_create(const char *object_type);
@@ -382,6 +385,8 @@ pg_noreturn extern void hs_report_bad_response(HsHttpRequest *req,
 												const char *why) pg_attribute_noreturn();
 extern int	hs_category_sqlstate(const char *category, const char *codes,
 								 long http_status);
+extern char *hs_hide_token(const char *token, const char *text);
+extern void hs_hide_token_in_answer(HsHttpRequest *req);
 
 /* ---------- convert.c ---------- */
 

@@ -19,6 +19,7 @@
 #include "commands/defrem.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/rel.h"
 
 typedef struct HsOption
@@ -158,48 +159,262 @@ hs_object_type_can_create(const char *object_type)
 	return !hs_object_type_is_partner(object_type);
 }
 
-/*
- * Whether "url" may be used as api_url: https, or plain http to a loopback
- * host only (the bundled emulator). On refusal *why says what is wrong.
- */
-bool
-hs_url_is_allowed(const char *url, const char **why)
-{
-	const char *host;
-	size_t		hostlen;
-	bool		plain = false;
+/* GUC hubspot_fdw.allowed_hosts: where non-superusers may point a server. */
+char	   *hs_allowed_hosts = NULL;
 
-	if (strncmp(url, "https://", 8) == 0)
-		host = url + 8;
-	else if (strncmp(url, "http://", 7) == 0)
+/* What hs_parse_api_url() finds in an api_url. */
+typedef struct HsApiUrl
+{
+	bool		https;
+	char		host[256];		/* lower case; an IPv6 address keeps its brackets */
+	int			port;			/* the port, the scheme's default if none is given */
+	bool		loopback;		/* 127.0.0.0/8 or [::1] written as numbers, or localhost */
+	bool		has_path;
+} HsApiUrl;
+
+/*
+ * Whether "host" (hostlen bytes) is an IPv4 address in plain dotted-decimal
+ * form: four numbers from 0 to 255, without leading zeros (which some
+ * resolvers read as octal). *first gets the first number.
+ */
+static bool
+hs_is_dotted_quad(const char *host, size_t hostlen, int *first)
+{
+	int			parts = 0;
+	size_t		i = 0;
+
+	for (;;)
 	{
-		host = url + 7;
-		plain = true;
+		size_t		start = i;
+		int			value = 0;
+
+		while (i < hostlen && i - start < 4 && isdigit((unsigned char) host[i]))
+			value = value * 10 + (host[i++] - '0');
+		if (i == start || i - start > 3 || value > 255 ||
+			(i - start > 1 && host[start] == '0'))
+			return false;
+		if (parts++ == 0)
+			*first = value;
+		if (i == hostlen)
+			return parts == 4;
+		if (host[i] != '.' || parts == 4)
+			return false;
+		i++;
 	}
-	else
+}
+
+/*
+ * Parse "url" as an api_url: https:// or http://, a host (a DNS name, a
+ * dotted-decimal IPv4 address or an IPv6 address in brackets), an optional
+ * port and an optional path; no user information, query or fragment.
+ * Plain http:// only to a loopback address or localhost. These rules hold
+ * for everyone; who may choose which hosts is hs_check_api_url()'s part.
+ * On refusal *why says what is wrong, as a sentence.
+ */
+static bool
+hs_parse_api_url(const char *url, HsApiUrl *out, const char **why)
+{
+	const char *p;
+	const char *auth;
+	size_t		authlen;
+	size_t		hostlen;
+	size_t		i;
+	int			first = -1;
+
+	memset(out, 0, sizeof(*out));
+	for (p = url; *p; p++)
 	{
-		*why = "api_url must start with https:// (or http:// for a loopback address)";
-		return false;
-	}
-	hostlen = strcspn(host, ":/?#");
-	if (hostlen == 0 || strchr(url, '@') != NULL || strpbrk(url, " \t\r\n") != NULL)
-	{
-		*why = "api_url must be a plain URL with a host name and no user information";
-		return false;
-	}
-	if (plain)
-	{
-		if (host[0] == '[')
-			hostlen = strcspn(host, "]") + 1;
-		if (!((hostlen == 9 && strncmp(host, "localhost", 9) == 0) ||
-			  (hostlen == 5 && strncmp(host, "[::1]", 5) == 0) ||
-			  strncmp(host, "127.", 4) == 0))
+		unsigned char c = (unsigned char) *p;
+
+		if (c <= ' ' || c >= 0x7f || strchr("\"<>\\^`{|}", c) != NULL)
 		{
-			*why = "plain http:// is allowed only for loopback hosts (127.0.0.0/8, localhost, [::1])";
+			*why = "The URL contains a space, a control character, a character that is not ASCII, or one of \" < > \\ ^ ` { | }.";
 			return false;
 		}
 	}
+	if (pg_strncasecmp(url, "https://", 8) == 0)
+	{
+		out->https = true;
+		auth = url + 8;
+	}
+	else if (pg_strncasecmp(url, "http://", 7) == 0)
+		auth = url + 7;
+	else
+	{
+		*why = "The URL must start with https://, or with http:// for a loopback address.";
+		return false;
+	}
+	if (strpbrk(url, "?#") != NULL)
+	{
+		*why = "The URL must have no query (\"?\") and no fragment (\"#\"): the path of each request is appended to it.";
+		return false;
+	}
+	authlen = strcspn(auth, "/");
+	out->has_path = auth[authlen] == '/' && auth[authlen + 1] != '\0';
+	if (memchr(auth, '@', authlen) != NULL)
+	{
+		*why = "The URL must have no user information (\"user@\").";
+		return false;
+	}
+
+	/* the host */
+	if (auth[0] == '[')
+	{
+		const char *close = memchr(auth, ']', authlen);
+
+		hostlen = close ? close - auth + 1 : 0;
+		if (hostlen < 4 || strspn(auth + 1, "0123456789abcdefABCDEF:.") != hostlen - 2)
+			hostlen = 0;
+	}
+	else
+	{
+		hostlen = strcspn(auth, ":/");
+		for (i = 0; i < hostlen; i++)
+			if (!isalnum((unsigned char) auth[i]) && auth[i] != '-' &&
+				!(auth[i] == '.' && i > 0 && i + 1 < hostlen && auth[i + 1] != '.'))
+				hostlen = 0;
+		/* all digits and dots: an IPv4 address, in its one plain form */
+		if (hostlen > 0 && strspn(auth, "0123456789.") >= hostlen &&
+			!hs_is_dotted_quad(auth, hostlen, &first))
+			hostlen = 0;
+	}
+	if (hostlen == 0 || hostlen >= sizeof(out->host))
+	{
+		*why = "The URL must name a host: a DNS name, an IPv4 address in dotted-decimal form, or an IPv6 address in brackets.";
+		return false;
+	}
+	for (i = 0; i < hostlen; i++)
+		out->host[i] = pg_tolower((unsigned char) auth[i]);
+	out->host[hostlen] = '\0';
+	out->loopback = (hs_is_dotted_quad(out->host, hostlen, &first) && first == 127) ||
+		strcmp(out->host, "[::1]") == 0 || strcmp(out->host, "localhost") == 0;
+
+	/* the port */
+	out->port = out->https ? 443 : 80;
+	if (hostlen < authlen)
+	{
+		const char *port = auth + hostlen + 1;
+		size_t		portlen = authlen - hostlen - 1;
+		long		n = 0;
+
+		if (auth[hostlen] != ':' || portlen == 0 || portlen > 5 ||
+			strspn(port, "0123456789") < portlen)
+			n = -1;
+		for (i = 0; n >= 0 && i < portlen; i++)
+			n = n * 10 + (port[i] - '0');
+		if (n < 1 || n > 65535)
+		{
+			*why = "The port must be a number from 1 to 65535.";
+			return false;
+		}
+		out->port = (int) n;
+	}
+
+	if (!out->https && !out->loopback)
+	{
+		*why = "Plain http:// is allowed only for localhost and for the loopback addresses 127.0.0.0/8 and [::1], written as numbers.";
+		return false;
+	}
 	return true;
+}
+
+/*
+ * Whether the host and port of "u" are in hubspot_fdw.allowed_hosts: a
+ * comma-separated list of "host" (port 443) or "host:port" entries.
+ */
+static bool
+hs_host_is_allowed(const HsApiUrl *u)
+{
+	const char *p = hs_allowed_hosts ? hs_allowed_hosts : "";
+
+	while (*p)
+	{
+		size_t		len;
+		char		entry[300];
+		HsApiUrl	e;
+		const char *why;
+
+		p += strspn(p, " ,");
+		len = strcspn(p, " ,");
+		if (len == 0)
+			break;
+		snprintf(entry, sizeof(entry), "https://%.*s", (int) Min(len, 280), p);
+		p += len;
+		if (hs_parse_api_url(entry, &e, &why) && !e.has_path &&
+			strcmp(e.host, u->host) == 0 && e.port == u->port)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * GUC check hook of hubspot_fdw.allowed_hosts: each entry, separated by
+ * commas and spaces, must be a host name or address with an optional port.
+ */
+bool
+hs_allowed_hosts_check(char **newval, void **extra, GucSource source)
+{
+	const char *p = *newval ? *newval : "";
+
+	while (*p)
+	{
+		size_t		len;
+		char		entry[300];
+		HsApiUrl	e;
+		const char *why;
+
+		p += strspn(p, " ,");
+		len = strcspn(p, " ,");
+		if (len == 0)
+			break;
+		if (len > 280)
+		{
+			GUC_check_errdetail("An entry is longer than 280 characters.");
+			return false;
+		}
+		snprintf(entry, sizeof(entry), "https://%.*s", (int) len, p);
+		if (!hs_parse_api_url(entry, &e, &why) || strchr(entry + 8, '/') != NULL)
+		{
+			GUC_check_errdetail("\"%.*s\" is not a host name or address with an optional port, such as api.hubapi.com or proxy.example.com:8443.",
+								(int) len, p);
+			return false;
+		}
+		p += len;
+	}
+	return true;
+}
+
+/*
+ * Check the api_url a server is created or altered with: valid for
+ * everyone (hs_parse_api_url), and for a role that is not a superuser
+ * https to a host and port in hubspot_fdw.allowed_hosts. Whoever owns a
+ * server decides where the tokens of its users go.
+ */
+static void
+hs_check_api_url(const char *url)
+{
+	HsApiUrl	u;
+	const char *why;
+
+	if (!hs_parse_api_url(url, &u, &why))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"api_url\""),
+				 errdetail("%s", why)));
+	if (superuser())
+		return;
+	if (!u.https)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only superusers can create or alter a server whose api_url is plain http://"),
+				 errdetail("Plain http:// sends the access tokens of the server's users unencrypted; it is meant for a local test server such as the bundled emulator.")));
+	if (!hs_host_is_allowed(&u))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only superusers can create or alter a server whose api_url host is not in hubspot_fdw.allowed_hosts"),
+				 errdetail("Host \"%s\" on port %d is not in hubspot_fdw.allowed_hosts, which is \"%s\".",
+						   u.host, u.port, hs_allowed_hosts ? hs_allowed_hosts : ""),
+				 errhint("The owner of a server decides where the access tokens of its users are sent. A superuser can add the host to hubspot_fdw.allowed_hosts.")));
 }
 
 /*
@@ -263,6 +478,7 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 	bool		have_object_type = false;
 	bool		have_id_property = false;
 	bool		upsert = false;
+	bool		have_api_url = false;
 
 	foreach(lc, options)
 	{
@@ -289,13 +505,8 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 
 		if (strcmp(def->defname, "api_url") == 0)
 		{
-			const char *why;
-
-			if (!hs_url_is_allowed(defGetString(def), &why))
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("invalid value for option \"api_url\""),
-						 errdetail("%s", why)));
+			hs_check_api_url(defGetString(def));
+			have_api_url = true;
 		}
 		else if (strcmp(def->defname, "batch_size") == 0)
 			(void) hs_int_option(def, 1, HS_MAX_BATCH_SIZE);
@@ -356,6 +567,10 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 			upsert = hs_insert_mode_option(def);
 	}
 
+	/* a server without api_url sends its users' tokens to the default */
+	if (catalog == ForeignServerRelationId && !have_api_url)
+		hs_check_api_url(HS_DEFAULT_API_URL);
+
 	/* batch/upsert names records by a unique property: the table must say which */
 	if (upsert && !have_id_property)
 		ereport(ERROR,
@@ -384,6 +599,8 @@ hs_get_server_options(ForeignServer *server, HsTableOptions *opts)
 	ListCell   *lc;
 	char	   *url = HS_DEFAULT_API_URL;
 	size_t		len;
+	HsApiUrl	parsed;
+	const char *why;
 
 	memset(opts, 0, sizeof(*opts));
 	opts->batch_size = HS_MAX_BATCH_SIZE;
@@ -421,6 +638,15 @@ hs_get_server_options(ForeignServer *server, HsTableOptions *opts)
 		else if (strcmp(def->defname, "ca_path") == 0)
 			opts->ca_path = defGetString(def);
 	}
+
+	/* a catalog from an older version may hold what CREATE/ALTER now refuse */
+	if (!hs_parse_api_url(url, &parsed, &why))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("server \"%s\" has an invalid api_url", server->servername),
+				 errdetail("%s", why),
+				 errhint("A superuser can correct it with ALTER SERVER %s OPTIONS (SET api_url '...').",
+						 quote_identifier(server->servername))));
 
 	opts->api_url = pstrdup(url);
 	len = strlen(opts->api_url);

@@ -315,6 +315,7 @@ hs_send_complete(HsHttpRequest *req)
 		bool		rate_limited;
 
 		hs_http_wait(&req, 1, false);
+		hs_hide_token_in_answer(req);
 		hs_stats_request(req);
 		if (req->transport == HS_TRANSPORT_CANCELED)
 			break;

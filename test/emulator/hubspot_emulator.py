@@ -468,6 +468,9 @@ def compile_answer(e, what, need_n):
     if not isinstance(hdrs, dict):
         raise ConfigError("%s.headers must be an object" % what)
     a["headers"] = {str(k): str(v) for k, v in hdrs.items()}
+    # a server that echoes the credentials it was sent: "{authorization}" in
+    # raw and in header values becomes the request's Authorization header
+    a["echo_authorization"] = bool(e.get("echo_authorization", False))
     return a
 
 
@@ -2161,8 +2164,14 @@ class Handler(BaseHTTPRequestHandler):
             status = a["status"]
             hdrs = dict(a["headers"])
             r = dict(rate)
+            if a["echo_authorization"]:
+                echo = self.headers.get("Authorization", "")
+                hdrs = {k: v.replace("{authorization}", echo) for k, v in hdrs.items()}
             if "raw" in a:
-                payload = a["raw"].encode("utf-8")
+                raw = a["raw"]
+                if a["echo_authorization"]:
+                    raw = raw.replace("{authorization}", echo)
+                payload = raw.encode("utf-8")
             elif "body" in a:
                 payload = dumps(a["body"])
             elif status == 429:

@@ -1041,6 +1041,23 @@ def t_fault_fail_next(c, env):
 
 
 @test
+def t_fault_echo_authorization(c, env):
+    config(c, {"fail_next": [
+        {"status": 401, "echo_authorization": True,
+         "raw": '{"status":"error","message":"bad header {authorization}"}',
+         "headers": {"X-HubSpot-Correlation-Id": "cid {authorization}"}},
+        {"status": 400, "raw": "{authorization}"}]})
+    r = c.req("GET", PC)
+    eq((r.status, r.json, r.headers.get("x-hubspot-correlation-id")),
+       (401, {"status": "error", "message": "bad header Bearer " + TOKEN},
+        "cid Bearer " + TOKEN), "echo_authorization echoes the header")
+    r = c.req("GET", PC)
+    eq((r.status, r.raw), (400, b"{authorization}"), "without echo_authorization: as given")
+    check(TOKEN not in json.dumps(log(c)), "the echoed token is not recorded")
+    config(c, {})
+
+
+@test
 def t_fault_delay(c, env):
     config(c, {"delay_ms": 150})
     t0 = time.time()
