@@ -157,7 +157,7 @@ SELECT clock_timestamp() - t0 < interval '1.5 s' AS within_1_5s FROM timing;
 RESET statement_timeout;
 CALL emu_faults('{}');
 -- a batch/create cut off by a cancel after it went out: a WARNING says
--- HubSpot may have created its records
+-- HubSpot may have created its records, and the abort warning counts it
 CREATE FOREIGN TABLE contacts_cancel (id text, email text)
   SERVER hubspot OPTIONS (object_type 'contacts');
 CALL emu_faults('{"delay_ms": 3000}');

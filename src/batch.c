@@ -337,6 +337,47 @@ hs_batch_match(const HsBatchKind *kind, const HsBatchResult *res, HsBatchFlight 
 }
 
 /*
+ * Wait for the answer to batch "f" (started with hs_send_begin), retrying
+ * as hs_send_complete() does. A batch sent by hs_batch_submit() stays
+ * among the unchecked ones until its answer is here, or until the wait
+ * fails with an error about this request itself (a timeout, say), which
+ * then tells its fate. A cancel or statement_timeout interrupting the wait
+ * leaves it there: HubSpot may have applied it, and the abort warning
+ * counts it.
+ */
+static void
+hs_batch_wait(HsBatchFlight *f)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (f->cxt == NULL)
+	{
+		hs_send_complete(&f->req);	/* hs_batch_send: never unchecked */
+		return;
+	}
+	PG_TRY();
+	{
+		hs_send_complete(&f->req);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		bool		interrupted;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		interrupted = edata->sqlerrcode == ERRCODE_QUERY_CANCELED;
+		FreeErrorData(edata);
+		if (!interrupted || !hs_request_fate_unknown(&f->req))
+			hs_unchecked = list_delete_oid(hs_unchecked, (Oid) f->subid);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	/* its answer is here: its fate will be known, or reported */
+	hs_unchecked = list_delete_oid(hs_unchecked, (Oid) f->subid);
+}
+
+/*
  * Wait for the answer to batch "f" (started with hs_send_begin) and check
  * every input against it. Raises, naming the failed inputs and counting
  * the rows applied before, if any input failed or was not confirmed; with
@@ -365,7 +406,7 @@ hs_batch_complete(HsWriter *w, HsBatchFlight *f)
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
 
-	hs_send_complete(req);
+	hs_batch_wait(f);
 	w->requests++;
 	w->retries += req->retries;
 	hs_check_response(req, false);
@@ -456,8 +497,6 @@ hs_batch_retire(HsWriter *w)
 	HsBatchFlight *f = w->flights[0];
 	MemoryContext old = MemoryContextSwitchTo(f->cxt);
 
-	/* its answer is being checked: its fate will be known, or reported */
-	hs_unchecked = list_delete_oid(hs_unchecked, (Oid) f->subid);
 	hs_batch_complete(w, f);
 	MemoryContextSwitchTo(old);
 

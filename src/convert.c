@@ -168,13 +168,28 @@ hs_refuse_datetime(HsConverter *conv, const char *why)
 			 errdetail("%s", why)));
 }
 
+/*
+ * Is a day counted from 1970-01-01 in the years 1 to 9999, the only ones
+ * HubSpot's dates and date-times have (ISO 8601 needs four digits)?
+ */
+static bool
+hs_day_in_range(int64 days)
+{
+	return days >= hsv_days_from_civil(1, 1, 1) &&
+		days < hsv_days_from_civil(10000, 1, 1);
+}
+
 /* A date as epoch milliseconds at midnight UTC. */
 static char *
 hs_date_to_value(HsConverter *conv, DateADT date)
 {
+	int64		days = (int64) date + HS_PG_EPOCH_DAYS;
+
 	if (DATE_NOT_FINITE(date))
 		hs_refuse_datetime(conv, "HubSpot has no infinite dates.");
-	return psprintf(INT64_FORMAT, ((int64) date + HS_PG_EPOCH_DAYS) * HSV_MS_PER_DAY);
+	if (!hs_day_in_range(days))
+		hs_refuse_datetime(conv, "HubSpot dates have years 1 to 9999.");
+	return psprintf(INT64_FORMAT, days * HSV_MS_PER_DAY);
 }
 
 /*
@@ -193,6 +208,8 @@ hs_timestamp_to_value(HsConverter *conv, Timestamp ts)
 		hs_refuse_datetime(conv, "HubSpot date-times have years 1 to 9999.");
 	if (conv->date_property)
 	{
+		if (!hs_day_in_range(hsv_floor_div(us, HSV_US_PER_DAY)))
+			hs_refuse_datetime(conv, "HubSpot dates have years 1 to 9999.");
 		if (us - hsv_floor_div(us, HSV_US_PER_DAY) * HSV_US_PER_DAY != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -340,7 +357,8 @@ hs_datum_to_filter_value(HsConverter *conv, Datum value, char **out)
 	switch (conv->kind)
 	{
 		case HS_VALUE_DATE:
-			if (DATE_NOT_FINITE(DatumGetDateADT(value)))
+			if (DATE_NOT_FINITE(DatumGetDateADT(value)) ||
+				!hs_day_in_range((int64) DatumGetDateADT(value) + HS_PG_EPOCH_DAYS))
 				return false;
 			break;
 		case HS_VALUE_TIMESTAMPTZ:

@@ -19,6 +19,7 @@
 #include "hubspot_fdw.h"
 
 #include "common/pg_prng.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 
 /* Back-off for 5xx and transport failures: base, doubled per attempt, cap. */
@@ -33,6 +34,14 @@
 #define HS_BURST_WINDOW_MS 10000
 /* Search has its own, lower limit (facts file: "about 5/s"); unconfirmed. */
 #define HS_SEARCH_LIMIT_PER_S 4
+/*
+ * The longest URL sent, in bytes. HubSpot answers 414 to URLs somewhere
+ * between 8 and 16 KB long (unconfirmed): a longer one is refused before
+ * it is sent.
+ */
+#define HS_MAX_URL_BYTES 16384
+/* The longest endpoint label quoted in a message. */
+#define HS_MAX_LABEL_QUOTED 200
 
 int			hs_max_response_kb = 64 * 1024;
 
@@ -122,7 +131,33 @@ hs_request_is_idempotent(const char *method, const char *path)
 	return false;
 }
 
-/* Prepare a request to api_url + path (+ "?" query) for "conn". */
+/*
+ * Refuse a request whose URL (of "len" bytes) is longer than HubSpot takes,
+ * before it is sent: it names the endpoint, never the URL or its path,
+ * which hold the long part.
+ */
+static void
+hs_refuse_long_url(HsHttpRequest *req, size_t len)
+{
+	const char *label = req->endpoint;
+	int			cut = strlen(label);
+
+	if (cut > HS_MAX_LABEL_QUOTED)
+		cut = pg_mbcliplen(label, cut, HS_MAX_LABEL_QUOTED);
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("HubSpot request URL would be too long"),
+			 errdetail("The URL would be %zu bytes long; at most %d bytes are sent.",
+					   len, HS_MAX_URL_BYTES),
+			 errhint("HubSpot refuses longer URLs. A record id or id_property value this long names no record, and a table this wide must be read through fewer columns."),
+			 errcontext("HubSpot request: %.*s%s (not sent)", cut, label,
+						label[cut] ? "..." : "")));
+}
+
+/*
+ * Prepare a request to api_url + path (+ "?" query) for "conn". A URL
+ * longer than HS_MAX_URL_BYTES is an error.
+ */
 void
 hs_request_init(HsHttpRequest *req, HsConnection *conn,
 				const HsTableOptions *opts, const char *method,
@@ -133,6 +168,9 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 	req->path = path;
 	req->url = query ? psprintf("%s%s?%s", opts->api_url, path, query)
 		: psprintf("%s%s", opts->api_url, path);
+	req->endpoint = hs_endpoint_label(method, path);
+	if (strlen(req->url) > HS_MAX_URL_BYTES)
+		hs_refuse_long_url(req, strlen(req->url));
 	/* a copy: the cached token is wiped and freed when the mapping changes */
 	req->token = pstrdup(conn->token);
 	req->body = body;
@@ -142,7 +180,6 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 	req->ca_file = opts->ca_file;
 	req->ca_path = opts->ca_path;
 	req->conn = conn;
-	req->endpoint = hs_endpoint_label(method, path);
 	req->max_retries = opts->max_retries;
 	req->idempotent = hs_request_is_idempotent(method, path);
 

@@ -14,6 +14,7 @@
 #include "hubspot_fdw.h"
 
 #include "access/table.h"
+#include "common/hashfn.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -24,6 +25,7 @@
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "utils/array.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -65,9 +67,13 @@ typedef struct HsScanState
 	HsConverter idconv;
 	MemoryContext ids_cxt;
 	List	   *ids;			/* HS_SCAN_ID(S): the ids to fetch */
+	char	  **id_array;		/* the same, sorted, for lookups */
+	bool	   *id_answered;	/* per id_array entry: a row was returned */
 	bool		ids_ready;		/* evaluated (lazily: initPlans run late) */
 	int			next_id;		/* index of the next id to fetch */
 	char	   *after;			/* HS_SCAN_LIST: cursor of the next page */
+	struct HTAB *cursors;		/* HS_SCAN_LIST: the cursors given out so far */
+	MemoryContext cursor_cxt;	/* holds them; reset at each first page */
 	bool		exhausted;
 	bool		started;
 
@@ -412,9 +418,54 @@ hs_cmp_strings(const void *a, const void *b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* An entry of a set of paging cursors: the cursors with one hash value. */
+typedef struct HsSeenCursors
+{
+	uint64		hash;
+	List	   *cursors;		/* (char *) */
+} HsSeenCursors;
+
+/*
+ * Remember paging cursor "cursor", which the answer to "req" gave out, in
+ * the set *seen (created in "cxt" when NULL), or raise if this run of
+ * pages gave it out before: following it again would read the same pages
+ * over and over, for ever.
+ */
+void
+hs_check_cursor(HTAB **seen, MemoryContext cxt, const char *cursor, HsHttpRequest *req)
+{
+	uint64		h = hash_bytes_extended((const unsigned char *) cursor, strlen(cursor), 0);
+	HsSeenCursors *e;
+	bool		found;
+	ListCell   *lc;
+	MemoryContext old;
+
+	if (*seen == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(HsSeenCursors);
+		ctl.hcxt = cxt;
+		*seen = hash_create("hubspot_fdw paging cursors", 64, &ctl,
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	e = hash_search(*seen, &h, HASH_ENTER, &found);
+	if (!found)
+		e->cursors = NIL;
+	foreach(lc, e->cursors)
+		if (strcmp((char *) lfirst(lc), cursor) == 0)
+			hs_report_bad_response(req, "its paging cursor repeats one already followed, so the pages would never end");
+	old = MemoryContextSwitchTo(cxt);
+	e->cursors = lappend(e->cursors, pstrdup(cursor));
+	MemoryContextSwitchTo(old);
+}
+
 /*
  * Evaluate the id expressions of a plan (id = expr, or id = ANY(expr))
- * into a list of distinct id strings; NULLs match nothing and are dropped.
+ * into a sorted list of distinct id strings. NULLs match nothing and are
+ * dropped, and so are empty strings: no record has an empty id or key
+ * value, and ".../{type}/" would be another endpoint (the list).
  */
 List *
 hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps, HsConverter *conv)
@@ -437,7 +488,12 @@ hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps, HsConverter *conv)
 		if (isnull)
 			continue;
 		if (!is_array)
-			ids = lappend(ids, hs_datum_to_value(conv, value, false));
+		{
+			char	   *id = hs_datum_to_value(conv, value, false);
+
+			if (*id != '\0')
+				ids = lappend(ids, id);
+		}
 		else
 		{
 			ArrayType  *arr = DatumGetArrayTypeP(value);
@@ -452,8 +508,15 @@ hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps, HsConverter *conv)
 			deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign,
 							  &elems, &nulls, &nelems);
 			for (i = 0; i < nelems; i++)
-				if (!nulls[i])
-					ids = lappend(ids, hs_datum_to_value(conv, elems[i], false));
+			{
+				char	   *id;
+
+				if (nulls[i])
+					continue;
+				id = hs_datum_to_value(conv, elems[i], false);
+				if (*id != '\0')
+					ids = lappend(ids, id);
+			}
 		}
 	}
 
@@ -492,11 +555,16 @@ static void
 hs_scan_eval_ids(HsScanState *st)
 {
 	MemoryContext old;
+	int			i;
 
 	MemoryContextReset(st->ids_cxt);
 	old = MemoryContextSwitchTo(st->ids_cxt);
 	st->ids = hs_eval_id_exprs(st->id_exprs, st->mode == HS_SCAN_IDS,
 							   st->ps, &st->idconv);
+	st->id_array = palloc(sizeof(char *) * Max(list_length(st->ids), 1));
+	st->id_answered = palloc0(sizeof(bool) * Max(list_length(st->ids), 1));
+	for (i = 0; i < list_length(st->ids); i++)
+		st->id_array[i] = list_nth(st->ids, i);
 	st->ids_ready = true;
 	MemoryContextSwitchTo(old);
 }
@@ -576,6 +644,9 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	st->page_cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "hubspot_fdw scan page",
 										 ALLOCSET_DEFAULT_SIZES);
+	st->cursor_cxt = AllocSetContextCreate(estate->es_query_cxt,
+										   "hubspot_fdw paging cursors",
+										   ALLOCSET_SMALL_SIZES);
 	if (st->mode == HS_SCAN_ID || st->mode == HS_SCAN_IDS)
 	{
 		HsColumn   *idcol = st->id_property
@@ -678,12 +749,20 @@ hs_scan_fetch_page(HsScanState *st)
 	HsPage		page;
 	char	   *why = NULL;
 
+	if (st->after == NULL)
+	{
+		/* the first page of a run: no cursor given out yet */
+		MemoryContextReset(st->cursor_cxt);
+		st->cursors = NULL;
+	}
 	if (st->nahead == 0)
 		hs_scan_ahead_start(st, hs_scan_list_request);
 	req = hs_scan_ahead_finish(st, &old);
 	if (!hs_json_parse_page(req->response, req->response_len, st->props,
 							st->nretrieved, &page, &why))
 		hs_report_bad_response(req, why);
+	if (page.next_after)
+		hs_check_cursor(&st->cursors, st->cursor_cxt, page.next_after, req);
 	st->objects = page.objects;
 	st->nobjects = page.nobjects;
 
@@ -781,6 +860,35 @@ hs_scan_ids_request(HsScanState *st, HsHttpRequest *req)
 }
 
 /*
+ * HS_SCAN_IDS: keep, in place, the results of a batch/read that answer an
+ * id asked for and not answered before, and return how many. A record
+ * HubSpot returns under another id (a merged record answers for the ids
+ * merged into it) does not satisfy "id = x": it is no row, as on the list.
+ * Key values (id_property) are matched by HubSpot's rules, and answers
+ * carry record ids: those results are all kept.
+ */
+static int
+hs_scan_keep_asked(HsScanState *st, HsObject *objects, int nobjects)
+{
+	int			kept = 0;
+	int			i;
+
+	if (st->id_property)
+		return nobjects;
+	for (i = 0; i < nobjects; i++)
+	{
+		char	  **hit = bsearch(&objects[i].id, st->id_array, list_length(st->ids),
+								  sizeof(char *), hs_cmp_strings);
+
+		if (hit == NULL || st->id_answered[hit - st->id_array])
+			continue;
+		st->id_answered[hit - st->id_array] = true;
+		objects[kept++] = objects[i];
+	}
+	return kept;
+}
+
+/*
  * HS_SCAN_IDS: the next batch/read into st->objects, oldest first. The
  * chunks do not depend on each other, so up to max_concurrency of them are
  * kept in flight (one at a time when a LIMIT may stop the scan early).
@@ -822,7 +930,7 @@ hs_scan_fetch_ids(HsScanState *st)
 							req->path, req->http_status)));
 	}
 	st->objects = res.results;
-	st->nobjects = res.nresults;
+	st->nobjects = hs_scan_keep_asked(st, res.results, res.nresults);
 	MemoryContextSwitchTo(old);
 	return true;
 }
@@ -880,7 +988,7 @@ hs_scan_fetch(HsScanState *st)
 									  st->nretrieved, obj, &why))
 				hs_report_bad_response(&req, why);
 			st->objects = obj;
-			st->nobjects = 1;
+			st->nobjects = hs_scan_keep_asked(st, obj, 1);
 		}
 	}
 	else

@@ -140,6 +140,7 @@ typedef struct HsSearchPhase
 	bool		started;
 	bool		done;
 	char	   *after;
+	struct HTAB *cursors;		/* the cursors given out (hs_check_cursor) */
 } HsSearchPhase;
 
 /* Run-time state of a search scan. */
@@ -1201,6 +1202,8 @@ hs_search_page(HsSearchExec *ex, char **props, int nprops,
 			return false;
 		}
 	}
+	if (page.next_after)
+		hs_check_cursor(&ph->cursors, ex->run_cxt, page.next_after, &req);
 	ph->after = page.next_after ? MemoryContextStrdup(ex->run_cxt, page.next_after) : NULL;
 	ph->done = (ph->after == NULL);
 	*objects = page.objects;
