@@ -125,9 +125,10 @@ hs_cmp_property(const ListCell *a, const ListCell *b)
 }
 
 /*
- * Is "s", a name or type from HubSpot's answer, valid UTF-8? When it is not,
- * say with a NOTICE that the property is skipped, showing the name's valid
- * beginning only: the catalog and messages must hold valid text.
+ * Is the property's name (or, with check_type, its type) valid UTF-8? When
+ * it is not, say with a NOTICE that the property is skipped, showing only
+ * the valid beginning of its name: the catalog and messages must hold
+ * valid text.
  */
 static bool
 hs_import_check_utf8(const char *object_type, const HsPropertyDef *def,
@@ -152,7 +153,8 @@ hs_import_check_utf8(const char *object_type, const HsPropertyDef *def,
 				 errmsg("a property of HubSpot object type \"%s\" is not imported: its name is not valid UTF-8",
 						object_type),
 				 errdetail("The name begins with \"%s\".",
-						   pg_any_to_server(def->name, name_valid, PG_UTF8))));
+						   pg_any_to_server(pnstrdup(def->name, name_valid), name_valid,
+											PG_UTF8))));
 	return false;
 }
 
