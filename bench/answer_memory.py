@@ -36,7 +36,7 @@ def cases():
                              "separator": ",", "count": 4 * MB, "suffix": "]}"})
     # the largest pages of these shapes the bound lets through
     yield ("empty objects, largest accepted", {"prefix": '{"results":[],"x":[', "item": "{}",
-                                               "separator": ",", "count": 35000, "suffix": "]}"})
+                                               "separator": ",", "count": 31000, "suffix": "]}"})
     yield ("numbers, largest accepted", {"prefix": '{"results":[],"x":[', "item": "1",
                                          "separator": ",", "count": 280000, "suffix": "]}"})
     yield ("records {\"id\"}, 60,000", {"prefix": '{"results":[', "item": '{"id":"7"}',

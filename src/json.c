@@ -60,7 +60,7 @@ hs_json_tree_own(struct json_object *root)
  * the peaks of growing hash tables and arrays included. bench/answer_memory.py
  * checks the bound they give against a backend's peak memory.
  */
-#define HS_JSON_COST_OBJECT 900		/* an object and its 16-entry hash table */
+#define HS_JSON_COST_OBJECT 1024	/* an object and its 16-entry hash table */
 #define HS_JSON_COST_ARRAY 160		/* an array and its first 32 slots */
 #define HS_JSON_COST_MEMBER 224		/* a member: its key's copy and hash entry */
 #define HS_JSON_COST_STRING 96		/* a string value, besides its characters */
