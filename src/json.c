@@ -271,7 +271,7 @@ hs_json_tree_parse(const char *body, size_t len, int nprops, char **why)
 	if (cost > allowed)
 	{
 		hs_json_refuse(why,
-					   psprintf("its %zu bytes would take about %llu MB to parse, more than the %llu MB allowed for an answer of that size",
+					   psprintf("its %zu bytes could take up to %llu MB to parse, more than the %llu MB allowed for an answer of that size",
 								len, (unsigned long long) (cost >> 20),
 								(unsigned long long) (allowed >> 20)),
 					   ERRCODE_PROGRAM_LIMIT_EXCEEDED);
