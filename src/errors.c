@@ -339,12 +339,18 @@ hs_check_response(HsHttpRequest *req, bool allow_404)
 			 hs_request_context(req)));
 }
 
-/* Raise an error for a 2xx answer whose body is not what the API promises. */
+/*
+ * Raise an error for a 2xx answer whose body is not what the API promises:
+ * fdw_error, or the SQLSTATE of the check that refused it before parsing
+ * (\u0000 in a string, or too costly to parse).
+ */
 void
 hs_report_bad_response(HsHttpRequest *req, const char *why)
 {
+	int			sqlstate = hs_json_refusal_sqlstate(why);
+
 	ereport(ERROR,
-			(errcode(ERRCODE_FDW_ERROR),
+			(errcode(sqlstate ? sqlstate : ERRCODE_FDW_ERROR),
 			 errmsg("unexpected answer from HubSpot: %s", hs_hide_token(req->token, why)),
 			 errdetail("HTTP %ld, content type \"%s\", %zu bytes [correlationId: %s]",
 					   req->http_status, req->content_type, req->response_len,

@@ -108,7 +108,12 @@ hs_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-/* Copy a header's value (trimmed) into dst if the line is "name: value". */
+/*
+ * Copy a header's value (trimmed) into dst if the line is "name: value".
+ * Every byte that is not printable ASCII becomes '?': the value reaches
+ * messages and hubspot_fdw_stats(), which must hold valid text in any
+ * encoding, and HubSpot's correlation ids and content types are ASCII.
+ */
 static void
 hs_header_value(const char *line, size_t len, const char *name,
 				char *dst, size_t dstlen)
@@ -116,6 +121,7 @@ hs_header_value(const char *line, size_t len, const char *name,
 	size_t		nlen = strlen(name);
 	const char *v;
 	const char *end = line + len;
+	size_t		i;
 
 	if (len <= nlen || pg_strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
 		return;
@@ -126,8 +132,9 @@ hs_header_value(const char *line, size_t len, const char *name,
 		end--;
 	if ((size_t) (end - v) >= dstlen)
 		end = v + dstlen - 1;
-	memcpy(dst, v, end - v);
-	dst[end - v] = '\0';
+	for (i = 0; i < (size_t) (end - v); i++)
+		dst[i] = (v[i] >= 0x20 && v[i] <= 0x7e) ? v[i] : '?';
+	dst[i] = '\0';
 }
 
 /* A non-negative integer header value into *dst (unchanged if absent or bad). */

@@ -247,6 +247,7 @@ extern bool hs_json_parse_batch(const char *body, size_t len,
 								HsBatchResult *result, char **why);
 extern void hs_json_parse_error(const char *body, size_t len,
 								HsApiError *err);
+extern int	hs_json_refusal_sqlstate(const char *why);
 
 /* One association: an input or result of associations batch/create. */
 typedef struct HsAssocInput

@@ -124,41 +124,89 @@ hs_cmp_property(const ListCell *a, const ListCell *b)
 				  ((HsPropertyDef *) lfirst(b))->name);
 }
 
-/* Append one column definition for "def" to "buf"; false if it is skipped. */
+/*
+ * Is the property's name (or, with check_type, its type) valid UTF-8? When
+ * it is not, say with a NOTICE that the property is skipped, showing only
+ * the valid beginning of its name: the catalog and messages must hold
+ * valid text.
+ */
+static bool
+hs_import_check_utf8(const char *object_type, const HsPropertyDef *def,
+					 bool check_type)
+{
+	const char *s = check_type ? def->type : def->name;
+	int			len = strlen(s);
+	int			name_valid = pg_encoding_verifymbstr(PG_UTF8, def->name, strlen(def->name));
+
+	if (pg_encoding_verifymbstr(PG_UTF8, s, len) == len)
+		return true;
+	if (check_type)
+		ereport(NOTICE,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("a property of HubSpot object type \"%s\" is not imported: its type is not valid UTF-8",
+						object_type),
+				 errdetail("The property's name is \"%s\".",
+						   pg_any_to_server(def->name, strlen(def->name), PG_UTF8))));
+	else
+		ereport(NOTICE,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("a property of HubSpot object type \"%s\" is not imported: its name is not valid UTF-8",
+						object_type),
+				 errdetail("The name begins with \"%s\".",
+						   pg_any_to_server(pnstrdup(def->name, name_valid), name_valid,
+											PG_UTF8))));
+	return false;
+}
+
+/*
+ * Append one column definition for "def" to "buf"; false if it is skipped.
+ * The property's name and type are checked as UTF-8 and stored in the
+ * database encoding.
+ */
 static bool
 hs_import_column(StringInfo buf, const char *object_type, const HsPropertyDef *def,
 				 List **used)
 {
-	char	   *colname = def->name;
-	int			len = strlen(def->name);
+	char	   *name;
+	char	   *type = NULL;
+	char	   *colname;
+	int			len;
 	bool		truncated = false;
 	StringInfoData opts;
 
-	if (len == 0)
+	if (def->name[0] == '\0')
 		return false;
+	if (!hs_import_check_utf8(object_type, def, false) ||
+		(def->type && !hs_import_check_utf8(object_type, def, true)))
+		return false;
+	name = pg_any_to_server(def->name, strlen(def->name), PG_UTF8);
+	if (def->type)
+		type = pg_any_to_server(def->type, strlen(def->type), PG_UTF8);
+	colname = name;
+	len = strlen(name);
 	if (len >= NAMEDATALEN)
 	{
-		colname = pnstrdup(def->name, pg_mbcliplen(def->name, len, NAMEDATALEN - 1));
+		colname = pnstrdup(name, pg_mbcliplen(name, len, NAMEDATALEN - 1));
 		truncated = true;
 	}
 	if (strcmp(colname, "id") == 0 || list_member(*used, makeString(colname)))
 	{
 		ereport(NOTICE,
 				(errmsg("property \"%s\" of HubSpot object type \"%s\" is not imported: its column name \"%s\" is taken",
-						def->name, object_type, colname),
+						name, object_type, colname),
 				 strcmp(colname, "id") == 0
 				 ? errdetail("Column \"id\" holds the record id.") : 0,
-				 errhint("Add a column for it by hand with OPTIONS (property '%s').", def->name)));
+				 errhint("Add a column for it by hand with OPTIONS (property '%s').", name)));
 		return false;
 	}
 	*used = lappend(*used, makeString(colname));
 
 	initStringInfo(&opts);
 	if (truncated)
-		appendStringInfo(&opts, "property %s", quote_literal_cstr(def->name));
-	if (def->type)
+		appendStringInfo(&opts, "property %s", quote_literal_cstr(name));
+	if (type)
 		appendStringInfo(&opts, "%shubspot_type %s", opts.len ? ", " : "",
-						 quote_literal_cstr(def->type));
+						 quote_literal_cstr(type));
 	if (def->read_only_value || def->calculated)
 		appendStringInfo(&opts, "%sread_only 'true'", opts.len ? ", " : "");
 	if (def->has_unique_value)

@@ -54,14 +54,201 @@ hs_json_tree_own(struct json_object *root)
 	return tree;
 }
 
-/* Parse "body" into an owned tree; NULL (and *why) if it is not JSON. */
+/*
+ * What parsing an answer with json-c costs, per value, in bytes: measured on
+ * json-c 0.16 (mallinfo2 around json_tokener_parse_ex) and rounded up, with
+ * the peaks of growing hash tables and arrays included. bench/answer_memory.py
+ * checks the bound they give against a backend's peak memory.
+ */
+#define HS_JSON_COST_OBJECT 1024	/* an object and its 16-entry hash table */
+#define HS_JSON_COST_ARRAY 160		/* an array and its first 32 slots */
+#define HS_JSON_COST_MEMBER 224		/* a member: its key's copy and hash entry */
+#define HS_JSON_COST_STRING 96		/* a string value, besides its characters */
+#define HS_JSON_COST_LITERAL 112	/* a number, true, false or null */
+#define HS_JSON_COST_SLOT 24		/* any value's slot in its array */
+#define HS_JSON_COST_PER_BYTE 4		/* characters, the tokener's buffer, copies */
+#define HS_JSON_COST_RESULT 48		/* an HsObject, besides 8 bytes per property */
+
+/*
+ * The bound: parsing an answer of n bytes may take at most
+ * HS_JSON_MEM_FACTOR * n + HS_JSON_MEM_BASE bytes; an answer whose values
+ * would take more is refused before json-c sees it. README, "Limits on
+ * HubSpot's answers", states it.
+ */
+#define HS_JSON_MEM_FACTOR 16
+#define HS_JSON_MEM_BASE ((uint64) 32 * 1024 * 1024)
+
+/* An integer literal of this many digits or more may not fit in 64 bits. */
+#define HS_JSON_BIG_DIGITS 19
+
+/* What hs_json_prescan() found in an answer. */
+typedef struct HsJsonScan
+{
+	uint64		objects;
+	uint64		arrays;
+	uint64		members;
+	uint64		strings;		/* keys included */
+	uint64		literals;
+	uint64		big_integers;	/* integer literals of HS_JSON_BIG_DIGITS+ digits */
+	bool		nul;			/* a string holds \u0000 or a NUL byte */
+} HsJsonScan;
+
+/*
+ * The reason and SQLSTATE of the last answer refused by the checks before
+ * parsing (hs_json_refusal_sqlstate()).
+ */
+static const char *hs_refused_why = NULL;
+static int	hs_refused_sqlstate = 0;
+
+/* Is "c" part of a number or literal token (true, -1.5e3, ...)? */
+static inline bool
+hs_is_literal_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		(c >= 'A' && c <= 'Z') || c == '-' || c == '+' || c == '.';
+}
+
+/*
+ * One pass over an answer's bytes, outside json-c: count what json-c would
+ * allocate and find \u0000. When "out" is given, copy the answer into it
+ * with every integer literal of HS_JSON_BIG_DIGITS digits or more put in
+ * quotes, so that json-c keeps its exact text instead of clamping it to 64
+ * bits.
+ */
+static void
+hs_json_prescan(const char *body, size_t len, HsJsonScan *scan, StringInfo out)
+{
+	bool		in_string = false;
+	size_t		i = 0;
+
+	memset(scan, 0, sizeof(*scan));
+	while (i < len)
+	{
+		char		c = body[i];
+
+		if (in_string)
+		{
+			if (c == '\\' && i + 1 < len)
+			{
+				if (body[i + 1] == 'u' && i + 5 < len &&
+					memcmp(body + i + 2, "0000", 4) == 0)
+					scan->nul = true;
+				if (out)
+					appendBinaryStringInfo(out, body + i, 2);
+				i += 2;
+				continue;
+			}
+			if (c == '"')
+				in_string = false;
+			else if (c == '\0')
+				scan->nul = true;
+		}
+		else if (c == '"')
+		{
+			in_string = true;
+			scan->strings++;
+		}
+		else if (c == '{')
+			scan->objects++;
+		else if (c == '[')
+			scan->arrays++;
+		else if (c == ':')
+			scan->members++;
+		else if (c == '\0')
+			scan->nul = true;
+		else if (hs_is_literal_char(c))
+		{
+			size_t		end = i;
+			size_t		digits = 0;
+			bool		integer = true;
+
+			while (end < len && hs_is_literal_char(body[end]))
+			{
+				if (body[end] >= '0' && body[end] <= '9')
+					digits++;
+				else if (!(body[end] == '-' && end == i))
+					integer = false;
+				end++;
+			}
+			scan->literals++;
+			if (integer && digits >= HS_JSON_BIG_DIGITS)
+			{
+				scan->big_integers++;
+				if (out)
+				{
+					appendStringInfoChar(out, '"');
+					appendBinaryStringInfo(out, body + i, end - i);
+					appendStringInfoChar(out, '"');
+				}
+			}
+			else if (out)
+				appendBinaryStringInfo(out, body + i, end - i);
+			i = end;
+			continue;
+		}
+		if (out)
+			appendStringInfoChar(out, c);
+		i++;
+	}
+}
+
+/*
+ * The bytes parsing an answer that "scan" describes would take, with
+ * "nprops" properties kept of each record: an upper bound.
+ */
+static uint64
+hs_json_parse_cost(const HsJsonScan *scan, size_t len, int nprops)
+{
+	uint64		members = Min(scan->members, scan->strings);
+	uint64		string_values = scan->strings - members;
+	uint64		values = scan->objects + scan->arrays + string_values + scan->literals;
+
+	return scan->objects * (HS_JSON_COST_OBJECT + HS_JSON_COST_RESULT + 8 * (uint64) nprops) +
+		scan->arrays * HS_JSON_COST_ARRAY +
+		members * HS_JSON_COST_MEMBER +
+		string_values * HS_JSON_COST_STRING +
+		scan->literals * HS_JSON_COST_LITERAL +
+		values * HS_JSON_COST_SLOT +
+		(uint64) len * HS_JSON_COST_PER_BYTE;
+}
+
+/* Remember why an answer was refused before parsing, and its SQLSTATE. */
+static void
+hs_json_refuse(char **why, char *reason, int sqlstate)
+{
+	*why = reason;
+	hs_refused_why = reason;
+	hs_refused_sqlstate = sqlstate;
+}
+
+/*
+ * The SQLSTATE for "why" when the checks before parsing gave it (an answer
+ * holding \u0000: 22P05; one too costly to parse: 54000), else 0.
+ */
+int
+hs_json_refusal_sqlstate(const char *why)
+{
+	return (why != NULL && why == hs_refused_why) ? hs_refused_sqlstate : 0;
+}
+
+/*
+ * Parse "body" into an owned tree; NULL (and *why) if it is not JSON, holds
+ * \u0000 (which no PostgreSQL text can hold), or would take more memory to
+ * parse than the bound allows, "nprops" being the properties kept of each
+ * record.
+ */
 static HsJsonTree *
-hs_json_tree_parse(const char *body, size_t len, char **why)
+hs_json_tree_parse(const char *body, size_t len, int nprops, char **why)
 {
 	struct json_object *root;
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
+	HsJsonScan scan;
+	uint64		cost;
+	uint64		allowed;
 
+	hs_refused_why = NULL;
+	hs_refused_sqlstate = 0;
 	if (body == NULL || len == 0)
 	{
 		*why = "empty response body";
@@ -71,6 +258,33 @@ hs_json_tree_parse(const char *body, size_t len, char **why)
 	{
 		*why = "response body too large";
 		return NULL;
+	}
+	hs_json_prescan(body, len, &scan, NULL);
+	if (scan.nul)
+	{
+		hs_json_refuse(why, pstrdup("a string holds the character \\u0000, which text cannot hold"),
+					   ERRCODE_UNTRANSLATABLE_CHARACTER);
+		return NULL;
+	}
+	cost = hs_json_parse_cost(&scan, len, nprops);
+	allowed = (uint64) len * HS_JSON_MEM_FACTOR + HS_JSON_MEM_BASE;
+	if (cost > allowed)
+	{
+		hs_json_refuse(why,
+					   psprintf("its %zu bytes could take up to %llu MB to parse, more than the %llu MB allowed for an answer of that size",
+								len, (unsigned long long) (cost >> 20),
+								(unsigned long long) (allowed >> 20)),
+					   ERRCODE_PROGRAM_LIMIT_EXCEEDED);
+		return NULL;
+	}
+	if (scan.big_integers > 0)
+	{
+		StringInfoData quoted;
+
+		initStringInfo(&quoted);
+		hs_json_prescan(body, len, &scan, &quoted);
+		body = quoted.data;
+		len = quoted.len;
 	}
 	tok = json_tokener_new();
 	if (tok == NULL)
@@ -157,11 +371,12 @@ hs_value_text(struct json_object *v)
  * *tree; NULL (tree released, *why set) if either is missing.
  */
 static struct json_object *
-hs_parse_results(const char *body, size_t len, HsJsonTree **tree, char **why)
+hs_parse_results(const char *body, size_t len, int nprops,
+				 HsJsonTree **tree, char **why)
 {
 	struct json_object *results;
 
-	*tree = hs_json_tree_parse(body, len, why);
+	*tree = hs_json_tree_parse(body, len, nprops, why);
 	if (*tree == NULL)
 		return NULL;
 	results = hs_get((*tree)->root, "results", json_type_array);
@@ -265,7 +480,7 @@ hs_json_parse_page(const char *body, size_t len, char **props, int nprops,
 	bool		ok;
 
 	memset(page, 0, sizeof(*page));
-	results = hs_parse_results(body, len, &tree, why);
+	results = hs_parse_results(body, len, nprops, &tree, why);
 	if (results == NULL)
 		return false;
 	ok = hs_page_from_results(tree->root, results, props, nprops, page, why);
@@ -278,7 +493,7 @@ bool
 hs_json_parse_object(const char *body, size_t len, char **props, int nprops,
 					 HsObject *obj, char **why)
 {
-	HsJsonTree *tree = hs_json_tree_parse(body, len, why);
+	HsJsonTree *tree = hs_json_tree_parse(body, len, nprops, why);
 	bool		ok;
 
 	memset(obj, 0, sizeof(*obj));
@@ -311,7 +526,7 @@ bool
 hs_json_parse_batch(const char *body, size_t len, char **props, int nprops,
 					HsBatchResult *result, char **why)
 {
-	HsJsonTree *tree = hs_json_tree_parse(body, len, why);
+	HsJsonTree *tree = hs_json_tree_parse(body, len, nprops, why);
 	struct json_object *results;
 	struct json_object *errors;
 	bool		ok = true;
@@ -384,7 +599,7 @@ hs_parse_results_list(const char *body, size_t len, HsResultItemFn item_fn,
 	size_t		i;
 
 	*items = NIL;
-	results = hs_parse_results(body, len, &tree, why);
+	results = hs_parse_results(body, len, 0, &tree, why);
 	if (results == NULL)
 		return false;
 	n = json_object_array_length(results);
@@ -450,7 +665,7 @@ hs_json_parse_error(const char *body, size_t len, HsApiError *err)
 	struct json_object *errors;
 
 	memset(err, 0, sizeof(*err));
-	tree = hs_json_tree_parse(body, len, &why);
+	tree = hs_json_tree_parse(body, len, 0, &why);
 	if (tree == NULL)
 		return;
 	err->message = hs_get_string(tree->root, "message");
@@ -727,7 +942,7 @@ hs_json_parse_search(const char *body, size_t len, char **props, int nprops,
 
 	memset(page, 0, sizeof(*page));
 	*total = -1;
-	results = hs_parse_results(body, len, &tree, why);
+	results = hs_parse_results(body, len, nprops, &tree, why);
 	if (results == NULL)
 		return false;
 	ok = hs_page_from_results(tree->root, results, props, nprops, page, why);
@@ -835,7 +1050,7 @@ bool
 hs_json_parse_assoc_batch(const char *body, size_t len,
 						  HsAssocBatchResult *result, char **why)
 {
-	HsJsonTree *tree = hs_json_tree_parse(body, len, why);
+	HsJsonTree *tree = hs_json_tree_parse(body, len, 0, why);
 	struct json_object *results;
 	struct json_object *errors;
 	size_t		n;
@@ -929,7 +1144,7 @@ hs_json_parse_assoc_types(const char *body, size_t len, List **types, char **why
 char *
 hs_json_object_text(const char *body, size_t len, char **why)
 {
-	HsJsonTree *tree = hs_json_tree_parse(body, len, why);
+	HsJsonTree *tree = hs_json_tree_parse(body, len, 0, why);
 	bool		has_id;
 
 	if (tree == NULL)

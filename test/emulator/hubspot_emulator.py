@@ -396,7 +396,7 @@ def check_value(p, value):
 MATCH_KEYS = {"method", "path", "path_prefix", "path_contains", "path_regex", "body_contains"}
 CONFIG_KEYS = {"status_every", "rules", "fail_next", "delay_ms", "delay_ms_match", "delays",
                "reset_connection_every", "malformed_json_every", "drop_results",
-               "huge_body_bytes", "enforce_rate_limit", "search_stale"}
+               "huge_body_bytes", "enforce_rate_limit", "search_stale", "raw_repeat_once"}
 
 
 class ConfigError(Exception):
@@ -489,6 +489,46 @@ def compile_every(v, what, modes=None):
     return r
 
 
+def compile_repeat(e):
+    """raw_repeat_once: a generated body, too big to pass in a config, for
+    the first matching request: prefix + item * count (joined by separator)
+    + suffix, encoded as utf-8 or latin-1 (each character < 256 one byte, so
+    that a body can hold bytes that are not UTF-8)."""
+    what = "raw_repeat_once"
+    if not isinstance(e, dict):
+        raise ConfigError("%s must be an object" % what)
+    bad = set(e) - {"status", "prefix", "item", "count", "separator", "suffix",
+                    "encoding", "headers", "match"}
+    if bad:
+        raise ConfigError("%s has unknown keys %s" % (what, sorted(bad)))
+    r = {"status": _int(e.get("status", 200), what + ".status", 100),
+         "count": _int(e.get("count", 0), what + ".count"),
+         "match": compile_match(e.get("match"), what)}
+    for k in ("prefix", "item", "separator", "suffix"):
+        if not isinstance(e.get(k, ""), str):
+            raise ConfigError("%s.%s must be a string" % (what, k))
+        r[k] = e.get(k, "")
+    r["encoding"] = e.get("encoding", "utf-8")
+    if r["encoding"] not in ("utf-8", "latin-1"):
+        raise ConfigError("%s.encoding must be utf-8 or latin-1" % what)
+    hdrs = e.get("headers", {})
+    if not isinstance(hdrs, dict):
+        raise ConfigError("%s.headers must be an object" % what)
+    r["headers"] = {str(k): str(v) for k, v in hdrs.items()}
+    try:
+        for k in ("prefix", "item", "separator", "suffix"):
+            r[k] = r[k].encode(r["encoding"])
+    except UnicodeEncodeError as err:
+        raise ConfigError("%s: %s" % (what, err))
+    return r
+
+
+def repeat_body(r):
+    """The body raw_repeat_once serves."""
+    items = (r["separator"].join([r["item"]] * r["count"])) if r["count"] else b""
+    return r["prefix"] + items + r["suffix"]
+
+
 def compile_config(cfg):
     if not isinstance(cfg, dict):
         raise ConfigError("config must be a JSON object")
@@ -497,7 +537,8 @@ def compile_config(cfg):
         raise ConfigError("unknown config keys %s (allowed: %s)" % (sorted(bad), sorted(CONFIG_KEYS)))
     c = {"raw": cfg, "rules": [], "fail_next": [], "delays": [], "reset": None,
          "malformed": None, "drop_results": bool(cfg.get("drop_results", False)),
-         "huge": None, "enforce": None, "search_stale": bool(cfg.get("search_stale", False))}
+         "huge": None, "enforce": None, "search_stale": bool(cfg.get("search_stale", False)),
+         "repeat": None}
     if "status_every" in cfg:
         c["rules"].append(compile_answer(cfg["status_every"], "status_every", True))
     rules = cfg.get("rules", [])
@@ -541,6 +582,8 @@ def compile_config(cfg):
         c["malformed"] = compile_every(cfg["malformed_json_every"], "malformed_json_every")
     if "huge_body_bytes" in cfg:
         c["huge"] = _int(cfg["huge_body_bytes"], "huge_body_bytes", 1)
+    if "raw_repeat_once" in cfg:
+        c["repeat"] = compile_repeat(cfg["raw_repeat_once"])
     if "enforce_rate_limit" in cfg:
         e = cfg["enforce_rate_limit"]
         if e is True:
@@ -833,6 +876,11 @@ class State:
                 plan["action"] = "huge"
                 plan["answer"] = c["huge"]
                 c["huge"] = None
+                return plan
+            if c["repeat"] and match_ok(c["repeat"]["match"], method, path, body):
+                plan["action"] = "repeat"
+                plan["answer"] = c["repeat"]
+                c["repeat"] = None
                 return plan
             for i, a in enumerate(c["fail_next"]):
                 if match_ok(a["match"], method, path, body):
@@ -2154,6 +2202,11 @@ class Handler(BaseHTTPRequestHandler):
             n = plan["answer"]
             set_status(200, "huge_body")
             self.send_huge(n, cid, rate)
+            return
+        if action == "repeat":
+            a = plan["answer"]
+            set_status(a["status"], "raw_repeat")
+            self.send_bytes(a["status"], repeat_body(a), cid, a["headers"], dict(rate))
             return
         if action == "reset":
             set_status(None, "reset_connection")

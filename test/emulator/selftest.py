@@ -1156,6 +1156,25 @@ def t_fault_malformed_drop_huge(c, env):
     check(isinstance(r.json, dict), "huge body is valid JSON")
     eq(c.req("GET", PC + "/575").json["properties"]["hs_name"], "Client 575", "huge: not applied")
     eq(c.req("GET", PC + "?limit=1").status, 200, "huge is one-shot")
+    config(c, {"raw_repeat_once": {"prefix": '{"results":[', "item": "{}", "count": 400000,
+                                   "separator": ",", "suffix": "]}",
+                                   "match": {"path_prefix": PC, "method": "GET"}}})
+    eq(c.req("PATCH", PC + "/575", {"properties": {"hs_name": "Client 575"}}).status, 200,
+       "raw_repeat_once: a request that does not match is answered normally")
+    r = c.req("GET", PC + "?limit=1")
+    eq((r.status, len(r.raw), len(r.json["results"])), (200, 1200013, 400000),
+       "raw_repeat_once body")
+    check("paging" in c.req("GET", PC + "?limit=1").json, "raw_repeat_once is one-shot")
+    eq([e.get("fault") for e in log(c)[-3:]], [None, "raw_repeat", None], "raw_repeat fault logged")
+    config(c, {"raw_repeat_once": {"prefix": '{"results":[{"name":"a\u00ffb","type":"string"}]}',
+                                   "encoding": "latin-1",
+                                   "headers": {"X-HubSpot-Correlation-Id": "id\u00ff"}}})
+    r = c.req("GET", "/crm/v3/properties/partner_clients")
+    eq((r.raw, r.headers["x-hubspot-correlation-id"].encode("latin-1")),
+       (b'{"results":[{"name":"a\xffb","type":"string"}]}', b"id\xff"),
+       "raw_repeat_once latin-1 body and header bytes")
+    r = c.req("POST", "/_emulator/config", raw_body=b'{"raw_repeat_once": {"prefix": "\\u0100", "encoding": "latin-1"}}')
+    eq(r.status, 400, "raw_repeat_once: a character latin-1 cannot send is refused")
     config(c, {"enforce_rate_limit": {"max": 3, "interval_ms": 10000}})
     st = [c.req("GET", PC + "?limit=1") for _ in range(5)]
     eq([r.status for r in st], [200, 200, 200, 429, 429], "enforced rate limit")
