@@ -84,6 +84,15 @@ _PG_init(void)
 							64 * 1024, 64, 1024 * 1024,
 							PGC_SUSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("hubspot_fdw.rate_limit_tokens",
+							"Access tokens the rate limiter paces at once.",
+							"A token takes a slot while it has sent requests in the last 10 seconds "
+							"or HubSpot asked it to wait; when every slot is taken, "
+							"requests with other tokens go out unpaced, with a warning.",
+							&hs_rl_max_slots,
+							HS_DEFAULT_RATE_LIMIT_TOKENS, 16, 4096,
+							PGC_POSTMASTER, 0,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("hubspot_fdw");
 
 	if (process_shared_preload_libraries_in_progress)
