@@ -150,6 +150,8 @@ SELECT sqlstate, message FROM try($$SELECT * FROM pc_new WHERE id = '502'$$);
 SELECT method, path, status, auth FROM emu_requests ORDER BY seq;
 
 RESET statement_timeout;
+SET client_min_messages = warning;
 DROP SERVER hubspot_lim, hubspot_p, hubspot_fill, hubspot_new CASCADE;
+RESET client_min_messages;
 DROP FUNCTION try_hint(text);
 DROP FUNCTION wait_seconds(text);

@@ -7,7 +7,12 @@
  * The limiter keeps the send times of the last N requests per access token
  * and lets a request go only when fewer than N were sent in the window.
  * After a 429 it also holds every request of that token for the wait the
- * retry logic chose.
+ * retry logic chose; a wait longer than HS_MAX_RETRY_WAIT_S refuses the
+ * token's requests instead of holding them.
+ *
+ * hubspot_fdw.rate_limit_tokens slots hold the tokens. A slot passes to
+ * another token only when idle (see hs_slot_is_idle); when none is, a
+ * token without a slot goes unpaced, with a WARNING.
  *
  * With hubspot_fdw in shared_preload_libraries the state lives in shared
  * memory, so all backends of the cluster share one budget per token;

@@ -289,10 +289,10 @@ hs_attempt_start(HsHttpRequest *req)
 	if (req->rate_limit > 0)
 		waited = hs_ratelimit_acquire(hs_request_key(req), req->rate_limit,
 									  req->rate_window_ms, &refused_ms);
-	if (waited > 0)
-		hs_stats_wait(req, false, waited);
 	if (refused_ms > 0)
 		hs_report_rate_wait(req, refused_ms);
+	if (waited > 0)
+		hs_stats_wait(req, false, waited);
 	(void) hs_http_start(req);
 }
 
