@@ -82,8 +82,9 @@ SELECT * FROM try_hint($$SELECT * FROM pc_lim WHERE id = '504'$$);
 SELECT method, path, status FROM emu_requests ORDER BY seq;
 CALL emu_faults('{}');
 
--- 4. A full limiter forgets nothing. Token T gets a long wait again, and
--- token P (rate_limit_per_10s 2) sends its 2 requests of the window.
+-- 4. Other tokens never push a busy token out (before the fix, 32 slots
+-- were reused least recently used first). Token T gets a long wait again,
+-- and token P (rate_limit_per_10s 2) sends the 2 requests of its window.
 CALL emu_faults('{"fail_next": [{"status": 429, "retry_after": 3600, "match": {"method": "GET"}}]}');
 SELECT sqlstate, message FROM try_hint($$SELECT * FROM pc_lim WHERE id = '505'$$);
 CALL emu_faults('{}');
@@ -93,14 +94,41 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot_p OPTIONS (access_token 'lim
 CREATE FOREIGN TABLE pc_p (id text) SERVER hubspot_p OPTIONS (object_type 'partner_clients');
 SELECT sqlstate FROM try($$SELECT * FROM pc_p WHERE id = '501'$$);
 SELECT sqlstate FROM try($$SELECT * FROM pc_p WHERE id = '502'$$);
--- Then one token per slot of the limiter gets a 60 s wait (a 429 with
--- Retry-After: 60, not retried). The limiter fills up: one WARNING for
--- the statement, no token's slot taken over.
+-- then 40 other paced tokens send a request each (HubSpot refuses them)
+CREATE SERVER hubspot_busy FOREIGN DATA WRAPPER hubspot_fdw
+  OPTIONS (api_url :'emu_url', rate_limit_per_10s '100');
+CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot_busy OPTIONS (access_token 'busy-token-0');
+CREATE FOREIGN TABLE pc_busy (id text) SERVER hubspot_busy OPTIONS (object_type 'partner_clients');
+CALL emu_clear();
+DO $$
+BEGIN
+  FOR i IN 1 .. 40 LOOP
+    EXECUTE format('ALTER USER MAPPING FOR CURRENT_USER SERVER hubspot_busy OPTIONS (SET access_token %L)',
+                   'busy-token-' || i);
+    BEGIN
+      PERFORM * FROM pc_busy WHERE id = '501';
+    EXCEPTION WHEN invalid_authorization_specification THEN
+      NULL;
+    END;
+  END LOOP;
+END $$;
+SELECT count(*) AS requests, bool_and(status = 401) AS all_401 FROM emu_requests;
+CALL emu_clear();
+-- P's window is still full: its third request waits (here until the
+-- statement timeout), unsent
+SET statement_timeout = '2s';
+SELECT sqlstate, message FROM try($$SELECT * FROM pc_p WHERE id = '503'$$);
+SET statement_timeout = '20s';
+-- T still waits: refused at once, unsent
+SELECT sqlstate, message FROM try_hint($$SELECT * FROM pc_lim WHERE id = '506'$$);
+SELECT count(*) AS requests_sent FROM emu_requests;
+
+-- 5. A full limiter says so. One token per slot gets a 60 s wait (a 429
+-- with Retry-After: 60, not retried): one WARNING for the statement.
 CREATE SERVER hubspot_fill FOREIGN DATA WRAPPER hubspot_fdw
   OPTIONS (api_url :'emu_url', rate_limit_per_10s '0', max_retries '0');
 CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot_fill OPTIONS (access_token 'fill-token-0');
 CREATE FOREIGN TABLE pc_fill (id text) SERVER hubspot_fill OPTIONS (object_type 'partner_clients');
-CALL emu_clear();
 CALL emu_faults('{"rules": [{"n": 1, "status": 429, "retry_after": 60}]}');
 DO $$
 DECLARE
@@ -122,12 +150,10 @@ SELECT count(*) = coalesce(current_setting('hubspot_fdw.rate_limit_tokens', true
   FROM emu_requests;
 CALL emu_faults('{}');
 CALL emu_clear();
--- T still waits: refused at once, unsent
-SELECT sqlstate, message FROM try_hint($$SELECT * FROM pc_lim WHERE id = '506'$$);
--- P's window is still full: its third request waits (here until the
--- statement timeout), unsent
-SET statement_timeout = '2s';
-SELECT sqlstate, message FROM try($$SELECT * FROM pc_p WHERE id = '503'$$);
+-- T and P still wait
+SELECT sqlstate, message FROM try_hint($$SELECT * FROM pc_lim WHERE id = '507'$$);
+SET statement_timeout = '1s';
+SELECT sqlstate, message FROM try($$SELECT * FROM pc_p WHERE id = '504'$$);
 SET statement_timeout = '20s';
 -- a new paced token finds no slot: a WARNING, and it goes out unpaced
 CREATE SERVER hubspot_new FOREIGN DATA WRAPPER hubspot_fdw
@@ -145,13 +171,13 @@ SELECT count(*) FILTER (WHERE wait_ms > 60000) AS long_waits,
 SELECT hubspot_fdw_stats_reset();
 SELECT count(*) AS stats_rows FROM hubspot_fdw_stats();
 CALL emu_clear();
-SELECT id, hs_name FROM pc_lim WHERE id = '506';
+SELECT id, hs_name FROM pc_lim WHERE id = '507';
 SELECT sqlstate, message FROM try($$SELECT * FROM pc_new WHERE id = '502'$$);
 SELECT method, path, status, auth FROM emu_requests ORDER BY seq;
 
 RESET statement_timeout;
 SET client_min_messages = warning;
-DROP SERVER hubspot_lim, hubspot_p, hubspot_fill, hubspot_new CASCADE;
+DROP SERVER hubspot_lim, hubspot_p, hubspot_busy, hubspot_fill, hubspot_new CASCADE;
 RESET client_min_messages;
 DROP FUNCTION try_hint(text);
 DROP FUNCTION wait_seconds(text);
