@@ -127,13 +127,25 @@ _PG_init(void)
 							   "api.hubapi.com",
 							   PGC_SUSET, GUC_LIST_INPUT,
 							   hs_allowed_hosts_check, NULL, NULL);
-	MarkGUCPrefixReserved("hubspot_fdw");
 
 	hs_prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = hs_emit_log;
 
+	/* it sizes shared memory: only while preloading (fixed per session otherwise) */
 	if (process_shared_preload_libraries_in_progress)
+	{
+		DefineCustomIntVariable("hubspot_fdw.rate_limit_tokens",
+								"Access tokens the shared rate limiter paces at once.",
+								"A token takes a slot while it has sent requests in the last 10 seconds "
+								"or HubSpot asked it to wait; when every slot is taken, "
+								"requests with other tokens go out unpaced, with a warning.",
+								&hs_rl_max_slots,
+								HS_DEFAULT_RATE_LIMIT_TOKENS, 16, 4096,
+								PGC_POSTMASTER, 0,
+								NULL, NULL, NULL);
 		hs_ratelimit_install_hooks();
+	}
+	MarkGUCPrefixReserved("hubspot_fdw");
 
 	RegisterXactCallback(hs_xact_callback, NULL);
 	RegisterSubXactCallback(hs_subxact_callback, NULL);

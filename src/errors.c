@@ -284,6 +284,29 @@ hs_status_summary(long status)
 }
 
 /*
+ * The hint of a 429 or 477 whose Retry-After is longer than hubspot_fdw
+ * waits (HS_MAX_RETRY_WAIT_S): the time HubSpot asked for, and for a 429
+ * that the token is held until then. NULL for any other answer.
+ */
+static const char *
+hs_long_wait_hint(HsHttpRequest *req)
+{
+	long		seconds = req->retry_after_ms / 1000;
+
+	if (req->retry_after_ms <= HS_MAX_RETRY_WAIT_S * 1000L)
+		return NULL;
+	if (req->http_status == 429)
+		return psprintf("HubSpot asked to wait %ld seconds, longer than the %d seconds hubspot_fdw waits before a retry. "
+						"Until then, paced requests with this access token fail without being sent. "
+						"hubspot_fdw_stats() shows the wait, and hubspot_fdw_stats_reset() forgets it.",
+						seconds, HS_MAX_RETRY_WAIT_S);
+	if (req->http_status == 477)
+		return psprintf("HubSpot asked to wait %ld seconds, longer than the %d seconds hubspot_fdw waits before a retry.",
+						seconds, HS_MAX_RETRY_WAIT_S);
+	return NULL;
+}
+
+/*
  * Raise an error for any answer that is not a success (2xx; 404 too when
  * allow_404), after raising for transport failures.
  */
@@ -324,6 +347,8 @@ hs_check_response(HsHttpRequest *req, bool allow_404)
 				 hs_request_context(req)));
 
 	hint = hs_fate_hint(req);
+	if (hint == NULL)
+		hint = hs_long_wait_hint(req);
 	ereport(ERROR,
 			(errcode(hs_category_sqlstate(err.category, err.error_codes, req->http_status)),
 			 errmsg("%s (HTTP %ld)", hs_status_summary(req->http_status), req->http_status),
@@ -358,5 +383,26 @@ hs_report_bad_response(HsHttpRequest *req, const char *why)
 			 !req->idempotent && req->http_status >= 200 && req->http_status < 300
 			 ? errhint("HubSpot accepted the request, so it has probably created its records: check which exist before running the statement again.")
 			 : 0,
+			 hs_request_context(req)));
+}
+
+/*
+ * Raise the error for "req", not sent because HubSpot asked, in a 429 to
+ * this or another session, for a wait with "remaining_ms" still to run:
+ * longer than hubspot_fdw waits.
+ */
+void
+hs_report_rate_wait(HsHttpRequest *req, long remaining_ms)
+{
+	long		seconds = (remaining_ms + 999) / 1000;
+
+	ereport(ERROR,
+			(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+			 errmsg_plural("HubSpot asked to wait %ld more second before the next request with this access token",
+						   "HubSpot asked to wait %ld more seconds before the next request with this access token",
+						   seconds, seconds),
+			 errdetail("The wait, asked for in a 429 answer, is longer than the %d seconds hubspot_fdw waits, so this request was not sent.",
+					   HS_MAX_RETRY_WAIT_S),
+			 errhint("hubspot_fdw_stats() shows the wait, and hubspot_fdw_stats_reset() forgets it."),
 			 hs_request_context(req)));
 }

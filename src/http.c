@@ -177,7 +177,7 @@ hs_header_cb(char *line, size_t size, size_t nitems, void *userdata)
 	hs_header_long(line, n, "X-HubSpot-RateLimit-Interval-Milliseconds", &req->rl_interval_ms);
 	hs_header_long(line, n, "Retry-After", &seconds);
 	if (seconds >= 0)
-		req->retry_after_ms = Min(seconds, 3600L) * 1000;
+		req->retry_after_ms = Min(seconds, 7 * 86400L) * 1000;
 	return n;
 }
 

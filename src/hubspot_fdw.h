@@ -34,6 +34,13 @@
 #define HS_DEFAULT_RATE_LIMIT 100
 /* The most requests per 10 s the limiter can track per token. */
 #define HS_RATE_LIMIT_MAX 1000
+/* Default of hubspot_fdw.rate_limit_tokens: access tokens paced at once. */
+#define HS_DEFAULT_RATE_LIMIT_TOKENS 256
+/*
+ * Waits HubSpot asks for (Retry-After) up to this many seconds are waited
+ * out; a longer one fails the statement instead of holding every session.
+ */
+#define HS_MAX_RETRY_WAIT_S 60
 
 /* GUC hubspot_fdw.max_response_size (kB): larger answers are refused. */
 extern int	hs_max_response_kb;
@@ -368,8 +375,23 @@ extern bool hs_request_fate_unknown(const HsHttpRequest *req);
 extern void hs_ratelimit_install_hooks(void);
 extern bool hs_ratelimit_is_shared(void);
 extern uint64 hs_ratelimit_key(const char *token);
-extern double hs_ratelimit_acquire(uint64 key, int limit, int window_ms);
-extern void hs_ratelimit_block(uint64 key, long ms);
+/* A wait HubSpot asked for that holds a token (hubspot_fdw_stats()). */
+typedef struct HsRateWait
+{
+	double		remaining_ms;
+	char		endpoint[160];	/* stats label of the request that got the 429 */
+	char		correlation_id[64]; /* of that 429; "" if none */
+} HsRateWait;
+
+/* GUC hubspot_fdw.rate_limit_tokens (set at server start). */
+extern int	hs_rl_max_slots;
+
+extern double hs_ratelimit_acquire(uint64 key, int limit, int window_ms,
+								   long *refused_ms);
+extern void hs_ratelimit_block(uint64 key, long ms, const char *endpoint,
+							   const char *correlation_id);
+extern List *hs_ratelimit_waits(void);
+extern void hs_ratelimit_forget_waits(void);
 extern void hs_sleep_ms(long ms);
 
 /* ---------- stats.c ---------- */
@@ -384,6 +406,8 @@ extern void hs_report_transport(HsHttpRequest *req);
 extern void hs_check_response(HsHttpRequest *req, bool allow_404);
 pg_noreturn extern void hs_report_bad_response(HsHttpRequest *req,
 												const char *why) pg_attribute_noreturn();
+pg_noreturn extern void hs_report_rate_wait(HsHttpRequest *req,
+											long remaining_ms) pg_attribute_noreturn();
 extern int	hs_category_sqlstate(const char *category, const char *codes,
 								 long http_status);
 extern char *hs_hide_token(const char *token, const char *text);

@@ -7,7 +7,12 @@
  * The limiter keeps the send times of the last N requests per access token
  * and lets a request go only when fewer than N were sent in the window.
  * After a 429 it also holds every request of that token for the wait the
- * retry logic chose.
+ * retry logic chose; a wait longer than HS_MAX_RETRY_WAIT_S refuses the
+ * token's requests instead of holding them.
+ *
+ * hubspot_fdw.rate_limit_tokens slots hold the tokens. A slot passes to
+ * another token only when idle (see hs_slot_is_idle); when none is, a
+ * token without a slot goes unpaced, with a WARNING.
  *
  * With hubspot_fdw in shared_preload_libraries the state lives in shared
  * memory, so all backends of the cluster share one budget per token;
@@ -18,6 +23,7 @@
 
 #include "hubspot_fdw.h"
 
+#include "access/xact.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -28,23 +34,37 @@
 
 /* Slack for the latency between our clock and HubSpot's counting. */
 #define HS_RL_MARGIN_MS 250
-/* Tokens tracked at once; the least recently used slot is reused. */
-#define HS_RL_SLOTS 32
+/* Slots of the per-backend limiter at first; it grows up to the setting. */
+#define HS_RL_LOCAL_SLOTS 8
+/* The window of a slot that only holds a wait (HubSpot's burst window). */
+#define HS_RL_DEFAULT_WINDOW_MS 10000
 
+/* GUC hubspot_fdw.rate_limit_tokens: access tokens tracked at once. */
+int			hs_rl_max_slots = HS_DEFAULT_RATE_LIMIT_TOKENS;
+
+/*
+ * One access token's budget. A slot is reused for another token only when
+ * it is idle: nothing sent within its window and no wait HubSpot asked for
+ * still running. A busy slot is never taken over, so neither the history
+ * nor a 429's wait of a token is ever forgotten while it matters.
+ */
 typedef struct HsLimiterSlot
 {
 	uint64		key;			/* hash of the token; 0 = free */
-	TimestampTz last_used;
-	TimestampTz blocked_until;	/* set after a 429 */
+	int			window_ms;		/* window of the requests counted */
 	int			head;			/* oldest entry of the ring */
 	int			count;
+	TimestampTz blocked_until;	/* set after a 429 */
+	char		block_endpoint[160];	/* stats label of the request that got it */
+	char		block_correlation_id[64];
 	TimestampTz sent[HS_RATE_LIMIT_MAX];
 } HsLimiterSlot;
 
 typedef struct HsLimiterState
 {
 	LWLock	   *lock;			/* NULL when per-backend */
-	HsLimiterSlot slots[HS_RL_SLOTS];
+	int			nslots;
+	HsLimiterSlot slots[FLEXIBLE_ARRAY_MEMBER];
 } HsLimiterState;
 
 static HsLimiterState *hs_limiter = NULL;
@@ -52,13 +72,30 @@ static bool hs_limiter_shared = false;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
+/*
+ * Per backend: the key this session last used in each slot, so that
+ * hubspot_fdw_stats() shows, and hubspot_fdw_stats_reset() forgets, the
+ * waits of this session's own tokens only.
+ */
+static uint64 *hs_rl_touched = NULL;
+/* The statement that was last warned that the limiter is full. */
+static TimestampTz hs_rl_warned_stmt = 0;
+
+/* Bytes of a limiter with "nslots" slots. */
+static Size
+hs_limiter_size(int nslots)
+{
+	return add_size(offsetof(HsLimiterState, slots),
+					mul_size(sizeof(HsLimiterSlot), nslots));
+}
+
 /* shmem_request_hook: reserve the shared limiter. */
 static void
 hs_ratelimit_shmem_request(void)
 {
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(HsLimiterState)));
+	RequestAddinShmemSpace(MAXALIGN(hs_limiter_size(hs_rl_max_slots)));
 	RequestNamedLWLockTranche("hubspot_fdw", 1);
 }
 
@@ -72,11 +109,12 @@ hs_ratelimit_shmem_startup(void)
 		prev_shmem_startup_hook();
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	hs_limiter = ShmemInitStruct("hubspot_fdw rate limiter",
-								 sizeof(HsLimiterState), &found);
+								 hs_limiter_size(hs_rl_max_slots), &found);
 	if (!found)
 	{
-		memset(hs_limiter, 0, sizeof(HsLimiterState));
+		memset(hs_limiter, 0, hs_limiter_size(hs_rl_max_slots));
 		hs_limiter->lock = &(GetNamedLWLockTranche("hubspot_fdw"))->lock;
+		hs_limiter->nslots = hs_rl_max_slots;
 	}
 	LWLockRelease(AddinShmemInitLock);
 	hs_limiter_shared = true;
@@ -109,36 +147,107 @@ hs_ratelimit_key(const char *token)
 	return key ? key : 1;
 }
 
-/* The per-backend limiter, created on first use when not shared. */
+/*
+ * The limiter, the per-backend one created on first use when not shared,
+ * and this session's record of the slots it used.
+ */
 static HsLimiterState *
 hs_limiter_state(void)
 {
 	if (hs_limiter == NULL)
-		hs_limiter = MemoryContextAllocZero(TopMemoryContext, sizeof(HsLimiterState));
+	{
+		int			n = Min(HS_RL_LOCAL_SLOTS, hs_rl_max_slots);
+
+		hs_limiter = MemoryContextAllocZero(TopMemoryContext, hs_limiter_size(n));
+		hs_limiter->nslots = n;
+	}
+	if (hs_rl_touched == NULL)
+		hs_rl_touched = MemoryContextAllocZero(TopMemoryContext,
+											   sizeof(uint64) * hs_rl_max_slots);
 	return hs_limiter;
 }
 
-/* The slot of "key", claiming the least recently used one if needed. */
-static HsLimiterSlot *
-hs_limiter_slot(HsLimiterState *st, uint64 key, TimestampTz now)
+/*
+ * May "slot" be given to another token? Only when it holds nothing that
+ * still matters: no request within its window, no wait still running.
+ */
+static bool
+hs_slot_is_idle(HsLimiterSlot *slot, TimestampTz now)
 {
-	HsLimiterSlot *victim = &st->slots[0];
+	TimestampTz newest;
+
+	if (slot->key == 0)
+		return true;
+	if (now < slot->blocked_until)
+		return false;
+	if (slot->count == 0)
+		return true;
+	newest = slot->sent[(slot->head + slot->count - 1) % HS_RATE_LIMIT_MAX];
+	return newest <= TimestampTzPlusMilliseconds(now, -(slot->window_ms + HS_RL_MARGIN_MS));
+}
+
+/*
+ * The slot of "key", claiming an idle one if needed (the per-backend
+ * limiter grows first), or NULL when every slot is busy. The caller holds
+ * the lock.
+ */
+static HsLimiterSlot *
+hs_limiter_slot(uint64 key, TimestampTz now)
+{
+	HsLimiterState *st = hs_limiter;
+	int			idle = -1;
 	int			i;
 
-	for (i = 0; i < HS_RL_SLOTS; i++)
+	for (i = 0; i < st->nslots; i++)
 	{
 		if (st->slots[i].key == key)
 		{
-			st->slots[i].last_used = now;
+			hs_rl_touched[i] = key;
 			return &st->slots[i];
 		}
-		if (st->slots[i].last_used < victim->last_used)
-			victim = &st->slots[i];
+		if (idle < 0 && hs_slot_is_idle(&st->slots[i], now))
+			idle = i;
 	}
-	memset(victim, 0, sizeof(HsLimiterSlot));
-	victim->key = key;
-	victim->last_used = now;
-	return victim;
+	if (idle < 0 && !hs_limiter_shared && st->nslots < hs_rl_max_slots)
+	{
+		int			n = Min(st->nslots * 2, hs_rl_max_slots);
+
+		st = hs_limiter = repalloc(st, hs_limiter_size(n));
+		memset(&st->slots[st->nslots], 0, sizeof(HsLimiterSlot) * (n - st->nslots));
+		idle = st->nslots;
+		st->nslots = n;
+	}
+	if (idle < 0)
+		return NULL;
+	memset(&st->slots[idle], 0, sizeof(HsLimiterSlot));
+	st->slots[idle].key = key;
+	st->slots[idle].window_ms = HS_RL_DEFAULT_WINDOW_MS;
+	hs_rl_touched[idle] = key;
+	return &st->slots[idle];
+}
+
+/*
+ * Warn, once per statement, that a token found no slot: its requests go
+ * out unpaced and a wait HubSpot asks of it holds only this session.
+ */
+static void
+hs_ratelimit_warn_full(void)
+{
+	TimestampTz stmt = GetCurrentStatementStartTimestamp();
+	int			n = hs_limiter->nslots;
+
+	if (stmt == hs_rl_warned_stmt)
+		return;
+	hs_rl_warned_stmt = stmt;
+	ereport(WARNING,
+			(errcode(ERRCODE_WARNING),
+			 errmsg("the HubSpot rate limiter has no free slot for this access token"),
+			 errdetail_plural("The limiter's %d slot holds an access token that sent requests in the last 10 seconds or that HubSpot asked to wait. "
+							  "Requests with other tokens go out without pacing, and a wait HubSpot asks of them holds only the request that got it.",
+							  "All %d slots of the limiter hold access tokens that sent requests in the last 10 seconds or that HubSpot asked to wait. "
+							  "Requests with other tokens go out without pacing, and a wait HubSpot asks of them holds only the request that got it.",
+							  n, n),
+			 errhint("Raise hubspot_fdw.rate_limit_tokens; it takes effect when the server starts.")));
 }
 
 /*
@@ -163,15 +272,20 @@ hs_sleep_ms(long ms)
 /*
  * Wait until a request for "key" may be sent under "limit" requests per
  * "window_ms", and count it as sent. Returns the milliseconds waited.
+ * A wait HubSpot asked for that has more than HS_MAX_RETRY_WAIT_S seconds
+ * to run is not waited out: *refused_ms gets what is left of it, and the
+ * request must not be sent. When every slot is busy the request is not
+ * paced, with a WARNING.
  */
 double
-hs_ratelimit_acquire(uint64 key, int limit, int window_ms)
+hs_ratelimit_acquire(uint64 key, int limit, int window_ms, long *refused_ms)
 {
-	HsLimiterState *st = hs_limiter_state();
 	TimestampTz start = GetCurrentTimestamp();
 
+	*refused_ms = 0;
 	if (limit <= 0)
 		return 0;
+	(void) hs_limiter_state();
 	limit = Min(limit, HS_RATE_LIMIT_MAX);
 	for (;;)
 	{
@@ -180,16 +294,28 @@ hs_ratelimit_acquire(uint64 key, int limit, int window_ms)
 		HsLimiterSlot *slot;
 		long		wait_ms = 0;
 
-		if (st->lock)
-			LWLockAcquire(st->lock, LW_EXCLUSIVE);
-		slot = hs_limiter_slot(st, key, now);
+		if (hs_limiter->lock)
+			LWLockAcquire(hs_limiter->lock, LW_EXCLUSIVE);
+		slot = hs_limiter_slot(key, now);
+		if (slot == NULL)
+		{
+			if (hs_limiter->lock)
+				LWLockRelease(hs_limiter->lock);
+			hs_ratelimit_warn_full();
+			break;
+		}
+		slot->window_ms = window_ms;
 		while (slot->count > 0 && slot->sent[slot->head] <= window_start)
 		{
 			slot->head = (slot->head + 1) % HS_RATE_LIMIT_MAX;
 			slot->count--;
 		}
 		if (now < slot->blocked_until)
+		{
 			wait_ms = TimestampDifferenceMilliseconds(now, slot->blocked_until);
+			if (wait_ms > HS_MAX_RETRY_WAIT_S * 1000L)
+				*refused_ms = wait_ms;
+		}
 		else if (slot->count >= limit)
 		{
 			/* the oldest of the last "limit" sends must leave the window */
@@ -207,29 +333,107 @@ hs_ratelimit_acquire(uint64 key, int limit, int window_ms)
 			slot->sent[(slot->head + slot->count) % HS_RATE_LIMIT_MAX] = now;
 			slot->count++;
 		}
-		if (st->lock)
-			LWLockRelease(st->lock);
-		if (wait_ms <= 0)
+		if (hs_limiter->lock)
+			LWLockRelease(hs_limiter->lock);
+		if (wait_ms <= 0 || *refused_ms > 0)
 			break;
 		hs_sleep_ms(Min(wait_ms, 100L));
 	}
 	return (double) TimestampDifferenceMilliseconds(start, GetCurrentTimestamp());
 }
 
-/* Hold every request of "key" for "ms" milliseconds (after a 429). */
+/*
+ * Hold every request of "key" for "ms" milliseconds (after a 429), keeping
+ * the stats label and correlation id of the request that got it. When no
+ * slot is free, the wait holds only the request that got it, with a
+ * WARNING.
+ */
 void
-hs_ratelimit_block(uint64 key, long ms)
+hs_ratelimit_block(uint64 key, long ms, const char *endpoint,
+				   const char *correlation_id)
 {
-	HsLimiterState *st = hs_limiter_state();
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz until = TimestampTzPlusMilliseconds(now, ms);
 	HsLimiterSlot *slot;
 
-	if (st->lock)
-		LWLockAcquire(st->lock, LW_EXCLUSIVE);
-	slot = hs_limiter_slot(st, key, now);
-	if (slot->blocked_until < until)
+	if (ms <= 0)
+		return;
+	(void) hs_limiter_state();
+	if (hs_limiter->lock)
+		LWLockAcquire(hs_limiter->lock, LW_EXCLUSIVE);
+	slot = hs_limiter_slot(key, now);
+	if (slot != NULL && slot->blocked_until < until)
+	{
 		slot->blocked_until = until;
-	if (st->lock)
-		LWLockRelease(st->lock);
+		strlcpy(slot->block_endpoint, endpoint ? endpoint : "(other)",
+				sizeof(slot->block_endpoint));
+		strlcpy(slot->block_correlation_id, correlation_id ? correlation_id : "",
+				sizeof(slot->block_correlation_id));
+	}
+	if (hs_limiter->lock)
+		LWLockRelease(hs_limiter->lock);
+	if (slot == NULL)
+		hs_ratelimit_warn_full();
+}
+
+/*
+ * The waits HubSpot asked for that still hold a token this session used,
+ * as a list of HsRateWait.
+ */
+List *
+hs_ratelimit_waits(void)
+{
+	List	   *waits = NIL;
+	TimestampTz now = GetCurrentTimestamp();
+	int			i;
+
+	if (hs_limiter == NULL || hs_rl_touched == NULL)
+		return NIL;
+	if (hs_limiter->lock)
+		LWLockAcquire(hs_limiter->lock, LW_SHARED);
+	for (i = 0; i < hs_limiter->nslots; i++)
+	{
+		HsLimiterSlot *slot = &hs_limiter->slots[i];
+		HsRateWait *w;
+
+		if (hs_rl_touched[i] == 0 || slot->key != hs_rl_touched[i] ||
+			slot->blocked_until <= now)
+			continue;
+		w = palloc0(sizeof(HsRateWait));
+		w->remaining_ms = (double) TimestampDifferenceMilliseconds(now, slot->blocked_until);
+		strlcpy(w->endpoint, slot->block_endpoint, sizeof(w->endpoint));
+		strlcpy(w->correlation_id, slot->block_correlation_id, sizeof(w->correlation_id));
+		waits = lappend(waits, w);
+	}
+	if (hs_limiter->lock)
+		LWLockRelease(hs_limiter->lock);
+	return waits;
+}
+
+/*
+ * Forget the waits HubSpot asked for of the tokens this session used. The
+ * history of their requests stays: pacing goes on.
+ */
+void
+hs_ratelimit_forget_waits(void)
+{
+	int			i;
+
+	if (hs_limiter == NULL || hs_rl_touched == NULL)
+		return;
+	if (hs_limiter->lock)
+		LWLockAcquire(hs_limiter->lock, LW_EXCLUSIVE);
+	for (i = 0; i < hs_limiter->nslots; i++)
+	{
+		HsLimiterSlot *slot = &hs_limiter->slots[i];
+
+		if (hs_rl_touched[i] != 0 && slot->key == hs_rl_touched[i])
+		{
+			slot->blocked_until = 0;
+			slot->block_endpoint[0] = '\0';
+			slot->block_correlation_id[0] = '\0';
+		}
+	}
+	if (hs_limiter->lock)
+		LWLockRelease(hs_limiter->lock);
 }

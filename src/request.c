@@ -246,7 +246,9 @@ hs_request_fate_unknown(const HsHttpRequest *req)
 
 /*
  * How long to wait before retrying "req" (attempt 0 is the first retry),
- * or -1 when its outcome is final. *rate_limited tells a 429 apart. A
+ * or -1 when its outcome is final. *rate_limited tells a 429 apart. A wait
+ * over HS_MAX_RETRY_WAIT_S seconds (a long Retry-After) is returned as is:
+ * the caller does not retry then, but a 429's wait still holds the token. A
  * request that is not idempotent is retried only when HubSpot surely did
  * not apply it (see hs_request_fate_unknown).
  */
@@ -310,15 +312,22 @@ hs_request_key(HsHttpRequest *req)
 	return req->rate_window_ms == HS_BURST_WINDOW_MS ? key : key ^ 0x5345415243480000ULL;
 }
 
-/* Wait for the rate limiter, then start the request's transfer. */
+/*
+ * Wait for the rate limiter, then start the request's transfer. A wait
+ * HubSpot asked for that is longer than HS_MAX_RETRY_WAIT_S fails the
+ * request before it is sent.
+ */
 static void
 hs_attempt_start(HsHttpRequest *req)
 {
 	double		waited = 0;
+	long		refused_ms = 0;
 
 	if (req->rate_limit > 0)
 		waited = hs_ratelimit_acquire(hs_request_key(req), req->rate_limit,
-									  req->rate_window_ms);
+									  req->rate_window_ms, &refused_ms);
+	if (refused_ms > 0)
+		hs_report_rate_wait(req, refused_ms);
 	if (waited > 0)
 		hs_stats_wait(req, false, waited);
 	(void) hs_http_start(req);
@@ -357,7 +366,12 @@ hs_send_complete(HsHttpRequest *req)
 		if (req->transport == HS_TRANSPORT_CANCELED)
 			break;
 		delay = hs_retry_delay(req, req->retries, &rate_limited);
-		if (delay < 0 || req->retries >= req->max_retries)
+		/* the wait holds every request of the token, retried or not */
+		if (rate_limited)
+			hs_ratelimit_block(key, delay, req->endpoint, req->correlation_id);
+		/* a wait over the bound fails the statement (hs_check_response) */
+		if (delay < 0 || delay > HS_MAX_RETRY_WAIT_S * 1000L ||
+			req->retries >= req->max_retries)
 			break;
 
 		ereport(DEBUG1,
@@ -365,8 +379,6 @@ hs_send_complete(HsHttpRequest *req)
 								 req->method, req->path, delay, req->retries + 1, req->max_retries,
 								 req->transport == HS_TRANSPORT_OK
 								 ? psprintf("HTTP %ld", req->http_status) : req->error)));
-		if (rate_limited)
-			hs_ratelimit_block(key, delay);
 		hs_stats_wait(req, true, (double) delay);
 		if (req->response)
 			pfree(req->response);

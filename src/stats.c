@@ -92,12 +92,18 @@ hs_stats_rows_written(const HsHttpRequest *req, int64 rows)
 
 PG_FUNCTION_INFO_V1(hubspot_fdw_stats);
 
-/* SQL: one row per endpoint this backend has sent requests to. */
+/*
+ * SQL: one row per endpoint this backend has sent requests to, then one per
+ * wait HubSpot asked for (a 429) that still holds a token this backend
+ * used: endpoint "(wait asked by HubSpot) <the request that got it>",
+ * wait_ms the milliseconds left, last_correlation_id that of the 429.
+ */
 Datum
 hubspot_fdw_stats(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int			i;
+	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (i = 0; i < hs_nstats; i++)
@@ -120,17 +126,38 @@ hubspot_fdw_stats(PG_FUNCTION_ARGS)
 			nulls[8] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	foreach(lc, hs_ratelimit_waits())
+	{
+		HsRateWait *w = (HsRateWait *) lfirst(lc);
+		Datum		values[9];
+		bool		nulls[9] = {false};
+
+		values[0] = CStringGetTextDatum(psprintf("(wait asked by HubSpot) %s", w->endpoint));
+		values[1] = values[2] = values[3] = values[4] = Int64GetDatum(0);
+		values[5] = Float8GetDatum(w->remaining_ms);
+		values[6] = Float8GetDatum(0);
+		values[7] = Int64GetDatum(0);
+		if (w->correlation_id[0])
+			values[8] = CStringGetTextDatum(w->correlation_id);
+		else
+			nulls[8] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
 	return (Datum) 0;
 }
 
 PG_FUNCTION_INFO_V1(hubspot_fdw_stats_reset);
 
-/* SQL: forget this backend's counters. */
+/*
+ * SQL: forget this backend's counters, and the waits HubSpot asked for of
+ * the tokens it used (for every session using them).
+ */
 Datum
 hubspot_fdw_stats_reset(PG_FUNCTION_ARGS)
 {
 	hs_nstats = 0;
 	if (hs_stats)
 		memset(hs_stats, 0, sizeof(HsEndpointStats) * HS_STATS_MAX_ENDPOINTS);
+	hs_ratelimit_forget_waits();
 	PG_RETURN_VOID();
 }
