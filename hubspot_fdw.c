@@ -95,7 +95,7 @@ hs_names_token_option(const char *text)
  * Every message on its way to the server log: the text of a statement
  * that sets an access token (CREATE or ALTER USER MAPPING ... access_token)
  * is not logged with it, whether hubspot_fdw or PostgreSQL raised the
- * message, nor is a context line quoting such a statement.
+ * message, nor is a context line or an inner query quoting such a statement.
  */
 static void
 hs_emit_log(ErrorData *edata)
@@ -104,6 +104,9 @@ hs_emit_log(ErrorData *edata)
 		edata->hide_stmt = true;
 	if (hs_names_token_option(edata->context))
 		edata->hide_ctx = true;
+	/* a statement run through SPI (EXECUTE in PL/pgSQL) is logged as QUERY */
+	if (hs_names_token_option(edata->internalquery))
+		edata->internalquery = NULL;
 	if (hs_prev_emit_log_hook)
 		hs_prev_emit_log_hook(edata);
 }

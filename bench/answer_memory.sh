@@ -23,10 +23,7 @@ hs_build_install
 hs_make_workdir
 
 export NO_PROXY="127.0.0.1,localhost" no_proxy="127.0.0.1,localhost"
-hs_log "starting a temporary PostgreSQL cluster"
-runuser -u postgres -- "$PG_BINDIR/initdb" -D "$HS_WORK/pgdata" -A trust >/dev/null
-runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$HS_WORK/pgdata" -l "$HS_WORK/postgres.log" -w \
-  -o "-c listen_addresses='' -k $HS_WORK -p 5432" start >/dev/null 9>&-
+hs_start_cluster
 hs_start_emulator --token "$HS_TEST_TOKEN"
 
 /usr/bin/python3 "$BENCH_DIR/answer_memory.py" --pg-host "$HS_WORK" --pg-port 5432 \

@@ -77,10 +77,7 @@ hs_make_workdir
 # (9>&-: the postmaster must not inherit the build lock's descriptor. The
 # emulators and psql that bench.py starts do not: Python closes it for them.)
 export NO_PROXY="127.0.0.1,localhost" no_proxy="127.0.0.1,localhost"
-hs_log "starting a temporary PostgreSQL cluster"
-runuser -u postgres -- "$PG_BINDIR/initdb" -D "$HS_WORK/pgdata" -A trust >/dev/null
-runuser -u postgres -- "$PG_BINDIR/pg_ctl" -D "$HS_WORK/pgdata" -l "$HS_WORK/postgres.log" -w \
-  -o "-c listen_addresses='' -k $HS_WORK -p 5432" start >/dev/null 9>&-
+hs_start_cluster
 
 hs_log "benchmark running (emulator started per latency and row count)"
 /usr/bin/python3 "$BENCH_DIR/bench.py" --work "$HS_WORK" --pg-host "$HS_WORK" --pg-port 5432 "$@"

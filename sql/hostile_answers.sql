@@ -30,6 +30,13 @@ CALL emu_faults('{"raw_repeat_once": {"prefix": "{\"results\":[], \"x\":[", "ite
                   "match": {"path": "/crm/v3/objects/partner_clients"}}}');
 SELECT sqlstate FROM try('SELECT count(*) FROM partner_clients');
 SELECT backend_peak_mb() < 150 AS peak_under_150_mb;
+-- json-c's lenient syntax is no way around the checks: a million objects
+-- between single quotes, which are not JSON, are refused like any others
+CALL emu_faults('{"raw_repeat_once": {"prefix": "{\"results\":[], \"x\":[''\"'',", "item": "{}", "separator": ",",
+                  "count": 1398101, "suffix": ",''\"'']}",
+                  "match": {"path": "/crm/v3/objects/partner_clients"}}}');
+SELECT sqlstate, message FROM try('SELECT count(*) FROM partner_clients');
+SELECT backend_peak_mb() < 150 AS peak_under_150_mb;
 
 -- error bodies get the same check: the error is reported without HubSpot's fields
 CALL emu_faults('{"raw_repeat_once": {"status": 400, "prefix": "{\"message\":\"m\",\"x\":[", "item": "{}", "separator": ",",
@@ -75,6 +82,13 @@ SELECT sqlstate, message FROM try($$SELECT * FROM partner_clients WHERE id = '50
 CALL emu_faults('{"fail_next": [{"status": 200, "match": {"path": "/crm/v3/objects/partner_clients/502"},
                   "raw": "{\"id\":\"502\",\"properties\":{\"hs_name\":\"a\\\\u0000\"}}"}]}');
 SELECT id, hs_name FROM partner_clients WHERE id = '502';
+-- nor can a \u0000 hide in single quotes or behind a comment: not JSON
+CALL emu_faults('{"fail_next": [{"status": 200, "match": {"path": "/crm/v3/objects/partner_clients"},
+                  "raw": "{\"results\":[{''id'':''502\\u0000evil'',''properties'':{''hs_name'':''abc\\u0000def''}}]}"},
+                 {"status": 200, "match": {"path": "/crm/v3/objects/partner_clients"},
+                  "raw": "/*\"*/{\"results\":[{\"id\":\"502\\u0000evil\",\"properties\":{}}]}"}]}');
+SELECT sqlstate, message FROM try('SELECT id, hs_name FROM partner_clients');
+SELECT sqlstate, message FROM try('SELECT id, hs_name FROM partner_clients');
 SELECT method, path, status FROM emu_requests ORDER BY seq;
 SELECT emu_object('partner_clients/502')->'properties'->>'hs_name' AS stored_name;
 CREATE SCHEMA nul_import;

@@ -156,6 +156,11 @@ DO $$ BEGIN
   EXECUTE format('CREATE USER MAPPING FOR hs_tenant SERVER hubspot OPTIONS (access_token %L, x %L)',
                  (SELECT token FROM emu_settings), 'y');
 END $$;
+-- a syntax error in a statement run through EXECUTE: logged as its QUERY
+DO $$ BEGIN
+  EXECUTE format('CREATE USER MAPPING FOR hs_tenant SERVER hubspot OPTIONS (access_token %L',
+                 (SELECT token FROM emu_settings));
+END $$;
 \set VERBOSITY default
 -- (pg_regress's server log; under make installcheck it is elsewhere and
 -- this reads nothing)

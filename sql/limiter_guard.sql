@@ -175,6 +175,28 @@ SELECT id, hs_name FROM pc_lim WHERE id = '507';
 SELECT sqlstate, message FROM try($$SELECT * FROM pc_new WHERE id = '502'$$);
 SELECT method, path, status, auth FROM emu_requests ORDER BY seq;
 
+-- 6. A retry that HubSpot's wait refuses reports the attempt made: another
+-- session's batch/update is answered 503 (HubSpot may have applied it)
+-- after this session's 429 asked the token to wait an hour. Its retry is
+-- not sent, and its error is the 503's, not "not sent".
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
+CALL emu_reset();
+CALL emu_faults('{"delays": [{"ms": 1500, "match": {"path_contains": "/batch/update"}}],
+                  "fail_next": [{"status": 503, "match": {"path_contains": "/batch/update"}},
+                                {"status": 429, "retry_after": 3600, "match": {"method": "GET"}}]}');
+SELECT dblink_connect('other', format('host=%s port=%s dbname=%s',
+  split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port'), current_database()));
+SELECT dblink_send_query('other',
+  $$SELECT sqlstate, message FROM try('UPDATE pc_lim SET hs_name = ''x'' WHERE id IN (''502'', ''503'')')$$);
+SELECT pg_sleep(0.5);
+SELECT sqlstate FROM try_hint($$SELECT * FROM pc_lim WHERE id = '501'$$);
+SELECT * FROM dblink_get_result('other') AS t(sqlstate text, message text);
+SELECT dblink_disconnect('other');
+SELECT method, path, status FROM emu_requests ORDER BY seq;
+SELECT hubspot_fdw_stats_reset();
+
 RESET statement_timeout;
 SET client_min_messages = warning;
 DROP SERVER hubspot_lim, hubspot_p, hubspot_busy, hubspot_fill, hubspot_new CASCADE;

@@ -292,6 +292,12 @@ hs_json_tree_parse(const char *body, size_t len, int nprops, char **why)
 		*why = "out of memory parsing JSON";
 		return NULL;
 	}
+	/*
+	 * JSON as RFC 8259 has it, nothing more: json-c otherwise also takes
+	 * single-quoted strings and comments, which the scan above does not
+	 * know, so a \u0000 or a million objects could hide in them.
+	 */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	root = json_tokener_parse_ex(tok, body, (int) len);
 	jerr = json_tokener_get_error(tok);
 	if (root != NULL && jerr == json_tokener_success &&

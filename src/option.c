@@ -318,6 +318,29 @@ hs_parse_api_url(const char *url, HsApiUrl *out, const char **why)
 	return true;
 }
 
+/* The longest entry of hubspot_fdw.allowed_hosts. */
+#define HS_ALLOWED_HOST_MAX 280
+
+/*
+ * The next entry of the hubspot_fdw.allowed_hosts list at *p (entries are
+ * separated by commas and spaces) as "https://" + entry in "url" (of
+ * HS_ALLOWED_HOST_MAX + 9 bytes at least), its text in *entry and *len;
+ * *p moves past it. False at the end of the list.
+ */
+static bool
+hs_next_allowed_host(const char **p, char *url, size_t size,
+					 const char **entry, size_t *len)
+{
+	*p += strspn(*p, " ,");
+	*len = strcspn(*p, " ,");
+	if (*len == 0)
+		return false;
+	*entry = *p;
+	snprintf(url, size, "https://%.*s", (int) Min(*len, HS_ALLOWED_HOST_MAX), *p);
+	*p += *len;
+	return true;
+}
+
 /*
  * Whether the host and port of "u" are in hubspot_fdw.allowed_hosts: a
  * comma-separated list of "host" (port 443) or "host:port" entries.
@@ -326,24 +349,16 @@ static bool
 hs_host_is_allowed(const HsApiUrl *u)
 {
 	const char *p = hs_allowed_hosts ? hs_allowed_hosts : "";
+	const char *entry;
+	size_t		len;
+	char		url[HS_ALLOWED_HOST_MAX + 16];
+	HsApiUrl	e;
+	const char *why;
 
-	while (*p)
-	{
-		size_t		len;
-		char		entry[300];
-		HsApiUrl	e;
-		const char *why;
-
-		p += strspn(p, " ,");
-		len = strcspn(p, " ,");
-		if (len == 0)
-			break;
-		snprintf(entry, sizeof(entry), "https://%.*s", (int) Min(len, 280), p);
-		p += len;
-		if (hs_parse_api_url(entry, &e, &why) && !e.has_path &&
+	while (hs_next_allowed_host(&p, url, sizeof(url), &entry, &len))
+		if (hs_parse_api_url(url, &e, &why) && !e.has_path &&
 			strcmp(e.host, u->host) == 0 && e.port == u->port)
 			return true;
-	}
 	return false;
 }
 
@@ -355,31 +370,25 @@ bool
 hs_allowed_hosts_check(char **newval, void **extra, GucSource source)
 {
 	const char *p = *newval ? *newval : "";
+	const char *entry;
+	size_t		len;
+	char		url[HS_ALLOWED_HOST_MAX + 16];
+	HsApiUrl	e;
+	const char *why;
 
-	while (*p)
+	while (hs_next_allowed_host(&p, url, sizeof(url), &entry, &len))
 	{
-		size_t		len;
-		char		entry[300];
-		HsApiUrl	e;
-		const char *why;
-
-		p += strspn(p, " ,");
-		len = strcspn(p, " ,");
-		if (len == 0)
-			break;
-		if (len > 280)
+		if (len > HS_ALLOWED_HOST_MAX)
 		{
-			GUC_check_errdetail("An entry is longer than 280 characters.");
+			GUC_check_errdetail("An entry is longer than %d characters.", HS_ALLOWED_HOST_MAX);
 			return false;
 		}
-		snprintf(entry, sizeof(entry), "https://%.*s", (int) len, p);
-		if (!hs_parse_api_url(entry, &e, &why) || strchr(entry + 8, '/') != NULL)
+		if (!hs_parse_api_url(url, &e, &why) || strchr(url + 8, '/') != NULL)
 		{
 			GUC_check_errdetail("\"%.*s\" is not a host name or address with an optional port, such as api.hubapi.com or proxy.example.com:8443.",
-								(int) len, p);
+								(int) len, entry);
 			return false;
 		}
-		p += len;
 	}
 	return true;
 }

@@ -315,10 +315,12 @@ hs_request_key(HsHttpRequest *req)
 /*
  * Wait for the rate limiter, then start the request's transfer. A wait
  * HubSpot asked for that is longer than HS_MAX_RETRY_WAIT_S fails the
- * request before it is sent.
+ * request before it is sent; for a retry ("retry") it returns false
+ * instead, with nothing started, so that the attempt already made, which
+ * may have been applied, is what gets reported.
  */
-static void
-hs_attempt_start(HsHttpRequest *req)
+static bool
+hs_attempt_start(HsHttpRequest *req, bool retry)
 {
 	double		waited = 0;
 	long		refused_ms = 0;
@@ -327,10 +329,15 @@ hs_attempt_start(HsHttpRequest *req)
 		waited = hs_ratelimit_acquire(hs_request_key(req), req->rate_limit,
 									  req->rate_window_ms, &refused_ms);
 	if (refused_ms > 0)
+	{
+		if (retry)
+			return false;
 		hs_report_rate_wait(req, refused_ms);
+	}
 	if (waited > 0)
 		hs_stats_wait(req, false, waited);
 	(void) hs_http_start(req);
+	return true;
 }
 
 /*
@@ -341,7 +348,7 @@ void
 hs_send_begin(HsHttpRequest *req)
 {
 	req->retries = 0;
-	hs_attempt_start(req);
+	(void) hs_attempt_start(req, false);
 }
 
 /*
@@ -359,6 +366,7 @@ hs_send_complete(HsHttpRequest *req)
 	{
 		long		delay;
 		bool		rate_limited;
+		char	   *response;
 
 		hs_http_wait(&req, 1, false);
 		hs_hide_token_in_answer(req);
@@ -380,12 +388,17 @@ hs_send_complete(HsHttpRequest *req)
 								 req->transport == HS_TRANSPORT_OK
 								 ? psprintf("HTTP %ld", req->http_status) : req->error)));
 		hs_stats_wait(req, true, (double) delay);
-		if (req->response)
-			pfree(req->response);
-		req->response = NULL;
 		hs_sleep_ms(delay);
+		response = req->response;
 		req->retries++;
-		hs_attempt_start(req);
+		if (!hs_attempt_start(req, true))
+		{
+			/* HubSpot asked this token to wait: report the attempt made */
+			req->retries--;
+			break;
+		}
+		if (response)
+			pfree(response);
 	}
 	hs_report_transport(req);
 }

@@ -18,10 +18,7 @@ fi
 hs_make_workdir
 hs_start_emulator
 
-hs_log "starting a temporary $PG_VERSION_NAME cluster"
-hs_as_pg "$PG_BINDIR/initdb" -D "$HS_WORK/pgdata" -A trust >/dev/null
-hs_as_pg "$PG_BINDIR/pg_ctl" -D "$HS_WORK/pgdata" -l "$HS_WORK/postgres.log" -w \
-  -o "-c listen_addresses='' -k $HS_WORK -p 5432" start >/dev/null 9>&-
+hs_start_cluster
 
 psql_run() {
   hs_as_pg env NO_PROXY="$NO_PROXY" \

@@ -98,12 +98,13 @@ hs_pg18_config() {
       exit 0
     fi
     hs_log "building PostgreSQL 18.6 from $HS_PG18_TARBALL into $HS_PG18_PREFIX (about 2 minutes)"
-    (cd "$HS_PG18_SOURCE" && sha256sum -c --quiet SHA256SUMS) >&2
-    build=$(mktemp -d "${TMPDIR:-/tmp}/hubspot_fdw-pg18.XXXXXX")
+    # (errexit is off in here: hs_pg18_config runs in a command substitution)
+    (cd "$HS_PG18_SOURCE" && sha256sum -c --quiet SHA256SUMS) >&2 || exit 1
+    build=$(mktemp -d "${TMPDIR:-/tmp}/hubspot_fdw-pg18.XXXXXX") || exit 1
     trap 'rm -rf "$build"' EXIT
-    tar xjf "$tarball" -C "$build"
+    tar xjf "$tarball" -C "$build" || exit 1
     rm -rf "$HS_PG18_PREFIX"
-    cd "$build"/postgresql-18.6
+    cd "$build"/postgresql-18.6 || exit 1
     ./configure --prefix="$HS_PG18_PREFIX" --without-icu --without-readline --without-zlib \
       --without-zstd --without-lz4 --disable-nls >"$build/configure.log" 2>&1 ||
       { tail -n 30 "$build/configure.log" >&2; exit 1; }
@@ -119,6 +120,15 @@ hs_make_workdir() {
   HS_WORK=$(mktemp -d "${TMPDIR:-/tmp}/hubspot_fdw.XXXXXX")
   chmod 755 "$HS_WORK"
   hs_give_to_pg "$HS_WORK"
+}
+
+# Start a throwaway cluster of the server of PG_CONFIG in "$HS_WORK/pgdata",
+# listening only on a socket in HS_WORK (port 5432); hs_cleanup stops it.
+hs_start_cluster() {
+  hs_log "starting a temporary $PG_VERSION_NAME cluster"
+  hs_as_pg "$PG_BINDIR/initdb" -D "$HS_WORK/pgdata" -A trust >/dev/null
+  hs_as_pg "$PG_BINDIR/pg_ctl" -D "$HS_WORK/pgdata" -l "$HS_WORK/postgres.log" -w \
+    -o "-c listen_addresses='' -k $HS_WORK -p 5432" start >/dev/null 9>&-
 }
 
 # Hand "$1" (recursively) to the user of the test clusters.
