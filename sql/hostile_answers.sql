@@ -82,6 +82,10 @@ SELECT sqlstate, message FROM try($$SELECT * FROM partner_clients WHERE id = '50
 CALL emu_faults('{"fail_next": [{"status": 200, "match": {"path": "/crm/v3/objects/partner_clients/502"},
                   "raw": "{\"id\":\"502\",\"properties\":{\"hs_name\":\"a\\\\u0000\"}}"}]}');
 SELECT id, hs_name FROM partner_clients WHERE id = '502';
+-- a record with an empty id is no record (it would address the list)
+CALL emu_faults('{"fail_next": [{"status": 200, "match": {"path": "/crm/v3/objects/partner_clients"},
+                  "raw": "{\"results\":[{\"id\":\"\",\"properties\":{\"hs_name\":\"n\"}}]}"}]}');
+SELECT sqlstate, message FROM try('SELECT id, hs_name FROM partner_clients');
 -- nor can a \u0000 hide in single quotes or behind a comment: not JSON
 CALL emu_faults('{"fail_next": [{"status": 200, "match": {"path": "/crm/v3/objects/partner_clients"},
                   "raw": "{\"results\":[{''id'':''502\\u0000evil'',''properties'':{''hs_name'':''abc\\u0000def''}}]}"},

@@ -188,10 +188,17 @@ CALL emu_faults('{"fail_next": [{"status": 207, "echo_authorization": true, "mat
   "raw": "{\"status\":\"COMPLETE\",\"results\":[{\"id\":\"502\",\"properties\":{},\"createdAt\":\"2024-01-01T00:00:00.000Z\",\"updatedAt\":\"2024-01-01T00:00:00.000Z\",\"archived\":false}],\"errors\":[{\"status\":\"error\",\"category\":\"VALIDATION_ERROR\",\"message\":\"token was {authorization}\",\"context\":{\"ids\":[\"501\"]}}],\"startedAt\":\"2024-01-01T00:00:00.000Z\",\"completedAt\":\"2024-01-01T00:00:00.000Z\"}",
   "headers": {"X-HubSpot-Correlation-Id": "{authorization}"}}]}');
 SELECT * FROM try($$UPDATE partner_clients SET hs_name = 'x' WHERE id IN ('501', '502')$$);
+-- a record id that echoes the token: the request a message names masks it
+CALL emu_faults('{"fail_next": [{"status": 200, "echo_authorization": true, "match": {"path": "/crm/v3/objects/partner_clients"},
+  "raw": "{\"results\":[{\"id\":\"{authorization}\",\"properties\":{\"hs_name\":\"n\"}}]}"},
+  {"status": 500, "match": {"method": "PATCH"}}]}');
+SELECT sqlstate, message, context
+  FROM try($$UPDATE partner_clients SET hs_name = 'x' WHERE hs_name = 'n' RETURNING hs_name$$);
 CALL emu_faults('{}');
 SELECT count(*) AS stats_rows_with_token FROM hubspot_fdw_stats() s
  WHERE s::text LIKE '%' || (SELECT token FROM emu_settings) || '%';
-SELECT method, path, status, auth FROM emu_requests ORDER BY seq;
+SELECT method, replace(path, (SELECT token FROM emu_settings), '<token>') AS path, status, auth
+  FROM emu_requests ORDER BY seq;
 
 DROP FOREIGN TABLE hs_owned_clients;
 DROP USER MAPPING FOR CURRENT_USER SERVER hs_owned;

@@ -359,11 +359,7 @@ hs_pending_target(HsConnection *conn, const HsTableOptions *opts,
 	}
 	target = palloc0(sizeof(HsPendingTarget));
 	target->conn = conn;
-	target->opts = *opts;
-	target->opts.api_url = pstrdup(opts->api_url);
-	target->opts.object_type = opts->object_type ? pstrdup(opts->object_type) : NULL;
-	target->opts.ca_file = opts->ca_file ? pstrdup(opts->ca_file) : NULL;
-	target->opts.ca_path = opts->ca_path ? pstrdup(opts->ca_path) : NULL;
+	hs_copy_table_options(&target->opts, opts);
 	target->type_path = type_path ? pstrdup(type_path) : NULL;
 	target->from_type = from_type ? pstrdup(from_type) : NULL;
 	target->to_type = to_type ? pstrdup(to_type) : NULL;

@@ -93,10 +93,13 @@ hs_hide_token_in_answer(HsHttpRequest *req)
 static int
 hs_request_context(HsHttpRequest *req)
 {
+	/* a path holds ids from answers: one may be the token, echoed */
+	const char *path = hs_hide_token(req->token, req->path);
+
 	if (req->retries > 0)
 		return errcontext("HubSpot request: %s %s (after %d retries)",
-						  req->method, req->path, req->retries);
-	return errcontext("HubSpot request: %s %s", req->method, req->path);
+						  req->method, path, req->retries);
+	return errcontext("HubSpot request: %s %s", req->method, path);
 }
 
 /*

@@ -88,6 +88,7 @@ typedef struct HsColumn
 
 extern void hs_get_table_options(Oid foreigntableid, HsTableOptions *opts);
 extern void hs_get_server_options(ForeignServer *server, HsTableOptions *opts);
+extern void hs_copy_table_options(HsTableOptions *dst, const HsTableOptions *src);
 extern List *hs_get_columns(Relation rel);
 extern HsColumn *hs_find_id_column(List *columns);
 extern HsColumn *hs_find_property_column(List *columns, const char *property);

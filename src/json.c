@@ -418,6 +418,11 @@ hs_object_from_json(struct json_object *jobj, char **props, int nprops,
 		return false;
 	}
 	obj->id = pstrdup(json_object_get_string(id));
+	if (obj->id[0] == '\0')
+	{
+		*why = "a result has an empty \"id\"";
+		return false;
+	}
 	obj->trace_id = hs_get_string(jobj, "objectWriteTraceId");
 	obj->values = nprops > 0 ? palloc0(sizeof(char *) * nprops) : NULL;
 	jprops = hs_get(jobj, "properties", json_type_object);

@@ -601,6 +601,21 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/*
+ * Copy "src" into "dst" with every string in the current memory context,
+ * for options that outlive the statement that resolved them.
+ */
+void
+hs_copy_table_options(HsTableOptions *dst, const HsTableOptions *src)
+{
+	*dst = *src;
+	dst->object_type = src->object_type ? pstrdup(src->object_type) : NULL;
+	dst->api_url = src->api_url ? pstrdup(src->api_url) : NULL;
+	dst->ca_file = src->ca_file ? pstrdup(src->ca_file) : NULL;
+	dst->ca_path = src->ca_path ? pstrdup(src->ca_path) : NULL;
+	dst->id_property = src->id_property ? pstrdup(src->id_property) : NULL;
+}
+
 /* Fill "opts" from a server's options, with defaults for the rest. */
 void
 hs_get_server_options(ForeignServer *server, HsTableOptions *opts)
