@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/run.sh: the hubspot_fdw benchmark, one command (issue 5).
+# bench/run.sh: the hubspot_fdw benchmark, one command: a whole-table UPDATE
+# timed against the sequential floor and the official Node client.
 #
 #   bash bench/run.sh [--quick] [--latency-ms 50,150] [--rows 1000,10000,100000]
 #                     [--max-concurrency 4] [--no-node] [--node-mode pipelined|sequential]
