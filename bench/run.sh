@@ -30,7 +30,7 @@ no_node=""
 for arg in "$@"; do
   case "$arg" in
     -h|--help)
-      sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
       exit 0 ;;
     --no-node) no_node=1 ;;
   esac
