@@ -8,10 +8,10 @@
 # PostgreSQL 15.
 MODULE_big = hubspot_fdw
 OBJS = hubspot_fdw.o src/option.o src/connection.o src/http.o src/json.o \
-       src/convert.o src/hsvalue.o src/scan.o src/modify.o src/errors.o \
+       src/convert.o src/hsvalue.o src/scan.o src/update.o src/errors.o \
        src/request.o src/ratelimit.o src/stats.o src/commit.o src/associations.o \
        src/import.o src/search.o src/compat.o \
-       src/insert.o src/delete.o src/batch.o
+       src/write.o src/insert.o src/delete.o src/batch.o
 
 EXTENSION = hubspot_fdw
 DATA = $(wildcard hubspot_fdw--*.sql)

@@ -4,13 +4,17 @@
  *		foreign data wrapper for HubSpot CRM objects.
  *
  * The work is done in src/: option.c (options), connection.c (per user
- * mapping state), http.c (libcurl), json.c (json-c), convert.c and
- * hsvalue.c (values), scan.c (reading), search.c (search pushdown),
- * modify.c (UPDATE), insert.c (INSERT), delete.c (DELETE), batch.c (their
- * batch requests in flight), import.c (IMPORT FOREIGN SCHEMA),
- * associations.c (the association functions), errors.c (error
- * reporting) and compat.c (the differences between PostgreSQL versions). The callbacks PostgreSQL shares between UPDATE, INSERT and
- * DELETE are dispatched here.
+ * mapping state), http.c (libcurl), json.c (json-c), request.c (sending a
+ * request, retries), ratelimit.c (HubSpot's rate limits), stats.c (request
+ * statistics), errors.c (error reporting), convert.c and hsvalue.c
+ * (values), scan.c (reading), search.c (search pushdown), write.c (what
+ * the writes share: the writer, RETURNING, the write of one record),
+ * update.c (UPDATE), insert.c (INSERT), delete.c (DELETE), batch.c (their
+ * batch requests in flight), commit.c (the writes kept until COMMIT),
+ * associations.c (the association functions), import.c (IMPORT FOREIGN
+ * SCHEMA) and compat.c (the differences between PostgreSQL versions). The
+ * callbacks PostgreSQL shares between UPDATE, INSERT and DELETE are
+ * dispatched here.
  */
 #include "postgres.h"
 

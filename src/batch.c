@@ -7,7 +7,7 @@
  * while HubSpot answers:
  *	- at most max_concurrency batches of a writer are in flight;
  *	- their answers are checked oldest first, every input against the
- *	  answer, by the writer's kind (HsBatchKind, defined by modify.c,
+ *	  answer, by the writer's kind (HsBatchKind, defined by write.c,
  *	  insert.c and delete.c, which supply the body and the matching);
  *	- a record never has two writes in flight: a batch naming a record
  *	  that is in flight waits for that answer before it is sent;

@@ -162,6 +162,7 @@ hsBeginForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 				   explain_only ? InvalidOid
 				   : hs_result_rel_user(rinfo, estate),
 				   !explain_only, false);
+	st->w.kind = &hs_batch_archive;
 	if (explain_only)
 		return;
 
@@ -200,28 +201,6 @@ hs_delete_seen(HsDeleteState *st, const char *id)
 	return false;
 }
 
-/*
- * DELETE one record by id. False if HubSpot has no such record (404),
- * which is no row deleted.
- */
-static bool
-hs_delete_one(HsWriter *w, const char *id)
-{
-	HsHttpRequest req;
-
-	hs_request_init(&req, w->conn, &w->opts, "DELETE",
-					psprintf("%s/%s", w->type_path, hs_url_escape(id)), NULL, NULL);
-	hs_send(&req);
-	w->requests++;
-	w->retries += req.retries;
-	hs_check_response(&req, true);
-	if (req.http_status == 404)
-		return false;
-	w->applied++;
-	hs_stats_rows_written(&req, 1);
-	return true;
-}
-
 /* Executor: one row to delete, buffered or sent at once. */
 TupleTableSlot *
 hsExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
@@ -242,7 +221,8 @@ hsExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 
 	if (st->per_row)
 	{
-		bool		deleted = hs_delete_one(&st->w, id);
+		bool		deleted = hs_write_one(&st->w, "DELETE", id, NULL, NULL,
+										   NULL, 0, NULL);
 
 		if (!deleted)
 		{
@@ -359,6 +339,7 @@ hsBeginDirectDelete(ForeignScanState *node, int eflags)
 				   explain_only ? InvalidOid
 				   : hs_scan_user(fsplan, node->ss.ps.state),
 				   !explain_only, false);
+	st->w.kind = &hs_batch_archive;
 }
 
 /* Executor: send the DELETE (first call) and count the record if it existed. */
@@ -376,7 +357,8 @@ hsIterateDirectDelete(ForeignScanState *node)
 	st->done = true;
 	old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
 	ids = hs_eval_id_exprs(fsplan->fdw_exprs, false, &node->ss.ps, &st->w.idconv);
-	if (ids != NIL && hs_delete_one(&st->w, linitial(ids)))
+	if (ids != NIL &&
+		hs_write_one(&st->w, "DELETE", linitial(ids), NULL, NULL, NULL, 0, NULL))
 		node->ss.ps.state->es_processed++;
 	MemoryContextSwitchTo(old);
 	return ExecClearTuple(slot);

@@ -491,7 +491,7 @@ extern void hsReScanForeignScan(ForeignScanState *node);
 extern void hsEndForeignScan(ForeignScanState *node);
 extern void hsExplainForeignScan(ForeignScanState *node, ExplainState *es);
 
-/* Shared by scan.c and modify.c: the id values a plan's quals name. */
+/* Shared by scan.c, update.c and delete.c: the id values a plan's quals name. */
 extern List *hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps,
 							  HsConverter *conv);
 
@@ -503,8 +503,8 @@ extern void hs_check_cursor(struct HTAB **seen, MemoryContext cxt,
 
 /*
  * One kind of batch write (POST {type}/batch/{name}): how its body is
- * written and how HubSpot's answer names its inputs. modify.c, insert.c
- * and delete.c each define theirs; batch.c sends them and checks every
+ * written and how HubSpot's answer names its inputs. write.c (update),
+ * insert.c and delete.c define them; batch.c sends them and checks every
  * input against the answer.
  */
 typedef struct HsBatchKind
@@ -582,7 +582,7 @@ extern void hs_batch_error_context(void *arg);
 extern void hs_describe_failure(StringInfo buf, const char *id, const HsBatchError *e);
 extern void hs_explain_writer(HsWriter *w, int concurrency, ExplainState *es);
 
-/* ---------- modify.c ---------- */
+/* ---------- write.c: shared by update.c, insert.c, delete.c and commit.c ---------- */
 
 /* Name of the junk column carrying the record id from scan to modify. */
 #define HS_ROWID_NAME "hubspot_id"
@@ -594,9 +594,10 @@ extern void hs_explain_writer(HsWriter *w, int concurrency, ExplainState *es);
 #define hs_modify_operation(rinfo) \
 	((rinfo)->ri_FdwState ? *(CmdType *) (rinfo)->ri_FdwState : CMD_UNKNOWN)
 
-/* Shared by modify.c, insert.c and delete.c. */
 pg_noreturn extern void hs_refuse_operation(CmdType operation, Relation rel,
 											 const char *object_type) pg_attribute_noreturn();
+extern void hs_check_create_delete(CmdType operation, Relation rel,
+								   const HsTableOptions *opts);
 extern void hs_resolve_columns(List *columns, List *attnums, AttrNumber **out_attnums,
 							   char ***out_props, HsConverter **out_convs);
 extern void hs_explain_properties(char **props, int nprops, ExplainState *es);
@@ -605,6 +606,9 @@ extern HsColumn *hs_identity_column(Relation rel, List *columns,
 									bool use_key);
 extern void hs_writer_init(HsWriter *w, Relation rel, CmdType operation, List *targets,
 						   Oid userid, bool connect, bool by_key);
+extern bool hs_write_one(HsWriter *w, const char *method, const char *id,
+						 const char *id_property, const char *body, char **props,
+						 int nprops, HsObject *answer);
 extern List *hs_returning_list(ModifyTable *plan, int subplan_index);
 extern List *hs_returning_attnums(List *returning_list, Index rti, List *columns);
 
@@ -624,11 +628,12 @@ extern ForeignScan *hs_direct_modify_scan(ModifyTable *plan, Index rti, int subp
 										  bool ids_ok, int *mode, bool *by_key);
 
 /* The kinds of batch write (see HsBatchKind). */
-extern const HsBatchKind hs_batch_update;	/* modify.c */
+extern const HsBatchKind hs_batch_update;	/* write.c: UPDATE and COMMIT send it */
 extern const HsBatchKind hs_batch_create;	/* insert.c */
 extern const HsBatchKind hs_batch_upsert;	/* insert.c */
 extern const HsBatchKind hs_batch_archive;	/* delete.c */
 
+/* ---------- update.c ---------- */
 
 extern void hsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 									  RangeTblEntry *target_rte,
@@ -655,8 +660,6 @@ extern void hsExplainDirectModify(ForeignScanState *node, ExplainState *es);
 
 /* ---------- insert.c ---------- */
 
-extern void hs_check_create_delete(CmdType operation, Relation rel,
-								   const HsTableOptions *opts);
 extern List *hsPlanForeignInsert(PlannerInfo *root, ModifyTable *plan,
 								 Index resultRelation, int subplan_index);
 extern void hsBeginForeignInsertModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
@@ -692,7 +695,7 @@ extern TupleTableSlot *hsIterateDirectDelete(ForeignScanState *node);
 extern void hsEndDirectDelete(ForeignScanState *node);
 extern void hsExplainDirectDelete(ForeignScanState *node, ExplainState *es);
 
-/* ---------- scan.c: planning helpers shared with modify.c ---------- */
+/* ---------- scan.c: planning helpers shared with write.c and update.c ---------- */
 
 /* How a scan fetches rows (stored in ForeignScan.fdw_private). */
 typedef enum HsScanMode

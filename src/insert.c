@@ -55,25 +55,6 @@ typedef struct HsInsertState
 } HsInsertState;
 
 /*
- * Refuse an INSERT or DELETE that HubSpot's API for the table cannot do:
- * partner objects, and tables whose writes wait for COMMIT.
- */
-void
-hs_check_create_delete(CmdType operation, Relation rel, const HsTableOptions *opts)
-{
-	if (!hs_object_type_can_create(opts->object_type))
-		hs_refuse_operation(operation, rel, opts->object_type);
-	if (opts->send_at_commit)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot %s foreign table \"%s\" with send_at 'commit'",
-						operation == CMD_INSERT ? "INSERT into" : "DELETE from",
-						RelationGetRelationName(rel)),
-				 errdetail("Only UPDATE can wait for COMMIT; HubSpot would create or archive the records at once."),
-				 errhint("Use a table or server with send_at 'statement'.")));
-}
-
-/*
  * The columns an INSERT sets: those it names, those with a default, and
  * all when a BEFORE ROW trigger may set any (NULL inserted: all).
  */
@@ -180,6 +161,7 @@ hs_insert_init(EState *estate, ResultRelInfo *rinfo, List *targets, List *checke
 	hs_writer_init(&st->w, rel, CMD_INSERT, targets,
 				   connect ? hs_result_rel_user(rinfo, estate) : InvalidOid, connect, true);
 	st->upsert = st->w.opts.insert_upsert;
+	st->w.kind = st->upsert ? &hs_batch_upsert : &hs_batch_create;
 	st->nchecked = list_length(checked);
 	st->checked = palloc(sizeof(AttrNumber) * Max(st->nchecked, 1));
 	i = 0;
