@@ -217,10 +217,11 @@ hs_send_run(HsWriter *w, List *run)
 
 /*
  * PRE_COMMIT (xact.c): send everything pending, merged, in batches; raise
- * on any failure, which aborts the commit. Writes by id and writes by an id_property value (from two tables of one
- * object type) may name the same record without our knowing it: they are
- * never merged with each other, and each run of writes named one way is
- * answered before the next run is sent, so the transaction's order holds.
+ * on any failure, which aborts the commit. Writes by id and writes by an
+ * id_property value (from two tables of one object type) may name the same
+ * record without our knowing it: they are never merged with each other,
+ * and each run of writes named one way is answered before the next run is
+ * sent, so the transaction's order holds.
  */
 void
 hs_commit_pre_commit(void)
