@@ -11,10 +11,10 @@
  * the writes share: the writer, RETURNING, the write of one record),
  * update.c (UPDATE), insert.c (INSERT), delete.c (DELETE), batch.c (their
  * batch requests in flight), commit.c (the writes kept until COMMIT),
- * associations.c (the association functions), import.c (IMPORT FOREIGN
- * SCHEMA) and compat.c (the differences between PostgreSQL versions). The
- * callbacks PostgreSQL shares between UPDATE, INSERT and DELETE are
- * dispatched here.
+ * xact.c (the transaction callbacks), associations.c (the association
+ * functions), import.c (IMPORT FOREIGN SCHEMA) and compat.c (the
+ * differences between PostgreSQL versions). The callbacks PostgreSQL
+ * shares between UPDATE, INSERT and DELETE are dispatched here.
  */
 #include "postgres.h"
 
@@ -22,7 +22,6 @@
 
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
-#include "access/xact.h"
 #include "miscadmin.h"
 #include "tcop/tcopprot.h"
 #include "utils/elog.h"
@@ -38,48 +37,6 @@ PG_MODULE_MAGIC;
 void		_PG_init(void);
 
 static emit_log_hook_type hs_prev_emit_log_hook = NULL;
-
-/*
- * Drop the transfers of subtransaction "subid" or later ones (all for
- * InvalidSubTransactionId), which is aborting, and report the batch writes
- * whose answers were never checked: in flight, or answered but not yet
- * read. Every write that outlives its call is such a batch (batch.c).
- */
-static void
-hs_abort_writes(SubTransactionId subid)
-{
-	int			writes = hs_batch_abort_subxact(subid);
-
-	hs_http_abort_subxact(subid);
-	if (writes > 0)
-		ereport(WARNING,
-				(errcode(ERRCODE_WARNING),
-				 errmsg("%d HubSpot write request(s) were in flight when the statement failed", writes),
-				 errdetail("HubSpot may have applied them; HubSpot has no transactions.")));
-}
-
-/* Transaction end: no transfer may outlive the memory of its request. */
-static void
-hs_xact_callback(XactEvent event, void *arg)
-{
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-		hs_abort_writes(InvalidSubTransactionId);
-	else if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
-			 event == XACT_EVENT_PREPARE)
-	{
-		(void) hs_batch_abort_subxact(InvalidSubTransactionId);
-		hs_http_abort_subxact(InvalidSubTransactionId);
-	}
-}
-
-/* Subtransaction abort: drop the transfers it started. */
-static void
-hs_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-					SubTransactionId parentSubid, void *arg)
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		hs_abort_writes(mySubid);
-}
 
 /* Does "text" name option access_token, in any case? */
 static bool
@@ -115,7 +72,10 @@ hs_emit_log(ErrorData *edata)
 		hs_prev_emit_log_hook(edata);
 }
 
-/* Module load: settings, and the shared rate limiter when preloaded. */
+/*
+ * Module load: settings, the shared rate limiter when preloaded, and the
+ * transaction callbacks.
+ */
 void
 _PG_init(void)
 {
@@ -154,8 +114,7 @@ _PG_init(void)
 	}
 	MarkGUCPrefixReserved("hubspot_fdw");
 
-	RegisterXactCallback(hs_xact_callback, NULL);
-	RegisterSubXactCallback(hs_subxact_callback, NULL);
+	hs_xact_register_callbacks();
 }
 
 /* Planner: the row identity of an UPDATE or a DELETE. */

@@ -18,7 +18,7 @@
  * and the request in the context, and say how many rows were applied
  * before. When a statement fails with batches whose answers were not
  * checked, their fate is unknown: hs_batch_abort_subxact() counts them for
- * the warning hubspot_fdw.c gives at abort.
+ * the warning xact.c gives at abort.
  */
 #include "postgres.h"
 

@@ -8,9 +8,11 @@
  * XACT_EVENT_PRE_COMMIT the writes of each object type are merged per
  * record (a later value of a property wins) and sent as batch/update, and
  * the associations of each pair of types, without repeats, as
- * associations batch/create; a failure there aborts the commit. ROLLBACK, and rolling
- * back to a savepoint, drop the writes made since. PREPARE TRANSACTION is
- * refused while writes are pending: HubSpot could not take part in 2PC.
+ * associations batch/create; a failure there aborts the commit. ROLLBACK,
+ * and rolling back to a savepoint, drop the writes made since. PREPARE
+ * TRANSACTION is refused while writes are pending: HubSpot could not take
+ * part in 2PC. The hooks hs_commit_* are called by xact.c, from the
+ * module's one pair of transaction callbacks.
  */
 #include "postgres.h"
 
@@ -24,7 +26,7 @@
 /* One deferred write: a record's properties, or one association. */
 typedef struct HsPendingWrite
 {
-	int			level;			/* subtransaction nesting level */
+	SubTransactionId subid;		/* the subtransaction that made it */
 	HsWriteInput input;			/* UPDATE targets */
 	HsAssocInput assoc;			/* association targets */
 } HsPendingWrite;
@@ -44,7 +46,6 @@ typedef struct HsPendingTarget
 } HsPendingTarget;
 
 static List *hs_pending = NIL;	/* HsPendingTarget *, in TopTransactionContext */
-static bool hs_callbacks_registered = false;
 
 /* Does "a" equal "b", both possibly NULL? */
 static bool
@@ -215,14 +216,15 @@ hs_send_run(HsWriter *w, List *run)
 }
 
 /*
- * Send everything pending, merged, in batches; raise on any failure.
- * Writes by id and writes by an id_property value (from two tables of one
- * object type) may name the same record without our knowing it: they are
- * never merged with each other, and each run of writes named one way is
- * answered before the next run is sent, so the transaction's order holds.
+ * PRE_COMMIT (xact.c): send everything pending, merged, in batches; raise
+ * on any failure, which aborts the commit. Writes by id and writes by an
+ * id_property value (from two tables of one object type) may name the same
+ * record without our knowing it: they are never merged with each other,
+ * and each run of writes named one way is answered before the next run is
+ * sent, so the transaction's order holds.
  */
-static void
-hs_flush_pending(void)
+void
+hs_commit_pre_commit(void)
 {
 	ListCell   *lc;
 
@@ -270,43 +272,41 @@ hs_flush_pending(void)
 	}
 }
 
-/* Transaction callback: send at pre-commit, refuse PREPARE, forget at end. */
-static void
-hs_xact_callback(XactEvent event, void *arg)
+/*
+ * PRE_PREPARE (xact.c): refuse to prepare a transaction with writes
+ * pending.
+ */
+void
+hs_commit_pre_prepare(void)
 {
-	switch (event)
-	{
-		case XACT_EVENT_PRE_COMMIT:
-		case XACT_EVENT_PARALLEL_PRE_COMMIT:
-			hs_flush_pending();
-			break;
-		case XACT_EVENT_PRE_PREPARE:
-			if (hs_have_pending())
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("cannot PREPARE a transaction that has HubSpot writes pending"),
-						 errdetail("Tables with send_at 'commit' send their writes at COMMIT; HubSpot cannot take part in a two-phase commit.")));
-			break;
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			hs_pending = NIL;	/* its memory goes with TopTransactionContext */
-			break;
-	}
+	if (hs_have_pending())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot PREPARE a transaction that has HubSpot writes pending"),
+				 errdetail("Tables with send_at 'commit' send their writes at COMMIT; HubSpot cannot take part in a two-phase commit.")));
 }
 
-/* Subtransaction callback: drop the writes of a rolled-back savepoint. */
-static void
-hs_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-					SubTransactionId parentSubid, void *arg)
+/*
+ * End of the transaction, committed, prepared or aborted (xact.c): forget
+ * the pending writes. Their memory goes with TopTransactionContext.
+ */
+void
+hs_commit_at_end(void)
 {
-	int			level = GetCurrentTransactionNestLevel();
+	hs_pending = NIL;
+}
+
+/*
+ * End of subtransaction "subid" (xact.c): its writes, and those of the
+ * subtransactions it contains (later ids), are dropped if it aborts, or
+ * become its parent's ("parent") if it commits.
+ */
+void
+hs_commit_subxact_end(bool commit, SubTransactionId subid,
+					  SubTransactionId parent)
+{
 	ListCell   *lc;
 
-	if (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB)
-		return;
 	foreach(lc, hs_pending)
 	{
 		HsPendingTarget *t = lfirst(lc);
@@ -316,25 +316,14 @@ hs_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		{
 			HsPendingWrite *pw = lfirst(wc);
 
-			if (pw->level < level)
+			if (pw->subid < subid)
 				continue;
-			if (event == SUBXACT_EVENT_ABORT_SUB)
-				t->writes = foreach_delete_current(t->writes, wc);
+			if (commit)
+				pw->subid = parent;
 			else
-				pw->level = level - 1;	/* now the parent's */
+				t->writes = foreach_delete_current(t->writes, wc);
 		}
 	}
-}
-
-/* Register the transaction callbacks, once per backend. */
-static void
-hs_register_callbacks(void)
-{
-	if (hs_callbacks_registered)
-		return;
-	RegisterXactCallback(hs_xact_callback, NULL);
-	RegisterSubXactCallback(hs_subxact_callback, NULL);
-	hs_callbacks_registered = true;
 }
 
 /*
@@ -373,7 +362,7 @@ hs_pending_write(HsPendingTarget *t)
 {
 	HsPendingWrite *pw = palloc0(sizeof(HsPendingWrite));
 
-	pw->level = GetCurrentTransactionNestLevel();
+	pw->subid = GetCurrentSubTransactionId();
 	t->writes = lappend(t->writes, pw);
 	return pw;
 }
@@ -389,7 +378,6 @@ hs_defer_update(HsConnection *conn, const HsTableOptions *opts,
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 	HsPendingWrite *pw;
 
-	hs_register_callbacks();
 	pw = hs_pending_write(hs_pending_target(conn, opts, type_path, NULL, NULL));
 	pw->input = *input;
 	pw->input.id = pstrdup(input->id);
@@ -409,7 +397,6 @@ hs_defer_association(HsConnection *conn, const HsTableOptions *opts,
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 	HsPendingWrite *pw;
 
-	hs_register_callbacks();
 	pw = hs_pending_write(hs_pending_target(conn, opts, NULL, from_type, to_type));
 	pw->assoc.from_id = pstrdup(input->from_id);
 	pw->assoc.to_id = pstrdup(input->to_id);

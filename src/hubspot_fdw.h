@@ -51,6 +51,10 @@ extern char *hs_allowed_hosts;
 
 extern PGDLLEXPORT Datum hubspot_fdw_handler(PG_FUNCTION_ARGS);
 
+/* ---------- xact.c (the one pair of transaction callbacks) ---------- */
+
+extern void hs_xact_register_callbacks(void);
+
 /* ---------- option.c ---------- */
 
 /* Everything the options of one foreign table resolve to. */
@@ -466,6 +470,12 @@ extern List *hsImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 
 /* ---------- commit.c ---------- */
 
+/* Its transaction hooks, called by xact.c in the order written there. */
+extern void hs_commit_pre_commit(void);
+extern void hs_commit_pre_prepare(void);
+extern void hs_commit_at_end(void);
+extern void hs_commit_subxact_end(bool commit, SubTransactionId subid,
+								  SubTransactionId parent);
 extern void hs_defer_association(HsConnection *conn, const HsTableOptions *opts,
 								 const char *from_type, const char *to_type,
 								 const HsAssocInput *input);
