@@ -3,18 +3,24 @@
  *		Module entry point and the FDW handler of hubspot_fdw, a writable
  *		foreign data wrapper for HubSpot CRM objects.
  *
- * The work is done in src/: option.c (options), connection.c (per user
- * mapping state), http.c (libcurl), json.c (json-c), request.c (sending a
- * request, retries), ratelimit.c (HubSpot's rate limits), stats.c (request
- * statistics), errors.c (error reporting), convert.c and hsvalue.c
- * (values), scan.c (reading), search.c (search pushdown), write.c (what
- * the writes share: the writer, RETURNING, the write of one record),
- * update.c (UPDATE), insert.c (INSERT), delete.c (DELETE), batch.c (their
- * batch requests in flight), commit.c (the writes kept until COMMIT),
- * xact.c (the transaction callbacks), associations.c (the association
- * functions), import.c (IMPORT FOREIGN SCHEMA) and compat.c (the
- * differences between PostgreSQL versions). The callbacks PostgreSQL
- * shares between UPDATE, INSERT and DELETE are dispatched here.
+ * The work is done in src/, in layers whose dependencies run one way
+ * (doc/ARCHITECTURE.md; test/depcheck.py checks it), each with one header:
+ *	- catalog.h: option.c (options), connection.c (user mappings and
+ *	  tokens), convert.c and hsvalue.c (values);
+ *	- transport.h: http.c (libcurl), json.c (json-c), ratelimit.c
+ *	  (HubSpot's rate limits), stats.c (request statistics), request.c
+ *	  (sending a request, retries), errors.c (error reporting);
+ *	- read.h: quals.c (what scans and writes share), scan.c (reading),
+ *	  search.c (search pushdown), import.c (IMPORT FOREIGN SCHEMA);
+ *	- write.h: write.c (what the writes share: the writer, RETURNING, the
+ *	  write of one record), batch.c (batch requests in flight), update.c,
+ *	  insert.c, delete.c, commit.c (the writes kept until COMMIT),
+ *	  assoc_batch.c (association batches), associations.c (the association
+ *	  functions);
+ *	- hubspot_fdw.h: this file and xact.c (the transaction callbacks).
+ * compat.c holds the differences between PostgreSQL versions. The
+ * callbacks PostgreSQL shares between UPDATE, INSERT and DELETE are
+ * dispatched here.
  */
 #include "postgres.h"
 

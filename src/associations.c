@@ -2,7 +2,7 @@
  * associations.c
  *		Associations from SQL: hubspot_associate() sends one per-record PUT,
  *		the aggregate hubspot_associate_batch() streams its rows into
- *		associations batch/create requests, and hubspot_association_types()
+ *		association batches (assoc_batch.c), and hubspot_association_types()
  *		lists the association types valid between two object types.
  *
  * Each function names a foreign server of hubspot_fdw; the current user's
@@ -12,7 +12,7 @@
  */
 #include "postgres.h"
 
-#include "hubspot_fdw.h"
+#include "write.h"
 
 #include "catalog/pg_foreign_server.h"
 #include "funcapi.h"
@@ -24,16 +24,6 @@
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
-/*
- * Inputs per associations batch/create request. The spec states no limit;
- * hubspot-api-facts.md ("Batch size") says the v3 and v4 limit is
- * unconfirmed and to use 100, the limit of the object batch endpoints.
- */
-#define HS_ASSOC_BATCH_MAX 100
-
-/* Failed inputs named one by one in an error; the rest are counted. */
-#define HS_ASSOC_MAX_NAMED_FAILURES 20
-
 /* A server resolved for the current user: where requests go, as whom. */
 typedef struct HsAssocTarget
 {
@@ -41,35 +31,6 @@ typedef struct HsAssocTarget
 	UserMapping *user;
 	HsTableOptions opts;
 } HsAssocTarget;
-
-/* The buffered inputs of one (server, from_type, to_type) of an aggregate. */
-typedef struct HsAssocGroup
-{
-	char	   *server_name;	/* the key, as the arguments gave it */
-	char	   *from_type;
-	char	   *to_type;
-	HsAssocTarget target;
-	HsConnection *conn;
-	char	   *path;			/* .../{from}/{to}/batch/create */
-	MemoryContext buf_cxt;		/* the inputs' strings; reset by each flush */
-	int			ninputs;
-	HsAssocInput inputs[HS_ASSOC_BATCH_MAX];	/* UTF-8 */
-} HsAssocGroup;
-
-/* Transition state of hubspot_associate_batch(). */
-typedef struct HsAssocBatchState
-{
-	MemoryContext cxt;			/* the aggregate's context */
-	MemoryContext flush_cxt;	/* one request's work; reset after each */
-	List	   *groups;			/* HsAssocGroup, in order of first row */
-	HsAssocGroup *last;			/* group of the previous row */
-	HsAssocGroup *sending;		/* group being flushed, for errcontext */
-	int64		created;		/* associations HubSpot confirmed so far */
-	int64		queued;			/* kept for COMMIT (send_at 'commit') */
-	const char *what;			/* for messages */
-	int			batches;
-	bool		finished;		/* the final function has flushed */
-} HsAssocBatchState;
 
 PG_FUNCTION_INFO_V1(hubspot_associate);
 PG_FUNCTION_INFO_V1(hubspot_associate_batch_sfunc);
@@ -115,32 +76,6 @@ hs_assoc_check_type(const char *value, const char *name, const char *fname)
 				 errmsg("invalid object type in argument \"%s\" of %s: \"%s\"",
 						name, fname, value),
 				 errhint(HS_OBJECT_TYPE_HINT)));
-}
-
-/* "s" in UTF-8, as HubSpot takes it, whatever the database encoding. */
-static char *
-hs_to_utf8(const char *s)
-{
-	return pg_server_to_any(s, strlen(s), PG_UTF8);
-}
-
-/* A HubSpot (UTF-8) string in the database encoding. */
-static char *
-hs_from_utf8(const char *s)
-{
-	return pg_any_to_server(s, strlen(s), PG_UTF8);
-}
-
-/* Is "fdw" handled by hubspot_fdw (whatever the wrapper is called)? */
-static bool
-hs_is_hubspot_wrapper(ForeignDataWrapper *fdw)
-{
-	FmgrInfo	finfo;
-
-	if (!OidIsValid(fdw->fdwhandler))
-		return false;
-	fmgr_info(fdw->fdwhandler, &finfo);
-	return finfo.fn_addr == hubspot_fdw_handler;
 }
 
 /*
@@ -221,195 +156,6 @@ hubspot_associate(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(hs_from_utf8(text))));
 }
 
-/* Error context of a batch/create request: what the call already created. */
-static void
-hs_assoc_batch_error_context(void *arg)
-{
-	HsAssocBatchState *st = (HsAssocBatchState *) arg;
-
-	errcontext("batch %d of %s, %s to %s; %lld association(s) were created in HubSpot before this batch and stay created (HubSpot has no transactions)",
-			   st->batches, st->what ? st->what : "hubspot_associate_batch",
-			   st->sending->from_type, st->sending->to_type,
-			   (long long) st->created);
-}
-
-/* Is "id" in "ids" (a List of C strings)? */
-static bool
-hs_id_listed(List *ids, const char *id)
-{
-	ListCell   *lc;
-
-	foreach(lc, ids)
-		if (strcmp((char *) lfirst(lc), id) == 0)
-			return true;
-	return false;
-}
-
-/* Does error "e" name input "in" (its from id or its to id)? */
-static bool
-hs_assoc_error_names(const HsAssocError *e, const HsAssocInput *in)
-{
-	return hs_id_listed(e->from_ids, in->from_id) ||
-		hs_id_listed(e->to_ids, in->to_id) ||
-		hs_id_listed(e->ids, in->from_id) ||
-		hs_id_listed(e->ids, in->to_id);
-}
-
-/*
- * Is input "in" among the results? A batch never holds two inputs with
- * the same from and to ids, so those identify it; the type is not compared,
- * because an input may give the type's id where HubSpot answers its name.
- */
-static bool
-hs_assoc_confirmed(const HsAssocBatchResult *res, const HsAssocInput *in)
-{
-	int			i;
-
-	for (i = 0; i < res->nresults; i++)
-		if (strcmp(res->results[i].from_id, in->from_id) == 0 &&
-			strcmp(res->results[i].to_id, in->to_id) == 0)
-			return true;
-	return false;
-}
-
-/*
- * The error to blame for input "in", which HubSpot did not confirm: the
- * first that names it, else the first that names no input of the batch
- * (HubSpot said something went wrong without saying for which), else NULL.
- */
-static const HsAssocError *
-hs_assoc_input_error(const HsAssocBatchResult *res, const HsAssocInput *in,
-					 const HsAssocInput *inputs, int ninputs)
-{
-	int			i;
-	int			j;
-
-	for (i = 0; i < res->nerrors; i++)
-		if (hs_assoc_error_names(&res->errors[i], in))
-			return &res->errors[i];
-	for (i = 0; i < res->nerrors; i++)
-	{
-		for (j = 0; j < ninputs; j++)
-			if (hs_assoc_error_names(&res->errors[i], &inputs[j]))
-				break;
-		if (j == ninputs)
-			return &res->errors[i];
-	}
-	return NULL;
-}
-
-/* Append "from -> to (CATEGORY: message)" for failed input "in" to "buf". */
-static void
-hs_assoc_describe_failure(StringInfo buf, const HsAssocInput *in,
-						  const HsAssocError *e)
-{
-	if (buf->len > 0)
-		appendStringInfoString(buf, "; ");
-	appendStringInfo(buf, "%s -> %s", hs_from_utf8(in->from_id),
-					 hs_from_utf8(in->to_id));
-	if (e)
-		appendStringInfo(buf, " (%s: %s)", e->category ? e->category : "error",
-						 e->message ? e->message : "no message");
-	else
-		appendStringInfoString(buf, " (not in HubSpot's answer)");
-}
-
-/*
- * Send the inputs of "g" as one batch/create and check each against the
- * answer: an input is created only if HubSpot's results hold it. Returns
- * how many were created; raises, naming the failed inputs, if any failed.
- */
-static int
-hs_assoc_batch_create(HsAssocBatchState *st, HsAssocGroup *g)
-{
-	HsConnection *conn = g->conn;
-	HsHttpRequest req;
-	HsAssocBatchResult res;
-	ErrorContextCallback errcb;
-	StringInfoData failed;
-	char	   *why;
-	int			nrejected = 0;
-	int			nunconfirmed = 0;
-	int			ncreated = 0;
-	int			sqlstate = ERRCODE_FDW_ERROR;
-	int			i;
-
-	st->batches++;
-	st->sending = g;
-	errcb.callback = hs_assoc_batch_error_context;
-	errcb.arg = st;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
-
-	hs_request_init(&req, conn, &g->target.opts, "POST", g->path, NULL,
-					hs_json_assoc_batch_body(g->inputs, g->ninputs));
-	hs_send(&req);
-	hs_check_response(&req, false);
-	if (!hs_json_parse_assoc_batch(req.response, req.response_len, &res, &why))
-		hs_report_bad_response(&req, why);
-	error_context_stack = errcb.previous;
-
-	initStringInfo(&failed);
-	for (i = 0; i < g->ninputs; i++)
-	{
-		const HsAssocInput *in = &g->inputs[i];
-		const HsAssocError *e;
-
-		if (hs_assoc_confirmed(&res, in))
-		{
-			ncreated++;
-			continue;
-		}
-		e = hs_assoc_input_error(&res, in, g->inputs, g->ninputs);
-		if (e)
-		{
-			if (nrejected == 0)
-				sqlstate = hs_category_sqlstate(e->category, NULL, 400);
-			nrejected++;
-		}
-		else
-			nunconfirmed++;
-		if (nrejected + nunconfirmed <= HS_ASSOC_MAX_NAMED_FAILURES)
-			hs_assoc_describe_failure(&failed, in, e);
-	}
-	if (nrejected + nunconfirmed > HS_ASSOC_MAX_NAMED_FAILURES)
-		appendStringInfo(&failed, "; and %d more",
-						 nrejected + nunconfirmed - HS_ASSOC_MAX_NAMED_FAILURES);
-	hs_stats_rows_written(&req, ncreated);
-
-	if (nrejected + nunconfirmed > 0)
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 nrejected > 0
-				 ? errmsg("HubSpot rejected %d of %d associations of a batch create from %s to %s",
-						  nrejected + nunconfirmed, g->ninputs, g->from_type, g->to_type)
-				 : errmsg("HubSpot did not confirm %d of %d associations of a batch create from %s to %s",
-						  nunconfirmed, g->ninputs, g->from_type, g->to_type),
-				 errdetail("Failed (from id -> to id): %s. %d association(s) of this batch and %lld before it were created and stay created: HubSpot has no transactions. correlationId: %s.",
-						   hs_hide_token(req.token, failed.data), ncreated, (long long) st->created,
-						   req.correlation_id[0] ? req.correlation_id : "none"),
-				 errcontext("HubSpot request: POST %s (HTTP %ld, correlationId: %s)",
-							g->path, req.http_status,
-							req.correlation_id[0] ? req.correlation_id : "none")));
-	return ncreated;
-}
-
-/* Send what group "g" has buffered, then forget it. */
-static void
-hs_assoc_flush(HsAssocBatchState *st, HsAssocGroup *g)
-{
-	MemoryContext old;
-
-	if (g->ninputs == 0)
-		return;
-	old = MemoryContextSwitchTo(st->flush_cxt);
-	st->created += hs_assoc_batch_create(st, g);
-	MemoryContextSwitchTo(old);
-	MemoryContextReset(st->flush_cxt);
-	MemoryContextReset(g->buf_cxt);
-	g->ninputs = 0;
-}
-
 /*
  * The group of (server, from_type, to_type), created (with the server
  * resolved and the types checked) at its first row.
@@ -420,6 +166,7 @@ hs_assoc_group(HsAssocBatchState *st, const char *server,
 {
 	const char *fname = "hubspot_associate_batch";
 	HsAssocGroup *g;
+	HsAssocTarget target;
 	MemoryContext old;
 	ListCell   *lc;
 
@@ -441,62 +188,12 @@ hs_assoc_group(HsAssocBatchState *st, const char *server,
 	old = MemoryContextSwitchTo(st->cxt);
 	g = palloc0(sizeof(HsAssocGroup));
 	g->server_name = pstrdup(server);
-	g->from_type = pstrdup(from_type);
-	g->to_type = pstrdup(to_type);
-	hs_assoc_target(server, &g->target);
-	g->conn = hs_get_connection(g->target.server, g->target.user);
-	g->path = psprintf("/crm/v3/associations/%s/%s/batch/create",
-					   hs_url_escape(from_type), hs_url_escape(to_type));
-	g->buf_cxt = AllocSetContextCreate(st->cxt, "hubspot_fdw association inputs",
-									   ALLOCSET_DEFAULT_SIZES);
+	hs_assoc_target(server, &target);
+	hs_assoc_group_init(g, st->cxt, hs_get_connection(target.server, target.user),
+						&target.opts, from_type, to_type);
 	st->groups = lappend(st->groups, g);
 	MemoryContextSwitchTo(old);
 	return st->last = g;
-}
-
-/*
- * Does the batch of "g" hold the pair from -> to already? HubSpot's answer
- * names pairs, not types, so a batch must not hold one pair twice.
- */
-static bool
-hs_assoc_has_pair(const HsAssocGroup *g, const char *from, const char *to)
-{
-	int			i;
-
-	for (i = 0; i < g->ninputs; i++)
-		if (strcmp(g->inputs[i].from_id, from) == 0 &&
-			strcmp(g->inputs[i].to_id, to) == 0)
-			return true;
-	return false;
-}
-
-/*
- * Buffer one association in group "g", sending the group's batch first if
- * it already holds the same from and to ids (HubSpot may refuse a batch
- * naming a pair twice), and sending it when it is full.
- */
-static void
-hs_assoc_add(HsAssocBatchState *st, HsAssocGroup *g, const char *from_id,
-			 const char *to_id, const char *type)
-{
-	char	   *from = hs_to_utf8(from_id);
-	char	   *to = hs_to_utf8(to_id);
-	char	   *utype = hs_to_utf8(type);
-	HsAssocInput *in;
-	MemoryContext old;
-
-	if (hs_assoc_has_pair(g, from, to))
-		hs_assoc_flush(st, g);
-
-	old = MemoryContextSwitchTo(g->buf_cxt);
-	in = &g->inputs[g->ninputs++];
-	in->from_id = pstrdup(from);
-	in->to_id = pstrdup(to);
-	in->type = pstrdup(utype);
-	MemoryContextSwitchTo(old);
-
-	if (g->ninputs >= HS_ASSOC_BATCH_MAX)
-		hs_assoc_flush(st, g);
 }
 
 /*
@@ -541,15 +238,16 @@ hubspot_associate_batch_sfunc(PG_FUNCTION_ARGS)
 	{
 		HsAssocGroup *g = hs_assoc_group(st, server, from_type, to_type);
 
-		if (g->target.opts.send_at_commit)
+		if (g->opts.send_at_commit)
 		{
 			HsAssocInput in = {hs_to_utf8(from_id), hs_to_utf8(to_id), hs_to_utf8(assoc_type)};
 
-			hs_defer_association(g->conn, &g->target.opts, g->from_type, g->to_type, &in);
+			hs_defer_association(g->conn, &g->opts, g->from_type, g->to_type, &in);
 			st->queued++;
 		}
 		else
-			hs_assoc_add(st, g, from_id, to_id, assoc_type);
+			hs_assoc_add(st, g, hs_to_utf8(from_id), hs_to_utf8(to_id),
+						 hs_to_utf8(assoc_type));
 	}
 	PG_RETURN_POINTER(st);
 }
@@ -577,48 +275,6 @@ hubspot_associate_batch_final(PG_FUNCTION_ARGS)
 		st->finished = true;
 	}
 	PG_RETURN_INT64(st->created + st->queued);
-}
-
-/*
- * Send associations kept until COMMIT: batch/create of at most
- * HS_ASSOC_BATCH_MAX each, every input checked against HubSpot's answer.
- */
-void
-hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
-					   const char *from_type, const char *to_type,
-					   const HsAssocInput *inputs, int ninputs)
-{
-	HsAssocBatchState st;
-	HsAssocGroup *g = palloc0(sizeof(HsAssocGroup));
-	int			start;
-
-	memset(&st, 0, sizeof(st));
-	st.what = "the associations sent at COMMIT";
-	g->from_type = pstrdup(from_type);
-	g->to_type = pstrdup(to_type);
-	g->target.opts = *opts;
-	g->conn = conn;
-	g->path = psprintf("/crm/v3/associations/%s/%s/batch/create",
-					   hs_url_escape(from_type), hs_url_escape(to_type));
-	/*
-	 * HubSpot's answer names pairs, not types: a pair queued with two types
-	 * goes in separate batches, so each answer confirms one input.
-	 */
-	g->ninputs = 0;
-	for (start = 0; start < ninputs; start++)
-	{
-		const HsAssocInput *in = &inputs[start];
-
-		if (g->ninputs >= HS_ASSOC_BATCH_MAX ||
-			hs_assoc_has_pair(g, in->from_id, in->to_id))
-		{
-			st.created += hs_assoc_batch_create(&st, g);
-			g->ninputs = 0;
-		}
-		g->inputs[g->ninputs++] = *in;
-	}
-	if (g->ninputs > 0)
-		st.created += hs_assoc_batch_create(&st, g);
 }
 
 /*

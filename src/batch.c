@@ -22,7 +22,7 @@
  */
 #include "postgres.h"
 
-#include "hubspot_fdw.h"
+#include "write.h"
 
 #include "access/xact.h"
 #include "common/hashfn.h"

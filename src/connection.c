@@ -8,7 +8,7 @@
  */
 #include "postgres.h"
 
-#include "hubspot_fdw.h"
+#include "catalog.h"
 
 #include "access/htup_details.h"
 #include "access/xact.h"

@@ -22,7 +22,7 @@
 
 #include <math.h>
 
-#include "hubspot_fdw.h"
+#include "catalog.h"
 #include "hsvalue.h"
 
 #include "catalog/pg_type.h"
@@ -531,4 +531,18 @@ hs_value_to_datum(HsConverter *conv, const char *value, const char *record_id,
 		error_context_stack = errcb.previous;
 	}
 	return result;
+}
+
+/* "s" in UTF-8, as HubSpot takes it, whatever the database encoding. */
+char *
+hs_to_utf8(const char *s)
+{
+	return pg_server_to_any(s, strlen(s), PG_UTF8);
+}
+
+/* A HubSpot (UTF-8) string in the database encoding. */
+char *
+hs_from_utf8(const char *s)
+{
+	return pg_any_to_server(s, strlen(s), PG_UTF8);
 }

@@ -12,9 +12,11 @@
  */
 #include "postgres.h"
 
-#include "hubspot_fdw.h"
+#include "transport.h"
 
+#include "common/hashfn.h"
 #include "miscadmin.h"
+#include "utils/hsearch.h"
 
 /* What a message shows in place of the access token. */
 #define HS_TOKEN_MASK "[access token]"
@@ -408,4 +410,82 @@ hs_report_rate_wait(HsHttpRequest *req, long remaining_ms)
 					   HS_MAX_RETRY_WAIT_S),
 			 errhint("hubspot_fdw_stats() shows the wait, and hubspot_fdw_stats_reset() forgets it."),
 			 hs_request_context(req)));
+}
+
+/*
+ * May HubSpot have applied "req" although no answer says it succeeded?
+ *	- No, when the request never went out (no connection, no free slot, or
+ *	  not one byte of it written before a timeout or failure).
+ *	- No, for a 4xx answer: HubSpot checks limits, locks and inputs before
+ *	  it writes (429, 423, 477, 400, 409, ...).
+ *	- Yes, when it went out and its answer was lost (timeout, reset,
+ *	  cancel), or could not be read (too large: it may be a 2xx).
+ *	- Yes, for any 5xx: 502 and 504 come from a gateway that gave up on a
+ *	  HubSpot backend that may still be writing, and 500 from a failure at
+ *	  an unknown point. 503 too: HubSpot does not document that a 503 is
+ *	  only ever sent before any work, and a gateway sends it when a backend
+ *	  fails part-way as well.
+ */
+bool
+hs_request_fate_unknown(const HsHttpRequest *req)
+{
+	switch (req->transport)
+	{
+		case HS_TRANSPORT_OK:
+			return req->http_status >= 500;
+		case HS_TRANSPORT_CONNECT_FAILED:
+		case HS_TRANSPORT_NO_SLOT:
+			return false;
+		case HS_TRANSPORT_TOO_LARGE:
+			return req->http_status < 400 || req->http_status >= 500;
+		case HS_TRANSPORT_CANCELED:
+		case HS_TRANSPORT_TIMEOUT:
+		case HS_TRANSPORT_FAILED:
+		case HS_TRANSPORT_NO_MEMORY:
+			return req->sent;
+	}
+	return true;
+}
+
+/* An entry of a set of paging cursors: the cursors with one hash value. */
+typedef struct HsSeenCursors
+{
+	uint64		hash;
+	List	   *cursors;		/* (char *) */
+} HsSeenCursors;
+
+/*
+ * Remember paging cursor "cursor", which the answer to "req" gave out, in
+ * the set *seen (created in "cxt" when NULL), or raise if this run of
+ * pages gave it out before: following it again would read the same pages
+ * over and over, for ever.
+ */
+void
+hs_check_cursor(HTAB **seen, MemoryContext cxt, const char *cursor, HsHttpRequest *req)
+{
+	uint64		h = hash_bytes_extended((const unsigned char *) cursor, strlen(cursor), 0);
+	HsSeenCursors *e;
+	bool		found;
+	ListCell   *lc;
+	MemoryContext old;
+
+	if (*seen == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(HsSeenCursors);
+		ctl.hcxt = cxt;
+		*seen = hash_create("hubspot_fdw paging cursors", 64, &ctl,
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	e = hash_search(*seen, &h, HASH_ENTER, &found);
+	if (!found)
+		e->cursors = NIL;
+	foreach(lc, e->cursors)
+		if (strcmp((char *) lfirst(lc), cursor) == 0)
+			hs_report_bad_response(req, "its paging cursor repeats one already followed, so the pages would never end");
+	old = MemoryContextSwitchTo(cxt);
+	e->cursors = lappend(e->cursors, pstrdup(cursor));
+	MemoryContextSwitchTo(old);
 }

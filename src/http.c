@@ -20,7 +20,7 @@
 
 #include <curl/curl.h>
 
-#include "hubspot_fdw.h"
+#include "transport.h"
 #include "access/xact.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
@@ -567,20 +567,6 @@ hs_http_cancel(HsHttpRequest *req)
 	if (t)
 		hs_slot_complete(t, true);
 	req->in_flight = false;
-}
-
-/*
- * Run "nrequests" requests concurrently and wait for all of them (or for an
- * interrupt). Each request's out fields tell what happened.
- */
-void
-hs_http_perform(HsHttpRequest **requests, int nrequests)
-{
-	int			i;
-
-	for (i = 0; i < nrequests; i++)
-		(void) hs_http_start(requests[i]);
-	hs_http_wait(requests, nrequests, false);
 }
 
 /*

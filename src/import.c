@@ -12,7 +12,7 @@
  */
 #include "postgres.h"
 
-#include "hubspot_fdw.h"
+#include "read.h"
 
 #include "commands/defrem.h"
 #include "lib/stringinfo.h"

@@ -21,7 +21,7 @@
  */
 #include "postgres.h"
 
-#include "hubspot_fdw.h"
+#include "write.h"
 
 #include "access/table.h"
 #include "executor/executor.h"

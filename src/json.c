@@ -17,7 +17,7 @@
 #include <ctype.h>
 #include <json.h>
 
-#include "hubspot_fdw.h"
+#include "transport.h"
 #include "lib/stringinfo.h"
 
 /* A parse tree owned by a memory context, so an error cannot leak it. */

@@ -7,7 +7,7 @@
 
 #include <ctype.h>
 
-#include "hubspot_fdw.h"
+#include "catalog.h"
 
 #include "access/reloptions.h"
 #include "access/table.h"
@@ -790,4 +790,20 @@ hs_find_property_column(List *columns, const char *property)
 			return col;
 	}
 	return NULL;
+}
+
+/*
+ * Is "fdw" a wrapper of hubspot_fdw, whatever it is called? Its options
+ * must be checked by our validator: a wrapper with our handler and no
+ * validator would let options such as api_url through unchecked.
+ */
+bool
+hs_is_hubspot_wrapper(ForeignDataWrapper *fdw)
+{
+	FmgrInfo	finfo;
+
+	if (!OidIsValid(fdw->fdwvalidator))
+		return false;
+	fmgr_info(fdw->fdwvalidator, &finfo);
+	return finfo.fn_addr == hubspot_fdw_validator;
 }

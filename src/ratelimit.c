@@ -21,7 +21,7 @@
  */
 #include "postgres.h"
 
-#include "hubspot_fdw.h"
+#include "transport.h"
 
 #include "access/xact.h"
 #include "common/hashfn.h"
@@ -128,13 +128,6 @@ hs_ratelimit_install_hooks(void)
 	shmem_request_hook = hs_ratelimit_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = hs_ratelimit_shmem_startup;
-}
-
-/* Is the budget shared by the whole cluster? (for EXPLAIN and docs) */
-bool
-hs_ratelimit_is_shared(void)
-{
-	return hs_limiter_shared;
 }
 
 /* The limiter key of a token. */

@@ -16,7 +16,7 @@
  */
 #include "postgres.h"
 
-#include "hubspot_fdw.h"
+#include "transport.h"
 
 #include "common/pg_prng.h"
 #include "mb/pg_wchar.h"
@@ -207,41 +207,6 @@ hs_backoff_ms(int base, int attempt, int cap)
 	if (full > cap)
 		full = cap;
 	return (long) (full * (0.5 + 0.5 * pg_prng_double(&pg_global_prng_state)));
-}
-
-/*
- * May HubSpot have applied "req" although no answer says it succeeded?
- *	- No, when the request never went out (no connection, no free slot, or
- *	  not one byte of it written before a timeout or failure).
- *	- No, for a 4xx answer: HubSpot checks limits, locks and inputs before
- *	  it writes (429, 423, 477, 400, 409, ...).
- *	- Yes, when it went out and its answer was lost (timeout, reset,
- *	  cancel), or could not be read (too large: it may be a 2xx).
- *	- Yes, for any 5xx: 502 and 504 come from a gateway that gave up on a
- *	  HubSpot backend that may still be writing, and 500 from a failure at
- *	  an unknown point. 503 too: HubSpot does not document that a 503 is
- *	  only ever sent before any work, and a gateway sends it when a backend
- *	  fails part-way as well.
- */
-bool
-hs_request_fate_unknown(const HsHttpRequest *req)
-{
-	switch (req->transport)
-	{
-		case HS_TRANSPORT_OK:
-			return req->http_status >= 500;
-		case HS_TRANSPORT_CONNECT_FAILED:
-		case HS_TRANSPORT_NO_SLOT:
-			return false;
-		case HS_TRANSPORT_TOO_LARGE:
-			return req->http_status < 400 || req->http_status >= 500;
-		case HS_TRANSPORT_CANCELED:
-		case HS_TRANSPORT_TIMEOUT:
-		case HS_TRANSPORT_FAILED:
-		case HS_TRANSPORT_NO_MEMORY:
-			return req->sent;
-	}
-	return true;
 }
 
 /*

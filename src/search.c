@@ -33,7 +33,7 @@
 
 #include <math.h>
 
-#include "hubspot_fdw.h"
+#include "read.h"
 
 #include "access/stratnum.h"
 #include "catalog/pg_am.h"

@@ -9,7 +9,7 @@
  */
 #include "postgres.h"
 
-#include "hubspot_fdw.h"
+#include "transport.h"
 
 #include "funcapi.h"
 #include "utils/builtins.h"

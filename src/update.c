@@ -19,7 +19,7 @@
  */
 #include "postgres.h"
 
-#include "hubspot_fdw.h"
+#include "write.h"
 
 #include "access/htup_details.h"
 #include "access/table.h"

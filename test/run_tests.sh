@@ -55,6 +55,16 @@ failed=0
 status=0
 leg_summaries=()
 
+# The layers of the C sources: no dependency cycle, none upwards.
+hs_log "dependency check"
+if /usr/bin/python3 "$HS_ROOT/test/depcheck.py" >"$HS_WORK/depcheck.log" 2>&1; then
+  echo "test layer_dependencies            ... ok"
+  passed=$((passed + 1))
+else
+  cat "$HS_WORK/depcheck.log"
+  echo "test layer_dependencies            ... FAILED"
+  failed=$((failed + 1))
+fi
 # The emulator's own self test first: the suites trust what it records.
 hs_log "emulator self test"
 if /usr/bin/python3 "$HS_ROOT/test/emulator/selftest.py" >"$HS_WORK/selftest.log" 2>&1; then

@@ -1,0 +1,321 @@
+/*
+ * assoc_batch.c
+ *		Association batches: the inputs of one (server, from type, to type)
+ *		collected into associations batch/create requests of at most
+ *		HS_ASSOC_BATCH_MAX, each input checked against HubSpot's answer.
+ *
+ * The aggregate hubspot_associate_batch() (associations.c) fills them row
+ * by row; commit.c sends the associations kept until COMMIT through
+ * hs_assoc_send_deferred().
+ */
+#include "postgres.h"
+
+#include "write.h"
+
+#include "utils/memutils.h"
+
+/* Failed inputs named one by one in an error; the rest are counted. */
+#define HS_ASSOC_MAX_NAMED_FAILURES 20
+
+/* The path of associations batch/create from "from_type" to "to_type". */
+static char *
+hs_assoc_batch_path(const char *from_type, const char *to_type)
+{
+	return psprintf("/crm/v3/associations/%s/%s/batch/create",
+					hs_url_escape(from_type), hs_url_escape(to_type));
+}
+
+/*
+ * Set up group "g" of associations from "from_type" to "to_type", sent
+ * through "conn" with "opts"; its inputs' strings live in a child of "cxt".
+ */
+void
+hs_assoc_group_init(HsAssocGroup *g, MemoryContext cxt, HsConnection *conn,
+					const HsTableOptions *opts, const char *from_type,
+					const char *to_type)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	g->from_type = pstrdup(from_type);
+	g->to_type = pstrdup(to_type);
+	g->opts = *opts;
+	g->conn = conn;
+	g->path = hs_assoc_batch_path(from_type, to_type);
+	g->buf_cxt = AllocSetContextCreate(cxt, "hubspot_fdw association inputs",
+									   ALLOCSET_DEFAULT_SIZES);
+	g->ninputs = 0;
+	MemoryContextSwitchTo(old);
+}
+
+/* Error context of a batch/create request: what the call already created. */
+static void
+hs_assoc_batch_error_context(void *arg)
+{
+	HsAssocBatchState *st = (HsAssocBatchState *) arg;
+
+	errcontext("batch %d of %s, %s to %s; %lld association(s) were created in HubSpot before this batch and stay created (HubSpot has no transactions)",
+			   st->batches, st->what ? st->what : "hubspot_associate_batch",
+			   st->sending->from_type, st->sending->to_type,
+			   (long long) st->created);
+}
+
+/* Is "id" in "ids" (a List of C strings)? */
+static bool
+hs_id_listed(List *ids, const char *id)
+{
+	ListCell   *lc;
+
+	foreach(lc, ids)
+		if (strcmp((char *) lfirst(lc), id) == 0)
+			return true;
+	return false;
+}
+
+/* Does error "e" name input "in" (its from id or its to id)? */
+static bool
+hs_assoc_error_names(const HsAssocError *e, const HsAssocInput *in)
+{
+	return hs_id_listed(e->from_ids, in->from_id) ||
+		hs_id_listed(e->to_ids, in->to_id) ||
+		hs_id_listed(e->ids, in->from_id) ||
+		hs_id_listed(e->ids, in->to_id);
+}
+
+/*
+ * Is input "in" among the results? A batch never holds two inputs with
+ * the same from and to ids, so those identify it; the type is not compared,
+ * because an input may give the type's id where HubSpot answers its name.
+ */
+static bool
+hs_assoc_confirmed(const HsAssocBatchResult *res, const HsAssocInput *in)
+{
+	int			i;
+
+	for (i = 0; i < res->nresults; i++)
+		if (strcmp(res->results[i].from_id, in->from_id) == 0 &&
+			strcmp(res->results[i].to_id, in->to_id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The error to blame for input "in", which HubSpot did not confirm: the
+ * first that names it, else the first that names no input of the batch
+ * (HubSpot said something went wrong without saying for which), else NULL.
+ */
+static const HsAssocError *
+hs_assoc_input_error(const HsAssocBatchResult *res, const HsAssocInput *in,
+					 const HsAssocInput *inputs, int ninputs)
+{
+	int			i;
+	int			j;
+
+	for (i = 0; i < res->nerrors; i++)
+		if (hs_assoc_error_names(&res->errors[i], in))
+			return &res->errors[i];
+	for (i = 0; i < res->nerrors; i++)
+	{
+		for (j = 0; j < ninputs; j++)
+			if (hs_assoc_error_names(&res->errors[i], &inputs[j]))
+				break;
+		if (j == ninputs)
+			return &res->errors[i];
+	}
+	return NULL;
+}
+
+/* Append "from -> to (CATEGORY: message)" for failed input "in" to "buf". */
+static void
+hs_assoc_describe_failure(StringInfo buf, const HsAssocInput *in,
+						  const HsAssocError *e)
+{
+	if (buf->len > 0)
+		appendStringInfoString(buf, "; ");
+	appendStringInfo(buf, "%s -> %s", hs_from_utf8(in->from_id),
+					 hs_from_utf8(in->to_id));
+	if (e)
+		appendStringInfo(buf, " (%s: %s)", e->category ? e->category : "error",
+						 e->message ? e->message : "no message");
+	else
+		appendStringInfoString(buf, " (not in HubSpot's answer)");
+}
+
+/*
+ * Send the inputs of "g" as one batch/create and check each against the
+ * answer: an input is created only if HubSpot's results hold it. Returns
+ * how many were created; raises, naming the failed inputs, if any failed.
+ */
+static int
+hs_assoc_batch_create(HsAssocBatchState *st, HsAssocGroup *g)
+{
+	HsConnection *conn = g->conn;
+	HsHttpRequest req;
+	HsAssocBatchResult res;
+	ErrorContextCallback errcb;
+	StringInfoData failed;
+	char	   *why;
+	int			nrejected = 0;
+	int			nunconfirmed = 0;
+	int			ncreated = 0;
+	int			sqlstate = ERRCODE_FDW_ERROR;
+	int			i;
+
+	st->batches++;
+	st->sending = g;
+	errcb.callback = hs_assoc_batch_error_context;
+	errcb.arg = st;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+
+	hs_request_init(&req, conn, &g->opts, "POST", g->path, NULL,
+					hs_json_assoc_batch_body(g->inputs, g->ninputs));
+	hs_send(&req);
+	hs_check_response(&req, false);
+	if (!hs_json_parse_assoc_batch(req.response, req.response_len, &res, &why))
+		hs_report_bad_response(&req, why);
+	error_context_stack = errcb.previous;
+
+	initStringInfo(&failed);
+	for (i = 0; i < g->ninputs; i++)
+	{
+		const HsAssocInput *in = &g->inputs[i];
+		const HsAssocError *e;
+
+		if (hs_assoc_confirmed(&res, in))
+		{
+			ncreated++;
+			continue;
+		}
+		e = hs_assoc_input_error(&res, in, g->inputs, g->ninputs);
+		if (e)
+		{
+			if (nrejected == 0)
+				sqlstate = hs_category_sqlstate(e->category, NULL, 400);
+			nrejected++;
+		}
+		else
+			nunconfirmed++;
+		if (nrejected + nunconfirmed <= HS_ASSOC_MAX_NAMED_FAILURES)
+			hs_assoc_describe_failure(&failed, in, e);
+	}
+	if (nrejected + nunconfirmed > HS_ASSOC_MAX_NAMED_FAILURES)
+		appendStringInfo(&failed, "; and %d more",
+						 nrejected + nunconfirmed - HS_ASSOC_MAX_NAMED_FAILURES);
+	hs_stats_rows_written(&req, ncreated);
+
+	if (nrejected + nunconfirmed > 0)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 nrejected > 0
+				 ? errmsg("HubSpot rejected %d of %d associations of a batch create from %s to %s",
+						  nrejected + nunconfirmed, g->ninputs, g->from_type, g->to_type)
+				 : errmsg("HubSpot did not confirm %d of %d associations of a batch create from %s to %s",
+						  nunconfirmed, g->ninputs, g->from_type, g->to_type),
+				 errdetail("Failed (from id -> to id): %s. %d association(s) of this batch and %lld before it were created and stay created: HubSpot has no transactions. correlationId: %s.",
+						   hs_hide_token(req.token, failed.data), ncreated, (long long) st->created,
+						   req.correlation_id[0] ? req.correlation_id : "none"),
+				 errcontext("HubSpot request: POST %s (HTTP %ld, correlationId: %s)",
+							g->path, req.http_status,
+							req.correlation_id[0] ? req.correlation_id : "none")));
+	return ncreated;
+}
+
+/* Send what group "g" has buffered, then forget it. */
+void
+hs_assoc_flush(HsAssocBatchState *st, HsAssocGroup *g)
+{
+	MemoryContext old;
+
+	if (g->ninputs == 0)
+		return;
+	old = MemoryContextSwitchTo(st->flush_cxt);
+	st->created += hs_assoc_batch_create(st, g);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(st->flush_cxt);
+	MemoryContextReset(g->buf_cxt);
+	g->ninputs = 0;
+}
+
+/*
+ * Does the batch of "g" hold the pair from -> to already? HubSpot's answer
+ * names pairs, not types, so a batch must not hold one pair twice.
+ */
+static bool
+hs_assoc_has_pair(const HsAssocGroup *g, const char *from, const char *to)
+{
+	int			i;
+
+	for (i = 0; i < g->ninputs; i++)
+		if (strcmp(g->inputs[i].from_id, from) == 0 &&
+			strcmp(g->inputs[i].to_id, to) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Buffer one association (ids and type in UTF-8) in group "g", sending the
+ * group's batch first if it already holds the same from and to ids
+ * (HubSpot may refuse a batch naming a pair twice), and sending it when it
+ * is full.
+ */
+void
+hs_assoc_add(HsAssocBatchState *st, HsAssocGroup *g, const char *from,
+			 const char *to, const char *type)
+{
+	HsAssocInput *in;
+	MemoryContext old;
+
+	if (hs_assoc_has_pair(g, from, to))
+		hs_assoc_flush(st, g);
+
+	old = MemoryContextSwitchTo(g->buf_cxt);
+	in = &g->inputs[g->ninputs++];
+	in->from_id = pstrdup(from);
+	in->to_id = pstrdup(to);
+	in->type = pstrdup(type);
+	MemoryContextSwitchTo(old);
+
+	if (g->ninputs >= HS_ASSOC_BATCH_MAX)
+		hs_assoc_flush(st, g);
+}
+
+/*
+ * Send associations kept until COMMIT: batch/create of at most
+ * HS_ASSOC_BATCH_MAX each, every input checked against HubSpot's answer.
+ */
+void
+hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
+					   const char *from_type, const char *to_type,
+					   const HsAssocInput *inputs, int ninputs)
+{
+	HsAssocBatchState st;
+	HsAssocGroup *g = palloc0(sizeof(HsAssocGroup));
+	int			start;
+
+	memset(&st, 0, sizeof(st));
+	st.what = "the associations sent at COMMIT";
+	g->from_type = pstrdup(from_type);
+	g->to_type = pstrdup(to_type);
+	g->opts = *opts;
+	g->conn = conn;
+	g->path = hs_assoc_batch_path(from_type, to_type);
+	/*
+	 * HubSpot's answer names pairs, not types: a pair queued with two types
+	 * goes in separate batches, so each answer confirms one input.
+	 */
+	g->ninputs = 0;
+	for (start = 0; start < ninputs; start++)
+	{
+		const HsAssocInput *in = &inputs[start];
+
+		if (g->ninputs >= HS_ASSOC_BATCH_MAX ||
+			hs_assoc_has_pair(g, in->from_id, in->to_id))
+		{
+			st.created += hs_assoc_batch_create(&st, g);
+			g->ninputs = 0;
+		}
+		g->inputs[g->ninputs++] = *in;
+	}
+	if (g->ninputs > 0)
+		st.created += hs_assoc_batch_create(&st, g);
+}

@@ -1,0 +1,120 @@
+/*
+ * read.h
+ *		The read side: planning and running scans (scan.c), the helpers
+ *		scans share with the writes that find rows the same way (quals.c),
+ *		search pushdown (search.c) and IMPORT FOREIGN SCHEMA (import.c).
+ *
+ * Above the transport; the write side builds on it. See doc/ARCHITECTURE.md.
+ */
+#ifndef READ_H
+#define READ_H
+
+#include "transport.h"
+
+/* ---------- quals.c, and the plan a scan leaves (scan.c) ---------- */
+
+/* How a scan fetches rows (stored in ForeignScan.fdw_private). */
+typedef enum HsScanMode
+{
+	HS_SCAN_LIST,				/* page through GET /crm/v3/objects/{type} */
+	HS_SCAN_ID,					/* id = value: GET .../{id} */
+	HS_SCAN_IDS,				/* id = ANY(values): batch/read */
+	HS_SCAN_SEARCH				/* conditions pushed: POST .../search */
+} HsScanMode;
+
+/* The cost model: requests are what cost, rows are cheap. */
+#define HS_REQUEST_COST 1000.0
+/* HubSpot keeps no statistics we could read: the size assumed of every table. */
+#define HS_ASSUMED_ROWS 1000.0
+
+/* Indexes into ForeignScan.fdw_private of a scan. */
+enum HsScanPrivate
+{
+	HS_SCAN_PRIV_MODE,			/* Integer: HsScanMode */
+	HS_SCAN_PRIV_ATTRS,			/* IntList: attnums to fill */
+	HS_SCAN_PRIV_BY_KEY,		/* Boolean: ids are id_property values */
+	HS_SCAN_PRIV_PREFETCH,		/* Boolean: fetch the next page ahead */
+	HS_SCAN_PRIV_SEARCH			/* List: the search plan (HS_SCAN_SEARCH) */
+};
+
+/* What the planner learned about a scan's quals on the id column. */
+typedef struct HsIdQual
+{
+	Expr	   *expr;			/* value(s) to evaluate at run time */
+	bool		is_array;		/* id = ANY(expr) */
+	RestrictInfo *rinfo;		/* the qual it came from */
+} HsIdQual;
+
+extern bool hs_match_id_qual(PlannerInfo *root, RelOptInfo *baserel,
+							 RestrictInfo *rinfo, AttrNumber id_attno,
+							 HsIdQual *out);
+extern Node *hs_strip(Node *node);
+extern bool hs_is_runtime_constant(Node *node);
+extern int	hs_cmp_strings(const void *a, const void *b);
+/* The id values a plan's quals name (scan.c, update.c, delete.c). */
+extern List *hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps,
+							  HsConverter *conv);
+
+/* ---------- scan.c ---------- */
+
+extern void hsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
+								Oid foreigntableid);
+extern void hsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel,
+							  Oid foreigntableid);
+extern ForeignScan *hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel,
+									 Oid foreigntableid, ForeignPath *best_path,
+									 List *tlist, List *scan_clauses,
+									 Plan *outer_plan);
+extern void hsBeginForeignScan(ForeignScanState *node, int eflags);
+extern TupleTableSlot *hsIterateForeignScan(ForeignScanState *node);
+extern void hsReScanForeignScan(ForeignScanState *node);
+extern void hsEndForeignScan(ForeignScanState *node);
+extern void hsExplainForeignScan(ForeignScanState *node, ExplainState *es);
+
+/* Shared by scan.c, update.c and delete.c: the id values a plan's quals name. */
+extern List *hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps,
+							  HsConverter *conv);
+
+/* Shared by scan.c and search.c: refuse a paging cursor given out twice. */
+extern void hs_check_cursor(struct HTAB **seen, MemoryContext cxt,
+							const char *cursor, HsHttpRequest *req);
+/* ---------- search.c ---------- */
+
+typedef struct HsSearchInfo HsSearchInfo;	/* what the planner can push */
+typedef struct HsSearchExec HsSearchExec;	/* a search scan at run time */
+
+/* What a local fallback of a search phase must do with its rows. */
+typedef struct HsSearchPhaseInfo
+{
+	AttrNumber	attnum;			/* the sort column, or 0 */
+	int			nulls;			/* its rows: 0 all, 1 NULL only, -1 non-NULL only */
+	bool		sort;			/* sort them with sortop */
+	Oid			sortop;
+	Oid			collation;
+	bool		nulls_first;
+} HsSearchPhaseInfo;
+
+extern HsSearchInfo *hs_search_analyze(PlannerInfo *root, RelOptInfo *baserel,
+									   List *columns, const HsTableOptions *opts);
+extern void hs_search_add_paths(PlannerInfo *root, RelOptInfo *baserel,
+								HsSearchInfo *info);
+extern List *hs_search_make_plan(PlannerInfo *root, HsSearchInfo *info, bool sorted,
+								 List *scan_clauses, List **local, List **fdw_exprs,
+								 List **recheck_quals);
+extern HsSearchExec *hs_search_begin(ForeignScanState *node, List *search_private,
+									 HsConnection *conn, const HsTableOptions *opts,
+									 const char *type_path, char **props, int nprops);
+extern bool hs_search_page(HsSearchExec *ex, char **props, int nprops,
+						   HsObject **objects, int *nobjects, bool *fallback);
+extern bool hs_search_next_phase(HsSearchExec *ex);
+extern void hs_search_phase_info(HsSearchExec *ex, HsSearchPhaseInfo *out);
+extern void hs_search_rescan(HsSearchExec *ex);
+extern void hs_search_counts(HsSearchExec *ex, int *requests, int *retries);
+extern void hs_search_explain(HsSearchExec *ex, ExplainState *es);
+extern void hs_search_explain_analyze(HsSearchExec *ex, ExplainState *es);
+
+/* ---------- import.c ---------- */
+
+extern List *hsImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
+#endif							/* READ_H */

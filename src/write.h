@@ -1,0 +1,274 @@
+/*
+ * write.h
+ *		The write side: the shared write helpers and the one single-record
+ *		write (write.c), the batch pipeline (batch.c), UPDATE (update.c),
+ *		INSERT (insert.c), DELETE (delete.c), the writes kept until COMMIT
+ *		(commit.c), association batches (assoc_batch.c) and the association
+ *		SQL functions (associations.c).
+ *
+ * Above the read side: UPDATE and DELETE find their rows with its scans.
+ * See doc/ARCHITECTURE.md.
+ */
+#ifndef WRITE_H
+#define WRITE_H
+
+#include "read.h"
+
+/* ---------- batch.c ---------- */
+
+/*
+ * One kind of batch write (POST {type}/batch/{name}): how its body is
+ * written and how HubSpot's answer names its inputs. write.c (update),
+ * insert.c and delete.c define them; batch.c sends them and checks every
+ * input against the answer.
+ */
+typedef struct HsBatchKind
+{
+	const char *name;			/* "update", "create", "upsert", "archive" */
+	const char *failed_label;	/* the detail's "Failed ids: ..." */
+	const char *done_verb;		/* "applied": "... were applied and stay applied" */
+	char	   *(*body) (const HsWriteInput *inputs, int ninputs);
+	/* the error naming an input; NULL: no answer body, all inputs applied */
+	const HsBatchError *(*find_error) (const HsBatchResult *res,
+									   const HsWriteInput *in);
+	/* the result answering an input (results parsed for key_props first) */
+	HsObject   *(*find_result) (const HsBatchResult *res, const HsWriteInput *in,
+								int ninputs, char **key_props, int nkeys);
+	/* a complete answer of results without trace ids answers every input */
+	bool		count_unnamed;
+	/* how an input is named in messages; NULL: its id */
+	char	   *(*input_name) (const HsWriteInput *in);
+} HsBatchKind;
+
+/*
+ * What is written to one object type, by an UPDATE, INSERT or DELETE or at
+ * commit, and its batch requests in flight.
+ */
+typedef struct HsWriter
+{
+	HsConnection *conn;
+	HsTableOptions opts;
+	const HsBatchKind *kind;	/* its batch requests */
+	char	   *type_path;		/* "/crm/v3/objects/{type}" */
+	const char *what;			/* for messages; NULL: "this UPDATE" */
+	int			ntargets;
+	AttrNumber *targets;		/* attnums written */
+	char	  **target_props;	/* their HubSpot property names */
+	HsConverter *target_convs;
+	AttrNumber	id_attnum;		/* the column naming rows, or 0 */
+	HsConverter idconv;
+	const char *id_property;	/* ids are this property's values, or NULL */
+	int			applied;		/* rows HubSpot confirmed so far */
+	int			requests;
+	int			retries;
+	int			batches;
+
+	/* batch requests in flight, oldest first (see hs_batch_submit) */
+	MemoryContext cxt;			/* lives as long as the writer */
+	int			nsubmitted;
+	int			nflights;
+	struct HsBatchFlight *flights[HS_MAX_PARALLEL];
+	struct HTAB *busy;			/* ids in flight: uint64 hash -> count */
+
+	/* the batch being filled, sent when full (see hs_batch_buffer_init) */
+	MemoryContext buf_cxt;		/* its inputs' strings; NULL: no buffer */
+	HsWriteInput *buf;
+	int			nbuf;
+	int			buf_size;
+} HsWriter;
+
+extern void hs_batch_submit(HsWriter *w, MemoryContext cxt, HsWriteInput *inputs,
+							int ninputs, bool missing_ok);
+extern void hs_batch_send(HsWriter *w, HsWriteInput *inputs, int ninputs,
+						  char **props, int nprops, HsObject **answers);
+extern void hs_batch_buffer_init(HsWriter *w, MemoryContext parent, int size);
+extern HsWriteInput *hs_batch_next(HsWriter *w, const char *key);
+extern void hs_batch_added(HsWriter *w);
+extern void hs_batch_flush(HsWriter *w);
+extern void hs_batch_finish(HsWriter *w);
+extern void hs_batch_drain(HsWriter *w);
+extern int	hs_batch_concurrency(const HsWriter *w);
+extern int	hs_batch_abort_subxact(SubTransactionId subid);
+extern const HsBatchError *hs_find_input_error(const HsBatchResult *res,
+											   const HsWriteInput *in);
+extern HsObject *hs_input_result(const HsBatchResult *res, const HsWriteInput *in,
+								 int ninputs, char **key_props, int nkeys);
+extern void hs_batch_error_context(void *arg);
+extern void hs_describe_failure(StringInfo buf, const char *id, const HsBatchError *e);
+extern void hs_explain_writer(HsWriter *w, int concurrency, ExplainState *es);
+
+/* ---------- write.c: shared by update.c, insert.c, delete.c and commit.c ---------- */
+
+/* Name of the junk column carrying the record id from scan to modify. */
+#define HS_ROWID_NAME "hubspot_id"
+
+/*
+ * The first member of every modify state (ResultRelInfo.ri_FdwState) is
+ * the operation it serves, so the shared callbacks can dispatch.
+ */
+#define hs_modify_operation(rinfo) \
+	((rinfo)->ri_FdwState ? *(CmdType *) (rinfo)->ri_FdwState : CMD_UNKNOWN)
+
+pg_noreturn extern void hs_refuse_operation(CmdType operation, Relation rel,
+											 const char *object_type) pg_attribute_noreturn();
+extern void hs_check_create_delete(CmdType operation, Relation rel,
+								   const HsTableOptions *opts);
+extern void hs_resolve_columns(List *columns, List *attnums, AttrNumber **out_attnums,
+							   char ***out_props, HsConverter **out_convs);
+extern void hs_explain_properties(char **props, int nprops, ExplainState *es);
+extern HsColumn *hs_identity_column(Relation rel, List *columns,
+									const HsTableOptions *opts, CmdType operation,
+									bool use_key);
+extern void hs_writer_init(HsWriter *w, Relation rel, CmdType operation, List *targets,
+						   Oid userid, bool connect, bool by_key);
+extern bool hs_write_one(HsWriter *w, const char *method, const char *id,
+						 const char *id_property, const char *body, char **props,
+						 int nprops, HsObject *answer);
+extern List *hs_returning_list(ModifyTable *plan, int subplan_index);
+extern List *hs_returning_attnums(List *returning_list, Index rti, List *columns);
+
+/* The columns RETURNING shows, read back from HubSpot's answer. */
+typedef struct HsReturning
+{
+	int			n;
+	AttrNumber *attnums;
+	char	  **props;			/* their properties; NULL for the id column */
+	HsConverter *convs;
+} HsReturning;
+
+extern void hs_returning_init(HsReturning *r, List *columns, List *attnums);
+extern void hs_store_answer(TupleTableSlot *slot, Relation rel, const HsReturning *r,
+							const HsObject *answer, int first);
+extern ForeignScan *hs_direct_modify_scan(ModifyTable *plan, Index rti, int subplan_index,
+										  bool ids_ok, int *mode, bool *by_key);
+
+/* The kinds of batch write (see HsBatchKind). */
+extern const HsBatchKind hs_batch_update;	/* write.c: UPDATE and COMMIT send it */
+extern const HsBatchKind hs_batch_create;	/* insert.c */
+extern const HsBatchKind hs_batch_upsert;	/* insert.c */
+extern const HsBatchKind hs_batch_archive;	/* delete.c */
+
+/* ---------- update.c ---------- */
+
+extern void hsAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+									  RangeTblEntry *target_rte,
+									  Relation target_relation);
+extern List *hsPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+								 Index resultRelation, int subplan_index);
+extern void hsBeginForeignModify(ModifyTableState *mtstate,
+								 ResultRelInfo *rinfo, List *fdw_private,
+								 int subplan_index, int eflags);
+extern TupleTableSlot *hsExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+										   TupleTableSlot *slot,
+										   TupleTableSlot *planSlot);
+extern void hsEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern int	hsIsForeignRelUpdatable(Relation rel);
+extern void hsExplainForeignModify(ModifyTableState *mtstate,
+								   ResultRelInfo *rinfo, List *fdw_private,
+								   int subplan_index, ExplainState *es);
+extern bool hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan,
+							   Index resultRelation, int subplan_index);
+extern void hsBeginDirectModify(ForeignScanState *node, int eflags);
+extern TupleTableSlot *hsIterateDirectModify(ForeignScanState *node);
+extern void hsEndDirectModify(ForeignScanState *node);
+extern void hsExplainDirectModify(ForeignScanState *node, ExplainState *es);
+
+/* ---------- insert.c ---------- */
+
+extern List *hsPlanForeignInsert(PlannerInfo *root, ModifyTable *plan,
+								 Index resultRelation, int subplan_index);
+extern void hsBeginForeignInsertModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+									   List *fdw_private, int subplan_index, int eflags);
+extern void hsBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
+extern int	hsGetForeignModifyBatchSize(ResultRelInfo *rinfo);
+extern TupleTableSlot *hsExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+										   TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern TupleTableSlot **hsExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
+												 TupleTableSlot **slots,
+												 TupleTableSlot **planSlots, int *numSlots);
+extern void hsEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
+extern void hsExplainForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+								   List *fdw_private, int subplan_index, ExplainState *es);
+
+/* ---------- delete.c ---------- */
+
+extern void hsAddForeignDeleteTargets(PlannerInfo *root, Index rtindex,
+									  RangeTblEntry *target_rte, Relation target_relation);
+extern List *hsPlanForeignDelete(PlannerInfo *root, ModifyTable *plan,
+								 Index resultRelation, int subplan_index);
+extern void hsBeginForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+								 List *fdw_private, int subplan_index, int eflags);
+extern TupleTableSlot *hsExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+										   TupleTableSlot *slot, TupleTableSlot *planSlot);
+extern void hsEndForeignDelete(EState *estate, ResultRelInfo *rinfo);
+extern void hsExplainForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+								   List *fdw_private, int subplan_index, ExplainState *es);
+extern bool hsPlanDirectDelete(PlannerInfo *root, ModifyTable *plan,
+							   Index resultRelation, int subplan_index);
+extern void hsBeginDirectDelete(ForeignScanState *node, int eflags);
+extern TupleTableSlot *hsIterateDirectDelete(ForeignScanState *node);
+extern void hsEndDirectDelete(ForeignScanState *node);
+extern void hsExplainDirectDelete(ForeignScanState *node, ExplainState *es);
+
+/* ---------- commit.c ---------- */
+
+/* Its transaction hooks, called by xact.c in the order written there. */
+extern void hs_commit_pre_commit(void);
+extern void hs_commit_pre_prepare(void);
+extern void hs_commit_at_end(void);
+extern void hs_commit_subxact_end(bool commit, SubTransactionId subid,
+								  SubTransactionId parent);
+extern void hs_defer_association(HsConnection *conn, const HsTableOptions *opts,
+								 const char *from_type, const char *to_type,
+								 const HsAssocInput *input);
+extern void hs_defer_update(HsConnection *conn, const HsTableOptions *opts,
+							const char *type_path, const HsWriteInput *input);
+/* ---------- assoc_batch.c ---------- */
+
+/*
+ * Inputs per associations batch/create request. HubSpot states no limit
+ * for association batches; the limit of the object batch endpoints is
+ * used (doc/hubspot-api.md, "Batches").
+ */
+#define HS_ASSOC_BATCH_MAX 100
+
+/* The buffered inputs of one (server, from_type, to_type). */
+typedef struct HsAssocGroup
+{
+	char	   *server_name;	/* the key, as the arguments gave it */
+	char	   *from_type;
+	char	   *to_type;
+	HsTableOptions opts;		/* the server's */
+	HsConnection *conn;
+	char	   *path;			/* .../{from}/{to}/batch/create */
+	MemoryContext buf_cxt;		/* the inputs' strings; reset by each flush */
+	int			ninputs;
+	HsAssocInput inputs[HS_ASSOC_BATCH_MAX];	/* UTF-8 */
+} HsAssocGroup;
+
+/* The association batches of one call (or of COMMIT). */
+typedef struct HsAssocBatchState
+{
+	MemoryContext cxt;			/* the aggregate's context */
+	MemoryContext flush_cxt;	/* one request's work; reset after each */
+	List	   *groups;			/* HsAssocGroup, in order of first row */
+	HsAssocGroup *last;			/* group of the previous row */
+	HsAssocGroup *sending;		/* group being flushed, for errcontext */
+	int64		created;		/* associations HubSpot confirmed so far */
+	int64		queued;			/* kept for COMMIT (send_at 'commit') */
+	const char *what;			/* for messages */
+	int			batches;
+	bool		finished;		/* the final function has flushed */
+} HsAssocBatchState;
+
+extern void hs_assoc_group_init(HsAssocGroup *g, MemoryContext cxt,
+								HsConnection *conn, const HsTableOptions *opts,
+								const char *from_type, const char *to_type);
+extern void hs_assoc_add(HsAssocBatchState *st, HsAssocGroup *g, const char *from,
+						 const char *to, const char *type);
+extern void hs_assoc_flush(HsAssocBatchState *st, HsAssocGroup *g);
+extern void hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
+								   const char *from_type, const char *to_type,
+								   const HsAssocInput *inputs, int ninputs);
+
+#endif							/* WRITE_H */
