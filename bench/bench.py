@@ -477,7 +477,7 @@ def summary_table(cases):
 
 
 def quick_checks(case):
-    """The issue's "done when" at 50 ms x 2,000 rows, as PASS/FAIL lines."""
+    """The checks of a quick run (50 ms x 2,000 rows), as PASS/FAIL lines."""
     ext = case["ext"]
     req = ext["requests"]
     seq_floor = req["total"] * case["latency_ms"] / 1000

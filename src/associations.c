@@ -25,9 +25,9 @@
 #include "utils/tuplestore.h"
 
 /*
- * Inputs per associations batch/create request. The spec states no limit;
- * hubspot-api-facts.md ("Batch size") says the v3 and v4 limit is
- * unconfirmed and to use 100, the limit of the object batch endpoints.
+ * Inputs per associations batch/create request. HubSpot documents no limit
+ * for it, so it is 100, the limit of the object batch endpoints:
+ * doc/hubspot-api.md, "Associations".
  */
 #define HS_ASSOC_BATCH_MAX 100
 
