@@ -446,7 +446,7 @@ def print_case(case):
 
 
 def summary_table(cases):
-    """A Markdown table, one line per (latency, rows), for README.md."""
+    """A Markdown table, one line per (latency, rows), for bench/RESULTS.md."""
     lines = ["| latency | rows | requests (list + batch) | hubspot_fdw wall | rows/s "
              "| / sequential floor | / concurrency floor | / paging floor | backend CPU/row "
              "| peak RSS | Node defaults | Node DEFAULT_LIMITER | rate-limit floor |",
