@@ -70,12 +70,6 @@ typedef struct HsDirectDeleteState
 	bool		done;
 } HsDirectDeleteState;
 
-/* Indexes into fdw_private of a direct DELETE (as for a direct UPDATE). */
-enum HsDirectDeletePrivate
-{
-	HS_DD_PRIV_MODE				/* Integer: HS_SCAN_ID */
-};
-
 /* The ids of batch/archive inputs, as its body. */
 static char *
 hs_archive_body(const HsWriteInput *inputs, int ninputs)
@@ -309,6 +303,7 @@ hsPlanDirectDelete(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	HsTableOptions opts;
 	int			mode;
 	bool		by_key;
+	HsDirectPlan direct = {.mode = HS_SCAN_ID};
 
 	rel = table_open(rte->relid, NoLock);
 	hs_get_table_options(rte->relid, &opts);
@@ -322,7 +317,7 @@ hsPlanDirectDelete(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 
 	fscan->operation = CMD_DELETE;
 	fscan->resultRelation = resultRelation;
-	fscan->fdw_private = list_make1(makeInteger(HS_SCAN_ID));
+	fscan->fdw_private = hs_direct_plan_pack(&direct);
 	return true;
 }
 

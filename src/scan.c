@@ -45,6 +45,17 @@ typedef struct HsRelInfo
 	HsSearchInfo *search;		/* what search can answer, or NULL */
 } HsRelInfo;
 
+/* The slots of ForeignScan.fdw_private of a scan (see HsScanPlan). */
+enum HsScanPrivate
+{
+	HS_SCAN_PRIV_MODE,			/* Integer: HsScanMode */
+	HS_SCAN_PRIV_ATTRS,			/* IntList: attnums to fill */
+	HS_SCAN_PRIV_BY_KEY,		/* Boolean: ids are id_property values */
+	HS_SCAN_PRIV_PREFETCH,		/* Boolean: fetch the next page ahead */
+	HS_SCAN_PRIV_SEARCH,		/* List: the search plan (HS_SCAN_SEARCH) */
+	HS_SCAN_PRIV_COUNT
+};
+
 /*
  * The page of objects whose rows a scan returns (every mode), and the
  * requests read ahead (HS_SCAN_LIST, HS_SCAN_IDS, and a search phase read
@@ -125,6 +136,32 @@ typedef struct HsScanState
 	HsIdScan	id;				/* ID, IDS */
 	HsSearchScan search;		/* SEARCH */
 } HsScanState;
+
+/* ForeignScan.fdw_private of a scan planned as "plan". */
+static List *
+hs_scan_plan_pack(const HsScanPlan *plan)
+{
+	Node	   *slots[HS_SCAN_PRIV_COUNT];
+
+	slots[HS_SCAN_PRIV_MODE] = (Node *) makeInteger(plan->mode);
+	slots[HS_SCAN_PRIV_ATTRS] = (Node *) plan->attrs;
+	slots[HS_SCAN_PRIV_BY_KEY] = (Node *) makeBoolean(plan->by_key);
+	slots[HS_SCAN_PRIV_PREFETCH] = (Node *) makeBoolean(plan->prefetch);
+	slots[HS_SCAN_PRIV_SEARCH] = (Node *) plan->search;
+	return hs_slot_list(slots, HS_SCAN_PRIV_COUNT);
+}
+
+/* The plan of a scan from its ForeignScan.fdw_private (scan.c, write.c). */
+void
+hs_scan_plan_unpack(List *fdw_private, HsScanPlan *out)
+{
+	Assert(list_length(fdw_private) == HS_SCAN_PRIV_COUNT);
+	out->mode = (HsScanMode) intVal(list_nth(fdw_private, HS_SCAN_PRIV_MODE));
+	out->attrs = (List *) list_nth(fdw_private, HS_SCAN_PRIV_ATTRS);
+	out->by_key = boolVal(list_nth(fdw_private, HS_SCAN_PRIV_BY_KEY));
+	out->prefetch = boolVal(list_nth(fdw_private, HS_SCAN_PRIV_PREFETCH));
+	out->search = (List *) list_nth(fdw_private, HS_SCAN_PRIV_SEARCH);
+}
 
 /*
  * Does an UPDATE of "rel" need the complete old row? PostgreSQL asks every
@@ -277,19 +314,19 @@ hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *search_plan = NIL;
 	List	   *recheck_quals = NIL;
 	HsScanMode	mode = HS_SCAN_LIST;
+	HsScanPlan	plan;
 	ListCell   *lc;
 	int			i;
 	bool		wholerow;
 	bool		prefetch;
+	bool		sorted;
 	Relation	rel;
 	TupleDesc	tupdesc;
 
-	if (best_path->fdw_private != NIL &&
-		intVal(linitial(best_path->fdw_private)) == HS_SCAN_SEARCH)
+	if (hs_is_search_path(best_path, &sorted))
 	{
 		mode = HS_SCAN_SEARCH;
-		search_plan = hs_search_make_plan(root, info->search,
-										  boolVal(lsecond(best_path->fdw_private)),
+		search_plan = hs_search_make_plan(root, info->search, sorted,
 										  scan_clauses, &local, &fdw_exprs,
 										  &recheck_quals);
 		scan_clauses = NIL;
@@ -333,11 +370,13 @@ hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 		 (root->parse->limitCount == NULL && root->parse->limitOffset == NULL &&
 		  root->query_level == 1));
 
+	plan.mode = mode;
+	plan.attrs = attrs;
+	plan.by_key = info->by_key;
+	plan.prefetch = prefetch;
+	plan.search = search_plan;
 	return make_foreignscan(tlist, local, baserel->relid, fdw_exprs,
-							list_make5(makeInteger(mode), attrs,
-									   makeBoolean(info->by_key),
-									   makeBoolean(prefetch), search_plan),
-							NIL, recheck_quals, outer_plan);
+							hs_scan_plan_pack(&plan), NIL, recheck_quals, outer_plan);
 }
 
 /* "properties=a,b,c" for the properties a scan needs (at least one). */
@@ -385,29 +424,28 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	Oid			relid = RelationGetRelid(rel);
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	HsScanState *st = palloc0(sizeof(HsScanState));
-	List	   *attrs;
-
+	HsScanPlan	plan;
 	List	   *columns;
 	ListCell   *lc;
 	int			i;
 
 	node->fdw_state = st;
-	st->mode = (HsScanMode) intVal(list_nth(fsplan->fdw_private, HS_SCAN_PRIV_MODE));
-	st->page.prefetch = boolVal(list_nth(fsplan->fdw_private, HS_SCAN_PRIV_PREFETCH));
-	attrs = (List *) list_nth(fsplan->fdw_private, HS_SCAN_PRIV_ATTRS);
+	hs_scan_plan_unpack(fsplan->fdw_private, &plan);
+	st->mode = plan.mode;
+	st->page.prefetch = plan.prefetch;
 	hs_get_table_options(relid, &st->opts);
 	st->type_path = psprintf("/crm/v3/objects/%s", hs_url_escape(st->opts.object_type));
 	st->natts = tupdesc->natts;
 	st->tupdesc = tupdesc;
 
 	columns = hs_get_columns(rel);
-	st->nretrieved = list_length(attrs);
+	st->nretrieved = list_length(plan.attrs);
 	st->retrieved = palloc(sizeof(AttrNumber) * Max(st->nretrieved, 1));
 	st->convs = palloc0(sizeof(HsConverter) * Max(st->nretrieved, 1));
 	st->props = palloc0(sizeof(char *) * Max(st->nretrieved, 1));
 	st->prop_names = palloc0(sizeof(char *) * Max(st->nretrieved, 1));
 	i = 0;
-	foreach(lc, attrs)
+	foreach(lc, plan.attrs)
 	{
 		AttrNumber	attnum = lfirst_int(lc);
 		ListCell   *lc2;
@@ -427,7 +465,7 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 		i++;
 	}
 	st->props_query = hs_properties_query(st->prop_names, st->nprops);
-	if (boolVal(list_nth(fsplan->fdw_private, HS_SCAN_PRIV_BY_KEY)))
+	if (plan.by_key)
 		st->id.property = st->opts.id_property;
 
 	if (st->mode == HS_SCAN_SEARCH)
@@ -436,10 +474,8 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 		{
 			st->conn = hs_connection_for_table(relid, hs_scan_user(fsplan, estate));
 		}
-		st->search.exec = hs_search_begin(node, (List *) list_nth(fsplan->fdw_private,
-															 HS_SCAN_PRIV_SEARCH),
-									 st->conn, &st->opts, st->type_path,
-									 st->prop_names, st->nprops);
+		st->search.exec = hs_search_begin(node, plan.search, st->conn, &st->opts,
+										  st->type_path, st->prop_names, st->nprops);
 	}
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)

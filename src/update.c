@@ -44,15 +44,6 @@ enum HsModifyPrivate
 	HS_MOD_PRIV_PER_ROW			/* Boolean: PATCH each row */
 };
 
-/* Indexes into fdw_private of a direct-modify ForeignScan. */
-enum HsDirectPrivate
-{
-	HS_DM_PRIV_MODE,			/* Integer: same slot as HS_SCAN_PRIV_MODE */
-	HS_DM_PRIV_ATTRS,			/* unused */
-	HS_DM_PRIV_TARGETS,			/* IntList: attnums set */
-	HS_DM_PRIV_BY_KEY			/* Boolean: ids are id_property values */
-};
-
 
 /* Executor state of a (batched or per-row) UPDATE. */
 typedef struct HsModifyState
@@ -404,6 +395,7 @@ hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	ForeignScan *fscan;
 	int			mode;
 	bool		by_key;
+	HsDirectPlan direct;
 	List	   *processed_tlist = NIL;
 	List	   *targets = NIL;
 	List	   *exprs;
@@ -447,8 +439,10 @@ hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	fscan->operation = CMD_UPDATE;
 	fscan->resultRelation = resultRelation;
 	fscan->fdw_exprs = exprs;
-	fscan->fdw_private = list_make4(makeInteger(mode), NIL, targets,
-									makeBoolean(by_key));
+	direct.mode = (HsScanMode) mode;
+	direct.targets = targets;
+	direct.by_key = by_key;
+	fscan->fdw_private = hs_direct_plan_pack(&direct);
 	return true;
 }
 
@@ -459,14 +453,14 @@ hsBeginDirectModify(ForeignScanState *node, int eflags)
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	EState	   *estate = node->ss.ps.state;
 	HsDirectState *st = palloc0(sizeof(HsDirectState));
-	List	   *targets = (List *) list_nth(fsplan->fdw_private, HS_DM_PRIV_TARGETS);
+	HsDirectPlan direct;
 	bool		explain_only = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0;
 
+	hs_direct_plan_unpack(fsplan->fdw_private, &direct);
 	node->fdw_state = st;
-	hs_writer_init(&st->w, node->ss.ss_currentRelation, CMD_UPDATE, targets,
+	hs_writer_init(&st->w, node->ss.ss_currentRelation, CMD_UPDATE, direct.targets,
 				   explain_only ? InvalidOid : hs_scan_user(fsplan, estate),
-				   !explain_only,
-				   boolVal(list_nth(fsplan->fdw_private, HS_DM_PRIV_BY_KEY)));
+				   !explain_only, direct.by_key);
 	st->w.kind = &hs_batch_update;
 }
 
@@ -478,15 +472,16 @@ static void
 hs_direct_eval(ForeignScanState *node, HsDirectState *st)
 {
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
-	int			mode = intVal(list_nth(fsplan->fdw_private, HS_DM_PRIV_MODE));
 	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+	HsDirectPlan direct;
 	List	   *value_states;
 	ListCell   *lc;
 	int			i = 0;
 
+	hs_direct_plan_unpack(fsplan->fdw_private, &direct);
 	/* fdw_exprs: the id expression, then one expression per target */
 	st->ids = hs_eval_id_exprs(list_make1(linitial(fsplan->fdw_exprs)),
-							   mode == HS_SCAN_IDS, &node->ss.ps, &st->w.idconv);
+							   direct.mode == HS_SCAN_IDS, &node->ss.ps, &st->w.idconv);
 	value_states = ExecInitExprList(list_delete_first(list_copy(fsplan->fdw_exprs)),
 									&node->ss.ps);
 	st->values = palloc0(sizeof(char *) * Max(st->w.ntargets, 1));
@@ -573,7 +568,11 @@ hsExplainDirectModify(ForeignScanState *node, ExplainState *es)
 {
 	HsDirectState *st = (HsDirectState *) node->fdw_state;
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
-	int			mode = intVal(list_nth(fsplan->fdw_private, HS_DM_PRIV_MODE));
+	HsDirectPlan direct;
+	HsScanMode	mode;
+
+	hs_direct_plan_unpack(fsplan->fdw_private, &direct);
+	mode = direct.mode;
 
 	if (mode == HS_SCAN_ID && st->w.id_property)
 		ExplainPropertyText("HubSpot Request",

@@ -142,6 +142,17 @@ extern void hs_store_answer(TupleTableSlot *slot, Relation rel, const HsReturnin
 extern ForeignScan *hs_direct_modify_scan(ModifyTable *plan, Index rti, int subplan_index,
 										  bool ids_ok, int *mode, bool *by_key);
 
+/* The plan of a direct UPDATE or DELETE, as its ForeignScan.fdw_private keeps it. */
+typedef struct HsDirectPlan
+{
+	HsScanMode	mode;			/* HS_SCAN_ID or HS_SCAN_IDS */
+	List	   *targets;		/* IntList: attnums set (UPDATE) */
+	bool		by_key;			/* ids are id_property values */
+} HsDirectPlan;
+
+extern List *hs_direct_plan_pack(const HsDirectPlan *plan);
+extern void hs_direct_plan_unpack(List *fdw_private, HsDirectPlan *out);
+
 /* The kinds of batch write (see HsBatchKind). */
 extern const HsBatchKind hs_batch_update;	/* write.c: UPDATE and COMMIT send it */
 extern const HsBatchKind hs_batch_create;	/* insert.c */
