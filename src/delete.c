@@ -46,7 +46,7 @@ enum HsDeletePrivate
 /* Executor state of a batched or per-row DELETE. */
 typedef struct HsDeleteState
 {
-	CmdType		operation;		/* CMD_DELETE: see hs_modify_operation() */
+	HsModifyHeader hdr;			/* first: CMD_DELETE, see hs_modify_operation() */
 	HsWriter	w;
 	Relation	rel;
 	bool		per_row;
@@ -55,6 +55,8 @@ typedef struct HsDeleteState
 	HTAB	   *seen;			/* ids deleted by this statement */
 	MemoryContext row_cxt;		/* one row's work, reset for the next */
 } HsDeleteState;
+
+StaticAssertDecl(offsetof(HsDeleteState, hdr) == 0, "hs_modify_operation() reads hdr first");
 
 /* An entry of HsDeleteState.seen: the ids with one hash value. */
 typedef struct HsSeenIds
@@ -149,7 +151,7 @@ hsBeginForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	HASHCTL		ctl;
 
 	rinfo->ri_FdwState = st;
-	st->operation = CMD_DELETE;
+	st->hdr.operation = CMD_DELETE;
 	st->rel = rinfo->ri_RelationDesc;
 	st->per_row = boolVal(list_nth(fdw_private, HS_DEL_PRIV_PER_ROW));
 	hs_writer_init(&st->w, st->rel, CMD_DELETE, NIL,

@@ -48,7 +48,7 @@ enum HsModifyPrivate
 /* Executor state of a (batched or per-row) UPDATE. */
 typedef struct HsModifyState
 {
-	CmdType		operation;		/* CMD_UPDATE: see hs_modify_operation() */
+	HsModifyHeader hdr;			/* first: CMD_UPDATE, see hs_modify_operation() */
 	HsWriter	w;
 	Relation	rel;
 	AttrNumber	rowid_attno;	/* junk column in the subplan's output */
@@ -63,6 +63,8 @@ typedef struct HsModifyState
 	/* batched (the batch being filled is the writer's) */
 	int			seq;			/* objectWriteTraceId counter */
 } HsModifyState;
+
+StaticAssertDecl(offsetof(HsModifyState, hdr) == 0, "hs_modify_operation() reads hdr first");
 
 /* Executor state of a direct UPDATE. */
 typedef struct HsDirectState
@@ -201,7 +203,7 @@ hsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	Plan	   *subplan = outerPlanState(mtstate)->plan;
 
 	rinfo->ri_FdwState = st;
-	st->operation = CMD_UPDATE;
+	st->hdr.operation = CMD_UPDATE;
 	st->rel = rinfo->ri_RelationDesc;
 	st->per_row = boolVal(list_nth(fdw_private, HS_MOD_PRIV_PER_ROW));
 	hs_writer_init(&st->w, st->rel, CMD_UPDATE, targets,

@@ -103,11 +103,23 @@ extern void hs_explain_writer(HsWriter *w, int concurrency, ExplainState *es);
 #define HS_ROWID_NAME "hubspot_id"
 
 /*
- * The first member of every modify state (ResultRelInfo.ri_FdwState) is
- * the operation it serves, so the shared callbacks can dispatch.
+ * The first member of every modify state (ResultRelInfo.ri_FdwState of an
+ * UPDATE, INSERT or DELETE: update.c, insert.c, delete.c), so that the
+ * callbacks PostgreSQL shares between them can dispatch (hubspot_fdw.c).
  */
-#define hs_modify_operation(rinfo) \
-	((rinfo)->ri_FdwState ? *(CmdType *) (rinfo)->ri_FdwState : CMD_UNKNOWN)
+typedef struct HsModifyHeader
+{
+	CmdType		operation;		/* CMD_UPDATE, CMD_INSERT or CMD_DELETE */
+} HsModifyHeader;
+
+/* The operation the modify state of "rinfo" serves; CMD_UNKNOWN without one. */
+static inline CmdType
+hs_modify_operation(const ResultRelInfo *rinfo)
+{
+	const HsModifyHeader *hdr = (const HsModifyHeader *) rinfo->ri_FdwState;
+
+	return hdr ? hdr->operation : CMD_UNKNOWN;
+}
 
 pg_noreturn extern void hs_refuse_operation(CmdType operation, Relation rel,
 											 const char *object_type) pg_attribute_noreturn();
