@@ -56,7 +56,8 @@ typedef struct HsDeleteState
 	MemoryContext row_cxt;		/* one row's work, reset for the next */
 } HsDeleteState;
 
-StaticAssertDecl(offsetof(HsDeleteState, hdr) == 0, "hs_modify_operation() reads hdr first");
+StaticAssertDecl(offsetof(HsDeleteState, hdr) == 0,
+				 "hs_modify_operation() reads hdr first");
 
 /* An entry of HsDeleteState.seen: the ids with one hash value. */
 typedef struct HsSeenIds

@@ -54,7 +54,8 @@ typedef struct HsInsertState
 	int			seq;			/* rows so far: each input's objectWriteTraceId */
 } HsInsertState;
 
-StaticAssertDecl(offsetof(HsInsertState, hdr) == 0, "hs_modify_operation() reads hdr first");
+StaticAssertDecl(offsetof(HsInsertState, hdr) == 0,
+				 "hs_modify_operation() reads hdr first");
 
 /*
  * The columns an INSERT sets: those it names, those with a default, and

@@ -1466,8 +1466,8 @@ hs_search_show_filter(StringInfo buf, List *t, List *value_exprs)
 		return;
 	}
 	memset(&f, 0, sizeof(f));
-	switch (hs_search_fill(&tmpl, ((Const *) expr)->constvalue, ((Const *) expr)->constisnull,
-						   &f))
+	switch (hs_search_fill(&tmpl, ((Const *) expr)->constvalue,
+						   ((Const *) expr)->constisnull, &f))
 	{
 		case HS_FILTER_OK:
 			appendStringInfoString(buf, f.operator);

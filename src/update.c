@@ -64,7 +64,8 @@ typedef struct HsModifyState
 	int			seq;			/* objectWriteTraceId counter */
 } HsModifyState;
 
-StaticAssertDecl(offsetof(HsModifyState, hdr) == 0, "hs_modify_operation() reads hdr first");
+StaticAssertDecl(offsetof(HsModifyState, hdr) == 0,
+				 "hs_modify_operation() reads hdr first");
 
 /* Executor state of a direct UPDATE. */
 typedef struct HsDirectState
@@ -571,17 +572,14 @@ hsExplainDirectModify(ForeignScanState *node, ExplainState *es)
 	HsDirectState *st = (HsDirectState *) node->fdw_state;
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	HsDirectPlan direct;
-	HsScanMode	mode;
 
 	hs_direct_plan_unpack(fsplan->fdw_private, &direct);
-	mode = direct.mode;
-
-	if (mode == HS_SCAN_ID && st->w.id_property)
+	if (direct.mode == HS_SCAN_ID && st->w.id_property)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("PATCH %s/{%s}?idProperty=%s (direct, no read)",
 									 st->w.type_path, st->w.id_property,
 									 st->w.id_property), es);
-	else if (mode == HS_SCAN_ID)
+	else if (direct.mode == HS_SCAN_ID)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("PATCH %s/{id} (direct, no read)", st->w.type_path), es);
 	else if (st->w.id_property)
@@ -595,5 +593,6 @@ hsExplainDirectModify(ForeignScanState *node, ExplainState *es)
 									 st->w.type_path, st->w.opts.batch_size), es);
 	if (es->verbose)
 		hs_explain_properties(st->w.target_props, st->w.ntargets, es);
-	hs_explain_writer(&st->w, mode == HS_SCAN_ID ? 1 : hs_batch_concurrency(&st->w), es);
+	hs_explain_writer(&st->w, direct.mode == HS_SCAN_ID ? 1
+					  : hs_batch_concurrency(&st->w), es);
 }
