@@ -73,10 +73,6 @@ extern void hsEndForeignScan(ForeignScanState *node);
 extern void hsExplainForeignScan(ForeignScanState *node, ExplainState *es);
 extern void hs_scan_plan_unpack(List *fdw_private, HsScanPlan *out);
 
-/* Shared by scan.c, update.c and delete.c: the id values a plan's quals name. */
-extern List *hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps,
-							  HsConverter *conv);
-
 /* Shared by scan.c and search.c: refuse a paging cursor given out twice. */
 extern void hs_check_cursor(struct HTAB **seen, MemoryContext cxt,
 							const char *cursor, HsHttpRequest *req);

@@ -468,20 +468,15 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	if (plan.by_key)
 		st->id.property = st->opts.id_property;
 
+	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+		st->conn = hs_connection_for_table(relid, hs_scan_user(fsplan, estate));
 	if (st->mode == HS_SCAN_SEARCH)
-	{
-		if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
-		{
-			st->conn = hs_connection_for_table(relid, hs_scan_user(fsplan, estate));
-		}
 		st->search.exec = hs_search_begin(node, plan.search, st->conn, &st->opts,
 										  st->type_path, st->prop_names, st->nprops);
-	}
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
-	st->conn = hs_connection_for_table(relid, hs_scan_user(fsplan, estate));
 	st->scan_cxt = estate->es_query_cxt;
 	st->page.cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "hubspot_fdw scan page",
