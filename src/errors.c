@@ -99,7 +99,9 @@ hs_request_context(HsHttpRequest *req)
 	const char *path = hs_hide_token(req->token, req->path);
 
 	if (req->retries > 0)
-		return errcontext("HubSpot request: %s %s (after %d retries)",
+		return errcontext(ngettext("HubSpot request: %s %s (after %d retry)",
+								   "HubSpot request: %s %s (after %d retries)",
+								   req->retries),
 						  req->method, path, req->retries);
 	return errcontext("HubSpot request: %s %s", req->method, path);
 }
