@@ -205,9 +205,9 @@ hs_report_transport(HsHttpRequest *req)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
 					 errmsg("too many HubSpot requests in flight in this session"),
-					 errdetail("All %d transfer slots of this session are taken by requests not yet answered; this one was not sent.",
+					 errdetail("All %d transfer slots of this session are taken by requests not yet answered, so this one was not sent. Every open HubSpot scan, such as an open cursor, and every batch in flight holds a slot.",
 							   HS_HTTP_SLOTS),
-					 errhint("Every open HubSpot scan (an open cursor, say) and every batch in flight holds a slot: close cursors, or lower max_concurrency."),
+					 errhint("Close cursors, or lower max_concurrency."),
 					 hs_request_context(req)));
 			break;
 	}

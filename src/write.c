@@ -79,7 +79,7 @@ hs_identity_column(Relation rel, List *columns, const HsTableOptions *opts,
 					(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
 					 errmsg("foreign table \"%s\" has no \"id\" column",
 							RelationGetRelationName(rel)),
-					 errhint("%s identifies HubSpot records by a column named \"id\" holding the record id.",
+					 errdetail("%s identifies HubSpot records by a column named \"id\" holding the record id.",
 							 hs_operation_name(operation))));
 		return col;
 	}
