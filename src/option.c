@@ -421,9 +421,9 @@ hs_check_api_url(const char *url)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("only superusers can create or alter a server whose api_url host is not in hubspot_fdw.allowed_hosts"),
-				 errdetail("Host \"%s\" on port %d is not in hubspot_fdw.allowed_hosts, which is \"%s\".",
+				 errdetail("Host \"%s\" on port %d is not in hubspot_fdw.allowed_hosts, which is \"%s\". The owner of a server decides where the access tokens of its users are sent.",
 						   u.host, u.port, hs_allowed_hosts ? hs_allowed_hosts : ""),
-				 errhint("The owner of a server decides where the access tokens of its users are sent. A superuser can add the host to hubspot_fdw.allowed_hosts.")));
+				 errhint("A superuser can add the host to hubspot_fdw.allowed_hosts.")));
 }
 
 /*
@@ -508,7 +508,7 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 					 errmsg("invalid option \"%s\"", def->defname),
-					 errhint("Valid options in this context are: %s",
+					 errhint("Valid options in this context are: %s.",
 							 hs_valid_option_list(catalog))));
 		}
 
@@ -584,7 +584,7 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 	if (upsert && !have_id_property)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("option \"insert_mode\" 'upsert' requires option \"id_property\""),
+				 errmsg("option \"insert_mode\" with value \"upsert\" requires option \"id_property\""),
 				 errdetail("HubSpot's batch/upsert finds the records to update by the value of a unique property."),
 				 errhint("For example: OPTIONS (insert_mode 'upsert', id_property 'email').")));
 
