@@ -533,54 +533,25 @@ hs_object_type_is_valid(const char *value)
 static void
 hs_option_bad_value(const HsOption *opt, const char *value)
 {
-	switch (opt->kind)
-	{
-		case HS_OPT_INT:
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-					 errmsg("invalid value for option \"%s\": \"%s\"",
-							opt->name, value),
-					 errhint("Valid values are integers from %d to %d.",
-							 opt->min, opt->max)));
-			break;
-		case HS_OPT_BOOL:
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-					 errmsg("invalid value for option \"%s\": \"%s\"",
-							opt->name, value),
-					 errhint("Valid values are true and false.")));
-			break;
-		case HS_OPT_CHOICE:
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-					 errmsg("invalid value for option \"%s\": \"%s\"",
-							opt->name, value),
-					 errhint("Valid values are \"%s\" and \"%s\".",
-							 opt->words[0], opt->words[1])));
-			break;
-		case HS_OPT_OBJECT_TYPE:
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-					 errmsg("invalid value for option \"%s\": \"%s\"",
-							opt->name, value),
-					 errhint(HS_OBJECT_TYPE_HINT)));
-			break;
-		case HS_OPT_PATH:
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-					 errmsg("option \"%s\" must be an absolute path", opt->name)));
-			break;
-		case HS_OPT_TOKEN:
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-					 errmsg("option \"%s\" must be a non-empty token without white space",
-							opt->name)));
-			break;
-		case HS_OPT_TEXT:
-		case HS_OPT_URL:
-			break;
-	}
-	elog(ERROR, "invalid value for option \"%s\"", opt->name);
+	if (opt->kind == HS_OPT_PATH)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("option \"%s\" must be an absolute path", opt->name)));
+	if (opt->kind == HS_OPT_TOKEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("option \"%s\" must be a non-empty token without white space",
+						opt->name)));
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+			 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
+			 opt->kind == HS_OPT_INT ?
+			 errhint("Valid values are integers from %d to %d.", opt->min, opt->max) :
+			 opt->kind == HS_OPT_BOOL ?
+			 errhint("Valid values are true and false.") :
+			 opt->kind == HS_OPT_CHOICE ?
+			 errhint("Valid values are \"%s\" and \"%s\".", opt->words[0], opt->words[1]) :
+			 opt->kind == HS_OPT_OBJECT_TYPE ? errhint(HS_OBJECT_TYPE_HINT) : 0));
 }
 
 /*
@@ -606,7 +577,7 @@ hs_option_value(const HsOption *opt, const char *value, bool setting,
 				 errmsg("only superusers can set option \"%s\"", opt->name),
 				 errdetail("%s", opt->superuser_why)));
 
-	/* an empty value is refused by every kind that takes a string */
+	/* a property or an object type: the empty string names none */
 	if (*value == '\0' && (opt->kind == HS_OPT_TEXT || opt->kind == HS_OPT_OBJECT_TYPE))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
