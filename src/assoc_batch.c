@@ -43,6 +43,7 @@ hs_assoc_group_init(HsAssocGroup *g, MemoryContext cxt, HsConnection *conn,
 	g->path = hs_assoc_batch_path(from_type, to_type);
 	g->buf_cxt = AllocSetContextCreate(cxt, "hubspot_fdw association inputs",
 									   ALLOCSET_DEFAULT_SIZES);
+	g->pairs = hs_idset_create(cxt);
 	g->ninputs = 0;
 	MemoryContextSwitchTo(old);
 }
@@ -233,23 +234,8 @@ hs_assoc_flush(HsAssocBatchState *st, HsAssocGroup *g)
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->flush_cxt);
 	MemoryContextReset(g->buf_cxt);
+	hs_idset_reset(g->pairs);
 	g->ninputs = 0;
-}
-
-/*
- * Does the batch of "g" hold the pair from -> to already? HubSpot's answer
- * names pairs, not types, so a batch must not hold one pair twice.
- */
-static bool
-hs_assoc_has_pair(const HsAssocGroup *g, const char *from, const char *to)
-{
-	int			i;
-
-	for (i = 0; i < g->ninputs; i++)
-		if (strcmp(g->inputs[i].from_id, from) == 0 &&
-			strcmp(g->inputs[i].to_id, to) == 0)
-			return true;
-	return false;
 }
 
 /*
@@ -262,11 +248,15 @@ void
 hs_assoc_add(HsAssocBatchState *st, HsAssocGroup *g, const char *from,
 			 const char *to, const char *type)
 {
+	const char *pair = hs_idset_key(g->pairs, 2, from, to);
 	HsAssocInput *in;
 	MemoryContext old;
 
-	if (hs_assoc_has_pair(g, from, to))
+	if (!hs_idset_add(g->pairs, pair))
+	{
 		hs_assoc_flush(st, g);
+		(void) hs_idset_add(g->pairs, pair);
+	}
 
 	old = MemoryContextSwitchTo(g->buf_cxt);
 	in = &g->inputs[g->ninputs++];
@@ -299,6 +289,7 @@ hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
 	g->opts = *opts;
 	g->conn = conn;
 	g->path = hs_assoc_batch_path(from_type, to_type);
+	g->pairs = hs_idset_create(CurrentMemoryContext);
 	/*
 	 * HubSpot's answer names pairs, not types: a pair queued with two types
 	 * goes in separate batches, so each answer confirms one input.
@@ -307,13 +298,15 @@ hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
 	for (start = 0; start < ninputs; start++)
 	{
 		const HsAssocInput *in = &inputs[start];
+		const char *pair = hs_idset_key(g->pairs, 2, in->from_id, in->to_id);
 
-		if (g->ninputs >= HS_ASSOC_BATCH_MAX ||
-			hs_assoc_has_pair(g, in->from_id, in->to_id))
+		if (g->ninputs >= HS_ASSOC_BATCH_MAX || hs_idset_contains(g->pairs, pair))
 		{
 			st.created += hs_assoc_batch_create(&st, g);
 			g->ninputs = 0;
+			hs_idset_reset(g->pairs);
 		}
+		(void) hs_idset_add(g->pairs, pair);
 		g->inputs[g->ninputs++] = *in;
 	}
 	if (g->ninputs > 0)

@@ -25,8 +25,6 @@
 #include "write.h"
 
 #include "access/xact.h"
-#include "common/hashfn.h"
-#include "utils/hsearch.h"
 #include "utils/memutils.h"
 
 /* Failed inputs named in a message, at the most. */
@@ -108,28 +106,12 @@ hs_batch_abort_subxact(SubTransactionId subid)
 	return n;
 }
 
-/* The busy-set key of an input: a hash of its id (and id_property). */
-static uint64
-hs_input_key(const HsWriteInput *in)
-{
-	uint64		h = hash_bytes_extended((const unsigned char *) in->id, strlen(in->id), 0);
-
-	if (in->id_property)
-		h ^= hash_bytes_extended((const unsigned char *) in->id_property,
-								 strlen(in->id_property), 1);
-	return h;
-}
-
-/* An entry of HsWriter.busy: how many inputs in flight have one key. */
-typedef struct HsBusyEntry
-{
-	uint64		key;
-	int			count;
-} HsBusyEntry;
-
 /*
- * Count the inputs of "f" in or out of the writer's busy set. Inputs
- * without an id (new records) name no record that could be written twice.
+ * Count the ids of the inputs of "f" in or out of the writer's busy set.
+ * Inputs without an id (new records) name no record that could be written
+ * twice. The id alone is the key: a writer names all its inputs one way,
+ * by record id or by the values of one id_property (commit.c sends each
+ * run of writes named one way only when the previous run is answered).
  */
 static void
 hs_busy_update(HsWriter *w, HsBatchFlight *f, bool add)
@@ -137,29 +119,15 @@ hs_busy_update(HsWriter *w, HsBatchFlight *f, bool add)
 	int			i;
 
 	if (w->busy == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(uint64);
-		ctl.entrysize = sizeof(HsBusyEntry);
-		ctl.hcxt = w->cxt ? w->cxt : CurrentMemoryContext;
-		w->busy = hash_create("hubspot_fdw ids in flight", 1024, &ctl,
-							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		w->busy = hs_idset_create(w->cxt ? w->cxt : CurrentMemoryContext);
 	for (i = 0; i < f->ninputs; i++)
 	{
-		uint64		key;
-		bool		found;
-		HsBusyEntry *e;
-
 		if (f->inputs[i].id == NULL)
 			continue;
-		key = hs_input_key(&f->inputs[i]);
-		e = hash_search(w->busy, &key, add ? HASH_ENTER : HASH_FIND, &found);
 		if (add)
-			e->count = found ? e->count + 1 : 1;
-		else if (e && --e->count == 0)
-			(void) hash_search(w->busy, &key, HASH_REMOVE, NULL);
+			(void) hs_idset_add(w->busy, f->inputs[i].id);
+		else
+			hs_idset_remove(w->busy, f->inputs[i].id);
 	}
 }
 
@@ -172,15 +140,8 @@ hs_batch_busy(HsWriter *w, const HsWriteInput *inputs, int ninputs)
 	if (w->busy == NULL || w->nflights == 0)
 		return false;
 	for (i = 0; i < ninputs; i++)
-	{
-		uint64		key;
-
-		if (inputs[i].id == NULL)
-			continue;
-		key = hs_input_key(&inputs[i]);
-		if (hash_search(w->busy, &key, HASH_FIND, NULL) != NULL)
+		if (inputs[i].id != NULL && hs_idset_contains(w->busy, inputs[i].id))
 			return true;
-	}
 	return false;
 }
 
@@ -559,6 +520,7 @@ hs_batch_buffer_init(HsWriter *w, MemoryContext parent, int size)
 {
 	w->buf_cxt = AllocSetContextCreate(parent, "hubspot_fdw batch", ALLOCSET_DEFAULT_SIZES);
 	w->buf = MemoryContextAllocZero(parent, sizeof(HsWriteInput) * Max(size, 1));
+	w->buf_keys = hs_idset_create(parent);
 	w->nbuf = 0;
 	w->buf_size = Max(size, 1);
 }
@@ -573,15 +535,11 @@ hs_batch_buffer_init(HsWriter *w, MemoryContext parent, int size)
 HsWriteInput *
 hs_batch_next(HsWriter *w, const char *key)
 {
-	int			i;
-
-	if (key != NULL)
-		for (i = 0; i < w->nbuf; i++)
-			if (w->buf[i].id != NULL && strcmp(w->buf[i].id, key) == 0)
-			{
-				hs_batch_flush(w);
-				break;
-			}
+	if (key != NULL && !hs_idset_add(w->buf_keys, key))
+	{
+		hs_batch_flush(w);
+		(void) hs_idset_add(w->buf_keys, key);
+	}
 	return &w->buf[w->nbuf];
 }
 
@@ -608,6 +566,7 @@ hs_batch_flush(HsWriter *w)
 	hs_batch_submit(w, w->buf_cxt, w->buf, w->nbuf, false);
 	w->buf_cxt = AllocSetContextCreate(parent, "hubspot_fdw batch", ALLOCSET_DEFAULT_SIZES);
 	w->nbuf = 0;
+	hs_idset_reset(w->buf_keys);
 }
 
 /*

@@ -75,9 +75,6 @@ extern void hsExplainForeignScan(ForeignScanState *node, ExplainState *es);
 extern List *hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps,
 							  HsConverter *conv);
 
-/* Shared by scan.c and search.c: refuse a paging cursor given out twice. */
-extern void hs_check_cursor(struct HTAB **seen, MemoryContext cxt,
-							const char *cursor, HsHttpRequest *req);
 /* ---------- search.c ---------- */
 
 typedef struct HsSearchInfo HsSearchInfo;	/* what the planner can push */

@@ -68,11 +68,12 @@ typedef struct HsWriter
 	int			nsubmitted;
 	int			nflights;
 	struct HsBatchFlight *flights[HS_MAX_PARALLEL];
-	struct HTAB *busy;			/* ids in flight: uint64 hash -> count */
+	HsIdSet    *busy;			/* ids in flight, counted (idset.h) */
 
 	/* the batch being filled, sent when full (see hs_batch_buffer_init) */
 	MemoryContext buf_cxt;		/* its inputs' strings; NULL: no buffer */
 	HsWriteInput *buf;
+	HsIdSet    *buf_keys;		/* the records it names */
 	int			nbuf;
 	int			buf_size;
 } HsWriter;
@@ -242,6 +243,7 @@ typedef struct HsAssocGroup
 	HsConnection *conn;
 	char	   *path;			/* .../{from}/{to}/batch/create */
 	MemoryContext buf_cxt;		/* the inputs' strings; reset by each flush */
+	HsIdSet    *pairs;			/* the inputs' (from id, to id) pairs */
 	int			ninputs;
 	HsAssocInput inputs[HS_ASSOC_BATCH_MAX];	/* UTF-8 */
 } HsAssocGroup;
