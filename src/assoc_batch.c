@@ -14,9 +14,6 @@
 
 #include "utils/memutils.h"
 
-/* Failed inputs named one by one in an error; the rest are counted. */
-#define HS_ASSOC_MAX_NAMED_FAILURES 20
-
 /* The path of associations batch/create from "from_type" to "to_type". */
 static char *
 hs_assoc_batch_path(const char *from_type, const char *to_type)
@@ -58,18 +55,6 @@ hs_assoc_batch_error_context(void *arg)
 			   st->batches, st->what ? st->what : "hubspot_associate_batch",
 			   st->sending->from_type, st->sending->to_type,
 			   (long long) st->created);
-}
-
-/* Is "id" in "ids" (a List of C strings)? */
-static bool
-hs_id_listed(List *ids, const char *id)
-{
-	ListCell   *lc;
-
-	foreach(lc, ids)
-		if (strcmp((char *) lfirst(lc), id) == 0)
-			return true;
-	return false;
 }
 
 /* Does error "e" name input "in" (its from id or its to id)? */
@@ -125,20 +110,43 @@ hs_assoc_input_error(const HsAssocBatchResult *res, const HsAssocInput *in,
 	return NULL;
 }
 
-/* Append "from -> to (CATEGORY: message)" for failed input "in" to "buf". */
-static void
-hs_assoc_describe_failure(StringInfo buf, const HsAssocInput *in,
-						  const HsAssocError *e)
+/* An association batch's answer, as its callbacks see it. */
+typedef struct HsAssocAnswer
 {
-	if (buf->len > 0)
-		appendStringInfoString(buf, "; ");
-	appendStringInfo(buf, "%s -> %s", hs_from_utf8(in->from_id),
-					 hs_from_utf8(in->to_id));
-	if (e)
-		appendStringInfo(buf, " (%s: %s)", e->category ? e->category : "error",
-						 e->message ? e->message : "no message");
-	else
-		appendStringInfoString(buf, " (not in HubSpot's answer)");
+	const HsAssocGroup *g;
+	const HsAssocBatchResult *res;
+} HsAssocAnswer;
+
+/*
+ * What HubSpot's answer says of input "i" of an association batch (arg:
+ * an HsAssocAnswer): created if the results hold it, else failed if an
+ * error is to blame, else unconfirmed.
+ */
+static HsInputOutcome
+hs_assoc_outcome(void *arg, int i, const char **category, const char **message)
+{
+	HsAssocAnswer *a = (HsAssocAnswer *) arg;
+	const HsAssocInput *in = &a->g->inputs[i];
+	const HsAssocError *e;
+
+	if (hs_assoc_confirmed(a->res, in))
+		return HS_INPUT_APPLIED;
+	e = hs_assoc_input_error(a->res, in, a->g->inputs, a->g->ninputs);
+	if (e == NULL)
+		return HS_INPUT_UNCONFIRMED;
+	*category = e->category;
+	*message = e->message;
+	return HS_INPUT_FAILED;
+}
+
+/* How input "i" of an association batch is named: "from id -> to id". */
+static char *
+hs_assoc_input_name(void *arg, int i)
+{
+	HsAssocAnswer *a = (HsAssocAnswer *) arg;
+	const HsAssocInput *in = &a->g->inputs[i];
+
+	return psprintf("%s -> %s", hs_from_utf8(in->from_id), hs_from_utf8(in->to_id));
 }
 
 /*
@@ -152,14 +160,10 @@ hs_assoc_batch_create(HsAssocBatchState *st, HsAssocGroup *g)
 	HsConnection *conn = g->conn;
 	HsHttpRequest req;
 	HsAssocBatchResult res;
+	HsAssocAnswer answer;
+	HsBatchCheck check;
 	ErrorContextCallback errcb;
-	StringInfoData failed;
 	char	   *why;
-	int			nrejected = 0;
-	int			nunconfirmed = 0;
-	int			ncreated = 0;
-	int			sqlstate = ERRCODE_FDW_ERROR;
-	int			i;
 
 	st->batches++;
 	st->sending = g;
@@ -176,49 +180,18 @@ hs_assoc_batch_create(HsAssocBatchState *st, HsAssocGroup *g)
 		hs_report_bad_response(&req, why);
 	error_context_stack = errcb.previous;
 
-	initStringInfo(&failed);
-	for (i = 0; i < g->ninputs; i++)
-	{
-		const HsAssocInput *in = &g->inputs[i];
-		const HsAssocError *e;
-
-		if (hs_assoc_confirmed(&res, in))
-		{
-			ncreated++;
-			continue;
-		}
-		e = hs_assoc_input_error(&res, in, g->inputs, g->ninputs);
-		if (e)
-		{
-			if (nrejected == 0)
-				sqlstate = hs_category_sqlstate(e->category, NULL, 400);
-			nrejected++;
-		}
-		else
-			nunconfirmed++;
-		if (nrejected + nunconfirmed <= HS_ASSOC_MAX_NAMED_FAILURES)
-			hs_assoc_describe_failure(&failed, in, e);
-	}
-	if (nrejected + nunconfirmed > HS_ASSOC_MAX_NAMED_FAILURES)
-		appendStringInfo(&failed, "; and %d more",
-						 nrejected + nunconfirmed - HS_ASSOC_MAX_NAMED_FAILURES);
-	hs_stats_rows_written(&req, ncreated);
-
-	if (nrejected + nunconfirmed > 0)
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 nrejected > 0
-				 ? errmsg("HubSpot rejected %d of %d associations of a batch create from %s to %s",
-						  nrejected + nunconfirmed, g->ninputs, g->from_type, g->to_type)
-				 : errmsg("HubSpot did not confirm %d of %d associations of a batch create from %s to %s",
-						  nunconfirmed, g->ninputs, g->from_type, g->to_type),
-				 errdetail("Failed (from id -> to id): %s. %d association(s) of this batch and %lld before it were created and stay created: HubSpot has no transactions. correlationId: %s.",
-						   hs_hide_token(req.token, failed.data), ncreated, (long long) st->created,
-						   req.correlation_id[0] ? req.correlation_id : "none"),
-				 errcontext("HubSpot request: POST %s (HTTP %ld, correlationId: %s)",
-							g->path, req.http_status,
-							req.correlation_id[0] ? req.correlation_id : "none")));
-	return ncreated;
+	answer.g = g;
+	answer.res = &res;
+	memset(&check, 0, sizeof(check));
+	check.req = &req;
+	check.ninputs = g->ninputs;
+	check.object_type = g->from_type;
+	check.to_type = g->to_type;
+	check.before = st->created;
+	check.outcome = hs_assoc_outcome;
+	check.name = hs_assoc_input_name;
+	check.arg = &answer;
+	return hs_check_batch_answer(&check);
 }
 
 /* Send what group "g" has buffered, then forget it. */

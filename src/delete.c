@@ -84,8 +84,7 @@ hs_archive_body(const HsWriteInput *inputs, int ninputs)
  * ids existed: the rows were just read, so all count as archived.
  */
 const HsBatchKind hs_batch_archive = {
-	.name = "archive", .failed_label = "Failed ids", .done_verb = "archived",
-	.body = hs_archive_body,
+	.name = "archive", .body = hs_archive_body,
 };
 
 /*
