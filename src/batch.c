@@ -373,7 +373,7 @@ hs_check_batch_answer(const HsBatchCheck *c)
 								c->operation, c->object_type)
 				: errmsg_plural("HubSpot did not confirm %d of %d input of a batch %s of %s",
 								"HubSpot did not confirm %d of %d inputs of a batch %s of %s",
-								c->ninputs, nunconfirmed, c->ninputs,
+								c->ninputs, nfailed + nunconfirmed, c->ninputs,
 								c->operation, c->object_type))
 			 : (nfailed > 0
 				? errmsg_plural("HubSpot rejected %d of %d association of a batch create from %s to %s",
@@ -382,7 +382,7 @@ hs_check_batch_answer(const HsBatchCheck *c)
 								c->object_type, c->to_type)
 				: errmsg_plural("HubSpot did not confirm %d of %d association of a batch create from %s to %s",
 								"HubSpot did not confirm %d of %d associations of a batch create from %s to %s",
-								c->ninputs, nunconfirmed, c->ninputs,
+								c->ninputs, nfailed + nunconfirmed, c->ninputs,
 								c->object_type, c->to_type)),
 			 errdetail("Failed inputs: %s. HubSpot has no transactions, so the inputs it applied stay applied: %d of this batch and %lld before it. correlationId: %s.",
 					   hs_hide_token(req->token, failed.data), napplied,
