@@ -284,4 +284,5 @@ hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
 	}
 	if (g->ninputs > 0)
 		st.created += hs_assoc_batch_create(&st, g);
+	hs_idset_free(g->pairs);
 }
