@@ -69,6 +69,23 @@
 #endif
 
 /*
+ * A path built on another takes over its count of disabled nodes, which
+ * PostgreSQL 18 added to Path (earlier versions add disable_cost instead),
+ * and add_path_precheck() compares them first.
+ */
+#if PG_VERSION_NUM >= 180000
+#define hs_path_inherit_disabled(path, subpath) \
+	((path)->disabled_nodes = (subpath)->disabled_nodes)
+#define hs_add_path_precheck(rel, subpath, startup, total, pathkeys) \
+	add_path_precheck((rel), (subpath)->disabled_nodes, (startup), (total), \
+					  (pathkeys), NULL)
+#else
+#define hs_path_inherit_disabled(path, subpath) ((void) (subpath))
+#define hs_add_path_precheck(rel, subpath, startup, total, pathkeys) \
+	add_path_precheck((rel), (startup), (total), (pathkeys), NULL)
+#endif
+
+/*
  * The sort direction of a PathKey as a btree strategy: PostgreSQL 18 keeps
  * a CompareType (COMPARE_LT for ascending, COMPARE_GT for descending).
  */

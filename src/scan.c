@@ -109,7 +109,7 @@ typedef struct HsScanState
  * never send, unless triggers, WITH CHECK OPTION or the statement itself
  * (t.* in SET, WHERE or RETURNING) look at the old row.
  */
-static bool
+bool
 hs_update_needs_old_row(PlannerInfo *root, Relation rel, Index relid)
 {
 	Query	   *parse = root->parse;
@@ -636,10 +636,61 @@ hs_scan_ids_request(HsScanState *st, HsHttpRequest *req)
 
 	for (i = 0; i < n; i++)
 		ids[i] = list_nth(st->ids, st->next_id++);
-	hs_request_init(req, st->conn, &st->opts, "POST",
-					psprintf("%s/batch/read", st->type_path), "archived=false",
-					hs_json_batch_read_body(ids, n, st->prop_names, st->nprops,
-											st->id_property));
+	hs_batch_read_request(req, st->conn, &st->opts, st->type_path, ids, n,
+						  st->prop_names, st->nprops, st->id_property);
+}
+
+/*
+ * A batch/read of "ids" (at most HS_MAX_BATCH_SIZE) asking for "props",
+ * with idProperty when the ids are values of "id_property" (else NULL).
+ * Built in the current memory context; id scans and bind joins send it.
+ */
+void
+hs_batch_read_request(HsHttpRequest *req, HsConnection *conn,
+					  const HsTableOptions *opts, const char *type_path,
+					  char **ids, int nids, char **props, int nprops,
+					  const char *id_property)
+{
+	hs_request_init(req, conn, opts, "POST",
+					psprintf("%s/batch/read", type_path), "archived=false",
+					hs_json_batch_read_body(ids, nids, props, nprops, id_property));
+}
+
+/*
+ * The records of a batch/read answer that hs_check_response accepted,
+ * projected on "props" (one per column read, NULL for the id column).
+ * Ids HubSpot does not have are simply no records; any other error the
+ * answer names fails the statement.
+ */
+void
+hs_batch_read_answer(HsHttpRequest *req, char **props, int nprops,
+					 HsObject **objects, int *nobjects)
+{
+	HsBatchResult res;
+	char	   *why = NULL;
+	int			i;
+
+	if (!hs_json_parse_batch(req->response, req->response_len, props, nprops,
+							 &res, &why))
+		hs_report_bad_response(req, why);
+	for (i = 0; i < res.nerrors; i++)
+	{
+		HsBatchError *e = &res.errors[i];
+
+		if (e->category && strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
+			continue;
+		ereport(ERROR,
+				(errcode(hs_category_sqlstate(e->category, NULL, req->http_status)),
+				 errmsg("HubSpot could not read some objects"),
+				 errdetail("HubSpot says: %s [category: %s, correlationId: %s]",
+						   e->message ? hs_hide_token(req->token, e->message) : "(no message)",
+						   e->category ? hs_hide_token(req->token, e->category) : "none",
+						   req->correlation_id[0] ? req->correlation_id : "none"),
+				 errcontext("HubSpot request: POST %s (HTTP %ld)",
+							req->path, req->http_status)));
+	}
+	*objects = res.results;
+	*nobjects = res.nresults;
 }
 
 /*
@@ -683,37 +734,17 @@ hs_scan_fetch_ids(HsScanState *st)
 		Max(1, Min(st->opts.max_concurrency, HS_MAX_PARALLEL)) : 1;
 	MemoryContext old;
 	HsHttpRequest *req;
-	HsBatchResult res;
-	char	   *why = NULL;
-	int			i;
+	HsObject   *objects;
+	int			nobjects;
 
 	/* beyond the first, leave slots for a write pipeline and other scans */
 	while (st->nahead < depth && st->next_id < list_length(st->ids) &&
 		   (st->nahead == 0 || hs_http_in_flight() < HS_HTTP_SLOTS - HS_MAX_PARALLEL))
 		hs_scan_ahead_start(st, hs_scan_ids_request);
 	req = hs_scan_ahead_finish(st, &old);
-	if (!hs_json_parse_batch(req->response, req->response_len, st->props,
-							 st->nretrieved, &res, &why))
-		hs_report_bad_response(req, why);
-	/* Missing ids are simply no rows; any other per-input error is not. */
-	for (i = 0; i < res.nerrors; i++)
-	{
-		HsBatchError *e = &res.errors[i];
-
-		if (e->category && strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
-			continue;
-		ereport(ERROR,
-				(errcode(hs_category_sqlstate(e->category, NULL, req->http_status)),
-				 errmsg("HubSpot could not read some objects"),
-				 errdetail("HubSpot says: %s [category: %s, correlationId: %s]",
-						   e->message ? hs_hide_token(req->token, e->message) : "(no message)",
-						   e->category ? hs_hide_token(req->token, e->category) : "none",
-						   req->correlation_id[0] ? req->correlation_id : "none"),
-				 errcontext("HubSpot request: POST %s (HTTP %ld)",
-							req->path, req->http_status)));
-	}
-	st->objects = res.results;
-	st->nobjects = hs_scan_keep_asked(st, res.results, res.nresults);
+	hs_batch_read_answer(req, st->props, st->nretrieved, &objects, &nobjects);
+	st->objects = objects;
+	st->nobjects = hs_scan_keep_asked(st, objects, nobjects);
 	MemoryContextSwitchTo(old);
 	return true;
 }
