@@ -338,6 +338,35 @@ hs_bj_uses_unsupported(Node *node, Index relid, Relids outer_relids)
 	return false;
 }
 
+/*
+ * The outer joins that null the Vars of relation "relid" in "exprs" (a
+ * join's output); NULL if there is none. "same" is set to whether they
+ * all agree.
+ */
+static Bitmapset *
+hs_bj_nullingrels_of(List *exprs, Index relid, bool *same)
+{
+	List	   *vars = pull_var_clause((Node *) exprs, PVC_RECURSE_PLACEHOLDERS);
+	Bitmapset  *first = NULL;
+	bool		found = false;
+	ListCell   *lc;
+
+	*same = true;
+	foreach(lc, vars)
+	{
+		Var		   *var = lfirst_node(Var, lc);
+
+		if (var->varno != relid)
+			continue;
+		if (!found)
+			first = hs_var_nullingrels(var);
+		else if (!bms_equal(first, hs_var_nullingrels(var)))
+			*same = false;
+		found = true;
+	}
+	return first;
+}
+
 /* The key clause of a join, and which column of the HubSpot table it names. */
 typedef struct HsBjKey
 {
@@ -493,6 +522,7 @@ hs_bj_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel
 	bool		all_columns;
 	bool		exact;
 	bool		prefetch;
+	bool		same;
 	JoinType	exec_type;
 	List	   *quals = NIL;
 	List	   *settings;
@@ -538,6 +568,9 @@ hs_bj_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel
 							   innerrel->relid, NULL))
 		return;
 	if (hs_bj_epq_possible(root))
+		return;
+	(void) hs_bj_nullingrels_of(joinrel->reltarget->exprs, innerrel->relid, &same);
+	if (!same)
 		return;
 
 	rte = planner_rt_fetch(innerrel->relid, root);
@@ -661,6 +694,9 @@ hs_bj_plan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlis
 	List	   *settings = list_nth(best_path->custom_private, HS_BJ_PATH_SETTINGS);
 	JoinType	jointype = (JoinType) intVal(linitial(settings));
 	RelOptInfo *innerrel;
+	Bitmapset  *nullingrels;
+	bool		same;
+	Expr	   *key_clause;
 	List	   *joinquals;
 	List	   *otherquals = NIL;
 	List	   *scan_tlist = NIL;
@@ -681,6 +717,18 @@ hs_bj_plan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlis
 	foreach(lc, innerrel->baserestrictinfo)
 		joinquals = lappend(joinquals, lfirst_node(RestrictInfo, lc)->clause);
 
+	/*
+	 * The scan tuple holds each column of the HubSpot table once, as the
+	 * join's output names it: nulled by the outer join (PostgreSQL 16 on).
+	 * The quals that decide a match see it before that, in the same place.
+	 */
+	nullingrels = hs_bj_nullingrels_of(best_path->path.pathtarget->exprs,
+									   innerrel->relid, &same);
+	joinquals = (List *) hs_set_nullingrels((Node *) joinquals, innerrel->relid,
+											nullingrels);
+	key_clause = (Expr *) hs_set_nullingrels((Node *) key_rinfo->clause,
+											 innerrel->relid, nullingrels);
+
 	foreach(lc, outer_plan->targetlist)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
@@ -691,7 +739,7 @@ hs_bj_plan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlis
 	}
 	nouter = list_length(scan_tlist);
 	vars = pull_var_clause((Node *) list_make5(best_path->path.pathtarget->exprs, tlist,
-											   joinquals, otherquals, key_rinfo->clause),
+											   joinquals, otherquals, key_clause),
 						   PVC_RECURSE_PLACEHOLDERS | PVC_RECURSE_AGGREGATES |
 						   PVC_RECURSE_WINDOWFUNCS);
 	foreach(lc, vars)
@@ -709,7 +757,7 @@ hs_bj_plan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlis
 	cscan->scan.scanrelid = 0;
 	cscan->flags = best_path->flags;
 	cscan->custom_plans = custom_plans;
-	cscan->custom_exprs = list_make3(copyObject(outer_expr), key_rinfo->clause, joinquals);
+	cscan->custom_exprs = list_make3(copyObject(outer_expr), key_clause, joinquals);
 	cscan->custom_private = list_insert_nth(list_copy(settings), HS_BJ_PRIV_NOUTER,
 											makeInteger(nouter));
 	cscan->custom_scan_tlist = scan_tlist;
@@ -1323,6 +1371,29 @@ hs_bj_rescan(CustomScanState *node)
 		ExecReScan(outer);
 }
 
+/*
+ * The key clause for EXPLAIN, the HubSpot table's column first, whichever
+ * way round PostgreSQL wrote it.
+ */
+static char *
+hs_bj_key_clause_text(HsBindJoinState *st, List *context, bool useprefix)
+{
+	CustomScan *cscan = (CustomScan *) st->css.ss.ps.plan;
+	OpExpr	   *op = list_nth(cscan->custom_exprs, HS_BJ_EXPR_KEY_CLAUSE);
+	Node	   *hubspot = linitial(op->args);
+	Node	   *other = lsecond(op->args);
+	Var		   *var = (Var *) hs_strip(other);
+
+	/* the scan tuple's columns after the outer ones are the HubSpot table's */
+	if (IsA(var, Var) && var->varno == INDEX_VAR && var->varattno > st->nouter)
+	{
+		hubspot = lsecond(op->args);
+		other = linitial(op->args);
+	}
+	return psprintf("(%s %s %s)", deparse_expression(hubspot, context, useprefix, false),
+					get_opname(op->opno), deparse_expression(other, context, useprefix, false));
+}
+
 /* EXPLAIN: the join, the HubSpot table and key, the requests. */
 static void
 hs_bj_explain(CustomScanState *node, List *ancestors, ExplainState *es)
@@ -1351,10 +1422,7 @@ hs_bj_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 			break;
 	}
 	ExplainPropertyText("Join Type", jointype, es);
-	ExplainPropertyText("Join Cond",
-						deparse_expression(list_nth(cscan->custom_exprs,
-													HS_BJ_EXPR_KEY_CLAUSE),
-										   context, useprefix, false), es);
+	ExplainPropertyText("Join Cond", hs_bj_key_clause_text(st, context, useprefix), es);
 	if (joinquals != NIL)
 		ExplainPropertyText("Join Filter",
 							deparse_expression((Node *) make_ands_explicit(joinquals),

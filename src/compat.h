@@ -136,4 +136,17 @@ extern Oid	hs_scan_user(ForeignScan *fsplan, EState *estate);
 extern Oid	hs_result_rel_user(ResultRelInfo *rinfo, EState *estate);
 extern Bitmapset *hs_inserted_cols(PlannerInfo *root, RangeTblEntry *rte);
 
+/*
+ * The outer joins that can null a Var (varnullingrels), which PostgreSQL
+ * 16 added; before, none is recorded. hs_set_nullingrels() gives every
+ * Var of relation "varno" in a copy of "node" the set "nullingrels"
+ * (nothing to do before 16).
+ */
+#if PG_VERSION_NUM >= 160000
+#define hs_var_nullingrels(var) ((var)->varnullingrels)
+#else
+#define hs_var_nullingrels(var) ((Bitmapset *) NULL)
+#endif
+extern Node *hs_set_nullingrels(Node *node, Index varno, Bitmapset *nullingrels);
+
 #endif							/* HS_COMPAT_H */
