@@ -55,13 +55,13 @@
 #include "utils/memutils.h"
 #include "utils/pg_locale.h"
 
-/* HubSpot's search limits (facts file and spec; "unconfirmed" ones have no source). */
-#define HS_SEARCH_PAGE_SIZE 200			/* spec: limit up to 200 */
-#define HS_SEARCH_MAX_GROUPS 6			/* spec: up to 6 filterGroups */
-#define HS_SEARCH_MAX_GROUP_FILTERS 6	/* unconfirmed */
-#define HS_SEARCH_MAX_FILTERS 18		/* unconfirmed: filters in all groups */
-#define HS_SEARCH_MAX_VALUES 100		/* unconfirmed: values of one IN or NOT_IN */
-#define HS_SEARCH_RESULT_CAP 10000		/* reported by users, unconfirmed */
+/* HubSpot's search limits: doc/hubspot-api.md, "Search". */
+#define HS_SEARCH_PAGE_SIZE 200			/* results per page */
+#define HS_SEARCH_MAX_GROUPS 6			/* the spec's 6; the guide says 5 */
+#define HS_SEARCH_MAX_GROUP_FILTERS 6	/* filters in one group */
+#define HS_SEARCH_MAX_FILTERS 18		/* filters in all groups */
+#define HS_SEARCH_MAX_VALUES 100		/* values of one IN: not documented */
+#define HS_SEARCH_RESULT_CAP 10000		/* results one search can reach */
 
 /*
  * A search request costs more than a list request: search has its own,

@@ -226,9 +226,9 @@ extern void hs_defer_update(HsConnection *conn, const HsTableOptions *opts,
 /* ---------- assoc_batch.c ---------- */
 
 /*
- * Inputs per associations batch/create request. HubSpot states no limit
- * for association batches; the limit of the object batch endpoints is
- * used (doc/hubspot-api.md, "Batches").
+ * Inputs per associations batch/create request. HubSpot documents no limit
+ * for it, so it is 100, the limit of the object batch endpoints:
+ * doc/hubspot-api.md, "Associations".
  */
 #define HS_ASSOC_BATCH_MAX 100
 
