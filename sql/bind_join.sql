@@ -104,6 +104,14 @@ SELECT affected('UPDATE partner_clients pc SET tier = d.tier FROM staging_dup d 
 SELECT * FROM bj_requests;
 SELECT jsonb_array_elements(body->'inputs')->>'id' AS id FROM emu_requests
  WHERE path LIKE '%batch/update' ORDER BY 1;
+-- when another join follows the bind join, every joined row is an update:
+-- sent in order, one batch after the other for the same record
+CREATE TABLE numbers AS SELECT g AS x FROM generate_series(1, 10000) g;
+ANALYZE numbers;
+CALL emu_clear();
+SELECT affected('UPDATE partner_clients pc SET tier = d.tier FROM staging_dup d, numbers
+                  WHERE pc.id = d.id AND numbers.x = length(pc.hs_name)');
+SELECT method, path, body->'inputs' AS inputs FROM emu_requests ORDER BY seq;
 -- a SELECT returns both matches; the key is asked for once
 CALL emu_clear();
 SELECT d.id, d.tier, pc.hs_name FROM staging_dup d JOIN partner_clients pc ON pc.id = d.id
@@ -241,7 +249,7 @@ CALL emu_clear();
 SELECT pc FROM staging s JOIN partner_clients pc ON pc.id = s.id WHERE s.n IN (501, 502) ORDER BY 1;
 SELECT body->'properties' AS props FROM emu_requests;
 
-DROP TABLE staging, staging_dup, staging_150, staging_num, staging_email, gone, links, staging_450;
+DROP TABLE staging, staging_dup, numbers, staging_150, staging_num, staging_email, gone, links, staging_450;
 DROP FOREIGN TABLE pc_bigint, pc_numeric, contacts_by_email, contacts;
 DROP FUNCTION uses_bind_join(text);
 DROP VIEW bj_requests;
