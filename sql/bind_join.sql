@@ -235,6 +235,19 @@ SELECT * FROM try('SELECT count(*) FROM staging s JOIN partner_clients pc ON pc.
 ALTER SERVER hubspot OPTIONS (DROP max_retries);
 CALL emu_faults('{}');
 
+-- run again for each row of a correlated subquery, with its parameter
+CALL emu_clear();
+SELECT o.x, (SELECT count(*) FROM staging s JOIN partner_clients pc ON pc.id = s.id
+              WHERE s.n < o.x) AS joined
+  FROM (VALUES (505), (510), (503)) o(x);
+SELECT * FROM bj_requests;
+
+-- with many more keys than the list has pages, the list is read instead
+CREATE TABLE staging_5000 AS SELECT (500 + g)::text AS id FROM generate_series(1, 5000) g;
+ANALYZE staging_5000;
+SELECT uses_bind_join('SELECT count(*) FROM staging_5000 s JOIN partner_clients pc ON pc.id = s.id')
+  AS many_keys;
+
 -- not offered where it would be wrong: rows locked FOR UPDATE, an UPDATE of
 -- a local table (both could make EvalPlanQual run the join again for one
 -- row), system columns of the HubSpot table
@@ -249,7 +262,29 @@ CALL emu_clear();
 SELECT pc FROM staging s JOIN partner_clients pc ON pc.id = s.id WHERE s.n IN (501, 502) ORDER BY 1;
 SELECT body->'properties' AS props FROM emu_requests;
 
-DROP TABLE staging, staging_dup, numbers, staging_150, staging_num, staging_email, gone, links, staging_450;
+-- a 20,000-record portal: a 100-row sync reads its 100 records, never the list
+CALL emu_reset();
+SELECT doc->>'created' AS created, doc->>'first_id' AS first_id, doc->>'last_id' AS last_id
+  FROM emu('bulk', '{"type": "contacts", "count": 20000,
+                     "properties": {"email": "bulk{n}@example.com", "firstname": "Bulk"}}') doc;
+CREATE TABLE sync AS
+  SELECT (1005 + g * 200)::text AS id, 'bulk' || (g * 200) || '@example.com' AS email,
+         'Synced ' || g AS firstname
+    FROM generate_series(1, 100) g;
+ANALYZE sync;
+CALL emu_clear();
+SELECT affected('UPDATE contacts c SET firstname = s.firstname FROM sync s WHERE c.id = s.id');
+SELECT * FROM bj_requests;
+-- by the id_property: batch/read and batch/update name records by email
+CALL emu_clear();
+SELECT affected('UPDATE contacts_by_email c SET firstname = upper(s.firstname)
+                   FROM sync s WHERE c.email = s.email');
+SELECT * FROM bj_requests;
+SELECT body->'inputs'->0 AS first_input FROM emu_requests WHERE path LIKE '%batch/update';
+SELECT emu_object('contacts/1205')->'properties'->>'firstname' AS firstname_1205;
+
+DROP TABLE sync;
+DROP TABLE staging, staging_dup, numbers, staging_150, staging_num, staging_email, gone, links, staging_450, staging_5000;
 DROP FOREIGN TABLE pc_bigint, pc_numeric, contacts_by_email, contacts;
 DROP FUNCTION uses_bind_join(text);
 DROP VIEW bj_requests;

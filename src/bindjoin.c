@@ -340,17 +340,17 @@ hs_bj_uses_unsupported(Node *node, Index relid, Relids outer_relids)
 
 /*
  * The outer joins that null the Vars of relation "relid" in "exprs" (a
- * join's output); NULL if there is none. "same" is set to whether they
- * all agree.
+ * join's output, say), NULL if none. "found" is set to whether "exprs"
+ * has such a Var, "same" to whether they all agree.
  */
 static Bitmapset *
-hs_bj_nullingrels_of(List *exprs, Index relid, bool *same)
+hs_bj_nullingrels_of(List *exprs, Index relid, bool *found, bool *same)
 {
 	List	   *vars = pull_var_clause((Node *) exprs, PVC_RECURSE_PLACEHOLDERS);
 	Bitmapset  *first = NULL;
-	bool		found = false;
 	ListCell   *lc;
 
+	*found = false;
 	*same = true;
 	foreach(lc, vars)
 	{
@@ -358,11 +358,11 @@ hs_bj_nullingrels_of(List *exprs, Index relid, bool *same)
 
 		if (var->varno != relid)
 			continue;
-		if (!found)
+		if (!*found)
 			first = hs_var_nullingrels(var);
 		else if (!bms_equal(first, hs_var_nullingrels(var)))
 			*same = false;
-		found = true;
+		*found = true;
 	}
 	return first;
 }
@@ -522,6 +522,7 @@ hs_bj_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel
 	bool		all_columns;
 	bool		exact;
 	bool		prefetch;
+	bool		found;
 	bool		same;
 	JoinType	exec_type;
 	List	   *quals = NIL;
@@ -569,7 +570,7 @@ hs_bj_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel
 		return;
 	if (hs_bj_epq_possible(root))
 		return;
-	(void) hs_bj_nullingrels_of(joinrel->reltarget->exprs, innerrel->relid, &same);
+	(void) hs_bj_nullingrels_of(joinrel->reltarget->exprs, innerrel->relid, &found, &same);
 	if (!same)
 		return;
 
@@ -695,6 +696,7 @@ hs_bj_plan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlis
 	JoinType	jointype = (JoinType) intVal(linitial(settings));
 	RelOptInfo *innerrel;
 	Bitmapset  *nullingrels;
+	bool		found;
 	bool		same;
 	Expr	   *key_clause;
 	List	   *joinquals;
@@ -720,12 +722,17 @@ hs_bj_plan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlis
 	/*
 	 * The scan tuple holds each column of the HubSpot table once, as the
 	 * join's output names it: nulled by the outer join (PostgreSQL 16 on).
-	 * The quals that decide a match see it before that, in the same place.
+	 * The quals that decide a match see it before that, in the same place,
+	 * and so do the quals above an outer join.
 	 */
 	nullingrels = hs_bj_nullingrels_of(best_path->path.pathtarget->exprs,
-									   innerrel->relid, &same);
+									   innerrel->relid, &found, &same);
+	if (!found)
+		nullingrels = hs_bj_nullingrels_of(otherquals, innerrel->relid, &found, &same);
 	joinquals = (List *) hs_set_nullingrels((Node *) joinquals, innerrel->relid,
 											nullingrels);
+	otherquals = (List *) hs_set_nullingrels((Node *) otherquals, innerrel->relid,
+											 nullingrels);
 	key_clause = (Expr *) hs_set_nullingrels((Node *) key_rinfo->clause,
 											 innerrel->relid, nullingrels);
 
@@ -1250,6 +1257,7 @@ hs_bj_next_pair(HsBindJoinState *st)
 
 	for (;;)
 	{
+		CHECK_FOR_INTERRUPTS();
 		ResetExprContext(econtext);
 		econtext->ecxt_scantuple = st->css.ss.ss_ScanTupleSlot;
 		if (!st->have_outer)
