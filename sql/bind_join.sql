@@ -155,16 +155,16 @@ SELECT s.n, pc.hs_name FROM staging_num s JOIN partner_clients pc ON pc.id = s.n
 SELECT * FROM bj_requests;
 
 -- a join on the id_property's column: batch/read with idProperty
-CREATE FOREIGN TABLE contacts_by_email (id text, email text, firstname text)
+CREATE FOREIGN TABLE bj_contacts_by_email (id text, email text, firstname text)
   SERVER hubspot OPTIONS (object_type 'contacts', id_property 'email');
 CREATE TABLE staging_email (email text);
 INSERT INTO staging_email VALUES ('contact1001@example.com'), ('CONTACT1002@example.com'),
   ('nobody@example.com'), (NULL);
 ANALYZE staging_email;
 EXPLAIN (COSTS OFF)
-SELECT e.email, c.id FROM staging_email e JOIN contacts_by_email c ON c.email = e.email;
+SELECT e.email, c.id FROM staging_email e JOIN bj_contacts_by_email c ON c.email = e.email;
 CALL emu_clear();
-SELECT e.email, c.id FROM staging_email e JOIN contacts_by_email c ON c.email = e.email;
+SELECT e.email, c.id FROM staging_email e JOIN bj_contacts_by_email c ON c.email = e.email;
 SELECT * FROM bj_requests;
 -- HubSpot matches email in any case; PostgreSQL's equality decides, so a
 -- record answering CONTACT1002@example.com is not a match
@@ -172,31 +172,31 @@ CALL emu_faults('{"fail_next": [{"status": 200, "match": {"path_contains": "batc
   "body": {"status": "COMPLETE", "results": [
     {"id": "1001", "properties": {"email": "contact1001@example.com"}},
     {"id": "1002", "properties": {"email": "contact1002@example.com"}}]}}]}');
-SELECT e.email, c.id FROM staging_email e JOIN contacts_by_email c ON c.email = e.email;
-SELECT e.email, c.id FROM staging_email e LEFT JOIN contacts_by_email c ON c.email = e.email
+SELECT e.email, c.id FROM staging_email e JOIN bj_contacts_by_email c ON c.email = e.email;
+SELECT e.email, c.id FROM staging_email e LEFT JOIN bj_contacts_by_email c ON c.email = e.email
  ORDER BY 1;
 CALL emu_faults('{}');
 
 -- DELETE ... USING: batch/read, then batch/archive of the records that exist
-CREATE FOREIGN TABLE contacts (id text, email text, firstname text)
+CREATE FOREIGN TABLE bj_contacts (id text, email text, firstname text)
   SERVER hubspot OPTIONS (object_type 'contacts');
 CREATE TABLE gone (id text);
 INSERT INTO gone VALUES ('1001'), ('1002'), ('1002'), ('9999'), (NULL);
 ANALYZE gone;
-EXPLAIN (COSTS OFF) DELETE FROM contacts c USING gone g WHERE c.id = g.id;
+EXPLAIN (COSTS OFF) DELETE FROM bj_contacts c USING gone g WHERE c.id = g.id;
 CALL emu_clear();
-SELECT affected('DELETE FROM contacts c USING gone g WHERE c.id = g.id');
+SELECT affected('DELETE FROM bj_contacts c USING gone g WHERE c.id = g.id');
 SELECT * FROM bj_requests;
 SELECT body FROM emu_requests WHERE path LIKE '%batch/archive';
-SELECT id FROM contacts ORDER BY 1;
+SELECT id FROM bj_contacts ORDER BY 1;
 
 -- INSERT ... SELECT from a join
 CALL emu_clear();
-INSERT INTO contacts (email, firstname)
+INSERT INTO bj_contacts (email, firstname)
 SELECT 'client' || pc.id || '@example.com', pc.hs_name
   FROM staging s JOIN partner_clients pc ON pc.id = s.id WHERE s.n IN (540, 541, 9001);
 SELECT * FROM bj_requests;
-SELECT email, firstname FROM contacts WHERE email LIKE 'client%' ORDER BY 1;
+SELECT email, firstname FROM bj_contacts WHERE email LIKE 'client%' ORDER BY 1;
 
 -- hubspot_associate_batch over a join
 CREATE TABLE links (client_id text, contact_id text);
@@ -273,11 +273,11 @@ CREATE TABLE sync AS
     FROM generate_series(1, 100) g;
 ANALYZE sync;
 CALL emu_clear();
-SELECT affected('UPDATE contacts c SET firstname = s.firstname FROM sync s WHERE c.id = s.id');
+SELECT affected('UPDATE bj_contacts c SET firstname = s.firstname FROM sync s WHERE c.id = s.id');
 SELECT * FROM bj_requests;
 -- by the id_property: batch/read and batch/update name records by email
 CALL emu_clear();
-SELECT affected('UPDATE contacts_by_email c SET firstname = upper(s.firstname)
+SELECT affected('UPDATE bj_contacts_by_email c SET firstname = upper(s.firstname)
                    FROM sync s WHERE c.email = s.email');
 SELECT * FROM bj_requests;
 SELECT body->'inputs'->0 AS first_input FROM emu_requests WHERE path LIKE '%batch/update';
@@ -285,6 +285,6 @@ SELECT emu_object('contacts/1205')->'properties'->>'firstname' AS firstname_1205
 
 DROP TABLE sync;
 DROP TABLE staging, staging_dup, numbers, staging_150, staging_num, staging_email, gone, links, staging_450, staging_5000;
-DROP FOREIGN TABLE pc_bigint, pc_numeric, contacts_by_email, contacts;
+DROP FOREIGN TABLE pc_bigint, pc_numeric, bj_contacts_by_email, bj_contacts;
 DROP FUNCTION uses_bind_join(text);
 DROP VIEW bj_requests;
