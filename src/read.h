@@ -28,15 +28,15 @@ typedef enum HsScanMode
 /* HubSpot keeps no statistics we could read: the size assumed of every table. */
 #define HS_ASSUMED_ROWS 1000.0
 
-/* Indexes into ForeignScan.fdw_private of a scan. */
-enum HsScanPrivate
+/* The plan of a scan, as its ForeignScan.fdw_private keeps it (scan.c). */
+typedef struct HsScanPlan
 {
-	HS_SCAN_PRIV_MODE,			/* Integer: HsScanMode */
-	HS_SCAN_PRIV_ATTRS,			/* IntList: attnums to fill */
-	HS_SCAN_PRIV_BY_KEY,		/* Boolean: ids are id_property values */
-	HS_SCAN_PRIV_PREFETCH,		/* Boolean: fetch the next page ahead */
-	HS_SCAN_PRIV_SEARCH			/* List: the search plan (HS_SCAN_SEARCH) */
-};
+	HsScanMode	mode;
+	List	   *attrs;			/* IntList: attnums to fill */
+	bool		by_key;			/* ids are id_property values */
+	bool		prefetch;		/* fetch the next page ahead */
+	List	   *search;			/* the search plan (HS_SCAN_SEARCH), or NIL */
+} HsScanPlan;
 
 /* What the planner learned about a scan's quals on the id column. */
 typedef struct HsIdQual
@@ -52,6 +52,7 @@ extern bool hs_match_id_qual(PlannerInfo *root, RelOptInfo *baserel,
 extern Node *hs_strip(Node *node);
 extern bool hs_is_runtime_constant(Node *node);
 extern int	hs_cmp_strings(const void *a, const void *b);
+extern List *hs_slot_list(Node **slots, int n);
 /* The id values a plan's quals name (scan.c, update.c, delete.c). */
 extern List *hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps,
 							  HsConverter *conv);
@@ -71,6 +72,7 @@ extern TupleTableSlot *hsIterateForeignScan(ForeignScanState *node);
 extern void hsReScanForeignScan(ForeignScanState *node);
 extern void hsEndForeignScan(ForeignScanState *node);
 extern void hsExplainForeignScan(ForeignScanState *node, ExplainState *es);
+extern void hs_scan_plan_unpack(List *fdw_private, HsScanPlan *out);
 extern bool hs_update_needs_old_row(PlannerInfo *root, Relation rel, Index relid);
 extern void hs_batch_read_request(HsHttpRequest *req, HsConnection *conn,
 								  const HsTableOptions *opts, const char *type_path,
@@ -78,10 +80,6 @@ extern void hs_batch_read_request(HsHttpRequest *req, HsConnection *conn,
 								  const char *id_property);
 extern void hs_batch_read_answer(HsHttpRequest *req, char **props, int nprops,
 								 HsObject **objects, int *nobjects);
-
-/* Shared by scan.c, update.c and delete.c: the id values a plan's quals name. */
-extern List *hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps,
-							  HsConverter *conv);
 
 /* Shared by scan.c and search.c: refuse a paging cursor given out twice. */
 extern void hs_check_cursor(struct HTAB **seen, MemoryContext cxt,
@@ -106,6 +104,7 @@ extern HsSearchInfo *hs_search_analyze(PlannerInfo *root, RelOptInfo *baserel,
 									   List *columns, const HsTableOptions *opts);
 extern void hs_search_add_paths(PlannerInfo *root, RelOptInfo *baserel,
 								HsSearchInfo *info);
+extern bool hs_is_search_path(ForeignPath *path, bool *sorted);
 extern List *hs_search_make_plan(PlannerInfo *root, HsSearchInfo *info, bool sorted,
 								 List *scan_clauses, List **local, List **fdw_exprs,
 								 List **recheck_quals);
