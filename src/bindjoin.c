@@ -798,6 +798,7 @@ hs_bj_init_columns(HsBindJoinState *st, Relation rel, bool all_columns)
 	HsColumn   *keycol = st->by_key
 		? hs_find_property_column(columns, st->opts.id_property) : NULL;
 	Bitmapset  *attrs = NULL;
+	List	   *attnums = NIL;
 	int			attno;
 	int			i;
 
@@ -812,34 +813,16 @@ hs_bj_init_columns(HsBindJoinState *st, Relation rel, bool all_columns)
 		else if (st->inner_attnos[i] > 0)
 			attrs = bms_add_member(attrs, st->inner_attnos[i]);
 	}
-	st->nretrieved = bms_num_members(attrs);
-	st->retrieved = palloc(sizeof(AttrNumber) * Max(st->nretrieved, 1));
-	st->convs = palloc0(sizeof(HsConverter) * Max(st->nretrieved, 1));
-	st->props = palloc0(sizeof(char *) * Max(st->nretrieved, 1));
-	st->prop_names = palloc0(sizeof(char *) * Max(st->nretrieved, 1));
-	st->key_index = -1;
-	i = 0;
 	attno = -1;
 	while ((attno = bms_next_member(attrs, attno)) >= 0)
-	{
-		ListCell   *lc;
-
-		st->retrieved[i] = attno;
-		foreach(lc, columns)
-		{
-			HsColumn   *col = lfirst(lc);
-
-			if (col->attnum != attno)
-				continue;
-			hs_converter_init_column(&st->convs[i], col);
-			st->props[i] = col->property;
-			if (col->property)
-				st->prop_names[st->nprops++] = col->property;
-			if (keycol && col->attnum == keycol->attnum)
-				st->key_index = i;
-		}
-		i++;
-	}
+		attnums = lappend_int(attnums, attno);
+	st->nretrieved = list_length(attnums);
+	hs_read_columns(columns, attnums, &st->retrieved, &st->convs, &st->props,
+					&st->prop_names, &st->nprops);
+	st->key_index = -1;
+	for (i = 0; keycol && i < st->nretrieved; i++)
+		if (st->retrieved[i] == keycol->attnum)
+			st->key_index = i;
 	if (st->by_key && st->key_index < 0)
 		elog(ERROR, "hubspot_fdw: the key column of a bind join is not read");
 	st->relvalues = palloc0(sizeof(Datum) * Max(tupdesc->natts, 1));

@@ -74,6 +74,9 @@ extern void hsEndForeignScan(ForeignScanState *node);
 extern void hsExplainForeignScan(ForeignScanState *node, ExplainState *es);
 extern void hs_scan_plan_unpack(List *fdw_private, HsScanPlan *out);
 extern bool hs_update_needs_old_row(PlannerInfo *root, Relation rel, Index relid);
+extern void hs_read_columns(List *columns, List *attnums, AttrNumber **retrieved,
+							HsConverter **convs, char ***props, char ***prop_names,
+							int *nprops);
 extern void hs_batch_read_request(HsHttpRequest *req, HsConnection *conn,
 								  const HsTableOptions *opts, const char *type_path,
 								  char **ids, int nids, char **props, int nprops,

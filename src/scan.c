@@ -414,6 +414,46 @@ hs_scan_eval_ids(HsScanState *st)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * The columns "attnums" (of "columns", a table's) that a read fills:
+ * their attnums, converters and properties (NULL for the id column), one
+ * per column, and the properties to ask HubSpot for. Scans and bind joins
+ * read their records so.
+ */
+void
+hs_read_columns(List *columns, List *attnums, AttrNumber **retrieved,
+				HsConverter **convs, char ***props, char ***prop_names, int *nprops)
+{
+	int			n = Max(list_length(attnums), 1);
+	ListCell   *lc;
+	int			i = 0;
+
+	*retrieved = palloc(sizeof(AttrNumber) * n);
+	*convs = palloc0(sizeof(HsConverter) * n);
+	*props = palloc0(sizeof(char *) * n);
+	*prop_names = palloc0(sizeof(char *) * n);
+	*nprops = 0;
+	foreach(lc, attnums)
+	{
+		AttrNumber	attnum = lfirst_int(lc);
+		ListCell   *lc2;
+
+		(*retrieved)[i] = attnum;
+		foreach(lc2, columns)
+		{
+			HsColumn   *col = lfirst(lc2);
+
+			if (col->attnum != attnum)
+				continue;
+			hs_converter_init_column(&(*convs)[i], col);
+			(*props)[i] = col->property;
+			if (col->property)
+				(*prop_names)[(*nprops)++] = col->property;
+		}
+		i++;
+	}
+}
+
 /* Executor: resolve options, connection, converters and the ids to fetch. */
 void
 hsBeginForeignScan(ForeignScanState *node, int eflags)
@@ -426,8 +466,6 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	HsScanState *st = palloc0(sizeof(HsScanState));
 	HsScanPlan	plan;
 	List	   *columns;
-	ListCell   *lc;
-	int			i;
 
 	node->fdw_state = st;
 	hs_scan_plan_unpack(fsplan->fdw_private, &plan);
@@ -440,30 +478,8 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 
 	columns = hs_get_columns(rel);
 	st->nretrieved = list_length(plan.attrs);
-	st->retrieved = palloc(sizeof(AttrNumber) * Max(st->nretrieved, 1));
-	st->convs = palloc0(sizeof(HsConverter) * Max(st->nretrieved, 1));
-	st->props = palloc0(sizeof(char *) * Max(st->nretrieved, 1));
-	st->prop_names = palloc0(sizeof(char *) * Max(st->nretrieved, 1));
-	i = 0;
-	foreach(lc, plan.attrs)
-	{
-		AttrNumber	attnum = lfirst_int(lc);
-		ListCell   *lc2;
-
-		st->retrieved[i] = attnum;
-		foreach(lc2, columns)
-		{
-			HsColumn   *col = lfirst(lc2);
-
-			if (col->attnum != attnum)
-				continue;
-			hs_converter_init_column(&st->convs[i], col);
-			st->props[i] = col->property;
-			if (col->property)
-				st->prop_names[st->nprops++] = col->property;
-		}
-		i++;
-	}
+	hs_read_columns(columns, plan.attrs, &st->retrieved, &st->convs, &st->props,
+					&st->prop_names, &st->nprops);
 	st->props_query = hs_properties_query(st->prop_names, st->nprops);
 	if (plan.by_key)
 		st->id.property = st->opts.id_property;
