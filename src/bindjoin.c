@@ -7,10 +7,16 @@
  * The planner offers a CustomScan "HubSpot Bind Join" through
  * set_join_pathlist_hook when the HubSpot table is the inner side of an
  * inner, left, semi or anti join, or of an inner join whose outer side
- * PostgreSQL would make unique (a semi join turned around), and a join
- * clause says ft.id = <expression of the outer side> (or ft.key_col = ...).
- * It costs one request per 100 distinct outer keys where the list scan it
- * competes with costs one per 100 records of the table.
+ * PostgreSQL would make unique (a semi join turned around: IN (SELECT ...)),
+ * and a join clause says ft.id = <expression of the outer side> (or
+ * ft.key_col = ...). It costs one request per 100 distinct outer keys where
+ * the list scan it competes with costs one per 100 records of the table.
+ *
+ * Instead of making the outer side unique, that last kind joins each record
+ * at most once (with the first outer row that finds it); so does the last
+ * join of an UPDATE or DELETE of the HubSpot table, which changes a record
+ * once however many rows join it. PostgreSQL 18's right semi join is not
+ * offered: 15 has none, and the unique kind covers the same queries.
  *
  * At run time it reads the outer rows, keeps them in a tuplestore per batch
  * of up to 100 distinct non-NULL keys, sends that batch's batch/read (up to
@@ -20,14 +26,16 @@
  * (email ignores case, for one) may differ from PostgreSQL's equality.
  *
  * The scan tuple (custom_scan_tlist) is the outer plan's output followed by
- * the HubSpot table's columns the join uses (a whole-row Var is built from
- * the record), so setrefs.c turns the target list and the quals into
- * references to it.
+ * the HubSpot table's columns the join uses, so setrefs.c turns the target
+ * list and the quals into references to it. A whole-row Var of the HubSpot
+ * table is built from the record, as a scan builds it: every UPDATE of a
+ * foreign table carries one.
  *
  * The path is not offered when the join could not be run this way:
  *	- EvalPlanQual could re-run it (FOR UPDATE/SHARE anywhere in the
  *	  statement, or an UPDATE, DELETE or MERGE of a table that is not a
  *	  HubSpot table): a bind join cannot return one given row again;
+ *	- the HubSpot table must keep its unmatched rows (right and full joins);
  *	- the HubSpot table's system columns are used, or the table depends
  *	  laterally on another relation, or a PlaceHolderVar would have to be
  *	  computed at or inside the HubSpot table;
