@@ -177,6 +177,17 @@ SELECT e.email, c.id FROM staging_email e LEFT JOIN bj_contacts_by_email c ON c.
  ORDER BY 1;
 CALL emu_faults('{}');
 
+-- a key column of another type than text: every record of a batch is tried
+-- with the key condition for each row of it
+CREATE FOREIGN TABLE pc_by_key (id text, hs_external_key name, hs_name text)
+  SERVER hubspot OPTIONS (object_type 'partner_clients', id_property 'hs_external_key');
+CREATE TABLE staging_key (k name);
+INSERT INTO staging_key VALUES ('PC-501'), ('PC-502'), ('PC-502'), ('pc-503'), ('PC-9999'), (NULL);
+ANALYZE staging_key;
+CALL emu_clear();
+SELECT k.k, p.id FROM staging_key k LEFT JOIN pc_by_key p ON p.hs_external_key = k.k ORDER BY 1;
+SELECT * FROM bj_requests;
+
 -- DELETE ... USING: batch/read, then batch/archive of the records that exist
 CREATE FOREIGN TABLE bj_contacts (id text, email text, firstname text)
   SERVER hubspot OPTIONS (object_type 'contacts');
@@ -284,7 +295,7 @@ SELECT body->'inputs'->0 AS first_input FROM emu_requests WHERE path LIKE '%batc
 SELECT emu_object('contacts/1205')->'properties'->>'firstname' AS firstname_1205;
 
 DROP TABLE sync;
-DROP TABLE staging, staging_dup, numbers, staging_150, staging_num, staging_email, gone, links, staging_450, staging_5000;
-DROP FOREIGN TABLE pc_bigint, pc_numeric, bj_contacts_by_email, bj_contacts;
+DROP TABLE staging, staging_dup, numbers, staging_150, staging_num, staging_email, staging_key, gone, links, staging_450, staging_5000;
+DROP FOREIGN TABLE pc_bigint, pc_numeric, pc_by_key, bj_contacts_by_email, bj_contacts;
 DROP FUNCTION uses_bind_join(text);
 DROP VIEW bj_requests;
