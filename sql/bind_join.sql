@@ -5,11 +5,13 @@
 --
 CALL emu_reset();
 
--- What the emulator received: one line per request.
+-- What the emulator received: one line per request. Reads first, larger
+-- first: batch/reads in flight together arrive in any order.
 CREATE VIEW bj_requests AS
   SELECT method, path, jsonb_array_length(body->'inputs') AS inputs,
          body->>'idProperty' AS id_property, status
-    FROM emu_requests ORDER BY seq;
+    FROM emu_requests
+   ORDER BY path NOT LIKE '%/batch/read', jsonb_array_length(body->'inputs') DESC, seq;
 
 -- Does the plan of "sql" use a bind join?
 CREATE FUNCTION uses_bind_join(sql text) RETURNS boolean LANGUAGE plpgsql AS $$

@@ -50,7 +50,6 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_class.h"
-#include "common/hashfn.h"
 #include "executor/executor.h"
 #include "executor/tuptable.h"
 #include "foreign/foreign.h"
@@ -65,7 +64,6 @@
 #include "optimizer/restrictinfo.h"
 #include "optimizer/tlist.h"
 #include "parser/parsetree.h"
-#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -118,7 +116,7 @@ typedef struct HsBjBatch
 	MemoryContext cxt;			/* everything of the batch */
 	Tuplestorestate *tuples;	/* the outer rows, in arrival order */
 	int			ntuples;
-	HTAB	   *keyset;			/* the keys, once each */
+	HsIdSet    *keyset;			/* the keys, once each */
 	char	  **keys;
 	int			nkeys;
 	HsHttpRequest *req;			/* its batch/read; NULL when no key */
@@ -175,9 +173,8 @@ typedef struct HsBindJoinState
 	bool		matched;		/* ... and has matched a record */
 	int			next_match;		/* its candidates: cur->matches[next..end) */
 	int			end_match;
-	MemoryContext set_cxt;		/* unique: the sets below */
-	HTAB	   *emitted;		/* record ids joined so far */
-	HTAB	   *sent;			/* keys asked for so far */
+	HsIdSet    *emitted;		/* unique: record ids joined so far */
+	HsIdSet    *sent;			/* skip_sent: keys asked for so far */
 
 	int			requests;		/* for EXPLAIN ANALYZE */
 	int			retries;
@@ -212,68 +209,6 @@ static const CustomExecMethods hs_bj_exec_methods = {
 	.ReScanCustomScan = hs_bj_rescan,
 	.ExplainCustomScan = hs_bj_explain,
 };
-
-/* ---------- sets of strings (keys, record ids) ---------- */
-
-/* An entry of a string set: the string, in the set's memory. */
-typedef struct HsBjSetEntry
-{
-	const char *str;
-} HsBjSetEntry;
-
-/* Hash of the string a set key points to. */
-static uint32
-hs_bj_set_hash(const void *key, Size keysize)
-{
-	const char *s = *(const char *const *) key;
-
-	return hash_bytes((const unsigned char *) s, strlen(s));
-}
-
-/* Do two set keys point to equal strings? (0 if so) */
-static int
-hs_bj_set_match(const void *a, const void *b, Size keysize)
-{
-	return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
-/* A new empty set of strings in "cxt". */
-static HTAB *
-hs_bj_set_create(MemoryContext cxt, long size)
-{
-	HASHCTL		ctl;
-
-	ctl.keysize = sizeof(char *);
-	ctl.entrysize = sizeof(HsBjSetEntry);
-	ctl.hash = hs_bj_set_hash;
-	ctl.match = hs_bj_set_match;
-	ctl.hcxt = cxt;
-	return hash_create("hubspot_fdw bind join set", Max(size, 16), &ctl,
-					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
-}
-
-/*
- * Add "s" to "set" (copied into "cxt"); the set's copy, or NULL if "s" was
- * there already.
- */
-static const char *
-hs_bj_set_add(HTAB *set, MemoryContext cxt, const char *s)
-{
-	bool		found;
-	HsBjSetEntry *e = hash_search(set, &s, HASH_ENTER, &found);
-
-	if (found)
-		return NULL;
-	e->str = MemoryContextStrdup(cxt, s);
-	return e->str;
-}
-
-/* Is "s" in "set"? */
-static bool
-hs_bj_set_has(HTAB *set, const char *s)
-{
-	return hash_search(set, &s, HASH_FIND, NULL) != NULL;
-}
 
 /* ---------- planning ---------- */
 
@@ -921,13 +856,9 @@ hs_bj_begin(CustomScanState *node, EState *estate, int eflags)
 		? Max(1, Min(st->opts.max_concurrency, HS_MAX_PARALLEL)) : 1;
 	st->cxt = estate->es_query_cxt;
 	if (st->unique)
-	{
-		st->set_cxt = AllocSetContextCreate(estate->es_query_cxt,
-											"hubspot_fdw bind join sets",
-											ALLOCSET_DEFAULT_SIZES);
-		st->emitted = hs_bj_set_create(st->set_cxt, 256);
-		st->sent = hs_bj_set_create(st->set_cxt, 256);
-	}
+		st->emitted = hs_idset_create(estate->es_query_cxt);
+	if (st->skip_sent)
+		st->sent = hs_idset_create(estate->es_query_cxt);
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 	st->conn = hs_connection_for_table(rte->relid,
@@ -1069,14 +1000,13 @@ hs_bj_fill(HsBindJoinState *st)
 
 	b->cxt = cxt;
 	b->tuples = tuplestore_begin_heap(false, false, work_mem);
-	b->keyset = hs_bj_set_create(cxt, HS_MAX_BATCH_SIZE);
+	b->keyset = hs_idset_create(cxt);
 	b->keys = palloc(sizeof(char *) * HS_MAX_BATCH_SIZE);
 	MemoryContextSwitchTo(old);
 
 	for (;;)
 	{
 		TupleTableSlot *slot;
-		const char *added;
 		char	   *key;
 
 		if (st->have_pending)
@@ -1099,21 +1029,20 @@ hs_bj_fill(HsBindJoinState *st)
 			continue;
 		if (key != NULL)
 		{
-			if (st->skip_sent && hs_bj_set_has(st->sent, key))
+			if (st->skip_sent && hs_idset_contains(st->sent, key))
 				continue;
-			if (b->nkeys == HS_MAX_BATCH_SIZE && !hs_bj_set_has(b->keyset, key))
+			if (b->nkeys == HS_MAX_BATCH_SIZE && !hs_idset_contains(b->keyset, key))
 			{
 				if (slot != st->pending)
 					ExecCopySlot(st->pending, slot);
 				st->have_pending = true;
 				break;
 			}
-			added = hs_bj_set_add(b->keyset, cxt, key);
-			if (added)
+			if (hs_idset_add(b->keyset, key))
 			{
-				b->keys[b->nkeys++] = (char *) added;
+				b->keys[b->nkeys++] = MemoryContextStrdup(cxt, key);
 				if (st->skip_sent)
-					(void) hs_bj_set_add(st->sent, st->set_cxt, key);
+					(void) hs_idset_add(st->sent, key);
 			}
 		}
 		tuplestore_puttupleslot(b->tuples, slot);
@@ -1156,7 +1085,7 @@ hs_bj_receive(HsBindJoinState *st, HsBjBatch *b)
 	MemoryContext old = MemoryContextSwitchTo(b->cxt);
 	HsObject   *objects;
 	int			nobjects;
-	HTAB	   *ids;
+	HsIdSet    *ids;
 	int			i;
 
 	hs_send_complete(b->req);
@@ -1165,12 +1094,12 @@ hs_bj_receive(HsBindJoinState *st, HsBjBatch *b)
 	hs_check_response(b->req, false);
 	hs_batch_read_answer(b->req, st->props, st->nretrieved, &objects, &nobjects);
 	b->matches = palloc(sizeof(HsBjMatch) * Max(nobjects, 1));
-	ids = hs_bj_set_create(b->cxt, nobjects);
+	ids = hs_idset_create(b->cxt);
 	for (i = 0; i < nobjects; i++)
 	{
 		const char *key = st->by_key ? objects[i].values[st->key_index] : objects[i].id;
 
-		if (!hs_bj_set_add(ids, b->cxt, objects[i].id))
+		if (!hs_idset_add(ids, objects[i].id))
 			continue;
 		if (st->exact && key == NULL)
 			continue;
@@ -1271,7 +1200,7 @@ hs_bj_next_pair(HsBindJoinState *st)
 			HsObject   *obj = st->cur->matches[st->next_match++].obj;
 			MemoryContext old;
 
-			if (st->unique && hs_bj_set_has(st->emitted, obj->id))
+			if (st->unique && hs_idset_contains(st->emitted, obj->id))
 				continue;
 			ResetExprContext(econtext);
 			old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
@@ -1285,7 +1214,7 @@ hs_bj_next_pair(HsBindJoinState *st)
 			if (st->jointype == JOIN_SEMI)
 				st->have_outer = false;
 			if (st->unique)
-				(void) hs_bj_set_add(st->emitted, st->set_cxt, obj->id);
+				(void) hs_idset_add(st->emitted, obj->id);
 			return true;
 		}
 		st->have_outer = false;
@@ -1358,12 +1287,10 @@ hs_bj_rescan(CustomScanState *node)
 
 	hs_bj_drop_batches(st);
 	st->outer_done = false;
-	if (st->unique)
-	{
-		MemoryContextReset(st->set_cxt);
-		st->emitted = hs_bj_set_create(st->set_cxt, 256);
-		st->sent = hs_bj_set_create(st->set_cxt, 256);
-	}
+	if (st->emitted)
+		hs_idset_reset(st->emitted);
+	if (st->sent)
+		hs_idset_reset(st->sent);
 	if (node->ss.ps.chgParam != NULL)
 		UpdateChangedParamSet(outer, node->ss.ps.chgParam);
 	if (outer->chgParam == NULL)

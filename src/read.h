@@ -84,9 +84,6 @@ extern void hs_batch_read_request(HsHttpRequest *req, HsConnection *conn,
 extern void hs_batch_read_answer(HsHttpRequest *req, char **props, int nprops,
 								 HsObject **objects, int *nobjects);
 
-/* Shared by scan.c and search.c: refuse a paging cursor given out twice. */
-extern void hs_check_cursor(struct HTAB **seen, MemoryContext cxt,
-							const char *cursor, HsHttpRequest *req);
 /* ---------- search.c ---------- */
 
 typedef struct HsSearchInfo HsSearchInfo;	/* what the planner can push */
