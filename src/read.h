@@ -70,6 +70,11 @@ extern TupleTableSlot *hsIterateForeignScan(ForeignScanState *node);
 extern void hsReScanForeignScan(ForeignScanState *node);
 extern void hsEndForeignScan(ForeignScanState *node);
 extern void hsExplainForeignScan(ForeignScanState *node, ExplainState *es);
+extern char *hs_properties_query(char **props, int nprops);
+
+/* analyze.c */
+extern bool hsAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
+								  BlockNumber *totalpages);
 
 /* Shared by scan.c, update.c and delete.c: the id values a plan's quals name. */
 extern List *hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps,

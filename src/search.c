@@ -99,7 +99,8 @@ enum HsSearchPrivate
 	HS_SP_PAGE_SIZE,			/* Integer */
 	HS_SP_MATCHES,				/* Integer: estimated matches */
 	HS_SP_REQUESTS,				/* Integer: estimated search requests */
-	HS_SP_LIST_REQUESTS			/* Integer: estimated list requests instead */
+	HS_SP_LIST_REQUESTS,		/* Integer: estimated list requests instead */
+	HS_SP_TABLE_ROWS			/* Float: estimated records of the table */
 };
 
 enum HsSortPrivate
@@ -124,6 +125,7 @@ struct HsSearchInfo
 	int			group_max;		/* filters in the largest group */
 	int			nfilters;		/* filters in all groups */
 	Selectivity selectivity;	/* of the pushed restrictions */
+	double		table_rows;		/* the table's estimated size */
 	bool		all_pushed;		/* every restriction pushed, none rechecked */
 
 	/* the ORDER BY search can do, if any */
@@ -158,6 +160,7 @@ struct HsSearchExec
 	int			est_matches;
 	int			est_requests;
 	int			est_list_requests;
+	double		est_table_rows;
 	List	   *value_exprs;	/* fdw_exprs */
 	List	   *value_states;
 
@@ -663,6 +666,7 @@ hs_search_analyze(PlannerInfo *root, RelOptInfo *baserel, List *columns,
 	if (!hs_search_allowed(root, opts))
 		return NULL;
 	info = palloc0(sizeof(HsSearchInfo));
+	info->table_rows = baserel->tuples;
 	info->all_pushed = true;
 	foreach(lc, baserel->baserestrictinfo)
 	{
@@ -763,7 +767,7 @@ hs_search_requests(PlannerInfo *root, HsSearchInfo *info, bool sorted, double ma
 void
 hs_search_add_paths(PlannerInfo *root, RelOptInfo *baserel, HsSearchInfo *info)
 {
-	double		matches = HS_ASSUMED_ROWS * info->selectivity;
+	double		matches = info->table_rows * info->selectivity;
 	Cost		per_request = HS_REQUEST_COST * HS_SEARCH_COST_FACTOR;
 	int			sorted;
 
@@ -800,7 +804,7 @@ hs_search_make_plan(PlannerInfo *root, HsSearchInfo *info, bool sorted,
 					List **recheck_quals)
 {
 	int			page_size = hs_search_page_size(root, info, sorted);
-	double		matches = HS_ASSUMED_ROWS * info->selectivity;
+	double		matches = info->table_rows * info->selectivity;
 	ListCell   *lc;
 
 	*local = NIL;
@@ -815,10 +819,11 @@ hs_search_make_plan(PlannerInfo *root, HsSearchInfo *info, bool sorted,
 			*local = lappend(*local, ri->clause);
 	}
 	*fdw_exprs = info->values;
-	return lappend(list_make5(info->conjuncts, sorted ? info->sort : NIL,
-							  makeInteger(page_size), makeInteger((int) matches),
-							  makeInteger(hs_search_requests(root, info, sorted, matches))),
-				   makeInteger((int) ceil(HS_ASSUMED_ROWS / HS_LIST_PAGE_SIZE)));
+	return list_concat(list_make5(info->conjuncts, sorted ? info->sort : NIL,
+								  makeInteger(page_size), makeInteger((int) matches),
+								  makeInteger(hs_search_requests(root, info, sorted, matches))),
+					   list_make2(makeInteger((int) ceil(info->table_rows / HS_LIST_PAGE_SIZE)),
+								  makeFloat(psprintf("%.0f", info->table_rows))));
 }
 
 /* ---------------------------------------------------------------- execution */
@@ -847,6 +852,7 @@ hs_search_begin(ForeignScanState *node, List *search_private, HsConnection *conn
 	ex->est_matches = intVal(list_nth(search_private, HS_SP_MATCHES));
 	ex->est_requests = intVal(list_nth(search_private, HS_SP_REQUESTS));
 	ex->est_list_requests = intVal(list_nth(search_private, HS_SP_LIST_REQUESTS));
+	ex->est_table_rows = floatVal(list_nth(search_private, HS_SP_TABLE_ROWS));
 	ex->value_exprs = fsplan->fdw_exprs;
 	ex->cxt = CurrentMemoryContext;
 	ex->run_cxt = AllocSetContextCreate(CurrentMemoryContext, "hubspot_fdw search",
@@ -1418,7 +1424,7 @@ hs_search_explain(HsSearchExec *ex, ExplainState *es)
 								 HS_SEARCH_RESULT_CAP), es);
 	ExplainPropertyText("HubSpot Estimate",
 						psprintf("~%d of ~%d records: %d search request%s (list: %d requests)",
-								 ex->est_matches, (int) HS_ASSUMED_ROWS, ex->est_requests,
+								 ex->est_matches, (int) ex->est_table_rows, ex->est_requests,
 								 ex->est_requests == 1 ? "" : "s", ex->est_list_requests),
 						es);
 }
