@@ -446,7 +446,7 @@ def print_case(case):
 
 
 def summary_table(cases):
-    """A Markdown table, one line per (latency, rows), for README.md."""
+    """A Markdown table, one line per (latency, rows), for bench/RESULTS.md."""
     lines = ["| latency | rows | requests (list + batch) | hubspot_fdw wall | rows/s "
              "| / sequential floor | / concurrency floor | / paging floor | backend CPU/row "
              "| peak RSS | Node defaults | Node DEFAULT_LIMITER | rate-limit floor |",
@@ -477,7 +477,7 @@ def summary_table(cases):
 
 
 def quick_checks(case):
-    """The issue's "done when" at 50 ms x 2,000 rows, as PASS/FAIL lines."""
+    """The checks of a quick run (50 ms x 2,000 rows), as PASS/FAIL lines."""
     ext = case["ext"]
     req = ext["requests"]
     seq_floor = req["total"] * case["latency_ms"] / 1000

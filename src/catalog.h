@@ -24,7 +24,7 @@
 
 /* HubSpot's limit on inputs per object batch request: doc/hubspot-api.md, "Batches". */
 #define HS_MAX_BATCH_SIZE 100
-/* HubSpot's own clients page the list endpoint at 100 records. */
+/* HubSpot's own clients page the list endpoint at 100: doc/hubspot-api.md, "Objects". */
 #define HS_LIST_PAGE_SIZE 100
 #define HS_DEFAULT_API_URL "https://api.hubapi.com"
 #define HS_DEFAULT_CONNECT_TIMEOUT_MS 10000
@@ -33,7 +33,7 @@
 #define HS_DEFAULT_MAX_CONCURRENCY 4
 /* At most this many requests are in flight at once (max_concurrency's cap). */
 #define HS_MAX_PARALLEL 16
-/* HubSpot's lowest private-app burst limit: 100 requests per 10 s. */
+/* HubSpot's lowest private-app burst limit, 100 per 10 s: doc/hubspot-api.md, "Rate limits". */
 #define HS_DEFAULT_RATE_LIMIT 100
 /* The most requests per 10 s the limiter can track per token. */
 #define HS_RATE_LIMIT_MAX 1000

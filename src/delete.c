@@ -46,7 +46,7 @@ enum HsDeletePrivate
 /* Executor state of a batched or per-row DELETE. */
 typedef struct HsDeleteState
 {
-	CmdType		operation;		/* CMD_DELETE: see hs_modify_operation() */
+	HsModifyHeader hdr;			/* first: CMD_DELETE, see hs_modify_operation() */
 	HsWriter	w;
 	Relation	rel;
 	bool		per_row;
@@ -55,6 +55,9 @@ typedef struct HsDeleteState
 	HTAB	   *seen;			/* ids deleted by this statement */
 	MemoryContext row_cxt;		/* one row's work, reset for the next */
 } HsDeleteState;
+
+StaticAssertDecl(offsetof(HsDeleteState, hdr) == 0,
+				 "hs_modify_operation() reads hdr first");
 
 /* An entry of HsDeleteState.seen: the ids with one hash value. */
 typedef struct HsSeenIds
@@ -69,12 +72,6 @@ typedef struct HsDirectDeleteState
 	HsWriter	w;
 	bool		done;
 } HsDirectDeleteState;
-
-/* Indexes into fdw_private of a direct DELETE (as for a direct UPDATE). */
-enum HsDirectDeletePrivate
-{
-	HS_DD_PRIV_MODE				/* Integer: HS_SCAN_ID */
-};
 
 /* The ids of batch/archive inputs, as its body. */
 static char *
@@ -155,7 +152,7 @@ hsBeginForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	HASHCTL		ctl;
 
 	rinfo->ri_FdwState = st;
-	st->operation = CMD_DELETE;
+	st->hdr.operation = CMD_DELETE;
 	st->rel = rinfo->ri_RelationDesc;
 	st->per_row = boolVal(list_nth(fdw_private, HS_DEL_PRIV_PER_ROW));
 	hs_writer_init(&st->w, st->rel, CMD_DELETE, NIL,
@@ -309,6 +306,7 @@ hsPlanDirectDelete(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	HsTableOptions opts;
 	int			mode;
 	bool		by_key;
+	HsDirectPlan direct = {.mode = HS_SCAN_ID};
 
 	rel = table_open(rte->relid, NoLock);
 	hs_get_table_options(rte->relid, &opts);
@@ -322,7 +320,7 @@ hsPlanDirectDelete(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 
 	fscan->operation = CMD_DELETE;
 	fscan->resultRelation = resultRelation;
-	fscan->fdw_private = list_make1(makeInteger(HS_SCAN_ID));
+	fscan->fdw_private = hs_direct_plan_pack(&direct);
 	return true;
 }
 

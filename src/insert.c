@@ -43,7 +43,7 @@ enum HsInsertPrivate
 /* Executor state of an INSERT (or COPY FROM). */
 typedef struct HsInsertState
 {
-	CmdType		operation;		/* CMD_INSERT: see hs_modify_operation() */
+	HsModifyHeader hdr;			/* first: CMD_INSERT, see hs_modify_operation() */
 	HsWriter	w;				/* targets: the properties sent; idconv: the key */
 	Relation	rel;
 	bool		upsert;			/* insert_mode 'upsert' */
@@ -53,6 +53,9 @@ typedef struct HsInsertState
 	MemoryContext row_cxt;		/* the current row (and its answer) */
 	int			seq;			/* rows so far: each input's objectWriteTraceId */
 } HsInsertState;
+
+StaticAssertDecl(offsetof(HsInsertState, hdr) == 0,
+				 "hs_modify_operation() reads hdr first");
 
 /*
  * The columns an INSERT sets: those it names, those with a default, and
@@ -156,7 +159,7 @@ hs_insert_init(EState *estate, ResultRelInfo *rinfo, List *targets, List *checke
 	ListCell   *lc;
 	int			i;
 
-	st->operation = CMD_INSERT;
+	st->hdr.operation = CMD_INSERT;
 	st->rel = rel;
 	hs_writer_init(&st->w, rel, CMD_INSERT, targets,
 				   connect ? hs_result_rel_user(rinfo, estate) : InvalidOid, connect, true);

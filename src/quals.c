@@ -3,8 +3,8 @@
  *		Planning and execution helpers shared by the read side (scan.c,
  *		search.c) and the writes that find their rows the same way
  *		(update.c, delete.c): which quals name the id column, which
- *		expressions can be evaluated before the first request, and the id
- *		values a plan's quals name.
+ *		expressions can be evaluated before the first request, the id
+ *		values a plan's quals name, and the Lists of named slots plans keep.
  */
 #include "postgres.h"
 
@@ -190,4 +190,20 @@ hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps, HsConverter *conv)
 		if (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0)
 			distinct = lappend(distinct, sorted[i]);
 	return distinct;
+}
+
+/*
+ * The List of a plan's "n" slots (a plan's fdw_private, or a part of one):
+ * "slots" is indexed by the enum that names them, so each slot is written
+ * by its name and read back with list_nth(list, name).
+ */
+List *
+hs_slot_list(Node **slots, int n)
+{
+	List	   *list = NIL;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		list = lappend(list, slots[i]);
+	return list;
 }

@@ -27,15 +27,15 @@ typedef enum HsScanMode
 /* HubSpot keeps no statistics we could read: the size assumed of every table. */
 #define HS_ASSUMED_ROWS 1000.0
 
-/* Indexes into ForeignScan.fdw_private of a scan. */
-enum HsScanPrivate
+/* The plan of a scan, as its ForeignScan.fdw_private keeps it (scan.c). */
+typedef struct HsScanPlan
 {
-	HS_SCAN_PRIV_MODE,			/* Integer: HsScanMode */
-	HS_SCAN_PRIV_ATTRS,			/* IntList: attnums to fill */
-	HS_SCAN_PRIV_BY_KEY,		/* Boolean: ids are id_property values */
-	HS_SCAN_PRIV_PREFETCH,		/* Boolean: fetch the next page ahead */
-	HS_SCAN_PRIV_SEARCH			/* List: the search plan (HS_SCAN_SEARCH) */
-};
+	HsScanMode	mode;
+	List	   *attrs;			/* IntList: attnums to fill */
+	bool		by_key;			/* ids are id_property values */
+	bool		prefetch;		/* fetch the next page ahead */
+	List	   *search;			/* the search plan (HS_SCAN_SEARCH), or NIL */
+} HsScanPlan;
 
 /* What the planner learned about a scan's quals on the id column. */
 typedef struct HsIdQual
@@ -51,6 +51,7 @@ extern bool hs_match_id_qual(PlannerInfo *root, RelOptInfo *baserel,
 extern Node *hs_strip(Node *node);
 extern bool hs_is_runtime_constant(Node *node);
 extern int	hs_cmp_strings(const void *a, const void *b);
+extern List *hs_slot_list(Node **slots, int n);
 /* The id values a plan's quals name (scan.c, update.c, delete.c). */
 extern List *hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps,
 							  HsConverter *conv);
@@ -75,10 +76,7 @@ extern char *hs_properties_query(char **props, int nprops);
 /* analyze.c */
 extern bool hsAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
 								  BlockNumber *totalpages);
-
-/* Shared by scan.c, update.c and delete.c: the id values a plan's quals name. */
-extern List *hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps,
-							  HsConverter *conv);
+extern void hs_scan_plan_unpack(List *fdw_private, HsScanPlan *out);
 
 /* Shared by scan.c and search.c: refuse a paging cursor given out twice. */
 extern void hs_check_cursor(struct HTAB **seen, MemoryContext cxt,
@@ -103,6 +101,7 @@ extern HsSearchInfo *hs_search_analyze(PlannerInfo *root, RelOptInfo *baserel,
 									   List *columns, const HsTableOptions *opts);
 extern void hs_search_add_paths(PlannerInfo *root, RelOptInfo *baserel,
 								HsSearchInfo *info);
+extern bool hs_is_search_path(ForeignPath *path, bool *sorted);
 extern List *hs_search_make_plan(PlannerInfo *root, HsSearchInfo *info, bool sorted,
 								 List *scan_clauses, List **local, List **fdw_exprs,
 								 List **recheck_quals);

@@ -28,16 +28,16 @@
 /* Back-off for a 429 without Retry-After; capped by HubSpot's window. */
 #define HS_RATE_BACKOFF_BASE_MS 1000
 #define HS_RATE_WINDOW_MS 10000
-/* HubSpot asks for at least 2 s after a 423 (facts file). */
+/* At least 2 s after a 423: doc/hubspot-api.md, "Retries and waits". */
 #define HS_LOCKED_MIN_MS 2000
-/* HubSpot's burst window (facts file: "Burst per private app per 10 s"). */
+/* HubSpot's burst window: doc/hubspot-api.md, "Rate limits". */
 #define HS_BURST_WINDOW_MS 10000
-/* Search has its own, lower limit (facts file: "about 5/s"); unconfirmed. */
+/* Search's own limit, per second: doc/hubspot-api.md, "Search". */
 #define HS_SEARCH_LIMIT_PER_S 4
 /*
  * The longest URL sent, in bytes. HubSpot answers 414 to URLs somewhere
- * between 8 and 16 KB long (unconfirmed): a longer one is refused before
- * it is sent.
+ * between 8 and 16 KB long, a bound it does not document (doc/hubspot-api.md,
+ * "URL length"): a longer one is refused before it is sent.
  */
 #define HS_MAX_URL_BYTES 16384
 /* The longest endpoint label quoted in a message. */
@@ -91,8 +91,8 @@ hs_starts_with(const char *path, const char *prefix)
 
 /*
  * May "method" "path" be sent twice when the fate of the first is unknown?
- * An allow-list, checked against the v3 OpenAPI specs and the facts file;
- * any other request counts as not idempotent.
+ * An allow-list, checked against HubSpot's v3 OpenAPI specs (see
+ * doc/hubspot-api.md); any other request counts as not idempotent.
  *	- GET (list, get by id, batch/read's GET kin, properties, association
  *	  types) and the reads sent as POST (batch/read, search) change nothing.
  *	- PATCH {type}/{id} and POST batch/update set given properties to given
@@ -185,7 +185,8 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 
 	/*
 	 * Which budget a request spends: the spec exempts association batch
-	 * endpoints from the ten-second limit, and gives search its own.
+	 * endpoints from the ten-second limit, and gives search its own
+	 * (doc/hubspot-api.md, "Rate limits").
 	 */
 	req->rate_limit = opts->rate_limit;
 	req->rate_window_ms = HS_BURST_WINDOW_MS;

@@ -45,7 +45,73 @@ typedef struct HsRelInfo
 	HsSearchInfo *search;		/* what search can answer, or NULL */
 } HsRelInfo;
 
-/* Executor state of one scan. */
+/* The slots of ForeignScan.fdw_private of a scan (see HsScanPlan). */
+enum HsScanPrivate
+{
+	HS_SCAN_PRIV_MODE,			/* Integer: HsScanMode */
+	HS_SCAN_PRIV_ATTRS,			/* IntList: attnums to fill */
+	HS_SCAN_PRIV_BY_KEY,		/* Boolean: ids are id_property values */
+	HS_SCAN_PRIV_PREFETCH,		/* Boolean: fetch the next page ahead */
+	HS_SCAN_PRIV_SEARCH,		/* List: the search plan (HS_SCAN_SEARCH) */
+	HS_SCAN_PRIV_COUNT
+};
+
+/*
+ * The page of objects whose rows a scan returns (every mode), and the
+ * requests read ahead (HS_SCAN_LIST, HS_SCAN_IDS, and a search phase read
+ * from the list).
+ */
+typedef struct HsScanPage
+{
+	MemoryContext cxt;			/* one page's Datums (and objects, unless
+								 * read ahead) */
+	HsObject   *objects;
+	int			nobjects;
+	int			next_object;
+	bool		exhausted;		/* no page is left */
+	bool		prefetch;		/* fetch ahead (LIST, SEARCH: a page; IDS: up
+								 * to max_concurrency batch/reads) */
+	int			nahead;			/* list pages or batch/reads in flight, */
+	HsHttpRequest *ahead[HS_MAX_PARALLEL];	/* oldest first, each with */
+	MemoryContext ahead_cxt[HS_MAX_PARALLEL];	/* a context of its own */
+	MemoryContext ahead_page_cxt;	/* the one whose rows are returned */
+} HsScanPage;
+
+/* HS_SCAN_LIST (and a search phase read from the list): the paging. */
+typedef struct HsListScan
+{
+	char	   *after;			/* cursor of the next page */
+	struct HTAB *cursors;		/* the cursors given out so far */
+	MemoryContext cursor_cxt;	/* holds them; reset at each first page */
+} HsListScan;
+
+/* HS_SCAN_ID and HS_SCAN_IDS: the ids to fetch. */
+typedef struct HsIdScan
+{
+	PlanState  *ps;				/* for evaluating the expressions */
+	List	   *exprs;			/* expressions giving the ids */
+	char	   *property;		/* the ids are values of this property */
+	HsConverter conv;
+	MemoryContext cxt;
+	List	   *ids;			/* the ids to fetch */
+	char	  **array;			/* the same, sorted, for lookups */
+	bool	   *answered;		/* per array entry: a row was returned */
+	bool		ready;			/* evaluated (lazily: initPlans run late) */
+	int			next;			/* index of the next id to fetch */
+} HsIdScan;
+
+/* HS_SCAN_SEARCH: the search, and the local fallback of a phase. */
+typedef struct HsSearchScan
+{
+	HsSearchExec *exec;
+	bool		fallback;		/* this phase pages the list, filtering locally */
+	HsSearchPhaseInfo phase;	/* what the fallback keeps and how it sorts */
+	Tuplesortstate *sort;		/* the fallback's rows, when they must be sorted */
+	TupleTableSlot *sort_slot;	/* a sorted row, before it is copied out */
+	bool		sorted;			/* sort is done: returning its rows */
+} HsSearchScan;
+
+/* Executor state of one scan: what every mode uses, then each mode's part. */
 typedef struct HsScanState
 {
 	HsConnection *conn;
@@ -53,6 +119,7 @@ typedef struct HsScanState
 	HsScanMode	mode;
 	char	   *type_path;		/* "/crm/v3/objects/{type}" */
 	int			natts;
+	TupleDesc	tupdesc;		/* of the scan's rows */
 	int			nretrieved;
 	AttrNumber *retrieved;		/* attnums to fill */
 	HsConverter *convs;			/* per retrieved attr */
@@ -60,48 +127,41 @@ typedef struct HsScanState
 	int			nprops;			/* number of non-NULL props */
 	char	  **prop_names;		/* the non-NULL props, for requests */
 	char	   *props_query;	/* "properties=a,b" */
-
-	PlanState  *ps;				/* for evaluating id expressions */
-	List	   *id_exprs;		/* HS_SCAN_ID(S): expressions giving the ids */
-	char	   *id_property;	/* the ids are values of this property */
-	HsConverter idconv;
-	MemoryContext ids_cxt;
-	List	   *ids;			/* HS_SCAN_ID(S): the ids to fetch */
-	char	  **id_array;		/* the same, sorted, for lookups */
-	bool	   *id_answered;	/* per id_array entry: a row was returned */
-	bool		ids_ready;		/* evaluated (lazily: initPlans run late) */
-	int			next_id;		/* index of the next id to fetch */
-	char	   *after;			/* HS_SCAN_LIST: cursor of the next page */
-	struct HTAB *cursors;		/* HS_SCAN_LIST: the cursors given out so far */
-	MemoryContext cursor_cxt;	/* holds them; reset at each first page */
-	bool		exhausted;
-	bool		started;
-
 	MemoryContext scan_cxt;		/* lives as long as the scan (cursor) */
-	MemoryContext page_cxt;		/* one page's Datums (and objects, unless
-								 * read ahead) */
-	bool		prefetch;		/* fetch ahead (LIST, SEARCH: a page; IDS: up
-								 * to max_concurrency batch/reads) */
-	int			nahead;			/* list pages or batch/reads in flight, */
-	HsHttpRequest *ahead[HS_MAX_PARALLEL];	/* oldest first, each with */
-	MemoryContext ahead_cxt[HS_MAX_PARALLEL];	/* a context of its own */
-	MemoryContext ahead_page_cxt;	/* the one whose rows are returned */
-	HsObject   *objects;
-	int			nobjects;
-	int			next_object;
-
 	int			requests;		/* sent by this scan, for EXPLAIN ANALYZE */
 	int			retries;
 
-	/* HS_SCAN_SEARCH */
-	HsSearchExec *search;
-	bool		fallback;		/* this phase pages the list, filtering locally */
-	HsSearchPhaseInfo phase;	/* what the fallback keeps and how it sorts */
-	Tuplesortstate *sort;		/* the fallback's rows, when they must be sorted */
-	TupleTableSlot *sort_slot;	/* a sorted row, before it is copied out */
-	bool		sorted;			/* sort is done: returning its rows */
-	TupleDesc	tupdesc;		/* of the scan's rows */
+	HsScanPage	page;			/* every mode */
+	HsListScan	list;			/* LIST, SEARCH */
+	HsIdScan	id;				/* ID, IDS */
+	HsSearchScan search;		/* SEARCH */
 } HsScanState;
+
+/* ForeignScan.fdw_private of a scan planned as "plan". */
+static List *
+hs_scan_plan_pack(const HsScanPlan *plan)
+{
+	Node	   *slots[HS_SCAN_PRIV_COUNT];
+
+	slots[HS_SCAN_PRIV_MODE] = (Node *) makeInteger(plan->mode);
+	slots[HS_SCAN_PRIV_ATTRS] = (Node *) plan->attrs;
+	slots[HS_SCAN_PRIV_BY_KEY] = (Node *) makeBoolean(plan->by_key);
+	slots[HS_SCAN_PRIV_PREFETCH] = (Node *) makeBoolean(plan->prefetch);
+	slots[HS_SCAN_PRIV_SEARCH] = (Node *) plan->search;
+	return hs_slot_list(slots, HS_SCAN_PRIV_COUNT);
+}
+
+/* The plan of a scan from its ForeignScan.fdw_private (scan.c, write.c). */
+void
+hs_scan_plan_unpack(List *fdw_private, HsScanPlan *out)
+{
+	Assert(list_length(fdw_private) == HS_SCAN_PRIV_COUNT);
+	out->mode = (HsScanMode) intVal(list_nth(fdw_private, HS_SCAN_PRIV_MODE));
+	out->attrs = (List *) list_nth(fdw_private, HS_SCAN_PRIV_ATTRS);
+	out->by_key = boolVal(list_nth(fdw_private, HS_SCAN_PRIV_BY_KEY));
+	out->prefetch = boolVal(list_nth(fdw_private, HS_SCAN_PRIV_PREFETCH));
+	out->search = (List *) list_nth(fdw_private, HS_SCAN_PRIV_SEARCH);
+}
 
 /*
  * Does an UPDATE of "rel" need the complete old row? PostgreSQL asks every
@@ -258,19 +318,19 @@ hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *search_plan = NIL;
 	List	   *recheck_quals = NIL;
 	HsScanMode	mode = HS_SCAN_LIST;
+	HsScanPlan	plan;
 	ListCell   *lc;
 	int			i;
 	bool		wholerow;
 	bool		prefetch;
+	bool		sorted;
 	Relation	rel;
 	TupleDesc	tupdesc;
 
-	if (best_path->fdw_private != NIL &&
-		intVal(linitial(best_path->fdw_private)) == HS_SCAN_SEARCH)
+	if (hs_is_search_path(best_path, &sorted))
 	{
 		mode = HS_SCAN_SEARCH;
-		search_plan = hs_search_make_plan(root, info->search,
-										  boolVal(lsecond(best_path->fdw_private)),
+		search_plan = hs_search_make_plan(root, info->search, sorted,
 										  scan_clauses, &local, &fdw_exprs,
 										  &recheck_quals);
 		scan_clauses = NIL;
@@ -314,11 +374,13 @@ hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 		 (root->parse->limitCount == NULL && root->parse->limitOffset == NULL &&
 		  root->query_level == 1));
 
+	plan.mode = mode;
+	plan.attrs = attrs;
+	plan.by_key = info->by_key;
+	plan.prefetch = prefetch;
+	plan.search = search_plan;
 	return make_foreignscan(tlist, local, baserel->relid, fdw_exprs,
-							list_make5(makeInteger(mode), attrs,
-									   makeBoolean(info->by_key),
-									   makeBoolean(prefetch), search_plan),
-							NIL, recheck_quals, outer_plan);
+							hs_scan_plan_pack(&plan), NIL, recheck_quals, outer_plan);
 }
 
 /* "properties=a,b,c" for the properties a scan needs (at least one). */
@@ -344,15 +406,15 @@ hs_scan_eval_ids(HsScanState *st)
 	MemoryContext old;
 	int			i;
 
-	MemoryContextReset(st->ids_cxt);
-	old = MemoryContextSwitchTo(st->ids_cxt);
-	st->ids = hs_eval_id_exprs(st->id_exprs, st->mode == HS_SCAN_IDS,
-							   st->ps, &st->idconv);
-	st->id_array = palloc(sizeof(char *) * Max(list_length(st->ids), 1));
-	st->id_answered = palloc0(sizeof(bool) * Max(list_length(st->ids), 1));
-	for (i = 0; i < list_length(st->ids); i++)
-		st->id_array[i] = list_nth(st->ids, i);
-	st->ids_ready = true;
+	MemoryContextReset(st->id.cxt);
+	old = MemoryContextSwitchTo(st->id.cxt);
+	st->id.ids = hs_eval_id_exprs(st->id.exprs, st->mode == HS_SCAN_IDS,
+								  st->id.ps, &st->id.conv);
+	st->id.array = palloc(sizeof(char *) * Max(list_length(st->id.ids), 1));
+	st->id.answered = palloc0(sizeof(bool) * Max(list_length(st->id.ids), 1));
+	for (i = 0; i < list_length(st->id.ids); i++)
+		st->id.array[i] = list_nth(st->id.ids, i);
+	st->id.ready = true;
 	MemoryContextSwitchTo(old);
 }
 
@@ -366,29 +428,28 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	Oid			relid = RelationGetRelid(rel);
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	HsScanState *st = palloc0(sizeof(HsScanState));
-	List	   *attrs;
-
+	HsScanPlan	plan;
 	List	   *columns;
 	ListCell   *lc;
 	int			i;
 
 	node->fdw_state = st;
-	st->mode = (HsScanMode) intVal(list_nth(fsplan->fdw_private, HS_SCAN_PRIV_MODE));
-	st->prefetch = boolVal(list_nth(fsplan->fdw_private, HS_SCAN_PRIV_PREFETCH));
-	attrs = (List *) list_nth(fsplan->fdw_private, HS_SCAN_PRIV_ATTRS);
+	hs_scan_plan_unpack(fsplan->fdw_private, &plan);
+	st->mode = plan.mode;
+	st->page.prefetch = plan.prefetch;
 	hs_get_table_options(relid, &st->opts);
 	st->type_path = psprintf("/crm/v3/objects/%s", hs_url_escape(st->opts.object_type));
 	st->natts = tupdesc->natts;
 	st->tupdesc = tupdesc;
 
 	columns = hs_get_columns(rel);
-	st->nretrieved = list_length(attrs);
+	st->nretrieved = list_length(plan.attrs);
 	st->retrieved = palloc(sizeof(AttrNumber) * Max(st->nretrieved, 1));
 	st->convs = palloc0(sizeof(HsConverter) * Max(st->nretrieved, 1));
 	st->props = palloc0(sizeof(char *) * Max(st->nretrieved, 1));
 	st->prop_names = palloc0(sizeof(char *) * Max(st->nretrieved, 1));
 	i = 0;
-	foreach(lc, attrs)
+	foreach(lc, plan.attrs)
 	{
 		AttrNumber	attnum = lfirst_int(lc);
 		ListCell   *lc2;
@@ -408,52 +469,45 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 		i++;
 	}
 	st->props_query = hs_properties_query(st->prop_names, st->nprops);
-	if (boolVal(list_nth(fsplan->fdw_private, HS_SCAN_PRIV_BY_KEY)))
-		st->id_property = st->opts.id_property;
+	if (plan.by_key)
+		st->id.property = st->opts.id_property;
 
+	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+		st->conn = hs_connection_for_table(relid, hs_scan_user(fsplan, estate));
 	if (st->mode == HS_SCAN_SEARCH)
-	{
-		if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
-		{
-			st->conn = hs_connection_for_table(relid, hs_scan_user(fsplan, estate));
-		}
-		st->search = hs_search_begin(node, (List *) list_nth(fsplan->fdw_private,
-															 HS_SCAN_PRIV_SEARCH),
-									 st->conn, &st->opts, st->type_path,
-									 st->prop_names, st->nprops);
-	}
+		st->search.exec = hs_search_begin(node, plan.search, st->conn, &st->opts,
+										  st->type_path, st->prop_names, st->nprops);
 
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
-	st->conn = hs_connection_for_table(relid, hs_scan_user(fsplan, estate));
 	st->scan_cxt = estate->es_query_cxt;
-	st->page_cxt = AllocSetContextCreate(estate->es_query_cxt,
+	st->page.cxt = AllocSetContextCreate(estate->es_query_cxt,
 										 "hubspot_fdw scan page",
 										 ALLOCSET_DEFAULT_SIZES);
-	st->cursor_cxt = AllocSetContextCreate(estate->es_query_cxt,
-										   "hubspot_fdw paging cursors",
-										   ALLOCSET_SMALL_SIZES);
+	st->list.cursor_cxt = AllocSetContextCreate(estate->es_query_cxt,
+												"hubspot_fdw paging cursors",
+												ALLOCSET_SMALL_SIZES);
 	if (st->mode == HS_SCAN_ID || st->mode == HS_SCAN_IDS)
 	{
-		HsColumn   *idcol = st->id_property
-			? hs_find_property_column(columns, st->id_property)
+		HsColumn   *idcol = st->id.property
+			? hs_find_property_column(columns, st->id.property)
 			: hs_find_id_column(columns);
 
-		hs_converter_init_column(&st->idconv, idcol);
-		st->ps = &node->ss.ps;
-		st->id_exprs = fsplan->fdw_exprs;
-		st->ids_cxt = AllocSetContextCreate(estate->es_query_cxt,
-											"hubspot_fdw scan ids",
-											ALLOCSET_DEFAULT_SIZES);
+		hs_converter_init_column(&st->id.conv, idcol);
+		st->id.ps = &node->ss.ps;
+		st->id.exprs = fsplan->fdw_exprs;
+		st->id.cxt = AllocSetContextCreate(estate->es_query_cxt,
+										   "hubspot_fdw scan ids",
+										   ALLOCSET_DEFAULT_SIZES);
 	}
 }
 
-/* Build the list request for the page after cursor st->after (NULL: first). */
+/* Build the list request for the page after st->list.after (NULL: first). */
 static void
 hs_scan_list_request(HsScanState *st, HsHttpRequest *req)
 {
-	const char *after = st->after;
+	const char *after = st->list.after;
 	char	   *query = psprintf("limit=%d&archived=false&%s%s%s",
 								 HS_LIST_PAGE_SIZE, st->props_query,
 								 after ? "&after=" : "",
@@ -468,12 +522,12 @@ hs_scan_drop_prefetch(HsScanState *st)
 {
 	int			i;
 
-	for (i = 0; i < st->nahead; i++)
+	for (i = 0; i < st->page.nahead; i++)
 	{
-		hs_http_cancel(st->ahead[i]);
-		MemoryContextDelete(st->ahead_cxt[i]);
+		hs_http_cancel(st->page.ahead[i]);
+		MemoryContextDelete(st->page.ahead_cxt[i]);
 	}
-	st->nahead = 0;
+	st->page.nahead = 0;
 }
 
 /* Build the request of a read ahead (hs_scan_list_request, hs_scan_ids_request). */
@@ -491,32 +545,34 @@ hs_scan_ahead_start(HsScanState *st, HsScanBuild build)
 	build(st, req);
 	hs_send_begin(req);			/* its answer lands in cxt */
 	MemoryContextSwitchTo(old);
-	st->ahead[st->nahead] = req;
-	st->ahead_cxt[st->nahead++] = cxt;
+	st->page.ahead[st->page.nahead] = req;
+	st->page.ahead_cxt[st->page.nahead++] = cxt;
 }
 
 /*
  * Wait for the oldest queued request and check its HTTP answer. Its context
  * replaces the current page's, and becomes the current memory context (the
- * previous one goes to *old); st->objects is emptied for the new page.
+ * previous one goes to *old); st->page.objects is emptied for the new page.
  */
 static HsHttpRequest *
 hs_scan_ahead_finish(HsScanState *st, MemoryContext *old)
 {
-	HsHttpRequest *req = st->ahead[0];
+	HsHttpRequest *req = st->page.ahead[0];
 
-	if (st->ahead_page_cxt)
-		MemoryContextDelete(st->ahead_page_cxt);
-	MemoryContextReset(st->page_cxt);	/* the Datums of its rows */
-	st->ahead_page_cxt = st->ahead_cxt[0];
-	st->nahead--;
-	memmove(&st->ahead[0], &st->ahead[1], sizeof(HsHttpRequest *) * st->nahead);
-	memmove(&st->ahead_cxt[0], &st->ahead_cxt[1], sizeof(MemoryContext) * st->nahead);
+	if (st->page.ahead_page_cxt)
+		MemoryContextDelete(st->page.ahead_page_cxt);
+	MemoryContextReset(st->page.cxt);	/* the Datums of its rows */
+	st->page.ahead_page_cxt = st->page.ahead_cxt[0];
+	st->page.nahead--;
+	memmove(&st->page.ahead[0], &st->page.ahead[1],
+			sizeof(HsHttpRequest *) * st->page.nahead);
+	memmove(&st->page.ahead_cxt[0], &st->page.ahead_cxt[1],
+			sizeof(MemoryContext) * st->page.nahead);
 
-	*old = MemoryContextSwitchTo(st->ahead_page_cxt);
-	st->objects = NULL;
-	st->nobjects = 0;
-	st->next_object = 0;
+	*old = MemoryContextSwitchTo(st->page.ahead_page_cxt);
+	st->page.objects = NULL;
+	st->page.nobjects = 0;
+	st->page.next_object = 0;
 	hs_send_complete(req);
 	st->requests++;
 	st->retries += req->retries;
@@ -525,8 +581,9 @@ hs_scan_ahead_finish(HsScanState *st, MemoryContext *old)
 }
 
 /*
- * HS_SCAN_LIST: the next page of the list endpoint into st->objects, from
- * the prefetched request when there is one; then start the page after it.
+ * HS_SCAN_LIST: the next page of the list endpoint into st->page.objects,
+ * from the prefetched request when there is one; then start the page after
+ * it.
  */
 static bool
 hs_scan_fetch_page(HsScanState *st)
@@ -536,37 +593,39 @@ hs_scan_fetch_page(HsScanState *st)
 	HsPage		page;
 	char	   *why = NULL;
 
-	if (st->after == NULL)
+	if (st->list.after == NULL)
 	{
 		/* the first page of a run: no cursor given out yet */
-		MemoryContextReset(st->cursor_cxt);
-		st->cursors = NULL;
+		MemoryContextReset(st->list.cursor_cxt);
+		st->list.cursors = NULL;
 	}
-	if (st->nahead == 0)
+	if (st->page.nahead == 0)
 		hs_scan_ahead_start(st, hs_scan_list_request);
 	req = hs_scan_ahead_finish(st, &old);
 	if (!hs_json_parse_page(req->response, req->response_len, st->props,
 							st->nretrieved, &page, &why))
 		hs_report_bad_response(req, why);
 	if (page.next_after)
-		hs_check_cursor(&st->cursors, st->cursor_cxt, page.next_after, req);
-	st->objects = page.objects;
-	st->nobjects = page.nobjects;
+		hs_check_cursor(&st->list.cursors, st->list.cursor_cxt, page.next_after,
+						req);
+	st->page.objects = page.objects;
+	st->page.nobjects = page.nobjects;
 
 	/* Iterate runs in a per-tuple context: keep the cursor in ours */
 	MemoryContextSwitchTo(old);
-	if (st->after)
-		pfree(st->after);
-	st->after = page.next_after ? MemoryContextStrdup(st->scan_cxt, page.next_after) : NULL;
-	st->exhausted = (st->after == NULL);
+	if (st->list.after)
+		pfree(st->list.after);
+	st->list.after = page.next_after ?
+		MemoryContextStrdup(st->scan_cxt, page.next_after) : NULL;
+	st->page.exhausted = (st->list.after == NULL);
 
-	if (st->after && st->prefetch)
+	if (st->list.after && st->page.prefetch)
 		hs_scan_ahead_start(st, hs_scan_list_request);
 	return true;
 }
 
 /*
- * HS_SCAN_SEARCH: the next page of the current phase into st->objects,
+ * HS_SCAN_SEARCH: the next page of the current phase into st->page.objects,
  * from search or, once the phase fell back, from the list endpoint. False
  * when the phase has no more rows.
  */
@@ -577,35 +636,37 @@ hs_scan_fetch_search(HsScanState *st)
 	bool		fallback;
 	bool		ok;
 
-	if (st->fallback)
-		return !st->exhausted && hs_scan_fetch_page(st);
-	MemoryContextReset(st->page_cxt);
-	old = MemoryContextSwitchTo(st->page_cxt);
-	st->objects = NULL;
-	st->nobjects = 0;
-	st->next_object = 0;
-	ok = hs_search_page(st->search, st->props, st->nretrieved, &st->objects,
-						&st->nobjects, &fallback);
+	if (st->search.fallback)
+		return !st->page.exhausted && hs_scan_fetch_page(st);
+	MemoryContextReset(st->page.cxt);
+	old = MemoryContextSwitchTo(st->page.cxt);
+	st->page.objects = NULL;
+	st->page.nobjects = 0;
+	st->page.next_object = 0;
+	ok = hs_search_page(st->search.exec, st->props, st->nretrieved,
+						&st->page.objects, &st->page.nobjects, &fallback);
 	MemoryContextSwitchTo(old);
 	if (!fallback)
 		return ok;
 
 	/* no row of the phase was returned: read the list instead, from its start */
-	st->fallback = true;
-	st->exhausted = false;
-	if (st->after)
-		pfree(st->after);
-	st->after = NULL;
-	hs_search_phase_info(st->search, &st->phase);
-	if (st->phase.sort)
+	st->search.fallback = true;
+	st->page.exhausted = false;
+	if (st->list.after)
+		pfree(st->list.after);
+	st->list.after = NULL;
+	hs_search_phase_info(st->search.exec, &st->search.phase);
+	if (st->search.phase.sort)
 	{
 		old = MemoryContextSwitchTo(st->scan_cxt);
-		if (st->sort_slot == NULL)
-			st->sort_slot = MakeSingleTupleTableSlot(st->tupdesc, &TTSOpsMinimalTuple);
-		st->sort = tuplesort_begin_heap(st->tupdesc, 1, &st->phase.attnum,
-										&st->phase.sortop, &st->phase.collation,
-										&st->phase.nulls_first, work_mem, NULL,
-										TUPLESORT_NONE);
+		if (st->search.sort_slot == NULL)
+			st->search.sort_slot = MakeSingleTupleTableSlot(st->tupdesc,
+															&TTSOpsMinimalTuple);
+		st->search.sort = tuplesort_begin_heap(st->tupdesc, 1, &st->search.phase.attnum,
+											   &st->search.phase.sortop,
+											   &st->search.phase.collation,
+											   &st->search.phase.nulls_first,
+											   work_mem, NULL, TUPLESORT_NONE);
 		MemoryContextSwitchTo(old);
 	}
 	return hs_scan_fetch_page(st);
@@ -616,15 +677,15 @@ static bool
 hs_scan_next_phase(HsScanState *st)
 {
 	hs_scan_drop_prefetch(st);
-	st->fallback = false;
-	st->exhausted = false;
-	if (st->after)
-		pfree(st->after);
-	st->after = NULL;
-	st->objects = NULL;
-	st->nobjects = 0;
-	st->next_object = 0;
-	return hs_search_next_phase(st->search);
+	st->search.fallback = false;
+	st->page.exhausted = false;
+	if (st->list.after)
+		pfree(st->list.after);
+	st->list.after = NULL;
+	st->page.objects = NULL;
+	st->page.nobjects = 0;
+	st->page.next_object = 0;
+	return hs_search_next_phase(st->search.exec);
 }
 
 /*
@@ -634,16 +695,16 @@ hs_scan_next_phase(HsScanState *st)
 static void
 hs_scan_ids_request(HsScanState *st, HsHttpRequest *req)
 {
-	int			n = Min(HS_MAX_BATCH_SIZE, list_length(st->ids) - st->next_id);
+	int			n = Min(HS_MAX_BATCH_SIZE, list_length(st->id.ids) - st->id.next);
 	char	  **ids = palloc(sizeof(char *) * n);
 	int			i;
 
 	for (i = 0; i < n; i++)
-		ids[i] = list_nth(st->ids, st->next_id++);
+		ids[i] = list_nth(st->id.ids, st->id.next++);
 	hs_request_init(req, st->conn, &st->opts, "POST",
 					psprintf("%s/batch/read", st->type_path), "archived=false",
 					hs_json_batch_read_body(ids, n, st->prop_names, st->nprops,
-											st->id_property));
+											st->id.property));
 }
 
 /*
@@ -660,30 +721,30 @@ hs_scan_keep_asked(HsScanState *st, HsObject *objects, int nobjects)
 	int			kept = 0;
 	int			i;
 
-	if (st->id_property)
+	if (st->id.property)
 		return nobjects;
 	for (i = 0; i < nobjects; i++)
 	{
-		char	  **hit = bsearch(&objects[i].id, st->id_array, list_length(st->ids),
+		char	  **hit = bsearch(&objects[i].id, st->id.array, list_length(st->id.ids),
 								  sizeof(char *), hs_cmp_strings);
 
-		if (hit == NULL || st->id_answered[hit - st->id_array])
+		if (hit == NULL || st->id.answered[hit - st->id.array])
 			continue;
-		st->id_answered[hit - st->id_array] = true;
+		st->id.answered[hit - st->id.array] = true;
 		objects[kept++] = objects[i];
 	}
 	return kept;
 }
 
 /*
- * HS_SCAN_IDS: the next batch/read into st->objects, oldest first. The
+ * HS_SCAN_IDS: the next batch/read into st->page.objects, oldest first. The
  * chunks do not depend on each other, so up to max_concurrency of them are
  * kept in flight (one at a time when a LIMIT may stop the scan early).
  */
 static bool
 hs_scan_fetch_ids(HsScanState *st)
 {
-	int			depth = st->prefetch ?
+	int			depth = st->page.prefetch ?
 		Max(1, Min(st->opts.max_concurrency, HS_MAX_PARALLEL)) : 1;
 	MemoryContext old;
 	HsHttpRequest *req;
@@ -692,8 +753,8 @@ hs_scan_fetch_ids(HsScanState *st)
 	int			i;
 
 	/* beyond the first, leave slots for a write pipeline and other scans */
-	while (st->nahead < depth && st->next_id < list_length(st->ids) &&
-		   (st->nahead == 0 || hs_http_in_flight() < HS_HTTP_SLOTS - HS_MAX_PARALLEL))
+	while (st->page.nahead < depth && st->id.next < list_length(st->id.ids) &&
+		   (st->page.nahead == 0 || hs_http_in_flight() < HS_HTTP_SLOTS - HS_MAX_PARALLEL))
 		hs_scan_ahead_start(st, hs_scan_ids_request);
 	req = hs_scan_ahead_finish(st, &old);
 	if (!hs_json_parse_batch(req->response, req->response_len, st->props,
@@ -716,13 +777,13 @@ hs_scan_fetch_ids(HsScanState *st)
 				 errcontext("HubSpot request: POST %s (HTTP %ld)",
 							req->path, req->http_status)));
 	}
-	st->objects = res.results;
-	st->nobjects = hs_scan_keep_asked(st, res.results, res.nresults);
+	st->page.objects = res.results;
+	st->page.nobjects = hs_scan_keep_asked(st, res.results, res.nresults);
 	MemoryContextSwitchTo(old);
 	return true;
 }
 
-/* Fetch the next page of objects into st->objects; false when none is left. */
+/* Fetch the next page of objects into st->page.objects; false when none is left. */
 static bool
 hs_scan_fetch(HsScanState *st)
 {
@@ -730,40 +791,40 @@ hs_scan_fetch(HsScanState *st)
 	MemoryContext old;
 	char	   *why = NULL;
 
-	if (st->exhausted)
+	if (st->page.exhausted)
 		return false;
 	if (st->mode == HS_SCAN_LIST)
 		return hs_scan_fetch_page(st);
-	MemoryContextReset(st->page_cxt);
-	old = MemoryContextSwitchTo(st->page_cxt);
-	st->objects = NULL;
-	st->nobjects = 0;
-	st->next_object = 0;
+	MemoryContextReset(st->page.cxt);
+	old = MemoryContextSwitchTo(st->page.cxt);
+	st->page.objects = NULL;
+	st->page.nobjects = 0;
+	st->page.next_object = 0;
 
-	if (!st->ids_ready)
+	if (!st->id.ready)
 	{
 		/* evaluate in the scan's memory, not the per-tuple context */
 		MemoryContextSwitchTo(old);
 		hs_scan_eval_ids(st);
-		MemoryContextSwitchTo(st->page_cxt);
+		MemoryContextSwitchTo(st->page.cxt);
 	}
-	if (st->next_id >= list_length(st->ids) && st->nahead == 0)
+	if (st->id.next >= list_length(st->id.ids) && st->page.nahead == 0)
 	{
 		MemoryContextSwitchTo(old);
-		st->exhausted = true;
+		st->page.exhausted = true;
 		return false;
 	}
 
-	if (st->mode == HS_SCAN_ID || list_length(st->ids) == 1)
+	if (st->mode == HS_SCAN_ID || list_length(st->id.ids) == 1)
 	{
-		char	   *id = list_nth(st->ids, st->next_id++);
+		char	   *id = list_nth(st->id.ids, st->id.next++);
 		char	   *path = psprintf("%s/%s", st->type_path, hs_url_escape(id));
 		HsObject   *obj = palloc0(sizeof(HsObject));
 
 		hs_request_init(&req, st->conn, &st->opts, "GET", path,
 						psprintf("archived=false&%s%s%s", st->props_query,
-								 st->id_property ? "&idProperty=" : "",
-								 st->id_property ? hs_url_escape(st->id_property) : ""),
+								 st->id.property ? "&idProperty=" : "",
+								 st->id.property ? hs_url_escape(st->id.property) : ""),
 						NULL);
 		hs_send(&req);
 		st->requests++;
@@ -774,8 +835,8 @@ hs_scan_fetch(HsScanState *st)
 			if (!hs_json_parse_object(req.response, req.response_len, st->props,
 									  st->nretrieved, obj, &why))
 				hs_report_bad_response(&req, why);
-			st->objects = obj;
-			st->nobjects = hs_scan_keep_asked(st, obj, 1);
+			st->page.objects = obj;
+			st->page.nobjects = hs_scan_keep_asked(st, obj, 1);
 		}
 	}
 	else
@@ -791,7 +852,7 @@ hs_scan_fetch(HsScanState *st)
 static void
 hs_scan_store(HsScanState *st, HsObject *obj, TupleTableSlot *slot)
 {
-	MemoryContext old = MemoryContextSwitchTo(st->page_cxt);
+	MemoryContext old = MemoryContextSwitchTo(st->page.cxt);
 	int			i;
 
 	ExecClearTuple(slot);
@@ -819,12 +880,12 @@ hs_scan_fallback_keeps(ForeignScanState *node, HsScanState *st, TupleTableSlot *
 {
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
 
-	if (st->phase.nulls != 0)
+	if (st->search.phase.nulls != 0)
 	{
 		bool		isnull;
 
-		(void) slot_getattr(slot, st->phase.attnum, &isnull);
-		if (isnull != (st->phase.nulls > 0))
+		(void) slot_getattr(slot, st->search.phase.attnum, &isnull);
+		if (isnull != (st->search.phase.nulls > 0))
 			return false;
 	}
 	if (node->fdw_recheck_quals == NULL)
@@ -845,39 +906,40 @@ hs_scan_iterate_search(ForeignScanState *node, HsScanState *st)
 
 	for (;;)
 	{
-		if (st->sorted)
+		if (st->search.sorted)
 		{
-			if (tuplesort_gettupleslot(st->sort, true, false, st->sort_slot, NULL))
-				return ExecCopySlot(slot, st->sort_slot);
-			tuplesort_end(st->sort);
-			st->sort = NULL;
-			st->sorted = false;
+			if (tuplesort_gettupleslot(st->search.sort, true, false,
+									   st->search.sort_slot, NULL))
+				return ExecCopySlot(slot, st->search.sort_slot);
+			tuplesort_end(st->search.sort);
+			st->search.sort = NULL;
+			st->search.sorted = false;
 			if (!hs_scan_next_phase(st))
 				return ExecClearTuple(slot);
 			continue;
 		}
-		if (st->next_object >= st->nobjects)
+		if (st->page.next_object >= st->page.nobjects)
 		{
 			if (hs_scan_fetch_search(st))
 				continue;
-			if (st->sort)
+			if (st->search.sort)
 			{
-				tuplesort_performsort(st->sort);
-				st->sorted = true;
+				tuplesort_performsort(st->search.sort);
+				st->search.sorted = true;
 				continue;
 			}
 			if (!hs_scan_next_phase(st))
 				return ExecClearTuple(slot);
 			continue;
 		}
-		hs_scan_store(st, &st->objects[st->next_object++], slot);
-		if (!st->fallback)
+		hs_scan_store(st, &st->page.objects[st->page.next_object++], slot);
+		if (!st->search.fallback)
 			return slot;
 		if (!hs_scan_fallback_keeps(node, st, slot))
 			continue;
-		if (st->sort == NULL)
+		if (st->search.sort == NULL)
 			return slot;
-		tuplesort_puttupleslot(st->sort, slot);
+		tuplesort_puttupleslot(st->search.sort, slot);
 	}
 }
 
@@ -891,12 +953,12 @@ hsIterateForeignScan(ForeignScanState *node)
 	if (st->mode == HS_SCAN_SEARCH)
 		return hs_scan_iterate_search(node, st);
 
-	while (st->next_object >= st->nobjects)
+	while (st->page.next_object >= st->page.nobjects)
 	{
 		if (!hs_scan_fetch(st))
 			return ExecClearTuple(slot);
 	}
-	hs_scan_store(st, &st->objects[st->next_object++], slot);
+	hs_scan_store(st, &st->page.objects[st->page.next_object++], slot);
 	return slot;
 }
 
@@ -907,24 +969,24 @@ hsReScanForeignScan(ForeignScanState *node)
 	HsScanState *st = (HsScanState *) node->fdw_state;
 
 	hs_scan_drop_prefetch(st);
-	if (st->search)
+	if (st->search.exec)
 	{
-		hs_search_rescan(st->search);
-		if (st->sort)
-			tuplesort_end(st->sort);
-		st->sort = NULL;
-		st->sorted = false;
-		st->fallback = false;
+		hs_search_rescan(st->search.exec);
+		if (st->search.sort)
+			tuplesort_end(st->search.sort);
+		st->search.sort = NULL;
+		st->search.sorted = false;
+		st->search.fallback = false;
 	}
-	if (st->after)
-		pfree(st->after);
-	st->after = NULL;
-	st->ids_ready = false;		/* Params may have changed */
-	st->next_id = 0;
-	st->exhausted = false;
-	st->objects = NULL;
-	st->nobjects = 0;
-	st->next_object = 0;
+	if (st->list.after)
+		pfree(st->list.after);
+	st->list.after = NULL;
+	st->id.ready = false;		/* Params may have changed */
+	st->id.next = 0;
+	st->page.exhausted = false;
+	st->page.objects = NULL;
+	st->page.nobjects = 0;
+	st->page.next_object = 0;
 }
 
 /* Executor: stop a prefetch nobody will read; memory goes with the contexts. */
@@ -935,10 +997,10 @@ hsEndForeignScan(ForeignScanState *node)
 
 	if (st)
 		hs_scan_drop_prefetch(st);
-	if (st && st->sort)
-		tuplesort_end(st->sort);
-	if (st && st->sort_slot)
-		ExecDropSingleTupleTableSlot(st->sort_slot);
+	if (st && st->search.sort)
+		tuplesort_end(st->search.sort);
+	if (st && st->search.sort_slot)
+		ExecDropSingleTupleTableSlot(st->search.sort_slot);
 }
 
 /* EXPLAIN: the request the scan sends and the properties it asks for. */
@@ -957,27 +1019,27 @@ hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 										 HS_LIST_PAGE_SIZE), es);
 			break;
 		case HS_SCAN_ID:
-			if (st->id_property)
+			if (st->id.property)
 				ExplainPropertyText("HubSpot Request",
 									psprintf("GET %s/{%s}?idProperty=%s", st->type_path,
-											 st->id_property, st->id_property), es);
+											 st->id.property, st->id.property), es);
 			else
 				ExplainPropertyText("HubSpot Request",
 									psprintf("GET %s/{id}", st->type_path), es);
 			break;
 		case HS_SCAN_IDS:
-			if (st->id_property)
+			if (st->id.property)
 				ExplainPropertyText("HubSpot Request",
 									psprintf("POST %s/batch/read (up to %d %s values each, idProperty=%s)",
 											 st->type_path, HS_MAX_BATCH_SIZE,
-											 st->id_property, st->id_property), es);
+											 st->id.property, st->id.property), es);
 			else
 				ExplainPropertyText("HubSpot Request",
 									psprintf("POST %s/batch/read (up to %d ids each)",
 											 st->type_path, HS_MAX_BATCH_SIZE), es);
 			break;
 		case HS_SCAN_SEARCH:
-			hs_search_explain(st->search, es);
+			hs_search_explain(st->search.exec, es);
 			break;
 	}
 	if (es->verbose)
@@ -988,7 +1050,7 @@ hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyText("HubSpot Properties", props.len ? props.data : "(none)", es);
 		/* batch/reads of ids overlap; list and search fetch one page ahead */
 		ExplainPropertyInteger("HubSpot Concurrency", NULL,
-							   !st->prefetch ? 1 :
+							   !st->page.prefetch ? 1 :
 							   st->mode == HS_SCAN_IDS ?
 							   Max(1, Min(st->opts.max_concurrency, HS_MAX_PARALLEL)) : 2,
 							   es);
@@ -998,18 +1060,18 @@ hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		int			requests = st->requests;
 		int			retries = st->retries;
 
-		if (st->search)
+		if (st->search.exec)
 		{
 			int			sreq;
 			int			sretries;
 
-			hs_search_counts(st->search, &sreq, &sretries);
+			hs_search_counts(st->search.exec, &sreq, &sretries);
 			requests += sreq;
 			retries += sretries;
 		}
 		ExplainPropertyInteger("HubSpot Requests Sent", NULL, requests, es);
 		ExplainPropertyInteger("HubSpot Retries", NULL, retries, es);
-		if (st->search)
-			hs_search_explain_analyze(st->search, es);
+		if (st->search.exec)
+			hs_search_explain_analyze(st->search.exec, es);
 	}
 }

@@ -55,13 +55,13 @@
 #include "utils/memutils.h"
 #include "utils/pg_locale.h"
 
-/* HubSpot's search limits (facts file and spec; "unconfirmed" ones have no source). */
-#define HS_SEARCH_PAGE_SIZE 200			/* spec: limit up to 200 */
-#define HS_SEARCH_MAX_GROUPS 6			/* spec: up to 6 filterGroups */
-#define HS_SEARCH_MAX_GROUP_FILTERS 6	/* unconfirmed */
-#define HS_SEARCH_MAX_FILTERS 18		/* unconfirmed: filters in all groups */
-#define HS_SEARCH_MAX_VALUES 100		/* unconfirmed: values of one IN or NOT_IN */
-#define HS_SEARCH_RESULT_CAP 10000		/* reported by users, unconfirmed */
+/* HubSpot's search limits: doc/hubspot-api.md, "Search". */
+#define HS_SEARCH_PAGE_SIZE 200			/* results per page */
+#define HS_SEARCH_MAX_GROUPS 6			/* the spec's 6; the guide says 5 */
+#define HS_SEARCH_MAX_GROUP_FILTERS 6	/* filters in one group */
+#define HS_SEARCH_MAX_FILTERS 18		/* filters in all groups */
+#define HS_SEARCH_MAX_VALUES 100		/* values of one IN: not documented */
+#define HS_SEARCH_RESULT_CAP 10000		/* results one search can reach */
 
 /*
  * A search request costs more than a list request: search has its own,
@@ -80,38 +80,93 @@ typedef enum HsSearchKind
 	HS_SK_DATETIME				/* epoch ms; checked again */
 } HsSearchKind;
 
-/* The parts of a filter template: a List of these, in fdw_private. */
-enum HsFilterTemplate
+/*
+ * The plans search leaves are Lists of slots, each named by an enum below
+ * and read or written only by the pack and unpack functions next to it
+ * (hs_search_template, hs_template_unpack and so on): a filter template,
+ * the sort, the search plan and a search path's fdw_private.
+ */
+
+/* The slots of a filter template (see HsFilterTemplate). */
+enum HsFilterTemplateSlot
 {
 	HS_FT_PROPERTY,				/* String */
-	HS_FT_OPERATOR,				/* String: EQ, NEQ, ..., HAS_PROPERTY */
-	HS_FT_ATTNUM,				/* Integer: the column */
-	HS_FT_VALUE,				/* Integer: index into fdw_exprs, -1 for none */
-	HS_FT_TYPE,					/* Integer: the value's type (element type for IN) */
-	HS_FT_FOLD					/* Boolean: IN on text also sends lower-case values */
+	HS_FT_OPERATOR,				/* String */
+	HS_FT_ATTNUM,				/* Integer */
+	HS_FT_VALUE,				/* Integer */
+	HS_FT_TYPE,					/* Integer */
+	HS_FT_FOLD,					/* Boolean */
+	HS_FT_COUNT
 };
 
-/* The parts of the search plan, a List in fdw_private[HS_SCAN_PRIV_SEARCH]. */
-enum HsSearchPrivate
+/* A filter template: one filter, its value known when the scan starts. */
+typedef struct HsFilterTemplate
 {
-	HS_SP_CONJUNCTS,			/* List of conjuncts: List of arms: List of templates */
-	HS_SP_SORT,					/* NIL, or List, see enum HsSortPrivate */
-	HS_SP_PAGE_SIZE,			/* Integer */
-	HS_SP_MATCHES,				/* Integer: estimated matches */
-	HS_SP_REQUESTS,				/* Integer: estimated search requests */
-	HS_SP_LIST_REQUESTS,		/* Integer: estimated list requests instead */
-	HS_SP_TABLE_ROWS			/* Float: estimated records of the table */
-};
+	char	   *property;
+	char	   *operator;		/* EQ, NEQ, ..., HAS_PROPERTY */
+	AttrNumber	attnum;			/* the column */
+	int			value;			/* index into fdw_exprs, -1 for none */
+	Oid			type;			/* the value's type (element type for IN) */
+	bool		fold;			/* IN on text also sends lower-case values */
+} HsFilterTemplate;
 
+/* The slots of the sort of a search plan (see HsSearchSort). */
 enum HsSortPrivate
 {
 	HS_SO_PROPERTY,				/* String */
 	HS_SO_ATTNUM,				/* Integer */
 	HS_SO_DESC,					/* Boolean */
 	HS_SO_NULLS_FIRST,			/* Boolean */
-	HS_SO_NULLS_POSSIBLE,		/* Boolean: a second search for records without a value */
-	HS_SO_SORTOP,				/* Integer: the ordering operator (local fallback) */
-	HS_SO_COLLATION				/* Integer */
+	HS_SO_NULLS_POSSIBLE,		/* Boolean */
+	HS_SO_SORTOP,				/* Integer */
+	HS_SO_COLLATION,			/* Integer */
+	HS_SO_COUNT
+};
+
+/* The ORDER BY a search does. */
+typedef struct HsSearchSort
+{
+	char	   *property;
+	AttrNumber	attnum;
+	bool		desc;
+	bool		nulls_first;
+	bool		nulls_possible; /* a second search for records without a value */
+	Oid			sortop;			/* the ordering operator (local fallback) */
+	Oid			collation;
+} HsSearchSort;
+
+/* The slots of the search plan, in a scan's plan (see HsScanPlan.search). */
+enum HsSearchPrivate
+{
+	HS_SP_CONJUNCTS,			/* List */
+	HS_SP_SORT,					/* List (enum HsSortPrivate), or NIL */
+	HS_SP_PAGE_SIZE,			/* Integer */
+	HS_SP_MATCHES,				/* Integer */
+	HS_SP_REQUESTS,				/* Integer */
+	HS_SP_LIST_REQUESTS,		/* Integer */
+	HS_SP_TABLE_ROWS,			/* Float */
+	HS_SP_COUNT
+};
+
+/* The search plan of a scan. */
+typedef struct HsSearchPlan
+{
+	List	   *conjuncts;		/* List of conjuncts: List of arms: List of templates */
+	bool		sorted;			/* the search does the ORDER BY "sort" */
+	HsSearchSort sort;
+	int			page_size;
+	int			est_matches;	/* estimated matches */
+	int			est_requests;	/* estimated search requests */
+	int			est_list_requests;	/* estimated list requests instead */
+	double		est_table_rows;	/* estimated records of the table */
+} HsSearchPlan;
+
+/* The slots of a search path's fdw_private. */
+enum HsSearchPathPrivate
+{
+	HS_SPATH_MODE,				/* Integer: HS_SCAN_SEARCH */
+	HS_SPATH_SORTED,			/* Boolean: the path does the ORDER BY */
+	HS_SPATH_COUNT
 };
 
 /* What the planner learned about a scan's restrictions (baserel's HsRelInfo). */
@@ -130,7 +185,7 @@ struct HsSearchInfo
 
 	/* the ORDER BY search can do, if any */
 	PathKey    *pathkey;
-	List	   *sort;			/* see enum HsSortPrivate */
+	HsSearchSort sort;			/* set when pathkey is */
 };
 
 /* One phase of a scan: one search, possibly with an extra filter. */
@@ -154,13 +209,7 @@ struct HsSearchExec
 	char	   *path;			/* ".../search" */
 	char	  **props;			/* properties asked for */
 	int			nprops;
-	List	   *conjuncts;
-	List	   *sort;
-	int			page_size;
-	int			est_matches;
-	int			est_requests;
-	int			est_list_requests;
-	double		est_table_rows;
+	HsSearchPlan plan;
 	List	   *value_exprs;	/* fdw_exprs */
 	List	   *value_states;
 
@@ -356,15 +405,43 @@ hs_search_operator(Oid opno, const HsColumn *col, HsSearchKind kind,
 	return NULL;
 }
 
-/* A filter template (see enum HsFilterTemplate). */
+/* A filter template, as a plan keeps it (see HsFilterTemplate). */
 static List *
 hs_search_template(const HsColumn *col, const char *op, int value, Oid valtype,
 				   bool fold)
 {
-	return lappend(list_make5(makeString(pstrdup(col->property)), makeString(pstrdup(op)),
-							  makeInteger(col->attnum), makeInteger(value),
-							  makeInteger((int) valtype)),
-				   makeBoolean(fold));
+	Node	   *slots[HS_FT_COUNT];
+
+	slots[HS_FT_PROPERTY] = (Node *) makeString(pstrdup(col->property));
+	slots[HS_FT_OPERATOR] = (Node *) makeString(pstrdup(op));
+	slots[HS_FT_ATTNUM] = (Node *) makeInteger(col->attnum);
+	slots[HS_FT_VALUE] = (Node *) makeInteger(value);
+	slots[HS_FT_TYPE] = (Node *) makeInteger((int) valtype);
+	slots[HS_FT_FOLD] = (Node *) makeBoolean(fold);
+	return hs_slot_list(slots, HS_FT_COUNT);
+}
+
+/* The filter template a plan keeps as "t". */
+static void
+hs_template_unpack(List *t, HsFilterTemplate *out)
+{
+	Assert(list_length(t) == HS_FT_COUNT);
+	out->property = strVal(list_nth(t, HS_FT_PROPERTY));
+	out->operator = strVal(list_nth(t, HS_FT_OPERATOR));
+	out->attnum = (AttrNumber) intVal(list_nth(t, HS_FT_ATTNUM));
+	out->value = intVal(list_nth(t, HS_FT_VALUE));
+	out->type = (Oid) intVal(list_nth(t, HS_FT_TYPE));
+	out->fold = boolVal(list_nth(t, HS_FT_FOLD));
+}
+
+/* Add "offset" to the value index of template "t", if it has a value. */
+static void
+hs_template_shift_value(List *t, int offset)
+{
+	Integer    *v = (Integer *) list_nth(t, HS_FT_VALUE);
+
+	if (v->ival >= 0)
+		v->ival += offset;
 }
 
 /* Add a value expression to *values; its index. */
@@ -572,12 +649,12 @@ hs_search_excludes_nulls(List *arms, AttrNumber attnum)
 
 		foreach(lc2, (List *) lfirst(lc))
 		{
-			List	   *t = (List *) lfirst(lc2);
-			const char *op = strVal(list_nth(t, HS_FT_OPERATOR));
+			HsFilterTemplate t;
 
-			if (intVal(list_nth(t, HS_FT_ATTNUM)) == attnum &&
-				strcmp(op, "NEQ") != 0 && strcmp(op, "NOT_IN") != 0 &&
-				strcmp(op, "NOT_HAS_PROPERTY") != 0)
+			hs_template_unpack((List *) lfirst(lc2), &t);
+			if (t.attnum == attnum &&
+				strcmp(t.operator, "NEQ") != 0 && strcmp(t.operator, "NOT_IN") != 0 &&
+				strcmp(t.operator, "NOT_HAS_PROPERTY") != 0)
 				found = true;
 		}
 		if (!found)
@@ -644,12 +721,13 @@ hs_search_sort(PlannerInfo *root, RelOptInfo *baserel, List *columns,
 		return;
 
 	info->pathkey = pk;
-	info->sort = list_make5(makeString(pstrdup(col->property)), makeInteger(col->attnum),
-							makeBoolean(strategy == BTGreaterStrategyNumber),
-							makeBoolean(pk->pk_nulls_first),
-							makeBoolean(nulls_possible));
-	info->sort = lappend(info->sort, makeInteger((int) sortop));
-	info->sort = lappend(info->sort, makeInteger((int) pk->pk_eclass->ec_collation));
+	info->sort.property = pstrdup(col->property);
+	info->sort.attnum = col->attnum;
+	info->sort.desc = (strategy == BTGreaterStrategyNumber);
+	info->sort.nulls_first = pk->pk_nulls_first;
+	info->sort.nulls_possible = nulls_possible;
+	info->sort.sortop = sortop;
+	info->sort.collation = pk->pk_eclass->ec_collation;
 }
 
 /*
@@ -696,12 +774,7 @@ hs_search_analyze(PlannerInfo *root, RelOptInfo *baserel, List *columns,
 
 			foreach(a, arms)
 				foreach(t, (List *) lfirst(a))
-			{
-				Integer    *v = (Integer *) list_nth((List *) lfirst(t), HS_FT_VALUE);
-
-				if (v->ival >= 0)
-					v->ival += offset;
-			}
+					hs_template_shift_value((List *) lfirst(t), offset);
 			info->values = list_concat(info->values, values);
 		}
 		info->conjuncts = lappend(info->conjuncts, arms);
@@ -757,12 +830,40 @@ hs_search_requests(PlannerInfo *root, HsSearchInfo *info, bool sorted, double ma
 	if (hs_search_limited(root, info, sorted))
 		rows = Min(rows, root->limit_tuples);
 	return (int) Max(1, ceil(rows / hs_search_page_size(root, info, sorted))) +
-		(sorted && boolVal(list_nth(info->sort, HS_SO_NULLS_POSSIBLE)) ? 1 : 0);
+		(sorted && info->sort.nulls_possible ? 1 : 0);
+}
+
+/* The fdw_private of a search path (enum HsSearchPathPrivate). */
+static List *
+hs_search_path_private(bool sorted)
+{
+	Node	   *slots[HS_SPATH_COUNT];
+
+	slots[HS_SPATH_MODE] = (Node *) makeInteger(HS_SCAN_SEARCH);
+	slots[HS_SPATH_SORTED] = (Node *) makeBoolean(sorted);
+	return hs_slot_list(slots, HS_SPATH_COUNT);
+}
+
+/*
+ * Planner: is "path" one of the search paths (hs_search_add_paths)? If so,
+ * *sorted says whether it does the ORDER BY.
+ */
+bool
+hs_is_search_path(ForeignPath *path, bool *sorted)
+{
+	List	   *fdw_private = path->fdw_private;
+
+	*sorted = false;
+	if (fdw_private == NIL ||
+		intVal(list_nth(fdw_private, HS_SPATH_MODE)) != HS_SCAN_SEARCH)
+		return false;
+	*sorted = boolVal(list_nth(fdw_private, HS_SPATH_SORTED));
+	return true;
 }
 
 /*
  * Planner: the search paths of "baserel", unsorted and (if search can do
- * the ORDER BY) sorted. A path's fdw_private is (mode, sorted).
+ * the ORDER BY) sorted, with fdw_private hs_search_path_private(sorted).
  */
 void
 hs_search_add_paths(PlannerInfo *root, RelOptInfo *baserel, HsSearchInfo *info)
@@ -786,9 +887,74 @@ hs_search_add_paths(PlannerInfo *root, RelOptInfo *baserel, HsSearchInfo *info)
 				 hs_create_foreignscan_path(root, baserel, baserel->rows,
 											per_request, total,
 											sorted ? list_make1(info->pathkey) : NIL,
-											list_make2(makeInteger(HS_SCAN_SEARCH),
-													makeBoolean(sorted))));
+											hs_search_path_private(sorted)));
 	}
+}
+
+/* The sort as a plan keeps it (enum HsSortPrivate). */
+static List *
+hs_search_sort_pack(const HsSearchSort *sort)
+{
+	Node	   *slots[HS_SO_COUNT];
+
+	slots[HS_SO_PROPERTY] = (Node *) makeString(sort->property);
+	slots[HS_SO_ATTNUM] = (Node *) makeInteger(sort->attnum);
+	slots[HS_SO_DESC] = (Node *) makeBoolean(sort->desc);
+	slots[HS_SO_NULLS_FIRST] = (Node *) makeBoolean(sort->nulls_first);
+	slots[HS_SO_NULLS_POSSIBLE] = (Node *) makeBoolean(sort->nulls_possible);
+	slots[HS_SO_SORTOP] = (Node *) makeInteger((int) sort->sortop);
+	slots[HS_SO_COLLATION] = (Node *) makeInteger((int) sort->collation);
+	return hs_slot_list(slots, HS_SO_COUNT);
+}
+
+/* The sort a plan keeps as "list". */
+static void
+hs_search_sort_unpack(List *list, HsSearchSort *out)
+{
+	Assert(list_length(list) == HS_SO_COUNT);
+	out->property = strVal(list_nth(list, HS_SO_PROPERTY));
+	out->attnum = (AttrNumber) intVal(list_nth(list, HS_SO_ATTNUM));
+	out->desc = boolVal(list_nth(list, HS_SO_DESC));
+	out->nulls_first = boolVal(list_nth(list, HS_SO_NULLS_FIRST));
+	out->nulls_possible = boolVal(list_nth(list, HS_SO_NULLS_POSSIBLE));
+	out->sortop = (Oid) intVal(list_nth(list, HS_SO_SORTOP));
+	out->collation = (Oid) intVal(list_nth(list, HS_SO_COLLATION));
+}
+
+/* The search plan as a scan's plan keeps it (enum HsSearchPrivate). */
+static List *
+hs_search_plan_pack(const HsSearchPlan *plan)
+{
+	Node	   *slots[HS_SP_COUNT];
+
+	slots[HS_SP_CONJUNCTS] = (Node *) plan->conjuncts;
+	slots[HS_SP_SORT] = (Node *) (plan->sorted ? hs_search_sort_pack(&plan->sort) : NIL);
+	slots[HS_SP_PAGE_SIZE] = (Node *) makeInteger(plan->page_size);
+	slots[HS_SP_MATCHES] = (Node *) makeInteger(plan->est_matches);
+	slots[HS_SP_REQUESTS] = (Node *) makeInteger(plan->est_requests);
+	slots[HS_SP_LIST_REQUESTS] = (Node *) makeInteger(plan->est_list_requests);
+	slots[HS_SP_TABLE_ROWS] = (Node *) makeFloat(psprintf("%.0f", plan->est_table_rows));
+	return hs_slot_list(slots, HS_SP_COUNT);
+}
+
+/* The search plan a scan's plan keeps as "list". */
+static void
+hs_search_plan_unpack(List *list, HsSearchPlan *out)
+{
+	List	   *sort;
+
+	Assert(list_length(list) == HS_SP_COUNT);
+	memset(out, 0, sizeof(*out));
+	out->conjuncts = (List *) list_nth(list, HS_SP_CONJUNCTS);
+	sort = (List *) list_nth(list, HS_SP_SORT);
+	out->sorted = (sort != NIL);
+	if (out->sorted)
+		hs_search_sort_unpack(sort, &out->sort);
+	out->page_size = intVal(list_nth(list, HS_SP_PAGE_SIZE));
+	out->est_matches = intVal(list_nth(list, HS_SP_MATCHES));
+	out->est_requests = intVal(list_nth(list, HS_SP_REQUESTS));
+	out->est_list_requests = intVal(list_nth(list, HS_SP_LIST_REQUESTS));
+	out->est_table_rows = floatVal(list_nth(list, HS_SP_TABLE_ROWS));
 }
 
 /*
@@ -803,8 +969,8 @@ hs_search_make_plan(PlannerInfo *root, HsSearchInfo *info, bool sorted,
 					List *scan_clauses, List **local, List **fdw_exprs,
 					List **recheck_quals)
 {
-	int			page_size = hs_search_page_size(root, info, sorted);
 	double		matches = info->table_rows * info->selectivity;
+	HsSearchPlan plan;
 	ListCell   *lc;
 
 	*local = NIL;
@@ -819,11 +985,17 @@ hs_search_make_plan(PlannerInfo *root, HsSearchInfo *info, bool sorted,
 			*local = lappend(*local, ri->clause);
 	}
 	*fdw_exprs = info->values;
-	return list_concat(list_make5(info->conjuncts, sorted ? info->sort : NIL,
-								  makeInteger(page_size), makeInteger((int) matches),
-								  makeInteger(hs_search_requests(root, info, sorted, matches))),
-					   list_make2(makeInteger((int) ceil(info->table_rows / HS_LIST_PAGE_SIZE)),
-								  makeFloat(psprintf("%.0f", info->table_rows))));
+	memset(&plan, 0, sizeof(plan));
+	plan.conjuncts = info->conjuncts;
+	plan.sorted = sorted;
+	if (sorted)
+		plan.sort = info->sort;
+	plan.page_size = hs_search_page_size(root, info, sorted);
+	plan.est_matches = (int) matches;
+	plan.est_requests = hs_search_requests(root, info, sorted, matches);
+	plan.est_list_requests = (int) ceil(info->table_rows / HS_LIST_PAGE_SIZE);
+	plan.est_table_rows = info->table_rows;
+	return hs_search_plan_pack(&plan);
 }
 
 /* ---------------------------------------------------------------- execution */
@@ -846,13 +1018,7 @@ hs_search_begin(ForeignScanState *node, List *search_private, HsConnection *conn
 	ex->path = psprintf("%s/search", type_path);
 	ex->props = props;
 	ex->nprops = nprops;
-	ex->conjuncts = (List *) list_nth(search_private, HS_SP_CONJUNCTS);
-	ex->sort = (List *) list_nth(search_private, HS_SP_SORT);
-	ex->page_size = intVal(list_nth(search_private, HS_SP_PAGE_SIZE));
-	ex->est_matches = intVal(list_nth(search_private, HS_SP_MATCHES));
-	ex->est_requests = intVal(list_nth(search_private, HS_SP_REQUESTS));
-	ex->est_list_requests = intVal(list_nth(search_private, HS_SP_LIST_REQUESTS));
-	ex->est_table_rows = floatVal(list_nth(search_private, HS_SP_TABLE_ROWS));
+	hs_search_plan_unpack(search_private, &ex->plan);
 	ex->value_exprs = fsplan->fdw_exprs;
 	ex->cxt = CurrentMemoryContext;
 	ex->run_cxt = AllocSetContextCreate(CurrentMemoryContext, "hubspot_fdw search",
@@ -921,15 +1087,15 @@ hs_search_add_in_value(HsSearchFilter *f, Oid valtype, Datum d)
  * it has one.
  */
 static HsFilterOutcome
-hs_search_fill(List *t, Datum value, bool isnull, HsSearchFilter *f)
+hs_search_fill(const HsFilterTemplate *t, Datum value, bool isnull, HsSearchFilter *f)
 {
-	int			vidx = intVal(list_nth(t, HS_FT_VALUE));
-	Oid			valtype = (Oid) intVal(list_nth(t, HS_FT_TYPE));
-	bool		fold = boolVal(list_nth(t, HS_FT_FOLD));
+	int			vidx = t->value;
+	Oid			valtype = t->type;
+	bool		fold = t->fold;
 	bool		is_in;
 
-	f->property = strVal(list_nth(t, HS_FT_PROPERTY));
-	f->operator = strVal(list_nth(t, HS_FT_OPERATOR));
+	f->property = t->property;
+	f->operator = t->operator;
 	if (vidx < 0)
 		return HS_FILTER_OK;
 	is_in = strcmp(f->operator, "IN") == 0 || strcmp(f->operator, "NOT_IN") == 0;
@@ -1016,7 +1182,7 @@ hs_search_prepare(HsSearchExec *ex)
 		i++;
 	}
 
-	foreach(lc, ex->conjuncts)
+	foreach(lc, ex->plan.conjuncts)
 	{
 		List	   *arms = (List *) lfirst(lc);
 		HsSearchGroup *live = palloc0(sizeof(HsSearchGroup) * list_length(arms));
@@ -1036,10 +1202,12 @@ hs_search_prepare(HsSearchExec *ex)
 			arm->filters = palloc0(sizeof(HsSearchFilter) * Max(list_length(templates), 1));
 			foreach(t, templates)
 			{
-				List	   *tmpl = (List *) lfirst(t);
-				int			vidx = intVal(list_nth(tmpl, HS_FT_VALUE));
+				HsFilterTemplate tmpl;
+				int			vidx;
 
-				switch (hs_search_fill(tmpl, vidx >= 0 ? vals[vidx] : (Datum) 0,
+				hs_template_unpack((List *) lfirst(t), &tmpl);
+				vidx = tmpl.value;
+				switch (hs_search_fill(&tmpl, vidx >= 0 ? vals[vidx] : (Datum) 0,
 									   vidx >= 0 && nulls[vidx],
 									   &arm->filters[arm->nfilters]))
 				{
@@ -1092,11 +1260,10 @@ hs_search_prepare(HsSearchExec *ex)
 	memset(ex->phases, 0, sizeof(ex->phases));
 	ex->phase = 0;
 	ex->nphases = 1;
-	ex->phases[0].sorted = ex->sort != NIL;
-	if (ex->sort != NIL && boolVal(list_nth(ex->sort, HS_SO_NULLS_POSSIBLE)) &&
-		!ex->fallback_all)
+	ex->phases[0].sorted = ex->plan.sorted;
+	if (ex->plan.sorted && ex->plan.sort.nulls_possible && !ex->fallback_all)
 	{
-		bool		nulls_first = boolVal(list_nth(ex->sort, HS_SO_NULLS_FIRST));
+		bool		nulls_first = ex->plan.sort.nulls_first;
 		HsSearchPhase *with = &ex->phases[nulls_first ? 1 : 0];
 		HsSearchPhase *without = &ex->phases[nulls_first ? 0 : 1];
 
@@ -1154,7 +1321,7 @@ hs_search_page(HsSearchExec *ex, char **props, int nprops,
 	if (ph->extra_op)
 	{
 		/* the phase's filter joins every group (or makes the only one) */
-		HsSearchFilter extra = {strVal(list_nth(ex->sort, HS_SO_PROPERTY)), ph->extra_op};
+		HsSearchFilter extra = {ex->plan.sort.property, ph->extra_op};
 
 		sr.ngroups = Max(ex->ngroups, 1);
 		sr.groups = palloc0(sizeof(HsSearchGroup) * sr.ngroups);
@@ -1171,8 +1338,8 @@ hs_search_page(HsSearchExec *ex, char **props, int nprops,
 	}
 	if (ph->sorted)
 	{
-		sr.sort_property = strVal(list_nth(ex->sort, HS_SO_PROPERTY));
-		sr.sort_descending = boolVal(list_nth(ex->sort, HS_SO_DESC));
+		sr.sort_property = ex->plan.sort.property;
+		sr.sort_descending = ex->plan.sort.desc;
 	}
 	sr.props = ex->props;
 	sr.nprops = ex->nprops;
@@ -1183,7 +1350,7 @@ hs_search_page(HsSearchExec *ex, char **props, int nprops,
 		sr.props = object_id;
 		sr.nprops = 1;
 	}
-	sr.limit = ex->page_size;
+	sr.limit = ex->plan.page_size;
 	sr.after = ph->after;
 
 	hs_request_init(&req, ex->conn, ex->opts, "POST", ex->path, NULL,
@@ -1238,14 +1405,14 @@ hs_search_phase_info(HsSearchExec *ex, HsSearchPhaseInfo *out)
 	HsSearchPhase *ph = &ex->phases[Min(ex->phase, ex->nphases - 1)];
 
 	memset(out, 0, sizeof(*out));
-	if (ex->sort == NIL)
+	if (!ex->plan.sorted)
 		return;
-	out->attnum = intVal(list_nth(ex->sort, HS_SO_ATTNUM));
+	out->attnum = ex->plan.sort.attnum;
 	out->nulls = ph->nulls;
 	out->sort = ph->sorted;
-	out->sortop = (Oid) intVal(list_nth(ex->sort, HS_SO_SORTOP));
-	out->collation = (Oid) intVal(list_nth(ex->sort, HS_SO_COLLATION));
-	out->nulls_first = boolVal(list_nth(ex->sort, HS_SO_NULLS_FIRST));
+	out->sortop = ex->plan.sort.sortop;
+	out->collation = ex->plan.sort.collation;
+	out->nulls_first = ex->plan.sort.nulls_first;
 }
 
 /* Executor: start again (Params may have changed). */
@@ -1280,13 +1447,16 @@ hs_search_counts(HsSearchExec *ex, int *requests, int *retries)
 static void
 hs_search_show_filter(StringInfo buf, List *t, List *value_exprs)
 {
-	const char *op = strVal(list_nth(t, HS_FT_OPERATOR));
-	int			vidx = intVal(list_nth(t, HS_FT_VALUE));
-	Expr	   *expr = vidx >= 0 ? (Expr *) list_nth(value_exprs, vidx) : NULL;
+	HsFilterTemplate tmpl;
+	const char *op;
+	Expr	   *expr;
 	HsSearchFilter f;
 	int			i;
 
-	appendStringInfo(buf, "%s ", strVal(list_nth(t, HS_FT_PROPERTY)));
+	hs_template_unpack(t, &tmpl);
+	op = tmpl.operator;
+	expr = tmpl.value >= 0 ? (Expr *) list_nth(value_exprs, tmpl.value) : NULL;
+	appendStringInfo(buf, "%s ", tmpl.property);
 	if (expr == NULL)
 	{
 		appendStringInfoString(buf, op);
@@ -1303,7 +1473,8 @@ hs_search_show_filter(StringInfo buf, List *t, List *value_exprs)
 		return;
 	}
 	memset(&f, 0, sizeof(f));
-	switch (hs_search_fill(t, ((Const *) expr)->constvalue, ((Const *) expr)->constisnull, &f))
+	switch (hs_search_fill(&tmpl, ((Const *) expr)->constvalue,
+						   ((Const *) expr)->constisnull, &f))
 	{
 		case HS_FILTER_OK:
 			appendStringInfoString(buf, f.operator);
@@ -1355,10 +1526,10 @@ hs_search_show_filters(HsSearchExec *ex)
 	int			g;
 	ListCell   *lc;
 
-	foreach(lc, ex->conjuncts)
+	foreach(lc, ex->plan.conjuncts)
 		ngroups *= list_length((List *) lfirst(lc));
 	initStringInfo(&buf);
-	if (ex->conjuncts == NIL)
+	if (ex->plan.conjuncts == NIL)
 		return "(none)";
 	for (g = 0; g < ngroups; g++)
 	{
@@ -1370,13 +1541,13 @@ hs_search_show_filters(HsSearchExec *ex)
 		if (ngroups > 1)
 			appendStringInfoChar(&buf, '(');
 		/* as hs_search_prepare multiplies them out: the last conjunct varies fastest */
-		foreach(lc, ex->conjuncts)
+		foreach(lc, ex->plan.conjuncts)
 		{
 			List	   *arms = (List *) lfirst(lc);
 			int			stride = 1;
 			ListCell   *lc2;
 
-			for_each_cell(lc2, ex->conjuncts, lnext(ex->conjuncts, lc))
+			for_each_cell(lc2, ex->plan.conjuncts, lnext(ex->plan.conjuncts, lc))
 				stride *= list_length((List *) lfirst(lc2));
 			rest = (g / stride) % list_length(arms);
 			if (!first)
@@ -1394,26 +1565,27 @@ hs_search_show_filters(HsSearchExec *ex)
 void
 hs_search_explain(HsSearchExec *ex, ExplainState *es)
 {
-	const char *prop = ex->sort ? strVal(list_nth(ex->sort, HS_SO_PROPERTY)) : NULL;
-	bool		desc = ex->sort && boolVal(list_nth(ex->sort, HS_SO_DESC));
+	const char *prop = ex->plan.sorted ? ex->plan.sort.property : NULL;
+	bool		desc = ex->plan.sorted && ex->plan.sort.desc;
 
 	if (prop)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("POST %s (pages of %d, sorted by %s %s)", ex->path,
-									 ex->page_size, prop, desc ? "DESCENDING" : "ASCENDING"),
+									 ex->plan.page_size, prop,
+									 desc ? "DESCENDING" : "ASCENDING"),
 							es);
 	else
 		ExplainPropertyText("HubSpot Request",
-							psprintf("POST %s (pages of %d)", ex->path, ex->page_size), es);
+							psprintf("POST %s (pages of %d)", ex->path, ex->plan.page_size),
+							es);
 	if (!es->verbose)
 		return;
 	ExplainPropertyText("HubSpot Filters", hs_search_show_filters(ex), es);
-	if (prop && boolVal(list_nth(ex->sort, HS_SO_NULLS_POSSIBLE)))
+	if (prop && ex->plan.sort.nulls_possible)
 		ExplainPropertyText("HubSpot Sort",
 							psprintf("%s %s, records without %s %s in a second search (NOT_HAS_PROPERTY)",
 									 prop, desc ? "DESCENDING" : "ASCENDING", prop,
-									 boolVal(list_nth(ex->sort, HS_SO_NULLS_FIRST))
-									 ? "first" : "last"), es);
+									 ex->plan.sort.nulls_first ? "first" : "last"), es);
 	else if (prop)
 		ExplainPropertyText("HubSpot Sort",
 							psprintf("%s %s", prop, desc ? "DESCENDING" : "ASCENDING"), es);
@@ -1424,8 +1596,9 @@ hs_search_explain(HsSearchExec *ex, ExplainState *es)
 								 HS_SEARCH_RESULT_CAP), es);
 	ExplainPropertyText("HubSpot Estimate",
 						psprintf("~%d of ~%d records: %d search request%s (list: %d requests)",
-								 ex->est_matches, (int) ex->est_table_rows, ex->est_requests,
-								 ex->est_requests == 1 ? "" : "s", ex->est_list_requests),
+								 ex->plan.est_matches, (int) ex->plan.est_table_rows,
+								 ex->plan.est_requests, ex->plan.est_requests == 1 ? "" : "s",
+								 ex->plan.est_list_requests),
 						es);
 }
 

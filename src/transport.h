@@ -132,7 +132,7 @@ typedef struct HsBatchResult
 	HsBatchError *errors;
 } HsBatchResult;
 
-/* HubSpot's error envelope; every field is optional. */
+/* HubSpot's error envelope (doc/hubspot-api.md, "Errors"); every field is optional. */
 typedef struct HsApiError
 {
 	char	   *message;

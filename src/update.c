@@ -44,20 +44,11 @@ enum HsModifyPrivate
 	HS_MOD_PRIV_PER_ROW			/* Boolean: PATCH each row */
 };
 
-/* Indexes into fdw_private of a direct-modify ForeignScan. */
-enum HsDirectPrivate
-{
-	HS_DM_PRIV_MODE,			/* Integer: same slot as HS_SCAN_PRIV_MODE */
-	HS_DM_PRIV_ATTRS,			/* unused */
-	HS_DM_PRIV_TARGETS,			/* IntList: attnums set */
-	HS_DM_PRIV_BY_KEY			/* Boolean: ids are id_property values */
-};
-
 
 /* Executor state of a (batched or per-row) UPDATE. */
 typedef struct HsModifyState
 {
-	CmdType		operation;		/* CMD_UPDATE: see hs_modify_operation() */
+	HsModifyHeader hdr;			/* first: CMD_UPDATE, see hs_modify_operation() */
 	HsWriter	w;
 	Relation	rel;
 	AttrNumber	rowid_attno;	/* junk column in the subplan's output */
@@ -72,6 +63,9 @@ typedef struct HsModifyState
 	/* batched (the batch being filled is the writer's) */
 	int			seq;			/* objectWriteTraceId counter */
 } HsModifyState;
+
+StaticAssertDecl(offsetof(HsModifyState, hdr) == 0,
+				 "hs_modify_operation() reads hdr first");
 
 /* Executor state of a direct UPDATE. */
 typedef struct HsDirectState
@@ -210,7 +204,7 @@ hsBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	Plan	   *subplan = outerPlanState(mtstate)->plan;
 
 	rinfo->ri_FdwState = st;
-	st->operation = CMD_UPDATE;
+	st->hdr.operation = CMD_UPDATE;
 	st->rel = rinfo->ri_RelationDesc;
 	st->per_row = boolVal(list_nth(fdw_private, HS_MOD_PRIV_PER_ROW));
 	hs_writer_init(&st->w, st->rel, CMD_UPDATE, targets,
@@ -404,6 +398,7 @@ hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	ForeignScan *fscan;
 	int			mode;
 	bool		by_key;
+	HsDirectPlan direct;
 	List	   *processed_tlist = NIL;
 	List	   *targets = NIL;
 	List	   *exprs;
@@ -447,8 +442,10 @@ hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	fscan->operation = CMD_UPDATE;
 	fscan->resultRelation = resultRelation;
 	fscan->fdw_exprs = exprs;
-	fscan->fdw_private = list_make4(makeInteger(mode), NIL, targets,
-									makeBoolean(by_key));
+	direct.mode = (HsScanMode) mode;
+	direct.targets = targets;
+	direct.by_key = by_key;
+	fscan->fdw_private = hs_direct_plan_pack(&direct);
 	return true;
 }
 
@@ -459,14 +456,14 @@ hsBeginDirectModify(ForeignScanState *node, int eflags)
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	EState	   *estate = node->ss.ps.state;
 	HsDirectState *st = palloc0(sizeof(HsDirectState));
-	List	   *targets = (List *) list_nth(fsplan->fdw_private, HS_DM_PRIV_TARGETS);
+	HsDirectPlan direct;
 	bool		explain_only = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0;
 
+	hs_direct_plan_unpack(fsplan->fdw_private, &direct);
 	node->fdw_state = st;
-	hs_writer_init(&st->w, node->ss.ss_currentRelation, CMD_UPDATE, targets,
+	hs_writer_init(&st->w, node->ss.ss_currentRelation, CMD_UPDATE, direct.targets,
 				   explain_only ? InvalidOid : hs_scan_user(fsplan, estate),
-				   !explain_only,
-				   boolVal(list_nth(fsplan->fdw_private, HS_DM_PRIV_BY_KEY)));
+				   !explain_only, direct.by_key);
 	st->w.kind = &hs_batch_update;
 }
 
@@ -478,15 +475,16 @@ static void
 hs_direct_eval(ForeignScanState *node, HsDirectState *st)
 {
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
-	int			mode = intVal(list_nth(fsplan->fdw_private, HS_DM_PRIV_MODE));
 	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+	HsDirectPlan direct;
 	List	   *value_states;
 	ListCell   *lc;
 	int			i = 0;
 
+	hs_direct_plan_unpack(fsplan->fdw_private, &direct);
 	/* fdw_exprs: the id expression, then one expression per target */
 	st->ids = hs_eval_id_exprs(list_make1(linitial(fsplan->fdw_exprs)),
-							   mode == HS_SCAN_IDS, &node->ss.ps, &st->w.idconv);
+							   direct.mode == HS_SCAN_IDS, &node->ss.ps, &st->w.idconv);
 	value_states = ExecInitExprList(list_delete_first(list_copy(fsplan->fdw_exprs)),
 									&node->ss.ps);
 	st->values = palloc0(sizeof(char *) * Max(st->w.ntargets, 1));
@@ -573,14 +571,15 @@ hsExplainDirectModify(ForeignScanState *node, ExplainState *es)
 {
 	HsDirectState *st = (HsDirectState *) node->fdw_state;
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
-	int			mode = intVal(list_nth(fsplan->fdw_private, HS_DM_PRIV_MODE));
+	HsDirectPlan direct;
 
-	if (mode == HS_SCAN_ID && st->w.id_property)
+	hs_direct_plan_unpack(fsplan->fdw_private, &direct);
+	if (direct.mode == HS_SCAN_ID && st->w.id_property)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("PATCH %s/{%s}?idProperty=%s (direct, no read)",
 									 st->w.type_path, st->w.id_property,
 									 st->w.id_property), es);
-	else if (mode == HS_SCAN_ID)
+	else if (direct.mode == HS_SCAN_ID)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("PATCH %s/{id} (direct, no read)", st->w.type_path), es);
 	else if (st->w.id_property)
@@ -594,5 +593,6 @@ hsExplainDirectModify(ForeignScanState *node, ExplainState *es)
 									 st->w.type_path, st->w.opts.batch_size), es);
 	if (es->verbose)
 		hs_explain_properties(st->w.target_props, st->w.ntargets, es);
-	hs_explain_writer(&st->w, mode == HS_SCAN_ID ? 1 : hs_batch_concurrency(&st->w), es);
+	hs_explain_writer(&st->w, direct.mode == HS_SCAN_ID ? 1
+					  : hs_batch_concurrency(&st->w), es);
 }

@@ -242,6 +242,7 @@ hs_direct_modify_scan(ModifyTable *plan, Index rti, int subplan_index, bool ids_
 {
 	Plan	   *subplan = outerPlan(plan);
 	ForeignScan *fscan;
+	HsScanPlan	scan;
 
 	if (IsA(subplan, Append))
 	{
@@ -257,11 +258,43 @@ hs_direct_modify_scan(ModifyTable *plan, Index rti, int subplan_index, bool ids_
 	if (fscan->scan.plan.qual != NIL || fscan->fdw_exprs == NIL ||
 		hs_returning_list(plan, subplan_index) != NIL)
 		return NULL;
-	*mode = intVal(list_nth(fscan->fdw_private, HS_SCAN_PRIV_MODE));
-	*by_key = boolVal(list_nth(fscan->fdw_private, HS_SCAN_PRIV_BY_KEY));
+	hs_scan_plan_unpack(fscan->fdw_private, &scan);
+	*mode = scan.mode;
+	*by_key = scan.by_key;
 	if (*mode != HS_SCAN_ID && !(ids_ok && *mode == HS_SCAN_IDS))
 		return NULL;
 	return fscan;
+}
+
+/* The slots of ForeignScan.fdw_private of a direct UPDATE or DELETE. */
+enum HsDirectPrivate
+{
+	HS_DM_PRIV_MODE,			/* Integer: HsScanMode */
+	HS_DM_PRIV_TARGETS,			/* IntList: attnums set */
+	HS_DM_PRIV_BY_KEY,			/* Boolean: ids are id_property values */
+	HS_DM_PRIV_COUNT
+};
+
+/* ForeignScan.fdw_private of a direct UPDATE or DELETE planned as "plan". */
+List *
+hs_direct_plan_pack(const HsDirectPlan *plan)
+{
+	Node	   *slots[HS_DM_PRIV_COUNT];
+
+	slots[HS_DM_PRIV_MODE] = (Node *) makeInteger(plan->mode);
+	slots[HS_DM_PRIV_TARGETS] = (Node *) plan->targets;
+	slots[HS_DM_PRIV_BY_KEY] = (Node *) makeBoolean(plan->by_key);
+	return hs_slot_list(slots, HS_DM_PRIV_COUNT);
+}
+
+/* The plan of a direct UPDATE or DELETE from its ForeignScan.fdw_private. */
+void
+hs_direct_plan_unpack(List *fdw_private, HsDirectPlan *out)
+{
+	Assert(list_length(fdw_private) == HS_DM_PRIV_COUNT);
+	out->mode = (HsScanMode) intVal(list_nth(fdw_private, HS_DM_PRIV_MODE));
+	out->targets = (List *) list_nth(fdw_private, HS_DM_PRIV_TARGETS);
+	out->by_key = boolVal(list_nth(fdw_private, HS_DM_PRIV_BY_KEY));
 }
 
 /* EXPLAIN VERBOSE: the properties a write sends. */

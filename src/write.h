@@ -103,11 +103,23 @@ extern void hs_explain_writer(HsWriter *w, int concurrency, ExplainState *es);
 #define HS_ROWID_NAME "hubspot_id"
 
 /*
- * The first member of every modify state (ResultRelInfo.ri_FdwState) is
- * the operation it serves, so the shared callbacks can dispatch.
+ * The first member of every modify state (ResultRelInfo.ri_FdwState of an
+ * UPDATE, INSERT or DELETE: update.c, insert.c, delete.c), so that the
+ * callbacks PostgreSQL shares between them can dispatch (hubspot_fdw.c).
  */
-#define hs_modify_operation(rinfo) \
-	((rinfo)->ri_FdwState ? *(CmdType *) (rinfo)->ri_FdwState : CMD_UNKNOWN)
+typedef struct HsModifyHeader
+{
+	CmdType		operation;		/* CMD_UPDATE, CMD_INSERT or CMD_DELETE */
+} HsModifyHeader;
+
+/* The operation the modify state of "rinfo" serves; CMD_UNKNOWN without one. */
+static inline CmdType
+hs_modify_operation(const ResultRelInfo *rinfo)
+{
+	const HsModifyHeader *hdr = (const HsModifyHeader *) rinfo->ri_FdwState;
+
+	return hdr ? hdr->operation : CMD_UNKNOWN;
+}
 
 pg_noreturn extern void hs_refuse_operation(CmdType operation, Relation rel,
 											 const char *object_type) pg_attribute_noreturn();
@@ -141,6 +153,17 @@ extern void hs_store_answer(TupleTableSlot *slot, Relation rel, const HsReturnin
 							const HsObject *answer, int first);
 extern ForeignScan *hs_direct_modify_scan(ModifyTable *plan, Index rti, int subplan_index,
 										  bool ids_ok, int *mode, bool *by_key);
+
+/* The plan of a direct UPDATE or DELETE, as its ForeignScan.fdw_private keeps it. */
+typedef struct HsDirectPlan
+{
+	HsScanMode	mode;			/* HS_SCAN_ID or HS_SCAN_IDS */
+	List	   *targets;		/* IntList: attnums set (UPDATE) */
+	bool		by_key;			/* ids are id_property values */
+} HsDirectPlan;
+
+extern List *hs_direct_plan_pack(const HsDirectPlan *plan);
+extern void hs_direct_plan_unpack(List *fdw_private, HsDirectPlan *out);
 
 /* The kinds of batch write (see HsBatchKind). */
 extern const HsBatchKind hs_batch_update;	/* write.c: UPDATE and COMMIT send it */
@@ -226,9 +249,9 @@ extern void hs_defer_update(HsConnection *conn, const HsTableOptions *opts,
 /* ---------- assoc_batch.c ---------- */
 
 /*
- * Inputs per associations batch/create request. HubSpot states no limit
- * for association batches; the limit of the object batch endpoints is
- * used (doc/hubspot-api.md, "Batches").
+ * Inputs per associations batch/create request. HubSpot documents no limit
+ * for it, so it is 100, the limit of the object batch endpoints:
+ * doc/hubspot-api.md, "Associations".
  */
 #define HS_ASSOC_BATCH_MAX 100
 

@@ -1,13 +1,15 @@
 #!/usr/bin/python3
-"""Self test of hubspot_emulator.py (standard library only).
+"""Self test of hubspot_emulator.py and its package hsemu/ (standard library only).
 
 Starts the emulator on a free port, exercises every endpoint and fault mode,
 checks the answers' shapes (and, when the HubSpot OpenAPI specs are found,
 validates them against the spec schemas), and ends with "N passed, N failed".
-Set HUBSPOT_OPENAPI_DIR to point at the specs (default
-/work/shared/hubspot-openapi); without them the schema checks are skipped.
+Set HUBSPOT_OPENAPI_DIR to point at the specs (default: shared/hubspot-openapi
+beside the repository, where test/run_tests.sh finds the other shared
+inputs); without them the schema checks are skipped.
 """
 
+import ast
 import http.client
 import json
 import os
@@ -23,7 +25,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 EMULATOR = os.path.join(HERE, "hubspot_emulator.py")
 EMU_CTL = os.path.join(HERE, "emu_ctl.py")
 PY = sys.executable or "/usr/bin/python3"
-SPEC_DIR = os.environ.get("HUBSPOT_OPENAPI_DIR", "/work/shared/hubspot-openapi")
+REPO = os.path.dirname(os.path.dirname(HERE))
+SPEC_DIR = os.environ.get("HUBSPOT_OPENAPI_DIR",
+                          os.path.join(REPO, "..", "shared", "hubspot-openapi"))
 TOKEN = "selftest-token"
 RO_TOKEN = "selftest-ro"
 
@@ -1225,6 +1229,28 @@ def t_stats(c, env):
           "service times %r" % st)
     c.req("POST", "/_emulator/clear", raw_body=b"")
     eq(c.req("GET", "/_emulator/stats").json["api_requests"], 0, "clear clears stats")
+
+
+@test
+def t_package_layers(c, env):
+    """The package's modules import one way: each only modules listed before
+    it in hsemu.LAYERS, and every module is listed."""
+    pkg = os.path.join(HERE, "hsemu")
+    init = ast.parse(open(os.path.join(pkg, "__init__.py")).read())
+    layers = [ast.literal_eval(n.value) for n in init.body
+              if isinstance(n, ast.Assign) and n.targets[0].id == "LAYERS"][0]
+    mods = sorted(f[:-3] for f in os.listdir(pkg) if f.endswith(".py") and f != "__init__.py")
+    eq(sorted(layers), mods, "LAYERS lists every module once")
+    for m in mods:
+        tree = ast.parse(open(os.path.join(pkg, m + ".py")).read())
+        for n in ast.walk(tree):
+            if isinstance(n, ast.ImportFrom) and n.level == 1:
+                names = [n.module] if n.module else [a.name for a in n.names]
+                for d in names:
+                    check(d in layers and m in layers and layers.index(d) < layers.index(m),
+                          "%s imports %s, which is not below it" % (m, d))
+            elif isinstance(n, ast.ImportFrom) and n.level > 1:
+                check(False, "%s imports from outside the package" % m)
 
 
 @test

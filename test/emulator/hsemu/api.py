@@ -1,0 +1,130 @@
+"""The /crm/v3/ router: which handler answers a path and method, the 404s and
+405s of paths and methods it does not know, and the 405 HubSpot gives for
+creating or archiving partner objects (doc/hubspot-api.md, "Objects").  It
+also answers the properties endpoints (doc/hubspot-api.md, "Properties").
+Every handler runs under the emulator's lock (server.State.lock).
+"""
+
+from . import associations, objects, search
+from .answers import ApiError
+from .schema import property_json, resolve_type
+
+
+def route(ctx):
+    """Answer the API request ctx: (status, JSON-able body or None)."""
+    s = ctx.segs
+    m = ctx.method
+    if len(s) >= 3 and s[0] == "crm" and s[1] == "v3":
+        if s[2] == "objects" and len(s) >= 4:
+            return route_objects(ctx, s[3:], m)
+        if s[2] == "properties" and len(s) in (4, 5):
+            if m != "GET":
+                raise method_not_allowed(ctx)
+            tdef = resolve_type(s[3])
+            return properties(ctx, tdef, s[4] if len(s) == 5 else None)
+        if s[2] == "associations" and len(s) in (6, 7):
+            return route_associations(ctx, s[3:], m)
+    raise unknown_route(ctx)
+
+
+def unknown_route(ctx):
+    """The 404 of a path no route matches."""
+    return ApiError(404, "OBJECT_NOT_FOUND",
+                    "No API route matches %s %s" % (ctx.method, ctx.raw_path))
+
+
+def method_not_allowed(ctx):
+    """The 405 of a method a known path does not take."""
+    return ApiError(405, "METHOD_NOT_ALLOWED",
+                    "Method %s is not allowed on %s" % (ctx.method, ctx.raw_path))
+
+
+def unsupported(tdef, op):
+    """Raise the 405 of an operation the type does not support."""
+    if tdef.partner:
+        msg = ("%s does not support %s: you can only retrieve and update existing %s "
+               "with this API" % (tdef.name, op, tdef.name.replace("_", " ")))
+    else:
+        msg = "The emulator does not implement %s for %s" % (op, tdef.name)
+    raise ApiError(405, "METHOD_NOT_ALLOWED", msg)
+
+
+def route_objects(ctx, s, m):
+    """Route /crm/v3/objects/{type}/...; s: the segments from {type} on."""
+    tdef = resolve_type(s[0])
+    n = len(s)
+    if n == 1:
+        if m == "GET":
+            return objects.list_objects(ctx, tdef)
+        if m == "POST":
+            if tdef.partner:
+                unsupported(tdef, "create")
+            return objects.create_object(ctx, tdef)
+        raise method_not_allowed(ctx)
+    if n == 2 and s[1] == "search" and m == "POST":
+        return search.search(ctx, tdef)
+    if n == 3 and s[1] == "batch":
+        if m != "POST":
+            raise method_not_allowed(ctx)
+        if s[2] == "read":
+            return objects.batch_read(ctx, tdef)
+        if s[2] == "update":
+            return objects.batch_update(ctx, tdef)
+        if s[2] in ("create", "archive", "upsert"):
+            if tdef.partner:
+                unsupported(tdef, "batch/" + s[2])
+            return getattr(objects, "batch_" + s[2])(ctx, tdef)
+        raise unknown_route(ctx)
+    if n == 2:
+        if m == "GET":
+            return objects.get_object(ctx, tdef, s[1])
+        if m == "PATCH":
+            return objects.patch_object(ctx, tdef, s[1])
+        if m == "DELETE":
+            if tdef.partner:
+                unsupported(tdef, "archive")
+            return objects.delete_object(ctx, tdef, s[1])
+        raise method_not_allowed(ctx)
+    if n == 4 and s[2] == "associations":
+        if m == "GET":
+            return associations.list_record_assocs(ctx, tdef, s[1], s[3])
+        raise method_not_allowed(ctx)
+    if n == 6 and s[2] == "associations":
+        if m in ("PUT", "DELETE"):
+            return associations.record_assoc(ctx, tdef, s[1], s[3], s[4], s[5], m)
+        raise method_not_allowed(ctx)
+    raise unknown_route(ctx)
+
+
+def route_associations(ctx, s, m):
+    """Route /crm/v3/associations/{from}/{to}/...; s: the segments from {from} on."""
+    ftype = resolve_type(s[0])
+    ttype = resolve_type(s[1])
+    if len(s) == 3 and s[2] == "types":
+        if m != "GET":
+            raise method_not_allowed(ctx)
+        return associations.assoc_types(ftype, ttype)
+    if len(s) == 4 and s[2] == "batch" and s[3] in ("create", "read", "archive"):
+        if m != "POST":
+            raise method_not_allowed(ctx)
+        if s[3] != "read":
+            ctx.require_write(ftype)
+        return associations.assoc_batch(ctx, ftype, ttype, s[3])
+    raise unknown_route(ctx)
+
+
+def properties(ctx, tdef, name):
+    """GET /crm/v3/properties/{type}[/{name}]."""
+    archived = ctx.q_bool("archived")
+    if name is not None:
+        p = tdef.props.get(name)
+        if p is None:
+            raise ApiError(404, "OBJECT_NOT_FOUND",
+                           "Unable to find property %s for object type %s"
+                           % (name, tdef.name), context={"propertyName": [name]})
+        return 200, property_json(p)
+    if archived:
+        return 200, {"results": []}
+    wanted = ctx.q_list("properties")
+    return 200, {"results": [property_json(p) for p in tdef.props.values()
+                             if not wanted or p["name"] in wanted]}

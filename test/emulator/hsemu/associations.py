@@ -1,0 +1,159 @@
+"""Associations (doc/hubspot-api.md, "Associations"): per record (list, PUT,
+DELETE under /crm/v3/objects/{type}/{id}/associations/) and the v3
+association endpoints (types, batch create, read and archive).  The
+association types are those schema.py defines; the store keeps each
+association once, in its primary direction.
+"""
+
+import base64
+from urllib.parse import urlencode
+
+from .answers import ApiError, batch_response, batch_times, not_found, std_error, validation_error
+from .context import batch_inputs, input_id
+from .limits import ASSOC_BATCH_INPUT_MAX, ASSOC_LIST_LIMIT_DEFAULT, ASSOC_LIST_LIMIT_MAX
+from .schema import assoc_types_between, find_assoc_type, resolve_type, select_props
+from .store import obj_json
+
+
+def _record(store, tdef, oid):
+    """The stored record tdef/oid; a 404 if there is none."""
+    rec = store.records[tdef.name].get(oid)
+    if rec is None:
+        raise not_found(oid)
+    return rec
+
+
+def list_record_assocs(ctx, tdef, oid, to_type):
+    """GET /crm/v3/objects/{type}/{id}/associations/{toType}: one page."""
+    ttype = resolve_type(to_type)
+    _record(ctx.store, tdef, oid)
+    limit = ctx.q_int("limit", ASSOC_LIST_LIMIT_DEFAULT)
+    if limit < 1 or limit > ASSOC_LIST_LIMIT_MAX:
+        raise validation_error("limit must be between 1 and %d" % ASSOC_LIST_LIMIT_MAX)
+    after = ctx.q("after")
+    offset = 0
+    if after not in (None, ""):
+        try:
+            offset = int(base64.b64decode(after.encode(), validate=True).decode()[2:])
+        except (ValueError, UnicodeDecodeError):
+            raise validation_error('Invalid paging cursor "after": %s' % after)
+    lst = ctx.store.assocs_of(tdef.name, oid, ttype.name)
+    page = lst[offset:offset + limit]
+    body = {"results": [{"id": i, "type": a["name"]} for i, a in page]}
+    if offset + limit < len(lst):
+        cur = base64.b64encode(("a:%d" % (offset + limit)).encode()).decode()
+        q = dict(ctx.query)
+        q["after"] = cur
+        body["paging"] = {"next": {"after": cur, "link": "%s%s?%s" % (
+            ctx.base_url, ctx.raw_path, urlencode(q, doseq=True))}}
+    return 200, body
+
+
+def record_assoc(ctx, tdef, oid, to_type, to_id, atype_spec, method):
+    """PUT or DELETE /crm/v3/objects/{type}/{id}/associations/{toType}/{toId}/{type}."""
+    ttype = resolve_type(to_type)
+    ctx.require_write(tdef)
+    atype = find_assoc_type(tdef.name, ttype.name, atype_spec)
+    if atype is None:
+        raise _bad_assoc_type(tdef.name, ttype.name, atype_spec)
+    rec = _record(ctx.store, tdef, oid)
+    if ctx.store.records[ttype.name].get(to_id) is None:
+        raise ApiError(404, "OBJECT_NOT_FOUND",
+                       "No %s object with id %s exists" % (ttype.name, to_id),
+                       context={"id": [to_id]})
+    key = ctx.store.assoc_key(tdef.name, oid, ttype.name, to_id, atype)
+    if method == "DELETE":
+        ctx.store.assocs.pop(key, None)
+        return 204, None
+    ctx.store.assocs[key] = True
+    names = select_props(tdef, [])
+    return 200, obj_json(ctx.store, tdef, rec, names, assoc_types=[ttype.name])
+
+
+def _bad_assoc_type(ftype, ttype, spec):
+    """The 400 for an association type spec that is not valid from ftype to ttype."""
+    valid = assoc_types_between(ftype, ttype)
+    return validation_error(
+        '%s is not a valid association type between %s and %s. Valid types: [%s]'
+        % (spec, ftype, ttype, ", ".join("%s (%d)" % (a["name"], a["id"]) for a in valid)),
+        context={"associationType": [str(spec)]})
+
+
+def assoc_types(ftype, ttype):
+    """GET /crm/v3/associations/{from}/{to}/types."""
+    return 200, {"results": [{"id": str(a["id"]), "name": a["name"]}
+                             for a in assoc_types_between(ftype.name, ttype.name)]}
+
+
+def assoc_batch(ctx, ftype, ttype, op):
+    """POST /crm/v3/associations/{from}/{to}/batch/{op}: op is create, read or archive."""
+    body = ctx.json_object_body()
+    started = batch_times()
+    inputs = batch_inputs(body, ASSOC_BATCH_INPUT_MAX)
+    items = []
+    for i, inp in enumerate(inputs):
+        if op == "read":
+            items.append((input_id(inp, i), None, None))
+            continue
+        fr, to = inp.get("from"), inp.get("to")
+        if not isinstance(fr, dict) or not isinstance(to, dict):
+            raise validation_error("Invalid input JSON: inputs[%d] needs from.id and to.id" % i)
+        spec = inp.get("type")
+        if not isinstance(spec, (str, int)) or isinstance(spec, bool):
+            raise validation_error("Invalid input JSON: inputs[%d].type must be a string" % i)
+        atype = find_assoc_type(ftype.name, ttype.name, str(spec))
+        if atype is None:
+            raise _bad_assoc_type(ftype.name, ttype.name, spec)
+        items.append((input_id(fr, i), input_id(to, i), atype))
+    if ctx.drop_results:
+        return 200, batch_response([], None, started)
+    recs_f = ctx.store.records[ftype.name]
+    recs_t = ctx.store.records[ttype.name]
+    if op == "read":
+        results, missing = [], []
+        for fid, _, _ in items:
+            if fid not in recs_f:
+                if fid not in missing:
+                    missing.append(fid)
+                continue
+            lst = ctx.store.assocs_of(ftype.name, fid, ttype.name)
+            results.append({"from": {"id": fid},
+                            "to": [{"id": i, "type": a["name"]} for i, a in lst]})
+        errors = None
+        if missing:
+            errors = [std_error("OBJECT_NOT_FOUND", "No %s objects exist with ids: %s"
+                                % (ftype.name, ", ".join(missing)), {"ids": missing})]
+        return (207 if errors else 200), batch_response(results, errors, started)
+    if op == "archive":
+        for fid, tid, atype in items:
+            ctx.store.assocs.pop(ctx.store.assoc_key(ftype.name, fid, ttype.name, tid,
+                                                     atype), None)
+        return 204, None
+    results, miss_from, miss_to, seen = [], [], [], set()
+    for fid, tid, atype in items:
+        bad = False
+        if fid not in recs_f:
+            bad = True
+            if fid not in miss_from:
+                miss_from.append(fid)
+        if tid not in recs_t:
+            bad = True
+            if tid not in miss_to:
+                miss_to.append(tid)
+        if bad:
+            continue
+        key = ctx.store.assoc_key(ftype.name, fid, ttype.name, tid, atype)
+        ctx.store.assocs[key] = True
+        if (fid, tid, atype["id"]) not in seen:
+            seen.add((fid, tid, atype["id"]))
+            results.append({"from": {"id": fid}, "to": {"id": tid}, "type": atype["name"]})
+    errors = []
+    if miss_from:
+        errors.append(std_error("OBJECT_NOT_FOUND", "No %s objects exist with ids: %s"
+                                % (ftype.name, ", ".join(miss_from)),
+                                {"ids": miss_from, "fromObjectType": [ftype.name]}))
+    if miss_to:
+        errors.append(std_error("OBJECT_NOT_FOUND", "No %s objects exist with ids: %s"
+                                % (ttype.name, ", ".join(miss_to)),
+                                {"ids": miss_to, "toObjectType": [ttype.name]}))
+    return (207 if errors else 201), batch_response(results, errors or None, started)

@@ -1,0 +1,35 @@
+"""Every HubSpot limit the emulator enforces, each one named constant.
+
+Each constant names the section of doc/hubspot-api.md that gives its value.
+A value marked "unconfirmed" has no authoritative source: HubSpot publishes
+none, so the emulator takes the value its callers are most likely to meet.
+"""
+
+# doc/hubspot-api.md, "Rate limits"
+RATE_LIMIT_INTERVAL_MS = 10000      # burst window (private app, Free/Starter)
+RATE_LIMIT_MAX = 100                # requests per window (Free/Starter)
+RATE_LIMIT_DAILY = 250000           # requests per day (Free/Starter)
+
+# doc/hubspot-api.md, "Objects"
+LIST_LIMIT_DEFAULT = 10
+LIST_LIMIT_MAX = 100                # the spec gives no maximum; HubSpot's clients page at 100
+
+# doc/hubspot-api.md, "Batches"
+BATCH_INPUT_MAX = 100               # object batch read/update (HubSpot's own clients)
+BATCH_HISTORY_INPUT_MAX = 50        # batch/read with propertiesWithHistory
+
+# doc/hubspot-api.md, "Associations"
+ASSOC_BATCH_INPUT_MAX = 100         # unconfirmed
+ASSOC_LIST_LIMIT_DEFAULT = 500
+ASSOC_LIST_LIMIT_MAX = 500          # unconfirmed
+
+# doc/hubspot-api.md, "Search"
+SEARCH_LIMIT_DEFAULT = 10
+SEARCH_LIMIT_MAX = 200
+SEARCH_MAX_FILTER_GROUPS = 6
+SEARCH_MAX_FILTERS_PER_GROUP = 6    # unconfirmed
+SEARCH_MAX_FILTERS_TOTAL = 18       # unconfirmed
+SEARCH_RESULT_CAP = 10000           # reported by users, unconfirmed
+
+# doc/hubspot-api.md, "Values"
+STRING_VALUE_MAX = 65536
