@@ -27,7 +27,8 @@ hs_assoc_batch_path(const char *from_type, const char *to_type)
 
 /*
  * Set up group "g" of associations from "from_type" to "to_type", sent
- * through "conn" with "opts"; its inputs' strings live in a child of "cxt".
+ * through "conn" with "opts" (copied into "cxt", whatever the caller's
+ * memory); its inputs' strings live in a child of "cxt".
  */
 void
 hs_assoc_group_init(HsAssocGroup *g, MemoryContext cxt, HsConnection *conn,
@@ -38,7 +39,7 @@ hs_assoc_group_init(HsAssocGroup *g, MemoryContext cxt, HsConnection *conn,
 
 	g->from_type = pstrdup(from_type);
 	g->to_type = pstrdup(to_type);
-	g->opts = *opts;
+	hs_copy_table_options(&g->opts, opts);
 	g->conn = conn;
 	g->path = hs_assoc_batch_path(from_type, to_type);
 	g->buf_cxt = AllocSetContextCreate(cxt, "hubspot_fdw association inputs",

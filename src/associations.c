@@ -53,16 +53,18 @@ hs_assoc_arg(FunctionCallInfo fcinfo, int argno, const char *name,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("argument \"%s\" of %s must not be null", name, fname),
 				 created > 0 ?
-				 errdetail("%lld association(s) were created by this call before this row and stay created: HubSpot has no transactions.",
-						   (long long) created) : 0));
+				 errdetail_plural("%lld association was created by this call before this row and stays created: HubSpot has no transactions.",
+								  "%lld associations were created by this call before this row and stay created: HubSpot has no transactions.",
+								  (unsigned long) created, (long long) created) : 0));
 	value = text_to_cstring(PG_GETARG_TEXT_PP(argno));
 	if (*value == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("argument \"%s\" of %s must not be empty", name, fname),
 				 created > 0 ?
-				 errdetail("%lld association(s) were created by this call before this row and stay created: HubSpot has no transactions.",
-						   (long long) created) : 0));
+				 errdetail_plural("%lld association was created by this call before this row and stays created: HubSpot has no transactions.",
+								  "%lld associations were created by this call before this row and stay created: HubSpot has no transactions.",
+								  (unsigned long) created, (long long) created) : 0));
 	return value;
 }
 

@@ -43,7 +43,11 @@ extern char *hs_allowed_hosts;
 
 /* ---------- option.c: options ---------- */
 
-/* Everything the options of one foreign table resolve to. */
+/*
+ * Everything the options of one foreign table resolve to. Each field is
+ * filled by one entry of option.c's option table, which is also how
+ * hs_copy_table_options() finds every string to copy.
+ */
 typedef struct HsTableOptions
 {
 	char	   *object_type;

@@ -127,7 +127,7 @@ hs_get_connection(ForeignServer *server, UserMapping *user)
 				 errmsg("user mapping for server \"%s\" has no access_token",
 						server->servername),
 				 errhint("Use ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD access_token '...').",
-						 server->servername)));
+						 quote_identifier(server->servername))));
 
 	entry->token = MemoryContextStrdup(CacheMemoryContext, token);
 	entry->server_hashvalue = GetSysCacheHashValue1(FOREIGNSERVEROID,

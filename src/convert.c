@@ -139,14 +139,6 @@ hs_converter_init_column(HsConverter *conv, const HsColumn *col)
 		strcmp(col->hubspot_type, "date") == 0;
 }
 
-/* "column "x"", or "a value" for converters without a column. */
-static char *
-hs_what(const HsConverter *conv)
-{
-	return conv->attname ? psprintf("column \"%s\"", conv->attname)
-		: pstrdup("a value");
-}
-
 /* A value for a message: at most HS_QUOTE_MAX bytes, cut on a character. */
 static char *
 hs_quote(const char *value)
@@ -164,7 +156,9 @@ hs_refuse_datetime(HsConverter *conv, const char *why)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-			 errmsg("cannot send the value of %s to HubSpot", hs_what(conv)),
+			 conv->attname
+			 ? errmsg("cannot send the value of column \"%s\" to HubSpot", conv->attname)
+			 : errmsg("cannot send a value to HubSpot"),
 			 errdetail("%s", why)));
 }
 
@@ -213,8 +207,10 @@ hs_timestamp_to_value(HsConverter *conv, Timestamp ts)
 		if (us - hsv_floor_div(us, HSV_US_PER_DAY) * HSV_US_PER_DAY != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("cannot send the value of %s to HubSpot: it has a time of day",
-							hs_what(conv)),
+					 conv->attname
+					 ? errmsg("cannot send the value of column \"%s\" to HubSpot: it has a time of day",
+							  conv->attname)
+					 : errmsg("cannot send a value to HubSpot: it has a time of day"),
 					 errdetail("HubSpot property \"%s\" is a date, which takes midnight UTC only.",
 							   conv->property ? conv->property : conv->attname)));
 		return psprintf(INT64_FORMAT, us / 1000);
@@ -226,11 +222,21 @@ hs_timestamp_to_value(HsConverter *conv, Timestamp ts)
 
 /* Refuse NaN and infinities, which no HubSpot number property takes. */
 static void
-hs_refuse_number(HsConverter *conv, const char *what)
+hs_refuse_number(HsConverter *conv, bool is_nan)
 {
+	if (conv->attname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 is_nan
+				 ? errmsg("cannot send NaN to HubSpot")
+				 : errmsg("cannot send an infinite number to HubSpot"),
+				 errdetail("HubSpot number properties take finite decimal numbers only.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("cannot send %s in %s to HubSpot", what, hs_what(conv)),
+			 is_nan
+			 ? errmsg("cannot send NaN in column \"%s\" to HubSpot", conv->attname)
+			 : errmsg("cannot send an infinite number in column \"%s\" to HubSpot",
+					  conv->attname),
 			 errdetail("HubSpot number properties take finite decimal numbers only.")));
 }
 
@@ -241,9 +247,9 @@ hs_numeric_to_value(HsConverter *conv, Datum value)
 	Numeric		num = DatumGetNumeric(value);
 
 	if (numeric_is_nan(num))
-		hs_refuse_number(conv, "NaN");
+		hs_refuse_number(conv, true);
 	if (numeric_is_inf(num))
-		hs_refuse_number(conv, "an infinite number");
+		hs_refuse_number(conv, false);
 	return OutputFunctionCall(&conv->outfunc, value);
 }
 
@@ -255,9 +261,9 @@ hs_float_to_value(HsConverter *conv, double value, bool is_float4)
 	char		plain[400];
 
 	if (isnan(value))
-		hs_refuse_number(conv, "NaN");
+		hs_refuse_number(conv, true);
 	if (isinf(value))
-		hs_refuse_number(conv, "an infinite number");
+		hs_refuse_number(conv, false);
 	if (is_float4)
 		float_to_shortest_decimal_buf((float) value, shortest);
 	else
@@ -281,8 +287,10 @@ hs_array_to_value(HsConverter *conv, Datum value)
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot send a multidimensional array in %s to HubSpot",
-						hs_what(conv))));
+				 conv->attname
+				 ? errmsg("cannot send a multidimensional array in column \"%s\" to HubSpot",
+						  conv->attname)
+				 : errmsg("cannot send a multidimensional array to HubSpot")));
 	deconstruct_array(arr, conv->elemtype, conv->elemlen, conv->elembyval,
 					  conv->elemalign, &elems, &nulls, &n);
 	initStringInfo(&buf);
@@ -293,13 +301,18 @@ hs_array_to_value(HsConverter *conv, Datum value)
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("cannot send a null element in %s to HubSpot", hs_what(conv))));
+					 conv->attname
+					 ? errmsg("cannot send a null element in column \"%s\" to HubSpot",
+							  conv->attname)
+					 : errmsg("cannot send a null array element to HubSpot")));
 		s = hs_datum_to_value(conv->elem, elems[i], false);
 		if (*s == '\0' || strchr(s, ';') != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("cannot send the element \"%s\" in %s to HubSpot",
-							hs_quote(s), hs_what(conv)),
+					 conv->attname
+					 ? errmsg("cannot send the element \"%s\" in column \"%s\" to HubSpot",
+							  hs_quote(s), conv->attname)
+					 : errmsg("cannot send the array element \"%s\" to HubSpot", hs_quote(s)),
 					 errdetail("HubSpot separates the values of a multiple-checkbox property with \";\", so an element can be neither empty nor contain \";\".")));
 		if (i > 0)
 			appendStringInfoChar(&buf, ';');
@@ -409,13 +422,17 @@ hs_read_error_context(void *arg)
 /* Raise the error for a value HubSpot sent that the column cannot take. */
 static void
 hs_bad_value(HsConverter *conv, const char *value, const char *record_id,
-			 int sqlstate, const char *what, const char *detail)
+			 int sqlstate, const char *detail)
 {
+	if (conv->attname == NULL || record_id == NULL)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("invalid value from HubSpot: \"%s\"", hs_quote(value)),
+				 errdetail("%s", detail)));
 	ereport(ERROR,
 			(errcode(sqlstate),
-			 errmsg("invalid %s from HubSpot in %s of record %s: \"%s\"",
-					what, hs_what(conv), record_id ? record_id : "(unknown)",
-					hs_quote(value)),
+			 errmsg("invalid value from HubSpot in column \"%s\" of record %s: \"%s\"",
+					conv->attname, record_id, hs_quote(value)),
 			 errdetail("%s", detail)));
 }
 
@@ -439,25 +456,25 @@ hs_parse_value(HsConverter *conv, const char *value, const char *record_id,
 			if (pg_strcasecmp(value, "false") == 0)
 				return BoolGetDatum(false);
 			hs_bad_value(conv, value, record_id, ERRCODE_INVALID_TEXT_REPRESENTATION,
-						 "boolean", "HubSpot booleans are \"true\" or \"false\".");
+						 "HubSpot booleans are \"true\" or \"false\".");
 			break;
 		case HS_VALUE_DATE:
 			if (!hsv_parse_date(value, &days))
 				hs_bad_value(conv, value, record_id, ERRCODE_INVALID_DATETIME_FORMAT,
-							 "date", "Expected epoch milliseconds or an ISO 8601 date.");
+							 "HubSpot dates are epoch milliseconds or ISO 8601 dates.");
 			days -= HS_PG_EPOCH_DAYS;
 			if (days < PG_INT32_MIN || days > PG_INT32_MAX || !IS_VALID_DATE(days))
 				hs_bad_value(conv, value, record_id, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
-							 "date", "The date is out of PostgreSQL's range.");
+							 "The date is out of PostgreSQL's range.");
 			return DateADTGetDatum((DateADT) days);
 		case HS_VALUE_TIMESTAMPTZ:
 		case HS_VALUE_TIMESTAMP:
 			if (!hsv_parse_timestamp(value, &us))
 				hs_bad_value(conv, value, record_id, ERRCODE_INVALID_DATETIME_FORMAT,
-							 "date-time", "Expected ISO 8601 or epoch milliseconds.");
+							 "HubSpot date-times are ISO 8601 date-times or epoch milliseconds.");
 			if (pg_sub_s64_overflow(us, HS_PG_EPOCH_US, &ts) || !IS_VALID_TIMESTAMP(ts))
 				hs_bad_value(conv, value, record_id, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
-							 "date-time", "The date-time is out of PostgreSQL's range.");
+							 "The date-time is out of PostgreSQL's range.");
 			if (conv->typmod >= 0)
 				hs_adjust_timestamp_typmod(&ts, conv->typmod);
 			return TimestampGetDatum(ts);

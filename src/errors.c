@@ -99,21 +99,24 @@ hs_request_context(HsHttpRequest *req)
 	const char *path = hs_hide_token(req->token, req->path);
 
 	if (req->retries > 0)
-		return errcontext("HubSpot request: %s %s (after %d retries)",
+		return errcontext(ngettext("HubSpot request: %s %s (after %d retry)",
+								   "HubSpot request: %s %s (after %d retries)",
+								   req->retries),
 						  req->method, path, req->retries);
 	return errcontext("HubSpot request: %s %s", req->method, path);
 }
 
 /*
- * The detail of an error about "req": "base", and, for a request that is
- * not idempotent (creating records) and may have been applied anyway, the
- * warning that HubSpot may have created its records.
+ * The detail of an error about "req": "base" (a sentence without its final
+ * period), and, for a request that is not idempotent (creating records)
+ * and may have been applied anyway, the warning that HubSpot may have
+ * created its records.
  */
 static char *
 hs_fate_detail(HsHttpRequest *req, const char *base)
 {
 	if (req->idempotent || !hs_request_fate_unknown(req))
-		return pstrdup(base);
+		return psprintf("%s.", base);
 	return psprintf("%s. HubSpot may have created the records of this request: "
 					"it was sent once and not retried, because sending it again "
 					"could create them twice.", base);
@@ -175,7 +178,8 @@ hs_report_transport(HsHttpRequest *req)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("HubSpot answer exceeds %zu bytes", req->max_response_bytes),
-					 hint ? errdetail("%s", hs_fate_detail(req, psprintf("HTTP %ld", req->http_status))) : 0,
+					 hint ? errdetail("%s", hs_fate_detail(req, psprintf("HubSpot answered with HTTP status %ld",
+																	   req->http_status))) : 0,
 					 errhint("%s", hint ? hint
 							 : "The setting hubspot_fdw.max_response_size sets the limit."),
 					 hs_request_context(req)));
@@ -184,7 +188,7 @@ hs_report_transport(HsHttpRequest *req)
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
 					 errmsg("out of memory during HubSpot request"),
-					 hint ? errdetail("%s", hs_fate_detail(req, "The answer could not be kept")) : 0,
+					 hint ? errdetail("%s", hs_fate_detail(req, "The answer did not fit in memory")) : 0,
 					 hint ? errhint("%s", hint) : 0,
 					 hs_request_context(req)));
 			break;
@@ -193,7 +197,7 @@ hs_report_transport(HsHttpRequest *req)
 					(errcode(ERRCODE_CONNECTION_FAILURE),
 					 errmsg("HubSpot request failed"),
 					 errdetail("%s", hs_fate_detail(req, req->error[0] ? req->error
-													: "transfer failed")),
+													: "The transfer failed")),
 					 hint ? errhint("%s", hint) : 0,
 					 hs_request_context(req)));
 			break;
@@ -201,9 +205,9 @@ hs_report_transport(HsHttpRequest *req)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
 					 errmsg("too many HubSpot requests in flight in this session"),
-					 errdetail("All %d transfer slots of this session are taken by requests not yet answered; this one was not sent.",
+					 errdetail("All %d transfer slots of this session are taken by requests not yet answered, so this one was not sent. Every open HubSpot scan, such as an open cursor, and every batch in flight holds a slot.",
 							   HS_HTTP_SLOTS),
-					 errhint("Every open HubSpot scan (an open cursor, say) and every batch in flight holds a slot: close cursors, or lower max_concurrency."),
+					 errhint("Close cursors, or lower max_concurrency."),
 					 hs_request_context(req)));
 			break;
 	}
@@ -320,6 +324,9 @@ hs_check_response(HsHttpRequest *req, bool allow_404)
 {
 	HsApiError err;
 	const char *hint;
+	const char *said;
+	const char *category;
+	const char *correlation_id;
 
 	hs_report_transport(req);
 	if (req->http_status >= 200 && req->http_status < 300)
@@ -340,17 +347,26 @@ hs_check_response(HsHttpRequest *req, bool allow_404)
 	err.error_details = hs_hide_token(req->token, err.error_details);
 	err.category = hs_hide_token(req->token, err.category);
 	err.correlation_id = hs_hide_token(req->token, err.correlation_id);
+	correlation_id = err.correlation_id ? err.correlation_id : "none";
 
 	if (req->http_status == 429 && err.policy_name && strcmp(err.policy_name, "DAILY") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("HubSpot daily API limit reached"),
-				 errdetail("HubSpot says: %s [policy: DAILY, correlationId: %s]",
-						   err.message ? err.message : "(no message)",
-						   err.correlation_id ? err.correlation_id : "none"),
-				 errhint("HubSpot resets the daily limit at midnight in the account's time zone; retrying sooner fails the same way."),
+				 err.message
+				 ? errdetail("HubSpot says \"%s\" (policy: DAILY, correlationId: %s).",
+							 err.message, correlation_id)
+				 : errdetail("HubSpot gives no message (policy: DAILY, correlationId: %s).",
+							 correlation_id),
+				 errhint("Retry after midnight in the HubSpot account's time zone, when HubSpot resets the daily limit."),
 				 hs_request_context(req)));
 
+	/* HubSpot's message, and its error details unless the message has them */
+	said = err.message;
+	if (err.error_details && (!err.message || !strstr(err.message, err.error_details)))
+		said = err.message ? psprintf("%s %s", err.message, err.error_details)
+			: err.error_details;
+	category = err.category ? err.category : "none";
 	hint = hs_fate_hint(req);
 	if (hint == NULL)
 		hint = hs_long_wait_hint(req);
@@ -358,13 +374,11 @@ hs_check_response(HsHttpRequest *req, bool allow_404)
 			(errcode(hs_category_sqlstate(err.category, err.error_codes, req->http_status)),
 			 errmsg("%s (HTTP %ld)", hs_status_summary(req->http_status), req->http_status),
 			 errdetail("%s",
-					   hs_fate_detail(req,
-									  psprintf("HubSpot says: %s%s%s [category: %s, correlationId: %s]",
-											   err.message ? err.message : "(no message)",
-											   err.error_details && (!err.message || !strstr(err.message, err.error_details)) ? " " : "",
-											   err.error_details && (!err.message || !strstr(err.message, err.error_details)) ? err.error_details : "",
-											   err.category ? err.category : "none",
-											   err.correlation_id ? err.correlation_id : "none"))),
+					   hs_fate_detail(req, said
+									  ? psprintf("HubSpot says \"%s\" (category: %s, correlationId: %s)",
+												 said, category, correlation_id)
+									  : psprintf("HubSpot gives no message (category: %s, correlationId: %s)",
+												 category, correlation_id))),
 			 hint ? errhint("%s", hint) : 0,
 			 hs_request_context(req)));
 }
@@ -378,15 +392,24 @@ void
 hs_report_bad_response(HsHttpRequest *req, const char *why)
 {
 	int			sqlstate = hs_json_refusal_sqlstate(why);
+	bool		created = !req->idempotent && req->http_status >= 200 && req->http_status < 300;
 
 	ereport(ERROR,
 			(errcode(sqlstate ? sqlstate : ERRCODE_FDW_ERROR),
 			 errmsg("unexpected answer from HubSpot: %s", hs_hide_token(req->token, why)),
-			 errdetail("HTTP %ld, content type \"%s\", %zu bytes [correlationId: %s]",
-					   req->http_status, req->content_type, req->response_len,
-					   req->correlation_id[0] ? req->correlation_id : "none"),
-			 !req->idempotent && req->http_status >= 200 && req->http_status < 300
-			 ? errhint("HubSpot accepted the request, so it has probably created its records: check which exist before running the statement again.")
+			 created
+			 ? errdetail_plural("The answer has HTTP status %ld, content type \"%s\" and %zu byte (correlationId: %s). HubSpot accepted the request, so it has probably created its records.",
+								"The answer has HTTP status %ld, content type \"%s\" and %zu bytes (correlationId: %s). HubSpot accepted the request, so it has probably created its records.",
+								req->response_len,
+								req->http_status, req->content_type, req->response_len,
+								req->correlation_id[0] ? req->correlation_id : "none")
+			 : errdetail_plural("The answer has HTTP status %ld, content type \"%s\" and %zu byte (correlationId: %s).",
+								"The answer has HTTP status %ld, content type \"%s\" and %zu bytes (correlationId: %s).",
+								req->response_len,
+								req->http_status, req->content_type, req->response_len,
+								req->correlation_id[0] ? req->correlation_id : "none"),
+			 created
+			 ? errhint("Check which of the records exist before running the statement again.")
 			 : 0,
 			 hs_request_context(req)));
 }

@@ -49,7 +49,7 @@ hs_import_options(List *options, HsImportOptions *out)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 					 errmsg("invalid option \"%s\" for IMPORT FOREIGN SCHEMA", def->defname),
-					 errhint("Valid options are: import_read_only")));
+					 errhint("The only valid option is import_read_only.")));
 	}
 }
 
@@ -276,7 +276,7 @@ hsImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
 				 errmsg("HubSpot has no schema \"%s\"", stmt->remote_schema),
-				 errhint("Import from schema \"%s\": IMPORT FOREIGN SCHEMA %s FROM SERVER %s INTO %s",
+				 errhint("Import from schema \"%s\": IMPORT FOREIGN SCHEMA %s FROM SERVER %s INTO %s.",
 						 HS_REMOTE_SCHEMA, HS_REMOTE_SCHEMA,
 						 quote_identifier(server->servername),
 						 quote_identifier(stmt->local_schema))));

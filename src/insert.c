@@ -93,7 +93,7 @@ hs_insert_columns(Relation rel, List *columns, const HsTableOptions *opts,
 					(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
 					 errmsg("foreign table \"%s\" has no column for its id_property \"%s\"",
 							RelationGetRelationName(rel), opts->id_property),
-					 errdetail("insert_mode 'upsert' names records by their value of \"%s\".",
+					 errdetail("With insert_mode 'upsert', each row names its record by its value of \"%s\".",
 							   opts->id_property),
 					 errhint("Add a column named \"%s\", or one with OPTIONS (property '%s').",
 							 opts->id_property, opts->id_property)));
@@ -102,7 +102,7 @@ hs_insert_columns(Relation rel, List *columns, const HsTableOptions *opts,
 					(errcode(ERRCODE_NOT_NULL_VIOLATION),
 					 errmsg("INSERT into foreign table \"%s\" must set column \"%s\"",
 							RelationGetRelationName(rel), keycol->attname),
-					 errdetail("insert_mode 'upsert' names records by their value of \"%s\".",
+					 errdetail("With insert_mode 'upsert', each row names its record by its value of \"%s\".",
 							   opts->id_property)));
 	}
 	*targets = NIL;
@@ -259,9 +259,9 @@ hs_insert_key(HsInsertState *st, TupleTableSlot *slot)
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("cannot upsert a row of \"%s\" whose %s is null",
+				 errmsg("cannot upsert a row of foreign table \"%s\" whose column \"%s\" is null",
 						RelationGetRelationName(st->rel), st->w.idconv.attname),
-				 errdetail("insert_mode 'upsert' names records by their value of id_property \"%s\".",
+				 errdetail("With insert_mode 'upsert', each row names its record by its value of id_property \"%s\".",
 						   st->w.id_property)));
 	return hs_datum_to_value(&st->w.idconv, d, false);
 }

@@ -22,53 +22,193 @@
 #include "utils/guc.h"
 #include "utils/rel.h"
 
+/* Where an option may be given: one bit per catalog (a wrapper takes none). */
+#define HS_IN_SERVER	0x01
+#define HS_IN_MAPPING	0x02
+#define HS_IN_TABLE		0x04
+#define HS_IN_COLUMN	0x08
+
+/* What an option's value must be, and the C type of the field it fills. */
+typedef enum HsOptionKind
+{
+	HS_OPT_TEXT,				/* a non-empty string (char *) */
+	HS_OPT_INT,					/* an integer from min to max (int) */
+	HS_OPT_BOOL,				/* true or false, as parse_bool() reads (bool) */
+	HS_OPT_CHOICE,				/* words[0] (false) or words[1] (true) (bool) */
+	HS_OPT_URL,					/* an api_url (char *, without trailing slashes) */
+	HS_OPT_OBJECT_TYPE,			/* a CRM object type (char *) */
+	HS_OPT_PATH,				/* an absolute path (char *) */
+	HS_OPT_TOKEN				/* an access token: no white space (not stored) */
+} HsOptionKind;
+
+/*
+ * Where an option's value goes: offsetof() in HsTableOptions (options of
+ * servers and tables) or in HsColumn (column options), plus one, so that
+ * an entry without a field (0) stores nothing.
+ */
+#define HS_TABLE_FIELD(f)	(offsetof(HsTableOptions, f) + 1)
+#define HS_COLUMN_FIELD(f)	(offsetof(HsColumn, f) + 1)
+
+/* One option: the one place that says where it goes and what it takes. */
 typedef struct HsOption
 {
 	const char *name;
-	Oid			context;		/* catalog that may hold it */
+	int			where;			/* HS_IN_* bits */
+	HsOptionKind kind;
+	int			min;			/* HS_OPT_INT: the bounds */
+	int			max;
+	const char *words[2];		/* HS_OPT_CHOICE: the words for false and true */
+	const char *server_default; /* the value of a server that leaves it out */
+	const char *superuser_why;	/* set: only superusers may set it, because */
+	size_t		field;			/* HS_TABLE_FIELD() / HS_COLUMN_FIELD(), or 0 */
 } HsOption;
 
+/*
+ * The options of every catalog, in the order the hint of an unknown option
+ * lists them. A table's value of an option it shares with the server
+ * overrides the server's.
+ */
 static const HsOption hs_options[] = {
-	{"api_url", ForeignServerRelationId},
-	{"batch_size", ForeignServerRelationId},
-	{"connect_timeout_ms", ForeignServerRelationId},
-	{"request_timeout_ms", ForeignServerRelationId},
-	{"max_retries", ForeignServerRelationId},
-	{"max_concurrency", ForeignServerRelationId},
-	{"rate_limit_per_10s", ForeignServerRelationId},
-	{"send_at", ForeignServerRelationId},
-	{"use_search", ForeignServerRelationId},
-	{"ca_file", ForeignServerRelationId},
-	{"ca_path", ForeignServerRelationId},
-	{"access_token", UserMappingRelationId},
-	{"object_type", ForeignTableRelationId},
-	{"batch_size", ForeignTableRelationId},
-	{"send_at", ForeignTableRelationId},
-	{"id_property", ForeignTableRelationId},
-	{"use_search", ForeignTableRelationId},
-	{"insert_mode", ForeignTableRelationId},
-	{"property", AttributeRelationId},
-	{"hubspot_type", AttributeRelationId},
-	{"read_only", AttributeRelationId},
-	{"unique", AttributeRelationId},
-	{NULL, InvalidOid}
+	{
+		.name = "object_type", .where = HS_IN_TABLE, .kind = HS_OPT_OBJECT_TYPE,
+		.field = HS_TABLE_FIELD(object_type)
+	},
+	{
+		.name = "api_url", .where = HS_IN_SERVER, .kind = HS_OPT_URL,
+		.server_default = HS_DEFAULT_API_URL,
+		.field = HS_TABLE_FIELD(api_url)
+	},
+	{
+		.name = "batch_size", .where = HS_IN_SERVER | HS_IN_TABLE, .kind = HS_OPT_INT,
+		.min = 1, .max = HS_MAX_BATCH_SIZE,
+		.server_default = CppAsString2(HS_MAX_BATCH_SIZE),
+		.field = HS_TABLE_FIELD(batch_size)
+	},
+	{
+		.name = "connect_timeout_ms", .where = HS_IN_SERVER, .kind = HS_OPT_INT,
+		.min = 1, .max = 3600 * 1000,
+		.server_default = CppAsString2(HS_DEFAULT_CONNECT_TIMEOUT_MS),
+		.field = HS_TABLE_FIELD(connect_timeout_ms)
+	},
+	{
+		.name = "request_timeout_ms", .where = HS_IN_SERVER, .kind = HS_OPT_INT,
+		.min = 1, .max = 3600 * 1000,
+		.server_default = CppAsString2(HS_DEFAULT_REQUEST_TIMEOUT_MS),
+		.field = HS_TABLE_FIELD(request_timeout_ms)
+	},
+	{
+		.name = "max_retries", .where = HS_IN_SERVER, .kind = HS_OPT_INT,
+		.min = 0, .max = 10,
+		.server_default = CppAsString2(HS_DEFAULT_MAX_RETRIES),
+		.field = HS_TABLE_FIELD(max_retries)
+	},
+	{
+		.name = "max_concurrency", .where = HS_IN_SERVER, .kind = HS_OPT_INT,
+		.min = 1, .max = HS_MAX_PARALLEL,
+		.server_default = CppAsString2(HS_DEFAULT_MAX_CONCURRENCY),
+		.field = HS_TABLE_FIELD(max_concurrency)
+	},
+	{
+		.name = "rate_limit_per_10s", .where = HS_IN_SERVER, .kind = HS_OPT_INT,
+		.min = 0, .max = HS_RATE_LIMIT_MAX,
+		.server_default = CppAsString2(HS_DEFAULT_RATE_LIMIT),
+		.field = HS_TABLE_FIELD(rate_limit)
+	},
+	{
+		.name = "send_at", .where = HS_IN_SERVER | HS_IN_TABLE, .kind = HS_OPT_CHOICE,
+		.words = {"statement", "commit"},
+		.server_default = "statement",
+		.field = HS_TABLE_FIELD(send_at_commit)
+	},
+	{
+		.name = "id_property", .where = HS_IN_TABLE, .kind = HS_OPT_TEXT,
+		.field = HS_TABLE_FIELD(id_property)
+	},
+	{
+		.name = "use_search", .where = HS_IN_SERVER | HS_IN_TABLE, .kind = HS_OPT_BOOL,
+		.server_default = "true",
+		.field = HS_TABLE_FIELD(use_search)
+	},
+	{
+		.name = "ca_file", .where = HS_IN_SERVER, .kind = HS_OPT_PATH,
+		.superuser_why = "The CA bundle decides which servers the access token is sent to.",
+		.field = HS_TABLE_FIELD(ca_file)
+	},
+	{
+		.name = "ca_path", .where = HS_IN_SERVER, .kind = HS_OPT_PATH,
+		.superuser_why = "The CA bundle decides which servers the access token is sent to.",
+		.field = HS_TABLE_FIELD(ca_path)
+	},
+	{
+		.name = "insert_mode", .where = HS_IN_TABLE, .kind = HS_OPT_CHOICE,
+		.words = {"create", "upsert"},
+		.field = HS_TABLE_FIELD(insert_upsert)
+	},
+	/* read by connection.c, never kept with the other options */
+	{
+		.name = "access_token", .where = HS_IN_MAPPING, .kind = HS_OPT_TOKEN
+	},
+	{
+		.name = "property", .where = HS_IN_COLUMN, .kind = HS_OPT_TEXT,
+		.field = HS_COLUMN_FIELD(property)
+	},
+	{
+		.name = "hubspot_type", .where = HS_IN_COLUMN, .kind = HS_OPT_TEXT,
+		.field = HS_COLUMN_FIELD(hubspot_type)
+	},
+	{
+		.name = "read_only", .where = HS_IN_COLUMN, .kind = HS_OPT_BOOL,
+		.field = HS_COLUMN_FIELD(read_only)
+	},
+	{
+		.name = "unique", .where = HS_IN_COLUMN, .kind = HS_OPT_BOOL,
+		.field = HS_COLUMN_FIELD(unique)
+	},
+	{.name = NULL}
 };
 
-/* Is "name" valid in catalog "context"? */
+/* Whether option "opt" fills a string (char *) field. */
 static bool
-hs_option_is_valid(const char *name, Oid context)
+hs_option_is_string(const HsOption *opt)
+{
+	return opt->kind == HS_OPT_TEXT || opt->kind == HS_OPT_URL ||
+		opt->kind == HS_OPT_OBJECT_TYPE || opt->kind == HS_OPT_PATH;
+}
+
+/* The HS_IN_* bit of catalog "catalog"; 0 for a wrapper, which takes none. */
+static int
+hs_option_where(Oid catalog)
+{
+	switch (catalog)
+	{
+		case ForeignServerRelationId:
+			return HS_IN_SERVER;
+		case UserMappingRelationId:
+			return HS_IN_MAPPING;
+		case ForeignTableRelationId:
+			return HS_IN_TABLE;
+		case AttributeRelationId:
+			return HS_IN_COLUMN;
+		default:
+			return 0;
+	}
+}
+
+/* The option "name" valid in "where" (an HS_IN_* bit), or NULL. */
+static const HsOption *
+hs_option_find(const char *name, int where)
 {
 	const HsOption *opt;
 
 	for (opt = hs_options; opt->name; opt++)
-		if (opt->context == context && strcmp(opt->name, name) == 0)
-			return true;
-	return false;
+		if ((opt->where & where) != 0 && strcmp(opt->name, name) == 0)
+			return opt;
+	return NULL;
 }
 
-/* The option names valid in "context", for an error hint. */
+/* The option names valid in "where", for an error hint. */
 static char *
-hs_valid_option_list(Oid context)
+hs_valid_option_list(int where)
 {
 	StringInfoData buf;
 	const HsOption *opt;
@@ -76,66 +216,13 @@ hs_valid_option_list(Oid context)
 	initStringInfo(&buf);
 	for (opt = hs_options; opt->name; opt++)
 	{
-		if (opt->context != context)
+		if ((opt->where & where) == 0)
 			continue;
 		if (buf.len > 0)
 			appendStringInfoString(&buf, ", ");
 		appendStringInfoString(&buf, opt->name);
 	}
 	return buf.data;
-}
-
-/* Parse an integer option within [min, max], or raise a clear error. */
-static int
-hs_int_option(DefElem *def, int min, int max)
-{
-	char	   *value = defGetString(def);
-	char	   *end;
-	long		n;
-
-	errno = 0;
-	n = strtol(value, &end, 10);
-	if (errno != 0 || end == value || *end != '\0' || n < min || n > max)
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"%s\": \"%s\"",
-						def->defname, value),
-				 errhint("Valid values are integers from %d to %d.", min, max)));
-	return (int) n;
-}
-
-/* Parse send_at: 'statement' (false) or 'commit' (true). */
-static bool
-hs_send_at_option(DefElem *def)
-{
-	char	   *value = defGetString(def);
-
-	if (strcmp(value, "statement") == 0)
-		return false;
-	if (strcmp(value, "commit") == 0)
-		return true;
-	ereport(ERROR,
-			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-			 errmsg("invalid value for option \"send_at\": \"%s\"", value),
-			 errhint("Valid values are \"statement\" and \"commit\".")));
-	return false;				/* keep compiler quiet */
-}
-
-/* Parse insert_mode: 'create' (false) or 'upsert' (true). */
-static bool
-hs_insert_mode_option(DefElem *def)
-{
-	char	   *value = defGetString(def);
-
-	if (strcmp(value, "create") == 0)
-		return false;
-	if (strcmp(value, "upsert") == 0)
-		return true;
-	ereport(ERROR,
-			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-			 errmsg("invalid value for option \"insert_mode\": \"%s\"", value),
-			 errhint("Valid values are \"create\" and \"upsert\".")));
-	return false;				/* keep compiler quiet */
 }
 
 /*
@@ -421,9 +508,9 @@ hs_check_api_url(const char *url)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("only superusers can create or alter a server whose api_url host is not in hubspot_fdw.allowed_hosts"),
-				 errdetail("Host \"%s\" on port %d is not in hubspot_fdw.allowed_hosts, which is \"%s\".",
+				 errdetail("Host \"%s\" on port %d is not in hubspot_fdw.allowed_hosts, which is \"%s\". The owner of a server decides where the access tokens of its users are sent.",
 						   u.host, u.port, hs_allowed_hosts ? hs_allowed_hosts : ""),
-				 errhint("The owner of a server decides where the access tokens of its users are sent. A superuser can add the host to hubspot_fdw.allowed_hosts.")));
+				 errhint("A superuser can add the host to hubspot_fdw.allowed_hosts.")));
 }
 
 /*
@@ -442,34 +529,193 @@ hs_object_type_is_valid(const char *value)
 	return true;
 }
 
-/* Validate object_type: it becomes a URL path segment. */
+/* The error of option "opt" given "value", which is not one it takes. */
 static void
-hs_check_object_type(const char *value)
+hs_option_bad_value(const HsOption *opt, const char *value)
 {
-	if (*value == '\0')
+	if (opt->kind == HS_OPT_PATH)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("option \"object_type\" must not be empty")));
-	if (!hs_object_type_is_valid(value))
+				 errmsg("option \"%s\" must be an absolute path", opt->name)));
+	if (opt->kind == HS_OPT_TOKEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"object_type\": \"%s\"", value),
-				 errhint(HS_OBJECT_TYPE_HINT)));
+				 errmsg("option \"%s\" must be a non-empty token without white space",
+						opt->name)));
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+			 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
+			 opt->kind == HS_OPT_INT ?
+			 errhint("Valid values are integers from %d to %d.", opt->min, opt->max) :
+			 opt->kind == HS_OPT_BOOL ?
+			 errhint("Valid values are true and false.") :
+			 opt->kind == HS_OPT_CHOICE ?
+			 errhint("Valid values are \"%s\" and \"%s\".", opt->words[0], opt->words[1]) :
+			 opt->kind == HS_OPT_OBJECT_TYPE ? errhint(HS_OBJECT_TYPE_HINT) : 0));
 }
 
-/* Parse a boolean option, or raise a clear error. */
-static bool
-hs_bool_option(DefElem *def)
+/*
+ * Check "value" of option "opt" and store it in "dest" (an HsTableOptions,
+ * or an HsColumn for a column option), strings copied into the current
+ * memory context. "setting" is true while CREATE/ALTER sets it, which also
+ * checks the role's privileges; false when a statement reads the catalog
+ * of server "server" (named in messages), whose entries an older version
+ * may have written under other rules.
+ */
+static void
+hs_option_value(const HsOption *opt, const char *value, bool setting,
+				const char *server, void *dest)
 {
-	bool		result;
+	void	   *field = opt->field ? (char *) dest + opt->field - 1 : NULL;
+	long		n = 0;
+	bool		b = false;
+	char	   *text = NULL;
 
-	if (!parse_bool(defGetString(def), &result))
+	if (setting && opt->superuser_why && !superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only superusers can set option \"%s\"", opt->name),
+				 errdetail("%s", opt->superuser_why)));
+
+	/* a property or an object type: the empty string names none */
+	if (*value == '\0' && (opt->kind == HS_OPT_TEXT || opt->kind == HS_OPT_OBJECT_TYPE))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"%s\": \"%s\"",
-						def->defname, defGetString(def)),
-				 errhint("Valid values are true and false.")));
-	return result;
+				 errmsg("option \"%s\" must not be empty", opt->name)));
+
+	switch (opt->kind)
+	{
+		case HS_OPT_TEXT:
+			text = pstrdup(value);
+			break;
+		case HS_OPT_INT:
+			{
+				char	   *end;
+
+				errno = 0;
+				n = strtol(value, &end, 10);
+				if (errno != 0 || end == value || *end != '\0' ||
+					n < opt->min || n > opt->max)
+					hs_option_bad_value(opt, value);
+				break;
+			}
+		case HS_OPT_BOOL:
+			if (!parse_bool(value, &b))
+				hs_option_bad_value(opt, value);
+			break;
+		case HS_OPT_CHOICE:
+			if (strcmp(value, opt->words[1]) == 0)
+				b = true;
+			else if (strcmp(value, opt->words[0]) != 0)
+				hs_option_bad_value(opt, value);
+			break;
+		case HS_OPT_URL:
+			{
+				HsApiUrl	parsed;
+				const char *why;
+				size_t		len;
+
+				if (setting)
+					hs_check_api_url(value);
+				else if (!hs_parse_api_url(value, &parsed, &why))
+					ereport(ERROR,
+							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+							 errmsg("server \"%s\" has an invalid api_url", server),
+							 errdetail("%s", why),
+							 errhint("A superuser can correct it with ALTER SERVER %s OPTIONS (SET api_url '...').",
+									 quote_identifier(server))));
+				text = pstrdup(value);
+				len = strlen(text);
+				while (len > 0 && text[len - 1] == '/')
+					text[--len] = '\0';
+				break;
+			}
+		case HS_OPT_OBJECT_TYPE:
+			if (!hs_object_type_is_valid(value))
+				hs_option_bad_value(opt, value);
+			text = pstrdup(value);
+			break;
+		case HS_OPT_PATH:
+			if (value[0] != '/')
+				hs_option_bad_value(opt, value);
+			text = pstrdup(value);
+			break;
+		case HS_OPT_TOKEN:
+			if (*value == '\0' || strpbrk(value, " \t\r\n") != NULL)
+				hs_option_bad_value(opt, value);
+			break;
+	}
+
+	if (field == NULL)
+		return;
+	if (hs_option_is_string(opt))
+		*(char **) field = text;
+	else if (opt->kind == HS_OPT_INT)
+		*(int *) field = (int) n;
+	else
+		*(bool *) field = b;
+}
+
+/* The error of option "name", which catalog "where" does not take. */
+static void
+hs_option_unknown(const char *name, int where)
+{
+	if (strcmp(name, "access_token") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("option \"access_token\" is allowed only in a user mapping"),
+				 errhint("Use CREATE USER MAPPING ... SERVER ... OPTIONS (access_token '...').")));
+	if (where == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("invalid option \"%s\"", name),
+				 errhint("The foreign data wrapper hubspot_fdw takes no options.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+			 errmsg("invalid option \"%s\"", name),
+			 errhint("Valid options in this context are: %s.",
+					 hs_valid_option_list(where))));
+}
+
+/*
+ * Check the options "options" of a catalog entry of kind "where" (an
+ * HS_IN_* bit, 0 for a wrapper) and store their values in "dest", in the
+ * order given; then, for a server, the default of each option it leaves
+ * out, checked the same way (the default api_url is where the tokens of
+ * its users go). "setting", "server": as hs_option_value(). While setting,
+ * an option "where" does not take is an error; when reading, it is skipped.
+ */
+static void
+hs_apply_options(List *options, int where, bool setting, const char *server,
+				 void *dest)
+{
+	const HsOption *opt;
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		opt = hs_option_find(def->defname, where);
+		if (opt != NULL)
+			hs_option_value(opt, defGetString(def), setting, server, dest);
+		else if (setting)
+			hs_option_unknown(def->defname, where);
+	}
+	if (where != HS_IN_SERVER)
+		return;
+	for (opt = hs_options; opt->name; opt++)
+	{
+		bool		given = false;
+
+		if ((opt->where & where) == 0 || opt->server_default == NULL)
+			continue;
+		foreach(lc, options)
+			if (strcmp(((DefElem *) lfirst(lc))->defname, opt->name) == 0)
+				given = true;
+		if (!given)
+			hs_option_value(opt, opt->server_default, setting, server, dest);
+	}
 }
 
 PG_FUNCTION_INFO_V1(hubspot_fdw_validator);
@@ -483,108 +729,20 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 {
 	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
 	Oid			catalog = PG_GETARG_OID(1);
-	ListCell   *lc;
-	bool		have_object_type = false;
-	bool		have_id_property = false;
-	bool		upsert = false;
-	bool		have_api_url = false;
+	int			where = hs_option_where(catalog);
+	HsTableOptions opts;
+	HsColumn	col;
 
-	foreach(lc, options)
-	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-
-		if (!hs_option_is_valid(def->defname, catalog))
-		{
-			if (strcmp(def->defname, "access_token") == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-						 errmsg("option \"access_token\" is allowed only in a user mapping"),
-						 errhint("Use CREATE USER MAPPING ... SERVER ... OPTIONS (access_token '...').")));
-			if (catalog == ForeignDataWrapperRelationId)
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-						 errmsg("invalid option \"%s\"", def->defname),
-						 errhint("The foreign data wrapper hubspot_fdw takes no options.")));
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-					 errmsg("invalid option \"%s\"", def->defname),
-					 errhint("Valid options in this context are: %s",
-							 hs_valid_option_list(catalog))));
-		}
-
-		if (strcmp(def->defname, "api_url") == 0)
-		{
-			hs_check_api_url(defGetString(def));
-			have_api_url = true;
-		}
-		else if (strcmp(def->defname, "batch_size") == 0)
-			(void) hs_int_option(def, 1, HS_MAX_BATCH_SIZE);
-		else if (strcmp(def->defname, "connect_timeout_ms") == 0 ||
-				 strcmp(def->defname, "request_timeout_ms") == 0)
-			(void) hs_int_option(def, 1, 3600 * 1000);
-		else if (strcmp(def->defname, "max_retries") == 0)
-			(void) hs_int_option(def, 0, 10);
-		else if (strcmp(def->defname, "max_concurrency") == 0)
-			(void) hs_int_option(def, 1, HS_MAX_PARALLEL);
-		else if (strcmp(def->defname, "rate_limit_per_10s") == 0)
-			(void) hs_int_option(def, 0, HS_RATE_LIMIT_MAX);
-		else if (strcmp(def->defname, "send_at") == 0)
-			(void) hs_send_at_option(def);
-		else if (strcmp(def->defname, "ca_file") == 0 ||
-				 strcmp(def->defname, "ca_path") == 0)
-		{
-			if (!superuser())
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("only superusers can set option \"%s\"", def->defname),
-						 errdetail("The CA bundle decides which servers the access token is sent to.")));
-			if (defGetString(def)[0] != '/')
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("option \"%s\" must be an absolute path", def->defname)));
-		}
-		else if (strcmp(def->defname, "access_token") == 0)
-		{
-			const char *t = defGetString(def);
-
-			if (*t == '\0' || strpbrk(t, " \t\r\n") != NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("option \"access_token\" must be a non-empty token without white space")));
-		}
-		else if (strcmp(def->defname, "object_type") == 0)
-		{
-			hs_check_object_type(defGetString(def));
-			have_object_type = true;
-		}
-		else if (strcmp(def->defname, "property") == 0 ||
-				 strcmp(def->defname, "id_property") == 0 ||
-				 strcmp(def->defname, "hubspot_type") == 0)
-		{
-			if (*defGetString(def) == '\0')
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("option \"%s\" must not be empty", def->defname)));
-			if (strcmp(def->defname, "id_property") == 0)
-				have_id_property = true;
-		}
-		else if (strcmp(def->defname, "read_only") == 0 ||
-				 strcmp(def->defname, "unique") == 0 ||
-				 strcmp(def->defname, "use_search") == 0)
-			(void) hs_bool_option(def);
-		else if (strcmp(def->defname, "insert_mode") == 0)
-			upsert = hs_insert_mode_option(def);
-	}
-
-	/* a server without api_url sends its users' tokens to the default */
-	if (catalog == ForeignServerRelationId && !have_api_url)
-		hs_check_api_url(HS_DEFAULT_API_URL);
+	memset(&opts, 0, sizeof(opts));
+	memset(&col, 0, sizeof(col));
+	hs_apply_options(options, where, true, NULL,
+					 where == HS_IN_COLUMN ? (void *) &col : (void *) &opts);
 
 	/* batch/upsert names records by a unique property: the table must say which */
-	if (upsert && !have_id_property)
+	if (opts.insert_upsert && opts.id_property == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
-				 errmsg("option \"insert_mode\" 'upsert' requires option \"id_property\""),
+				 errmsg("option \"insert_mode\" with value \"upsert\" requires option \"id_property\""),
 				 errdetail("HubSpot's batch/upsert finds the records to update by the value of a unique property."),
 				 errhint("For example: OPTIONS (insert_mode 'upsert', id_property 'email').")));
 
@@ -592,7 +750,7 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 	 * ALTER FOREIGN TABLE ... OPTIONS passes the resulting option list, so a
 	 * table without object_type can be caught here in both cases.
 	 */
-	if (catalog == ForeignTableRelationId && !have_object_type)
+	if (where == HS_IN_TABLE && opts.object_type == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 				 errmsg("option \"object_type\" is required for a hubspot_fdw foreign table"),
@@ -603,79 +761,35 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 
 /*
  * Copy "src" into "dst" with every string in the current memory context,
- * for options that outlive the statement that resolved them.
+ * for options that outlive the statement that resolved them. Every pointer
+ * of HsTableOptions is an option's string, so the option table lists them.
  */
 void
 hs_copy_table_options(HsTableOptions *dst, const HsTableOptions *src)
 {
+	const HsOption *opt;
+
 	*dst = *src;
-	dst->object_type = src->object_type ? pstrdup(src->object_type) : NULL;
-	dst->api_url = src->api_url ? pstrdup(src->api_url) : NULL;
-	dst->ca_file = src->ca_file ? pstrdup(src->ca_file) : NULL;
-	dst->ca_path = src->ca_path ? pstrdup(src->ca_path) : NULL;
-	dst->id_property = src->id_property ? pstrdup(src->id_property) : NULL;
+	for (opt = hs_options; opt->name; opt++)
+	{
+		char	  **s;
+
+		if ((opt->where & (HS_IN_SERVER | HS_IN_TABLE)) == 0 || opt->field == 0 ||
+			!hs_option_is_string(opt))
+			continue;
+		s = (char **) ((char *) dst + opt->field - 1);
+		if (*s != NULL)
+			*s = pstrdup(*s);
+	}
 }
 
 /* Fill "opts" from a server's options, with defaults for the rest. */
 void
 hs_get_server_options(ForeignServer *server, HsTableOptions *opts)
 {
-	ListCell   *lc;
-	char	   *url = HS_DEFAULT_API_URL;
-	size_t		len;
-	HsApiUrl	parsed;
-	const char *why;
-
 	memset(opts, 0, sizeof(*opts));
-	opts->batch_size = HS_MAX_BATCH_SIZE;
-	opts->connect_timeout_ms = HS_DEFAULT_CONNECT_TIMEOUT_MS;
-	opts->request_timeout_ms = HS_DEFAULT_REQUEST_TIMEOUT_MS;
-	opts->max_retries = HS_DEFAULT_MAX_RETRIES;
-	opts->max_concurrency = HS_DEFAULT_MAX_CONCURRENCY;
-	opts->rate_limit = HS_DEFAULT_RATE_LIMIT;
-	opts->use_search = true;
-
-	foreach(lc, server->options)
-	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-
-		if (strcmp(def->defname, "api_url") == 0)
-			url = defGetString(def);
-		else if (strcmp(def->defname, "batch_size") == 0)
-			opts->batch_size = hs_int_option(def, 1, HS_MAX_BATCH_SIZE);
-		else if (strcmp(def->defname, "connect_timeout_ms") == 0)
-			opts->connect_timeout_ms = hs_int_option(def, 1, 3600 * 1000);
-		else if (strcmp(def->defname, "request_timeout_ms") == 0)
-			opts->request_timeout_ms = hs_int_option(def, 1, 3600 * 1000);
-		else if (strcmp(def->defname, "max_retries") == 0)
-			opts->max_retries = hs_int_option(def, 0, 10);
-		else if (strcmp(def->defname, "max_concurrency") == 0)
-			opts->max_concurrency = hs_int_option(def, 1, HS_MAX_PARALLEL);
-		else if (strcmp(def->defname, "rate_limit_per_10s") == 0)
-			opts->rate_limit = hs_int_option(def, 0, HS_RATE_LIMIT_MAX);
-		else if (strcmp(def->defname, "send_at") == 0)
-			opts->send_at_commit = hs_send_at_option(def);
-		else if (strcmp(def->defname, "use_search") == 0)
-			opts->use_search = hs_bool_option(def);
-		else if (strcmp(def->defname, "ca_file") == 0)
-			opts->ca_file = defGetString(def);
-		else if (strcmp(def->defname, "ca_path") == 0)
-			opts->ca_path = defGetString(def);
-	}
-
-	/* a catalog from an older version may hold what CREATE/ALTER now refuse */
-	if (!hs_parse_api_url(url, &parsed, &why))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("server \"%s\" has an invalid api_url", server->servername),
-				 errdetail("%s", why),
-				 errhint("A superuser can correct it with ALTER SERVER %s OPTIONS (SET api_url '...').",
-						 quote_identifier(server->servername))));
-
-	opts->api_url = pstrdup(url);
-	len = strlen(opts->api_url);
-	while (len > 0 && opts->api_url[len - 1] == '/')
-		opts->api_url[--len] = '\0';
+	hs_apply_options(server->options, HS_IN_SERVER, false, server->servername,
+					 opts);
 }
 
 /* Resolve a foreign table's options: table options override the server's. */
@@ -683,27 +797,11 @@ void
 hs_get_table_options(Oid foreigntableid, HsTableOptions *opts)
 {
 	ForeignTable *table = GetForeignTable(foreigntableid);
-	ListCell   *lc;
+	ForeignServer *server = GetForeignServer(table->serverid);
 
-	hs_get_server_options(GetForeignServer(table->serverid), opts);
-
-	foreach(lc, table->options)
-	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-
-		if (strcmp(def->defname, "object_type") == 0)
-			opts->object_type = defGetString(def);
-		else if (strcmp(def->defname, "batch_size") == 0)
-			opts->batch_size = hs_int_option(def, 1, HS_MAX_BATCH_SIZE);
-		else if (strcmp(def->defname, "send_at") == 0)
-			opts->send_at_commit = hs_send_at_option(def);
-		else if (strcmp(def->defname, "id_property") == 0)
-			opts->id_property = defGetString(def);
-		else if (strcmp(def->defname, "use_search") == 0)
-			opts->use_search = hs_bool_option(def);
-		else if (strcmp(def->defname, "insert_mode") == 0)
-			opts->insert_upsert = hs_insert_mode_option(def);
-	}
+	hs_get_server_options(server, opts);
+	hs_apply_options(table->options, HS_IN_TABLE, false, server->servername,
+					 opts);
 	if (opts->object_type == NULL)	/* validator makes this unreachable */
 		elog(ERROR, "foreign table %u has no object_type option", foreigntableid);
 }
@@ -725,7 +823,6 @@ hs_get_columns(Relation rel)
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
 		HsColumn   *col;
 		List	   *options;
-		ListCell   *lc;
 
 		if (att->attisdropped)
 			continue;
@@ -737,19 +834,7 @@ hs_get_columns(Relation rel)
 		col->property = col->attname;
 
 		options = GetForeignColumnOptions(RelationGetRelid(rel), att->attnum);
-		foreach(lc, options)
-		{
-			DefElem    *def = (DefElem *) lfirst(lc);
-
-			if (strcmp(def->defname, "property") == 0)
-				col->property = defGetString(def);
-			else if (strcmp(def->defname, "read_only") == 0)
-				col->read_only = hs_bool_option(def);
-			else if (strcmp(def->defname, "unique") == 0)
-				col->unique = hs_bool_option(def);
-			else if (strcmp(def->defname, "hubspot_type") == 0)
-				col->hubspot_type = defGetString(def);
-		}
+		hs_apply_options(options, HS_IN_COLUMN, false, NULL, col);
 		if (strcmp(col->attname, "id") == 0)
 		{
 			col->is_id = true;

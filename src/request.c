@@ -147,9 +147,9 @@ hs_refuse_long_url(HsHttpRequest *req, size_t len)
 	ereport(ERROR,
 			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 			 errmsg("HubSpot request URL would be too long"),
-			 errdetail("The URL would be %zu bytes long; at most %d bytes are sent.",
+			 errdetail("The URL would be %zu bytes long; at most %d bytes are sent, as HubSpot refuses longer URLs. A record id or id_property value this long names no record.",
 					   len, HS_MAX_URL_BYTES),
-			 errhint("HubSpot refuses longer URLs. A record id or id_property value this long names no record, and a table this wide must be read through fewer columns."),
+			 errhint("Read a table this wide through fewer columns."),
 			 errcontext("HubSpot request: %.*s%s (not sent)", cut, label,
 						label[cut] ? "..." : "")));
 }

@@ -770,10 +770,14 @@ hs_scan_fetch_ids(HsScanState *st)
 		ereport(ERROR,
 				(errcode(hs_category_sqlstate(e->category, NULL, req->http_status)),
 				 errmsg("HubSpot could not read some objects"),
-				 errdetail("HubSpot says: %s [category: %s, correlationId: %s]",
-						   e->message ? hs_hide_token(req->token, e->message) : "(no message)",
-						   e->category ? hs_hide_token(req->token, e->category) : "none",
-						   req->correlation_id[0] ? req->correlation_id : "none"),
+				 e->message
+				 ? errdetail("HubSpot says \"%s\" (category: %s, correlationId: %s).",
+							 hs_hide_token(req->token, e->message),
+							 e->category ? hs_hide_token(req->token, e->category) : "none",
+							 req->correlation_id[0] ? req->correlation_id : "none")
+				 : errdetail("HubSpot gives no message (category: %s, correlationId: %s).",
+							 e->category ? hs_hide_token(req->token, e->category) : "none",
+							 req->correlation_id[0] ? req->correlation_id : "none"),
 				 errcontext("HubSpot request: POST %s (HTTP %ld)",
 							req->path, req->http_status)));
 	}

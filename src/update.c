@@ -286,10 +286,10 @@ hsExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("cannot update a row of \"%s\" whose %s is null",
+				 errmsg("cannot update a row of foreign table \"%s\" whose column \"%s\" is null",
 						RelationGetRelationName(st->rel), st->w.idconv.attname),
 				 st->w.id_property
-				 ? errdetail("Rows are identified by their value of id_property \"%s\".",
+				 ? errdetail("Each row names its record by its value of id_property \"%s\".",
 							 st->w.id_property) : 0));
 	/* per-row work lives in row_cxt, so a long UPDATE does not grow */
 	MemoryContextReset(st->row_cxt);

@@ -31,19 +31,23 @@ const HsBatchKind hs_batch_update = {
 void
 hs_refuse_operation(CmdType operation, Relation rel, const char *object_type)
 {
-	const char *what = operation == CMD_INSERT ? "INSERT into" : "DELETE from";
-
 	if (hs_object_type_is_partner(object_type))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot %s foreign table \"%s\"", what,
-						RelationGetRelationName(rel)),
+				 operation == CMD_INSERT
+				 ? errmsg("cannot insert into foreign table \"%s\"",
+						  RelationGetRelationName(rel))
+				 : errmsg("cannot delete from foreign table \"%s\"",
+						  RelationGetRelationName(rel)),
 				 errdetail("HubSpot's v3 API does not allow creating or deleting %s; it can only read and update them.",
 						   object_type)));
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("cannot %s foreign table \"%s\"", what,
-					RelationGetRelationName(rel)),
+			 operation == CMD_INSERT
+			 ? errmsg("cannot insert into foreign table \"%s\"",
+					  RelationGetRelationName(rel))
+			 : errmsg("cannot delete from foreign table \"%s\"",
+					  RelationGetRelationName(rel)),
 			 errdetail("HubSpot's v3 API does not allow creating or deleting %s.",
 					   object_type)));
 }
@@ -75,7 +79,7 @@ hs_identity_column(Relation rel, List *columns, const HsTableOptions *opts,
 					(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
 					 errmsg("foreign table \"%s\" has no \"id\" column",
 							RelationGetRelationName(rel)),
-					 errhint("%s identifies HubSpot records by a column named \"id\" holding the record id.",
+					 errdetail("%s identifies HubSpot records by a column named \"id\" holding the record id.",
 							 hs_operation_name(operation))));
 		return col;
 	}
@@ -322,9 +326,11 @@ hs_check_create_delete(CmdType operation, Relation rel, const HsTableOptions *op
 	if (opts->send_at_commit)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot %s foreign table \"%s\" with send_at 'commit'",
-						operation == CMD_INSERT ? "INSERT into" : "DELETE from",
-						RelationGetRelationName(rel)),
+				 operation == CMD_INSERT
+				 ? errmsg("cannot insert into foreign table \"%s\" with send_at 'commit'",
+						  RelationGetRelationName(rel))
+				 : errmsg("cannot delete from foreign table \"%s\" with send_at 'commit'",
+						  RelationGetRelationName(rel)),
 				 errdetail("Only UPDATE can wait for COMMIT; HubSpot would create or archive the records at once."),
 				 errhint("Use a table or server with send_at 'statement'.")));
 }

@@ -52,8 +52,12 @@ hs_abort_writes(SubTransactionId subid)
 	if (writes > 0)
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),
-				 errmsg("%d HubSpot write request(s) were in flight when the statement failed", writes),
-				 errdetail("HubSpot may have applied them; HubSpot has no transactions.")));
+				 errmsg_plural("%d HubSpot write request was in flight when the statement failed",
+							   "%d HubSpot write requests were in flight when the statement failed",
+							   writes, writes),
+				 errdetail_plural("HubSpot may have applied it; HubSpot has no transactions.",
+								  "HubSpot may have applied them; HubSpot has no transactions.",
+								  writes)));
 }
 
 /* Transaction callback: each layer's hook, in the order written above. */
