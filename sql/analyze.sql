@@ -49,6 +49,18 @@ SELECT attname, null_frac, n_distinct > 0 OR n_distinct < 0 AS has_distinct
 -- the sample's values drive selectivity: 'silver' is 50 of the 900 sampled
 SELECT plan_rows($$SELECT * FROM pc_analyze WHERE tier = 'silver'$$) BETWEEN 500 AND 2000 AS silver_estimate;
 
+-- the estimated_rows option states the size by hand, and wins over ANALYZE
+ALTER FOREIGN TABLE pc_analyze OPTIONS (ADD estimated_rows '5000000');
+SELECT plan_rows('SELECT * FROM pc_analyze');
+ALTER FOREIGN TABLE pc_analyze OPTIONS (DROP estimated_rows);
+SELECT plan_rows('SELECT * FROM pc_analyze');
+ALTER FOREIGN TABLE ps_analyze OPTIONS (ADD estimated_rows '250');
+SELECT plan_rows('SELECT * FROM ps_analyze');
+ALTER FOREIGN TABLE ps_analyze OPTIONS (DROP estimated_rows);
+SELECT * FROM try($$ALTER FOREIGN TABLE ps_analyze OPTIONS (ADD estimated_rows '0')$$);
+SELECT * FROM try($$ALTER FOREIGN TABLE ps_analyze OPTIONS (ADD estimated_rows 'lots')$$);
+SELECT * FROM try($$ALTER SERVER hubspot OPTIONS (ADD estimated_rows '10')$$);
+
 -- a table whose list ends within the pages read is counted exactly
 CALL emu_clear();
 ANALYZE ps_analyze;

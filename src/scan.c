@@ -240,8 +240,13 @@ hsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		if (hs_match_id_qual(root, baserel, ri, info->id_attno, &info->id_qual))
 			info->have_id_qual = true;
 	}
-	/* the table's size: ANALYZE's count, else an assumption */
-	if (baserel->tuples < 0)
+	/*
+	 * The table's size: the estimated_rows option, else ANALYZE's count
+	 * (reltuples is -1 until the first ANALYZE), else an assumption.
+	 */
+	if (info->opts.estimated_rows > 0)
+		baserel->tuples = info->opts.estimated_rows;
+	else if (baserel->tuples < 0)
 		baserel->tuples = HS_ASSUMED_ROWS;
 
 	/* without an id qual, what search could answer */
