@@ -19,9 +19,9 @@
  *	  assoc_batch.c (association batches), associations.c (the association
  *	  functions);
  *	- hubspot_fdw.h: this file and xact.c (the transaction callbacks).
- * compat.c holds the differences between PostgreSQL versions. The
- * callbacks PostgreSQL shares between UPDATE, INSERT and DELETE are
- * dispatched here.
+ * compat.c holds the differences between PostgreSQL versions, idset.c the
+ * set of strings (ids, cursors) that every layer uses. The callbacks
+ * PostgreSQL shares between UPDATE, INSERT and DELETE are dispatched here.
  */
 #include "postgres.h"
 

@@ -78,9 +78,6 @@ extern bool hsAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func
 								  BlockNumber *totalpages);
 extern void hs_scan_plan_unpack(List *fdw_private, HsScanPlan *out);
 
-/* Shared by scan.c and search.c: refuse a paging cursor given out twice. */
-extern void hs_check_cursor(struct HTAB **seen, MemoryContext cxt,
-							const char *cursor, HsHttpRequest *req);
 /* ---------- search.c ---------- */
 
 typedef struct HsSearchInfo HsSearchInfo;	/* what the planner can push */

@@ -14,7 +14,6 @@
 #include "read.h"
 
 #include "access/table.h"
-#include "common/hashfn.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -25,7 +24,6 @@
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "utils/array.h"
-#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -81,7 +79,7 @@ typedef struct HsScanPage
 typedef struct HsListScan
 {
 	char	   *after;			/* cursor of the next page */
-	struct HTAB *cursors;		/* the cursors given out so far */
+	HsIdSet    *cursors;		/* the cursors given out so far */
 	MemoryContext cursor_cxt;	/* holds them; reset at each first page */
 } HsListScan;
 
