@@ -102,6 +102,14 @@ _PG_init(void)
 							   PGC_SUSET, GUC_LIST_INPUT,
 							   hs_allowed_hosts_check, NULL, NULL);
 
+	DefineCustomBoolVariable("hubspot_fdw.enable_bind_join",
+							 "Lets the planner use bind joins with HubSpot tables.",
+							 "Off, a join with a HubSpot table reads the table as a scan would.",
+							 &hs_enable_bind_join,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+
 	hs_prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = hs_emit_log;
 

@@ -90,6 +90,13 @@ CALL emu_clear();
 ANALYZE ps_analyze;
 SELECT method, path, count(*) FROM emu_requests GROUP BY 1, 2 ORDER BY 1 DESC;
 SELECT reltuples FROM pg_class WHERE relname = 'ps_analyze';
+-- with use_search 'false' ANALYZE sends no search: the list gives the count
+ALTER FOREIGN TABLE ps_analyze OPTIONS (ADD use_search 'false');
+CALL emu_clear();
+ANALYZE ps_analyze;
+SELECT method, path, count(*) FROM emu_requests GROUP BY 1, 2 ORDER BY 1 DESC;
+SELECT reltuples FROM pg_class WHERE relname = 'ps_analyze';
+ALTER FOREIGN TABLE ps_analyze OPTIONS (DROP use_search);
 
 -- without a user mapping ANALYZE fails as a scan does
 CREATE ROLE hs_analyze_owner;

@@ -287,6 +287,39 @@ SELECT body->'inputs'->0 AS first_input FROM emu_requests WHERE path LIKE '%batc
 SELECT emu_object('contacts/1205')->'properties'->>'firstname' AS firstname_1205;
 
 DROP TABLE sync;
+
+-- a HubSpot table with inheritance children is scanned with them: no bind join
+CALL emu_reset();
+CREATE FOREIGN TABLE pc_parent (id text, hs_name text) SERVER hubspot
+  OPTIONS (object_type 'partner_clients');
+SELECT uses_bind_join('SELECT * FROM staging s JOIN pc_parent pc ON pc.id = s.id') AS without_children;
+CREATE TABLE pc_child () INHERITS (pc_parent);
+INSERT INTO pc_child VALUES ('777777', 'local child');
+INSERT INTO staging VALUES ('777777', 'gold', 777777);
+SELECT uses_bind_join('SELECT * FROM staging s JOIN pc_parent pc ON pc.id = s.id') AS with_children;
+SELECT count(*) FROM staging s JOIN pc_parent pc ON pc.id = s.id;
+SELECT count(*) FROM staging s WHERE EXISTS (SELECT 1 FROM pc_parent pc WHERE pc.id = s.id);
+-- once the child is gone (PostgreSQL still plans the table as a parent), it is one again
+DROP TABLE pc_child;
+SELECT uses_bind_join('SELECT * FROM staging s JOIN pc_parent pc ON pc.id = s.id') AS child_dropped;
+DROP FOREIGN TABLE pc_parent;
+DELETE FROM staging WHERE id = '777777';
+
+-- hubspot_fdw.enable_bind_join turns them off
+SET hubspot_fdw.enable_bind_join = off;
+SELECT uses_bind_join('SELECT * FROM staging s JOIN partner_clients pc ON pc.id = s.id') AS when_off;
+RESET hubspot_fdw.enable_bind_join;
+SELECT uses_bind_join('SELECT * FROM staging s JOIN partner_clients pc ON pc.id = s.id') AS when_on;
+
+-- a LATERAL reference: the HubSpot table is scanned again for each row
+CREATE TABLE lat (x text, id text);
+INSERT INTO lat VALUES ('local-a', '501'), ('local-b', '502'), ('local-c', '9999');
+SELECT l.x, sub.id, sub.lx
+  FROM lat l LEFT JOIN LATERAL
+       (SELECT pc.id, l.x AS lx FROM partner_clients pc WHERE pc.id = l.id) sub ON true
+ ORDER BY l.x;
+DROP TABLE lat;
+
 DROP TABLE staging, staging_dup, numbers, staging_150, staging_num, staging_email, staging_key, gone, links, staging_450, staging_5000;
 DROP FOREIGN TABLE pc_bigint, pc_numeric, pc_by_key, bj_contacts_by_email, bj_contacts;
 DROP VIEW bj_requests;

@@ -97,7 +97,8 @@ hs_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 	}
 	props_query = hs_properties_query(prop_names, nprops);
 
-	total = hs_analyze_count(conn, &opts, type_path);
+	/* use_search 'false': no search, the count is what the list gives */
+	total = opts.use_search ? hs_analyze_count(conn, &opts, type_path) : 0;
 
 	max_pages = Min(HS_ANALYZE_MAX_REQUESTS - 1,
 					(targrows + HS_LIST_PAGE_SIZE - 1) / HS_LIST_PAGE_SIZE);

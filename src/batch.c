@@ -111,7 +111,7 @@ hs_busy_update(HsWriter *w, HsBatchFlight *f, bool add)
 	int			i;
 
 	if (w->busy == NULL)
-		w->busy = hs_idset_create(w->cxt ? w->cxt : CurrentMemoryContext);
+		w->busy = hs_idset_create(w->cxt);
 	for (i = 0; i < f->ninputs; i++)
 	{
 		if (f->inputs[i].id == NULL)

@@ -182,6 +182,9 @@ typedef struct HsBindJoinState
 
 static set_join_pathlist_hook_type hs_prev_join_pathlist_hook = NULL;
 
+/* GUC hubspot_fdw.enable_bind_join: the planner may offer bind joins. */
+bool		hs_enable_bind_join = true;
+
 static Plan *hs_bj_plan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 						List *tlist, List *clauses, List *custom_plans);
 static Node *hs_bj_create_state(CustomScan *cscan);
@@ -443,6 +446,30 @@ hs_bj_cost(PlannerInfo *root, Path *outer, Expr *key_expr, double table_rows,
 }
 
 /*
+ * Is "rel" an inheritance parent with children (other tables whose rows a
+ * scan of it returns)? A parent whose children were dropped is still
+ * planned as one, with itself as the only member: that is not one.
+ */
+static bool
+hs_bj_has_children(PlannerInfo *root, RelOptInfo *rel)
+{
+	RangeTblEntry *rte = planner_rt_fetch(rel->relid, root);
+	ListCell   *lc;
+
+	if (!rte->inh)
+		return false;
+	foreach(lc, root->append_rel_list)
+	{
+		AppendRelInfo *ai = lfirst_node(AppendRelInfo, lc);
+
+		if (ai->parent_relid == rel->relid &&
+			planner_rt_fetch(ai->child_relid, root)->relid != rte->relid)
+			return true;
+	}
+	return false;
+}
+
+/*
  * set_join_pathlist_hook: offer a bind join when "innerrel" is a HubSpot
  * table joined on its id or id_property column to "outerrel".
  */
@@ -481,6 +508,11 @@ hs_bj_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel
 		innerrel->fdwroutine == NULL ||
 		innerrel->fdwroutine->GetForeignRelSize != hsGetForeignRelSize ||
 		joinrel->reloptkind != RELOPT_JOINREL)
+		return;
+	/* an inheritance parent is scanned with its children: not HubSpot alone */
+	if (hs_bj_has_children(root, innerrel))
+		return;
+	if (!hs_enable_bind_join)
 		return;
 	switch (jointype)
 	{

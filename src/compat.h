@@ -52,20 +52,22 @@
  * create_foreignscan_path(): PostgreSQL 17 added the restriction clauses
  * the path enforces (fdw_restrictinfo), PostgreSQL 18 a count of disabled
  * nodes. hubspot_fdw passes neither: no path of it is disabled, and its
- * base-relation paths take their clauses from baserestrictinfo.
+ * base-relation paths take their clauses from baserestrictinfo. A path is
+ * parameterized by the relations a LATERAL reference names, so that the
+ * scan runs again for each of their rows.
  */
 #if PG_VERSION_NUM >= 180000
 #define hs_create_foreignscan_path(root, rel, rows, startup, total, pathkeys, private) \
 	create_foreignscan_path((root), (rel), NULL, (rows), 0, (startup), (total), \
-							(pathkeys), NULL, NULL, NIL, (private))
+							(pathkeys), (rel)->lateral_relids, NULL, NIL, (private))
 #elif PG_VERSION_NUM >= 170000
 #define hs_create_foreignscan_path(root, rel, rows, startup, total, pathkeys, private) \
 	create_foreignscan_path((root), (rel), NULL, (rows), (startup), (total), \
-							(pathkeys), NULL, NULL, NIL, (private))
+							(pathkeys), (rel)->lateral_relids, NULL, NIL, (private))
 #else
 #define hs_create_foreignscan_path(root, rel, rows, startup, total, pathkeys, private) \
 	create_foreignscan_path((root), (rel), NULL, (rows), (startup), (total), \
-							(pathkeys), NULL, NULL, (private))
+							(pathkeys), (rel)->lateral_relids, NULL, (private))
 #endif
 
 /*

@@ -28,6 +28,9 @@ typedef enum HsScanMode
 /* HubSpot keeps no statistics we could read: the size assumed of every table. */
 #define HS_ASSUMED_ROWS 1000.0
 
+/* GUC hubspot_fdw.enable_bind_join (bindjoin.c). */
+extern bool hs_enable_bind_join;
+
 /* The plan of a scan, as its ForeignScan.fdw_private keeps it (scan.c). */
 typedef struct HsScanPlan
 {
