@@ -518,8 +518,9 @@ def quick_checks(case):
     return ok
 
 
-def environment(pg, args, mc_supported):
-    """The machine and versions, printed above the results."""
+def environment(pg, args, mc_supported, workload=None):
+    """The machine and versions, printed above the results (`workload`: the
+    line naming the work, when it is not the whole-table UPDATE)."""
     def cmd(c):
         try:
             return subprocess.run(c, capture_output=True, text=True, cwd=ROOT).stdout.strip()
@@ -546,10 +547,10 @@ def environment(pg, args, mc_supported):
     print("machine: %d cores (%s), %.0f GiB RAM, Debian %s, Linux %s"
           % (os.cpu_count(), cpu, mem_kb / 1024 / 1024, debian, platform.release()))
     print("PostgreSQL %s; hubspot_fdw %s; max_concurrency %s; node %s; @hubspot/api-client %s"
-          " (Node runs: %s)" % (pgver.strip(), commit,
-                               ("%d" % mc_supported) if mc_supported else "not supported",
-                               node, client, args.node_mode))
-    print("workload: %s  (list pages of 100, batch/update of 100)" % UPDATE_SQL)
+          "%s" % (pgver.strip(), commit,
+                  ("%d" % mc_supported) if mc_supported else "not supported",
+                  node, client, "" if workload else " (Node runs: %s)" % args.node_mode))
+    print(workload or "workload: %s  (list pages of 100, batch/update of 100)" % UPDATE_SQL)
 
 
 # A "Key: N kB" line of a /proc file such as /proc/meminfo.
@@ -884,9 +885,9 @@ def sync_main(pg, args):
     emu = Emulator(args.work, latency, portal)
     try:
         mc = create_server(pg, emu.url, args.max_concurrency) or 1
-        environment(pg, args, mc)
-        print("sync workload: %s  (%s staging rows, %d of them ids the portal lacks)"
-              % (SYNC_SQL, fmt_int(rows), SYNC_MISSING))
+        environment(pg, args, mc, "workload: %s  (%s staging rows, %d of them ids the "
+                    "portal lacks; %s records in the portal)"
+                    % (SYNC_SQL, fmt_int(rows), SYNC_MISSING, fmt_int(portal)))
         runs = [("fdw, no ANALYZE", run_sync_extension(pg, emu, staging, portal, False)),
                 ("fdw, ANALYZEd", run_sync_extension(pg, emu, staging, portal, True))]
         node_seq = None
