@@ -52,14 +52,6 @@ SELECT plan_rows($$SELECT * FROM pc_analyze WHERE tier = 'silver'$$) BETWEEN 500
 -- With the size known, the planner weighs a bind join (one batch/read per
 -- 100 keys) against reading the whole list: 100 keys against 20,000
 -- records pick the bind join, 50,000 keys against 2,000 records the list.
-CREATE FUNCTION uses_bind_join(sql text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-  FOR line IN EXECUTE 'EXPLAIN ' || sql LOOP
-    IF line LIKE '%HubSpot Bind Join%' THEN RETURN true; END IF;
-  END LOOP;
-  RETURN false;
-END $$;
 CREATE TABLE staging_100 AS SELECT (500 + g * 150)::text AS id, 'silver'::text AS tier
   FROM generate_series(1, 100) g;
 CREATE TABLE staging_1000 AS SELECT (500 + g * 15)::text AS id, 'gold'::text AS tier
@@ -80,7 +72,6 @@ UPDATE pc_analyze pc SET tier = s.tier FROM staging_1000 s WHERE pc.id = s.id;
 SELECT method, path, count(*) FROM emu_requests GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT emu_object('partner_clients/15500')->'properties'->>'hs_tier' AS synced;
 DROP TABLE staging_100, staging_1000, staging_50000;
-DROP FUNCTION uses_bind_join(text);
 
 -- the estimated_rows option states the size by hand, and wins over ANALYZE
 ALTER FOREIGN TABLE pc_analyze OPTIONS (ADD estimated_rows '5000000');

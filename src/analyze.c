@@ -16,6 +16,7 @@
 
 #include "access/htup_details.h"
 #include "miscadmin.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 /* ANALYZE sends at most this many requests: one search and the list pages. */
