@@ -22,6 +22,7 @@ It is a benchmark, not a test: nothing here is part of test/run_tests.sh.
 import argparse
 import collections
 import datetime
+import http.client
 import json
 import os
 import platform
@@ -46,6 +47,13 @@ EMU_CPU_LIMIT = 0.80            # share of one core during a run
 EMU_SERVICE_LIMIT = 0.20        # mean service time per request, as a share of the latency
 QUICK_LATENCY, QUICK_ROWS = 50, 2000
 QUICK_MAX_RATIO = 0.6           # the --quick check: wall time under 0.6 x the sequential floor
+# --sync: staging rows synced into a portal of this size, some ids it lacks.
+NODE_SYNC = os.path.join(HERE, "node_sync.mjs")
+SYNC_LATENCY, SYNC_PORTAL, SYNC_ROWS, SYNC_MISSING = 50, 100000, 1000, 10
+SYNC_TABLE = "bench_staging"
+SYNC_SQL = ("UPDATE partner_clients pc SET hs_name = s.name FROM %s s WHERE pc.id = s.id;"
+            % SYNC_TABLE)
+SEED_FIRST_ID = 501             # the emulator's partner_clients are 501 ... 500 + seed count
 
 # Stop cleanly (emulators killed by the finally blocks) on SIGTERM too.
 signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
@@ -510,8 +518,9 @@ def quick_checks(case):
     return ok
 
 
-def environment(pg, args, mc_supported):
-    """The machine and versions, printed above the results."""
+def environment(pg, args, mc_supported, workload=None):
+    """The machine and versions, printed above the results (`workload`: the
+    line naming the work, when it is not the whole-table UPDATE)."""
     def cmd(c):
         try:
             return subprocess.run(c, capture_output=True, text=True, cwd=ROOT).stdout.strip()
@@ -538,10 +547,10 @@ def environment(pg, args, mc_supported):
     print("machine: %d cores (%s), %.0f GiB RAM, Debian %s, Linux %s"
           % (os.cpu_count(), cpu, mem_kb / 1024 / 1024, debian, platform.release()))
     print("PostgreSQL %s; hubspot_fdw %s; max_concurrency %s; node %s; @hubspot/api-client %s"
-          " (Node runs: %s)" % (pgver.strip(), commit,
-                               ("%d" % mc_supported) if mc_supported else "not supported",
-                               node, client, args.node_mode))
-    print("workload: %s  (list pages of 100, batch/update of 100)" % UPDATE_SQL)
+          "%s" % (pgver.strip(), commit,
+                  ("%d" % mc_supported) if mc_supported else "not supported",
+                  node, client, "" if workload else " (Node runs: %s)" % args.node_mode))
+    print(workload or "workload: %s  (list pages of 100, batch/update of 100)" % UPDATE_SQL)
 
 
 # A "Key: N kB" line of a /proc file such as /proc/meminfo.
@@ -554,13 +563,375 @@ def proc_status_kb_file(path, key):
 
 
 # ---------------------------------------------------------------------------
+# --sync: UPDATE ... FROM a local staging table into a large portal, through
+# hubspot_fdw's bind join and through the Node client's batch/read +
+# batch/update.
+# ---------------------------------------------------------------------------
+def sync_staging(portal, rows, missing):
+    """The staging rows: rows - missing ids spread evenly over the portal's
+    ids, and `missing` ids the portal lacks, placed among them; each with a
+    new name. Returns [{"id", "name"}]."""
+    present = rows - missing
+    ids = [str(SEED_FIRST_ID + (i * portal) // present) for i in range(present)]
+    gap = max(1, rows // max(missing, 1))
+    for k in range(missing):
+        ids.insert(min(k * gap, len(ids)), str(SEED_FIRST_ID + portal + 1000 + k))
+    return [{"id": i, "name": "synced %s" % i} for i in ids]
+
+
+def sync_exists(row_id, portal):
+    return SEED_FIRST_ID <= int(row_id) < SEED_FIRST_ID + portal
+
+
+def create_staging(pg, staging):
+    """(Re)create the local staging table, which no ANALYZE has seen
+    (autovacuum off for it, so none runs behind the benchmark's back)."""
+    values = ",\n".join("('%s', '%s')" % (r["id"], r["name"]) for r in staging)
+    pg.run("DROP TABLE IF EXISTS %(t)s;\n"
+           "CREATE TABLE %(t)s (id text PRIMARY KEY, name text NOT NULL)\n"
+           "  WITH (autovacuum_enabled = off);\n"
+           "INSERT INTO %(t)s VALUES\n%(v)s;\n" % {"t": SYNC_TABLE, "v": values})
+
+
+def sync_plan(pg):
+    """EXPLAIN of the sync: its text, and "bind join", "list scan" or
+    "other" by the node that reads partner_clients."""
+    out, _ = pg.run("EXPLAIN (COSTS OFF) %s" % SYNC_SQL)
+    text = out.rstrip("\n")
+    if "HubSpot Bind Join" in text:
+        kind = "bind join"
+    elif "Foreign Scan on partner_clients" in text or "Foreign Scan on public.partner_clients" \
+            in text:
+        kind = "list scan"
+    else:
+        kind = "other"
+    return text, kind
+
+
+def sync_requests(log, staging, portal):
+    """Requests by kind, and the check that the writes set exactly the
+    existing staging ids, each once, to its new name."""
+    kinds = collections.Counter()
+    failed = 0
+    written = collections.Counter()
+    wrong_values = 0
+    want = {r["id"]: r["name"] for r in staging if sync_exists(r["id"], portal)}
+    for r in log:
+        path, method = r["path"], r["method"]
+        if method == "GET" and path == OBJECT_PATH:
+            kinds["list"] += 1
+        elif method == "POST" and path == OBJECT_PATH + "/batch/read":
+            kinds["batch_read"] += 1
+        elif method == "POST" and path == OBJECT_PATH + "/batch/update":
+            kinds["batch_update"] += 1
+            for inp in (r.get("body") or {}).get("inputs", []):
+                written[inp.get("id")] += 1
+                if inp.get("properties", {}).get("hs_name") != want.get(inp.get("id")):
+                    wrong_values += 1
+        elif method == "PATCH":
+            kinds["patch"] += 1
+        elif method == "POST" and path == OBJECT_PATH + "/search":
+            kinds["search"] += 1
+        else:
+            kinds["other"] += 1
+        if r["status"] is None or not 200 <= r["status"] < 300:
+            failed += 1
+    writes_right = (set(written) == set(want) and wrong_values == 0
+                    and all(n == 1 for n in written.values()))
+    return {"list": kinds["list"], "batch_read": kinds["batch_read"],
+            "batch_update": kinds["batch_update"], "patch": kinds["patch"],
+            "search": kinds["search"], "other": kinds["other"], "failed": failed,
+            "total": len(log), "inputs": sum(written.values()), "writes_right": writes_right}
+
+
+def sync_verify(emu, staging, portal):
+    """Read back from the emulator's store (control endpoint, no API
+    request): every staging id the portal has holds its new name, the others
+    are still absent, and the records next to each staging id (id - 1 and
+    id + 1) keep their seeded name. Together with the request log's check
+    (the only writes were batch/update inputs for exactly the existing
+    staging ids) this shows that nothing else changed. Returns (ok, detail)."""
+    host, port = emu.url.rsplit("/", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    bad = []
+    checked = 0
+
+    def get(rec_id):
+        conn.request("GET", "/_emulator/objects/partner_clients/%s" % rec_id)
+        r = conn.getresponse()
+        body = r.read()
+        return r.status, (json.loads(body) if r.status == 200 else None)
+
+    try:
+        staged = {r["id"] for r in staging}
+        neighbours = set()
+        for r in staging:
+            checked += 1
+            status, rec = get(r["id"])
+            if sync_exists(r["id"], portal):
+                if status != 200 or rec["properties"].get("hs_name") != r["name"]:
+                    bad.append("%s: %s" % (r["id"], rec and rec["properties"].get("hs_name")))
+                for n in (int(r["id"]) - 1, int(r["id"]) + 1):
+                    if sync_exists(str(n), portal) and str(n) not in staged:
+                        neighbours.add(str(n))
+            elif status != 404:
+                bad.append("%s: exists (status %d)" % (r["id"], status))
+        for n in sorted(neighbours, key=int):
+            checked += 1
+            status, rec = get(n)
+            if status != 200 or rec["properties"].get("hs_name") != "Client %s" % n:
+                bad.append("%s (untouched): %s" % (n, rec and rec["properties"].get("hs_name")))
+    finally:
+        conn.close()
+    detail = "%d records read back, %d wrong%s" % (checked, len(bad),
+                                                   (": " + ", ".join(bad[:5])) if bad else "")
+    return not bad, detail
+
+
+def run_sync_extension(pg, emu, staging, portal, analyzed):
+    """One sync through hubspot_fdw on a freshly seeded portal: ANALYZE
+    first when `analyzed`, then EXPLAIN, then the UPDATE measured from
+    outside its backend, then the read-back."""
+    emu.reset()
+    res = {"analyzed": analyzed}
+    create_staging(pg, staging)
+    if analyzed:
+        emu.clear()
+        t0 = time.time()
+        pg.run("ANALYZE partner_clients;\nANALYZE %s;" % SYNC_TABLE)
+        res["analyze_s"] = time.time() - t0
+        res["analyze_requests"] = len(emu.requests())
+        est, _ = pg.run("SELECT reltuples::bigint FROM pg_class WHERE oid = "
+                        "'partner_clients'::regclass;")
+        res["reltuples"] = int(est.strip())
+    res["plan"], res["plan_kind"] = sync_plan(pg)
+    s = pg.session()
+    try:
+        pid = int(s.run("SELECT pg_backend_pid();")[-1])
+        # Warm up: load the library and the user mapping, open a connection.
+        s.run("SELECT count(*) FROM partner_clients WHERE id = '501';")
+        s.run("\\timing on")
+        emu.clear()
+        emu_cpu0 = emu.cpu_s()
+        cpu0, cpu_source = backend_cpu_s(pid)
+        out = s.run(SYNC_SQL)
+        cpu1, _ = backend_cpu_s(pid)
+        emu_cpu1 = emu.cpu_s()
+        hwm1 = proc_status_kb(pid, "VmHWM")
+    finally:
+        s.close()
+    text = "\n".join(out)
+    m_tag = re.search(r"^UPDATE (\d+)$", text, re.M)
+    m_time = re.search(r"^Time: ([0-9.]+) ms", text, re.M)
+    if not m_tag or not m_time:
+        die("unexpected psql output for the sync:\n" + text)
+    wall_s = float(m_time.group(1)) / 1000
+    res.update({"updated": int(m_tag.group(1)), "wall_s": wall_s, "cpu_s": cpu1 - cpu0,
+                "cpu_source": cpu_source, "hwm_kb": hwm1,
+                "requests": sync_requests(emu.requests(), staging, portal),
+                "emulator": emulator_load(emu, emu_cpu0, emu_cpu1, wall_s)})
+    res["verified"], res["verify_detail"] = sync_verify(emu, staging, portal)
+    return res
+
+
+def run_sync_node(args, emu, staging, portal, mode, concurrency):
+    """The same sync through @hubspot/api-client, on a freshly seeded portal."""
+    emu.reset()
+    path = os.path.join(args.work, "staging.json")
+    with open(path, "w") as f:
+        json.dump(staging, f)
+    env = dict(os.environ, NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+    cmd = [args.node, NODE_SYNC, "--url", emu.url, "--token", TOKEN, "--staging", path,
+           "--mode", mode, "--concurrency", str(concurrency)]
+    emu.clear()
+    emu_cpu0 = emu.cpu_s()
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=HERE)
+    emu_cpu1 = emu.cpu_s()
+    if p.returncode != 0:
+        die("the Node client failed (%s):\n%s%s" % (" ".join(cmd[:2]), p.stdout, p.stderr))
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    wall_s = out["wall_ms"] / 1000
+    res = {"updated": out["rows"], "wall_s": wall_s, "cpu_s": out["cpu_us"] / 1e6,
+           "hwm_kb": out["max_rss_kb"], "mode": mode, "concurrency": out["concurrency"],
+           "requests": sync_requests(emu.requests(), staging, portal),
+           "emulator": emulator_load(emu, emu_cpu0, emu_cpu1, wall_s)}
+    res["verified"], res["verify_detail"] = sync_verify(emu, staging, portal)
+    return res
+
+
+def sync_floors(n_rows, latency_ms, concurrency):
+    """The floors of a sync of n_rows keys: ceil(n/100) writes, or as many
+    reads and writes, one after another or `concurrency` at a time."""
+    chunks = -(-n_rows // 100)
+    write = chunks * latency_ms / 1000
+    return {"chunks": chunks, "write": write, "read_write": 2 * write,
+            "write_conc": write / concurrency, "read_write_conc": 2 * write / concurrency}
+
+
+def print_sync(runs, floors, mc, latency_ms, rows, portal):
+    """The sync's table: one column per run, then the floors and the plans."""
+    w0, w = 34, 22
+
+    def row(label, values):
+        print(label.ljust(w0) + "".join(str(v).rjust(w) for v in values))
+
+    print()
+    print("=== sync: %s staging rows (%d ids the portal lacks) into %s records, latency %d ms, "
+          "max_concurrency %s ===" % (fmt_int(rows), SYNC_MISSING, fmt_int(portal), latency_ms,
+                                      mc))
+    row("", [name for name, _ in runs])
+    row("plan", [r.get("plan_kind", "-") for _, r in runs])
+    row("rows updated", [fmt_int(r["updated"]) for _, r in runs])
+    for key, label in (("list", "list GET"), ("batch_read", "batch/read POST"),
+                       ("batch_update", "batch/update POST"), ("patch", "PATCH"),
+                       ("search", "search POST"), ("other", "other"), ("failed", "not 2xx")):
+        row("requests: " + label, [r["requests"][key] for _, r in runs])
+    row("writes: existing ids, once, right", ["yes" if r["requests"]["writes_right"] else "NO"
+                                              for _, r in runs])
+    row("read back from the emulator", ["yes" if r["verified"] else "NO" for _, r in runs])
+    row("wall time", [fmt_s(r["wall_s"]) for _, r in runs])
+    row("wall / write floor", ["%.2f" % (r["wall_s"] / floors["write"]) for _, r in runs])
+    row("wall / read+write floor", ["%.2f" % (r["wall_s"] / floors["read_write"])
+                                    for _, r in runs])
+    row("wall / read+write floor / mc", ["%.2f" % (r["wall_s"] / floors["read_write_conc"])
+                                         for _, r in runs])
+    row("CPU (backend / node)", ["%.3f s" % r["cpu_s"] for _, r in runs])
+    row("peak RSS (VmHWM / maxRSS)", [mib(r["hwm_kb"]) for _, r in runs])
+    print("floors for %s staging keys at %d ms (%d chunks of 100):" % (fmt_int(rows), latency_ms,
+                                                                        floors["chunks"]))
+    print("  write floor           ceil(N/100) x latency                      %s"
+          % fmt_s(floors["write"]))
+    print("  read+write floor      2 x ceil(N/100) x latency                  %s"
+          % fmt_s(floors["read_write"]))
+    print("  with max_concurrency  the same / %d                               %s and %s"
+          % (mc, fmt_s(floors["write_conc"]), fmt_s(floors["read_write_conc"])))
+    for name, r in runs:
+        e = r["emulator"]
+        st = e["stats"]
+        print("emulator during %s: %.0f%% of a core, %.1f ms (max %.1f) answering each request "
+              "besides the latency, up to %d requests at once; read back: %s"
+              % (name, e["cpu_share"] * 100, st["service_ms_mean"], st["service_ms_max"],
+                 st["max_in_flight"], r["verify_detail"]))
+        if e["warnings"]:
+            print("WARNING: the emulator may be the bottleneck of the %s run: %s"
+                  % (name, "; ".join(e["warnings"])))
+    for name, r in runs:
+        if "plan" in r:
+            print()
+            if r["analyzed"]:
+                print("plan of %s (ANALYZE: %d requests, %.2f s; reltuples %s):"
+                      % (name, r["analyze_requests"], r["analyze_s"], fmt_int(r["reltuples"])))
+            else:
+                print("plan of %s (no ANALYZE: the planner's assumed table sizes):" % name)
+            for line in r["plan"].splitlines():
+                print("  " + line)
+
+
+def sync_checks(runs, floors, rows, portal, node_seq):
+    """The sync's PASS/FAIL lines; True when none failed."""
+    expected = sum(1 for r in sync_staging(portal, rows, SYNC_MISSING)
+                   if sync_exists(r["id"], portal))
+    checks = []
+    for name, r in runs:
+        if "plan" not in r:
+            continue
+        req = r["requests"]
+        checks += [
+            ("%s: the plan is the bind join" % name, r["plan_kind"] == "bind join",
+             r["plan_kind"]),
+            ("%s: no list page" % name, req["list"] == 0, "%d" % req["list"]),
+            ("%s: at most %d batch/read and %d batch/update, nothing else"
+             % (name, floors["chunks"], floors["chunks"]),
+             req["batch_read"] <= floors["chunks"] and req["batch_update"] <= floors["chunks"]
+             and req["patch"] + req["search"] + req["other"] + req["failed"] == 0,
+             "%d + %d, %d other" % (req["batch_read"], req["batch_update"],
+                                    req["patch"] + req["search"] + req["other"])),
+            ("%s: UPDATE %d" % (name, expected), r["updated"] == expected,
+             "UPDATE %d" % r["updated"]),
+            ("%s: every staging value arrived, nothing else changed" % name,
+             req["writes_right"] and r["verified"], r["verify_detail"]),
+            ("%s: wall < read+write floor" % name, r["wall_s"] < floors["read_write"],
+             "%s < %s" % (fmt_s(r["wall_s"]), fmt_s(floors["read_write"]))),
+        ]
+        if r["analyzed"]:
+            checks.append(("%s: ANALYZE sends at most 10 requests" % name,
+                           r["analyze_requests"] <= 10, "%d" % r["analyze_requests"]))
+        if node_seq is None:
+            checks.append(("%s: faster than the sequential Node client" % name, None,
+                           "skipped (--no-node)"))
+        else:
+            checks.append(("%s: faster than the sequential Node client" % name,
+                           r["wall_s"] < node_seq["wall_s"],
+                           "%s vs %s" % (fmt_s(r["wall_s"]), fmt_s(node_seq["wall_s"]))))
+    for name, r in runs:
+        if "plan" in r:
+            continue
+        checks.append(("%s: right result" % name, r["requests"]["writes_right"] and r["verified"]
+                       and r["updated"] == expected, "UPDATE-equivalent %d; %s"
+                       % (r["updated"], r["verify_detail"])))
+    print()
+    ok = True
+    for name, passed, detail in checks:
+        word = "SKIP" if passed is None else ("PASS" if passed else "FAIL")
+        ok = ok and passed is not False
+        print("%s  %s: %s" % (word, name, detail))
+    return ok
+
+
+def sync_main(pg, args):
+    """--sync: the runs, the table, a Markdown summary line and the checks."""
+    latency, portal, rows = args.latency_ms[0], args.portal_size, args.staging_rows
+    staging = sync_staging(portal, rows, SYNC_MISSING)
+    emu = Emulator(args.work, latency, portal)
+    try:
+        mc = create_server(pg, emu.url, args.max_concurrency) or 1
+        environment(pg, args, mc, "workload: %s  (%s staging rows, %d of them ids the "
+                    "portal lacks; %s records in the portal)"
+                    % (SYNC_SQL, fmt_int(rows), SYNC_MISSING, fmt_int(portal)))
+        runs = [("fdw, no ANALYZE", run_sync_extension(pg, emu, staging, portal, False)),
+                ("fdw, ANALYZEd", run_sync_extension(pg, emu, staging, portal, True))]
+        node_seq = None
+        if not args.no_node:
+            node_seq = run_sync_node(args, emu, staging, portal, "sequential", 1)
+            runs.append(("Node, sequential", node_seq))
+            runs.append(("Node, maxConcurrent %d" % mc,
+                         run_sync_node(args, emu, staging, portal, "concurrent", mc)))
+    finally:
+        emu.stop()
+    floors = sync_floors(rows, latency, mc)
+    print_sync(runs, floors, mc, latency, rows, portal)
+    print()
+    print("summary (Markdown):")
+    print("| run | plan | requests (list + read + update) | UPDATE n | wall | / write floor "
+          "| / read+write floor | / read+write floor / %d |" % mc)
+    print("|---|---|---|---:|---:|---:|---:|---:|")
+    for name, r in runs:
+        req = r["requests"]
+        print("| %s | %s | %d + %d + %d | %s | %s | %.2f | %.2f | %.2f |"
+              % (name, r.get("plan_kind", "-"), req["list"], req["batch_read"],
+                 req["batch_update"], fmt_int(r["updated"]), fmt_s(r["wall_s"]),
+                 r["wall_s"] / floors["write"], r["wall_s"] / floors["read_write"],
+                 r["wall_s"] / floors["read_write_conc"]))
+    sys.stdout.flush()
+    return 0 if sync_checks(runs, floors, rows, portal, node_seq) else 1
+
+
+# ---------------------------------------------------------------------------
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--latency-ms", type=int_list, default=[50, 150])
+    ap.add_argument("--latency-ms", type=int_list, default=None,
+                    help="default 50,150 (--sync: %d)" % SYNC_LATENCY)
     ap.add_argument("--rows", type=int_list, default=[1000, 10000])
     ap.add_argument("--quick", action="store_true",
                     help="only %d ms x %d rows, with PASS/FAIL checks" % (QUICK_LATENCY,
                                                                           QUICK_ROWS))
+    ap.add_argument("--sync", action="store_true",
+                    help="the sync benchmark: UPDATE ... FROM a staging table, with "
+                    "PASS/FAIL checks")
+    ap.add_argument("--staging-rows", type=int, default=SYNC_ROWS,
+                    help="--sync: staging rows (default %d)" % SYNC_ROWS)
+    ap.add_argument("--portal-size", type=int, default=SYNC_PORTAL,
+                    help="--sync: partner_clients in the emulator (default %d)" % SYNC_PORTAL)
     ap.add_argument("--max-concurrency", type=int, default=4)
     ap.add_argument("--no-node", action="store_true", help="skip the Node client runs")
     ap.add_argument("--node-mode", choices=["pipelined", "sequential"], default="pipelined")
@@ -573,8 +944,16 @@ def main():
     ap.add_argument("--pg-user", default="postgres", help="run psql as this OS user (as root)")
     ap.add_argument("--check-args", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.quick and args.sync:
+        die("--quick and --sync are separate runs")
     if args.quick:
         args.latency_ms, args.rows = [QUICK_LATENCY], [QUICK_ROWS]
+    if args.latency_ms is None:
+        args.latency_ms = [SYNC_LATENCY] if args.sync else [50, 150]
+    if args.sync and (args.staging_rows <= SYNC_MISSING or args.portal_size < 1
+                      or args.staging_rows - SYNC_MISSING > args.portal_size):
+        die("--sync needs more than %d staging rows and a portal at least as large as the "
+            "rows it holds" % SYNC_MISSING)
     if min(args.rows) < 1:
         die("--rows must be at least 1")
     if not 1 <= args.max_concurrency <= 16:
@@ -584,6 +963,8 @@ def main():
 
     pg = Pg(args)
     pg.run("CREATE EXTENSION IF NOT EXISTS hubspot_fdw;")
+    if args.sync:
+        return sync_main(pg, args)
     header_done = False
     cases = []
     for lat in args.latency_ms:

@@ -15,6 +15,15 @@
 # Defaults: latencies 50 and 150 ms, 1,000 and 10,000 rows (a few minutes).
 # --quick: 50 ms x 2,000 rows only, ending with PASS/FAIL lines; the exit
 # status is 1 when a check fails. It is not part of test/run_tests.sh or CI.
+#
+#   bash bench/run.sh --sync [--staging-rows 1000] [--portal-size 100000]
+#                     [--latency-ms 50] [--max-concurrency 4] [--no-node]
+#
+# --sync: the sync benchmark instead. UPDATE ... FROM a 1,000-row local
+# staging table (10 of its ids missing from HubSpot) into a 100,000-record
+# portal at 50 ms, through hubspot_fdw without and with ANALYZE, and through
+# the Node client's batch/read + batch/update, with PASS/FAIL lines (exit
+# status 1 when a check fails, a list scan among them).
 set -euo pipefail
 
 # Root is needed for apt-get, the system-wide install and runuser.
@@ -30,7 +39,7 @@ no_node=""
 for arg in "$@"; do
   case "$arg" in
     -h|--help)
-      sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'
       exit 0 ;;
     --no-node) no_node=1 ;;
   esac
