@@ -37,12 +37,6 @@
  * account (doc/hubspot-api.md, "Search"), apart from the ten-second one.
  */
 #define HS_SEARCH_LIMIT_PER_S 5
-/*
- * The longest URL sent, in bytes. HubSpot answers 414 to URLs somewhere
- * between 8 and 16 KB long, a bound it does not document (doc/hubspot-api.md,
- * "URL length"): a longer one is refused before it is sent.
- */
-#define HS_MAX_URL_BYTES 16384
 /* The longest endpoint label quoted in a message. */
 #define HS_MAX_LABEL_QUOTED 200
 
@@ -152,7 +146,6 @@ hs_refuse_long_url(HsHttpRequest *req, size_t len)
 			 errmsg("HubSpot request URL would be too long"),
 			 errdetail("The URL would be %zu bytes long; at most %d bytes are sent, as HubSpot refuses longer URLs. A record id or id_property value this long names no record.",
 					   len, HS_MAX_URL_BYTES),
-			 errhint("Read a table this wide through fewer columns."),
 			 errcontext("HubSpot request: %.*s%s (not sent)", cut, label,
 						label[cut] ? "..." : "")));
 }

@@ -30,6 +30,13 @@
 #include "utils/tuplesort.h"
 #include "utils/typcache.h"
 
+/*
+ * Room left in a GET's URL, beside the properties, for the paging cursor or
+ * the record id: a scan whose properties leave less reads them with
+ * batch/read instead (see HsScanState.wide).
+ */
+#define HS_URL_RESERVE 1024
+
 /* Planner state of one foreign table (baserel->fdw_private). */
 typedef struct HsRelInfo
 {
@@ -125,6 +132,9 @@ typedef struct HsScanState
 	int			nprops;			/* number of non-NULL props */
 	char	  **prop_names;		/* the non-NULL props, for requests */
 	char	   *props_query;	/* "properties=a,b" */
+	bool		wide;			/* props_query would make a GET's URL too
+								 * long: the properties are read with
+								 * batch/read, list pages give ids only */
 	MemoryContext scan_cxt;		/* lives as long as the scan (cursor) */
 	int			requests;		/* sent by this scan, for EXPLAIN ANALYZE */
 	int			retries;
@@ -463,6 +473,8 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 		i++;
 	}
 	st->props_query = hs_properties_query(st->prop_names, st->nprops);
+	st->wide = strlen(st->opts.api_url) + strlen(st->type_path) +
+		strlen(st->props_query) + HS_URL_RESERVE > HS_MAX_URL_BYTES;
 	if (plan.by_key)
 		st->id.property = st->opts.id_property;
 
@@ -503,7 +515,8 @@ hs_scan_list_request(HsScanState *st, HsHttpRequest *req)
 {
 	const char *after = st->list.after;
 	char	   *query = psprintf("limit=%d&archived=false&%s%s%s",
-								 HS_LIST_PAGE_SIZE, st->props_query,
+								 HS_LIST_PAGE_SIZE,
+								 st->wide ? "properties=hs_object_id" : st->props_query,
 								 after ? "&after=" : "",
 								 after ? hs_url_escape(after) : "");
 
@@ -575,6 +588,87 @@ hs_scan_ahead_finish(HsScanState *st, MemoryContext *old)
 }
 
 /*
+ * The per-input errors of batch/read "req", answered as "res": missing ids
+ * are simply no rows; any other per-input error is not.
+ */
+static void
+hs_scan_check_read_errors(HsHttpRequest *req, HsBatchResult *res)
+{
+	int			i;
+
+	for (i = 0; i < res->nerrors; i++)
+	{
+		HsBatchError *e = &res->errors[i];
+
+		if (e->category && strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
+			continue;
+		ereport(ERROR,
+				(errcode(hs_category_sqlstate(e->category, NULL, req->http_status)),
+				 errmsg("HubSpot could not read some objects"),
+				 e->message
+				 ? errdetail("HubSpot says \"%s\" (category: %s, correlationId: %s).",
+							 hs_hide_token(req->token, e->message),
+							 e->category ? hs_hide_token(req->token, e->category) : "none",
+							 req->correlation_id[0] ? req->correlation_id : "none")
+				 : errdetail("HubSpot gives no message (category: %s, correlationId: %s).",
+							 e->category ? hs_hide_token(req->token, e->category) : "none",
+							 req->correlation_id[0] ? req->correlation_id : "none"),
+				 errcontext("HubSpot request: POST %s (HTTP %ld)",
+							req->path, req->http_status)));
+	}
+}
+
+/*
+ * A wide scan (HsScanState.wide): the list page "objects" gave ids only;
+ * read their properties with one batch/read, the properties in its body,
+ * and keep the page's order. A listed record batch/read does not return
+ * (archived or merged since) is no row. Runs in the page's memory context.
+ */
+static void
+hs_scan_fill_wide(HsScanState *st, HsObject *objects, int *nobjects)
+{
+	HsHttpRequest req;
+	HsBatchResult res;
+	char	  **ids;
+	char	   *why = NULL;
+	int			kept = 0;
+	int			i;
+	int			j;
+
+	StaticAssertStmt(HS_LIST_PAGE_SIZE <= HS_MAX_BATCH_SIZE,
+					 "a list page must fit in one batch/read");
+	if (*nobjects == 0)
+		return;
+	ids = palloc(sizeof(char *) * *nobjects);
+	for (i = 0; i < *nobjects; i++)
+		ids[i] = objects[i].id;
+	hs_request_init(&req, st->conn, &st->opts, "POST",
+					psprintf("%s/batch/read", st->type_path), "archived=false",
+					hs_json_batch_read_body(ids, *nobjects, st->prop_names, st->nprops,
+											NULL));
+	hs_send(&req);
+	st->requests++;
+	st->retries += req.retries;
+	hs_check_response(&req, false);
+	if (!hs_json_parse_batch(req.response, req.response_len, st->props,
+							 st->nretrieved, &res, &why))
+		hs_report_bad_response(&req, why);
+	hs_scan_check_read_errors(&req, &res);
+	for (i = 0; i < *nobjects; i++)
+	{
+		for (j = 0; j < res.nresults; j++)
+		{
+			if (res.results[j].id && strcmp(res.results[j].id, objects[i].id) == 0)
+			{
+				objects[kept++] = res.results[j];
+				break;
+			}
+		}
+	}
+	*nobjects = kept;
+}
+
+/*
  * HS_SCAN_LIST: the next page of the list endpoint into st->page.objects,
  * from the prefetched request when there is one; then start the page after
  * it.
@@ -602,6 +696,8 @@ hs_scan_fetch_page(HsScanState *st)
 	if (page.next_after)
 		hs_check_cursor(&st->list.cursors, st->list.cursor_cxt, page.next_after,
 						req);
+	if (st->wide)
+		hs_scan_fill_wide(st, page.objects, &page.nobjects);
 	st->page.objects = page.objects;
 	st->page.nobjects = page.nobjects;
 
@@ -744,7 +840,6 @@ hs_scan_fetch_ids(HsScanState *st)
 	HsHttpRequest *req;
 	HsBatchResult res;
 	char	   *why = NULL;
-	int			i;
 
 	/* beyond the first, leave slots for a write pipeline and other scans */
 	while (st->page.nahead < depth && st->id.next < list_length(st->id.ids) &&
@@ -754,27 +849,7 @@ hs_scan_fetch_ids(HsScanState *st)
 	if (!hs_json_parse_batch(req->response, req->response_len, st->props,
 							 st->nretrieved, &res, &why))
 		hs_report_bad_response(req, why);
-	/* Missing ids are simply no rows; any other per-input error is not. */
-	for (i = 0; i < res.nerrors; i++)
-	{
-		HsBatchError *e = &res.errors[i];
-
-		if (e->category && strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
-			continue;
-		ereport(ERROR,
-				(errcode(hs_category_sqlstate(e->category, NULL, req->http_status)),
-				 errmsg("HubSpot could not read some objects"),
-				 e->message
-				 ? errdetail("HubSpot says \"%s\" (category: %s, correlationId: %s).",
-							 hs_hide_token(req->token, e->message),
-							 e->category ? hs_hide_token(req->token, e->category) : "none",
-							 req->correlation_id[0] ? req->correlation_id : "none")
-				 : errdetail("HubSpot gives no message (category: %s, correlationId: %s).",
-							 e->category ? hs_hide_token(req->token, e->category) : "none",
-							 req->correlation_id[0] ? req->correlation_id : "none"),
-				 errcontext("HubSpot request: POST %s (HTTP %ld)",
-							req->path, req->http_status)));
-	}
+	hs_scan_check_read_errors(req, &res);
 	st->page.objects = res.results;
 	st->page.nobjects = hs_scan_keep_asked(st, res.results, res.nresults);
 	MemoryContextSwitchTo(old);
@@ -813,7 +888,8 @@ hs_scan_fetch(HsScanState *st)
 		return false;
 	}
 
-	if (st->mode == HS_SCAN_ID || list_length(st->id.ids) == 1)
+	/* a wide scan's properties do not fit in a GET: batch/read them */
+	if ((st->mode == HS_SCAN_ID || list_length(st->id.ids) == 1) && !st->wide)
 	{
 		char	   *id = list_nth(st->id.ids, st->id.next++);
 		char	   *path = psprintf("%s/%s", st->type_path, hs_url_escape(id));
@@ -1012,12 +1088,26 @@ hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	switch (st->mode)
 	{
 		case HS_SCAN_LIST:
-			ExplainPropertyText("HubSpot Request",
-								psprintf("GET %s (pages of %d)", st->type_path,
-										 HS_LIST_PAGE_SIZE), es);
+			if (st->wide)
+				ExplainPropertyText("HubSpot Request",
+									psprintf("GET %s (pages of %d ids), POST %s/batch/read per page (the %d properties would make the URL too long)",
+											 st->type_path, HS_LIST_PAGE_SIZE,
+											 st->type_path, st->nprops), es);
+			else
+				ExplainPropertyText("HubSpot Request",
+									psprintf("GET %s (pages of %d)", st->type_path,
+											 HS_LIST_PAGE_SIZE), es);
 			break;
 		case HS_SCAN_ID:
-			if (st->id.property)
+			if (st->wide)
+				ExplainPropertyText("HubSpot Request",
+									psprintf("POST %s/batch/read (one %s%s%s, as the %d properties would make a GET's URL too long)",
+											 st->type_path,
+											 st->id.property ? st->id.property : "id",
+											 st->id.property ? " value, idProperty=" : "",
+											 st->id.property ? st->id.property : "",
+											 st->nprops), es);
+			else if (st->id.property)
 				ExplainPropertyText("HubSpot Request",
 									psprintf("GET %s/{%s}?idProperty=%s", st->type_path,
 											 st->id.property, st->id.property), es);
