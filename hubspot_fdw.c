@@ -11,7 +11,8 @@
  *	  (HubSpot's rate limits), stats.c (request statistics), request.c
  *	  (sending a request, retries), errors.c (error reporting);
  *	- read.h: quals.c (what scans and writes share), scan.c (reading),
- *	  search.c (search pushdown), import.c (IMPORT FOREIGN SCHEMA);
+ *	  search.c (search pushdown), bindjoin.c (joins that fetch the other
+ *	  side's keys), analyze.c (ANALYZE), import.c (IMPORT FOREIGN SCHEMA);
  *	- write.h: write.c (what the writes share: the writer, RETURNING, the
  *	  write of one record), batch.c (batch requests in flight), update.c,
  *	  insert.c, delete.c, commit.c (the writes kept until COMMIT),
@@ -79,8 +80,8 @@ hs_emit_log(ErrorData *edata)
 }
 
 /*
- * Module load: settings, the shared rate limiter when preloaded, and the
- * transaction callbacks.
+ * Module load: settings, the shared rate limiter when preloaded, the
+ * transaction callbacks and the bind join's planner hook.
  */
 void
 _PG_init(void)
@@ -121,6 +122,7 @@ _PG_init(void)
 	MarkGUCPrefixReserved("hubspot_fdw");
 
 	hs_xact_register_callbacks();
+	hs_bind_join_init();
 }
 
 /* Planner: the row identity of an UPDATE or a DELETE. */
@@ -274,6 +276,7 @@ hubspot_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ReScanForeignScan = hsReScanForeignScan;
 	routine->EndForeignScan = hsEndForeignScan;
 	routine->ExplainForeignScan = hsExplainForeignScan;
+	routine->AnalyzeForeignTable = hsAnalyzeForeignTable;
 
 	routine->AddForeignUpdateTargets = hs_add_targets;
 	routine->PlanForeignModify = hs_plan_modify;

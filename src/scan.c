@@ -177,7 +177,7 @@ hs_scan_plan_unpack(List *fdw_private, HsScanPlan *out)
  * never send, unless triggers, WITH CHECK OPTION or the statement itself
  * (t.* in SET, WHERE or RETURNING) look at the old row.
  */
-static bool
+bool
 hs_update_needs_old_row(PlannerInfo *root, Relation rel, Index relid)
 {
 	Query	   *parse = root->parse;
@@ -248,6 +248,15 @@ hsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		if (hs_match_id_qual(root, baserel, ri, info->id_attno, &info->id_qual))
 			info->have_id_qual = true;
 	}
+	/*
+	 * The table's size: the estimated_rows option, else ANALYZE's count
+	 * (reltuples is -1 until the first ANALYZE), else an assumption.
+	 */
+	if (info->opts.estimated_rows > 0)
+		baserel->tuples = info->opts.estimated_rows;
+	else if (baserel->tuples < 0)
+		baserel->tuples = HS_ASSUMED_ROWS;
+
 	/* without an id qual, what search could answer */
 	if (!info->have_id_qual)
 		info->search = hs_search_analyze(root, baserel, columns, &info->opts);
@@ -278,7 +287,7 @@ hsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 				: 10;
 	}
 	else
-		baserel->rows = clamp_row_est(HS_ASSUMED_ROWS *
+		baserel->rows = clamp_row_est(baserel->tuples *
 									  clauselist_selectivity(root, baserel->baserestrictinfo,
 															 0, JOIN_INNER, NULL));
 	baserel->fdw_private = info;
@@ -299,7 +308,7 @@ hsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	if (info->have_id_qual)
 		requests = ceil(baserel->rows / HS_MAX_BATCH_SIZE);
 	else
-		requests = ceil(HS_ASSUMED_ROWS / HS_LIST_PAGE_SIZE);	/* every page */
+		requests = ceil(baserel->tuples / HS_LIST_PAGE_SIZE);	/* every page */
 	total = per_request * Max(requests, 1) + baserel->rows * cpu_tuple_cost;
 
 	add_path(baserel, (Path *)
@@ -388,7 +397,7 @@ hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 }
 
 /* "properties=a,b,c" for the properties a scan needs (at least one). */
-static char *
+char *
 hs_properties_query(char **props, int nprops)
 {
 	StringInfoData buf;
@@ -422,6 +431,46 @@ hs_scan_eval_ids(HsScanState *st)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * The columns "attnums" (of "columns", a table's) that a read fills:
+ * their attnums, converters and properties (NULL for the id column), one
+ * per column, and the properties to ask HubSpot for. Scans and bind joins
+ * read their records so.
+ */
+void
+hs_read_columns(List *columns, List *attnums, AttrNumber **retrieved,
+				HsConverter **convs, char ***props, char ***prop_names, int *nprops)
+{
+	int			n = Max(list_length(attnums), 1);
+	ListCell   *lc;
+	int			i = 0;
+
+	*retrieved = palloc(sizeof(AttrNumber) * n);
+	*convs = palloc0(sizeof(HsConverter) * n);
+	*props = palloc0(sizeof(char *) * n);
+	*prop_names = palloc0(sizeof(char *) * n);
+	*nprops = 0;
+	foreach(lc, attnums)
+	{
+		AttrNumber	attnum = lfirst_int(lc);
+		ListCell   *lc2;
+
+		(*retrieved)[i] = attnum;
+		foreach(lc2, columns)
+		{
+			HsColumn   *col = lfirst(lc2);
+
+			if (col->attnum != attnum)
+				continue;
+			hs_converter_init_column(&(*convs)[i], col);
+			(*props)[i] = col->property;
+			if (col->property)
+				(*prop_names)[(*nprops)++] = col->property;
+		}
+		i++;
+	}
+}
+
 /* Executor: resolve options, connection, converters and the ids to fetch. */
 void
 hsBeginForeignScan(ForeignScanState *node, int eflags)
@@ -434,8 +483,6 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	HsScanState *st = palloc0(sizeof(HsScanState));
 	HsScanPlan	plan;
 	List	   *columns;
-	ListCell   *lc;
-	int			i;
 
 	node->fdw_state = st;
 	hs_scan_plan_unpack(fsplan->fdw_private, &plan);
@@ -448,30 +495,8 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 
 	columns = hs_get_columns(rel);
 	st->nretrieved = list_length(plan.attrs);
-	st->retrieved = palloc(sizeof(AttrNumber) * Max(st->nretrieved, 1));
-	st->convs = palloc0(sizeof(HsConverter) * Max(st->nretrieved, 1));
-	st->props = palloc0(sizeof(char *) * Max(st->nretrieved, 1));
-	st->prop_names = palloc0(sizeof(char *) * Max(st->nretrieved, 1));
-	i = 0;
-	foreach(lc, plan.attrs)
-	{
-		AttrNumber	attnum = lfirst_int(lc);
-		ListCell   *lc2;
-
-		st->retrieved[i] = attnum;
-		foreach(lc2, columns)
-		{
-			HsColumn   *col = lfirst(lc2);
-
-			if (col->attnum != attnum)
-				continue;
-			hs_converter_init_column(&st->convs[i], col);
-			st->props[i] = col->property;
-			if (col->property)
-				st->prop_names[st->nprops++] = col->property;
-		}
-		i++;
-	}
+	hs_read_columns(columns, plan.attrs, &st->retrieved, &st->convs, &st->props,
+					&st->prop_names, &st->nprops);
 	st->props_query = hs_properties_query(st->prop_names, st->nprops);
 	st->wide = strlen(st->opts.api_url) + strlen(st->type_path) +
 		strlen(st->props_query) + HS_URL_RESERVE > HS_MAX_URL_BYTES;
@@ -588,37 +613,6 @@ hs_scan_ahead_finish(HsScanState *st, MemoryContext *old)
 }
 
 /*
- * The per-input errors of batch/read "req", answered as "res": missing ids
- * are simply no rows; any other per-input error is not.
- */
-static void
-hs_scan_check_read_errors(HsHttpRequest *req, HsBatchResult *res)
-{
-	int			i;
-
-	for (i = 0; i < res->nerrors; i++)
-	{
-		HsBatchError *e = &res->errors[i];
-
-		if (e->category && strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
-			continue;
-		ereport(ERROR,
-				(errcode(hs_category_sqlstate(e->category, NULL, req->http_status)),
-				 errmsg("HubSpot could not read some objects"),
-				 e->message
-				 ? errdetail("HubSpot says \"%s\" (category: %s, correlationId: %s).",
-							 hs_hide_token(req->token, e->message),
-							 e->category ? hs_hide_token(req->token, e->category) : "none",
-							 req->correlation_id[0] ? req->correlation_id : "none")
-				 : errdetail("HubSpot gives no message (category: %s, correlationId: %s).",
-							 e->category ? hs_hide_token(req->token, e->category) : "none",
-							 req->correlation_id[0] ? req->correlation_id : "none"),
-				 errcontext("HubSpot request: POST %s (HTTP %ld)",
-							req->path, req->http_status)));
-	}
-}
-
-/*
  * A wide scan (HsScanState.wide): the list page "objects" gave ids only;
  * read their properties with one batch/read, the properties in its body,
  * and keep the page's order. A listed record batch/read does not return
@@ -628,9 +622,9 @@ static void
 hs_scan_fill_wide(HsScanState *st, HsObject *objects, int *nobjects)
 {
 	HsHttpRequest req;
-	HsBatchResult res;
+	HsObject   *read;
+	int			nread;
 	char	  **ids;
-	char	   *why = NULL;
 	int			kept = 0;
 	int			i;
 	int			j;
@@ -642,25 +636,20 @@ hs_scan_fill_wide(HsScanState *st, HsObject *objects, int *nobjects)
 	ids = palloc(sizeof(char *) * *nobjects);
 	for (i = 0; i < *nobjects; i++)
 		ids[i] = objects[i].id;
-	hs_request_init(&req, st->conn, &st->opts, "POST",
-					psprintf("%s/batch/read", st->type_path), "archived=false",
-					hs_json_batch_read_body(ids, *nobjects, st->prop_names, st->nprops,
-											NULL));
+	hs_batch_read_request(&req, st->conn, &st->opts, st->type_path, ids, *nobjects,
+						  st->prop_names, st->nprops, NULL);
 	hs_send(&req);
 	st->requests++;
 	st->retries += req.retries;
 	hs_check_response(&req, false);
-	if (!hs_json_parse_batch(req.response, req.response_len, st->props,
-							 st->nretrieved, &res, &why))
-		hs_report_bad_response(&req, why);
-	hs_scan_check_read_errors(&req, &res);
+	hs_batch_read_answer(&req, st->props, st->nretrieved, &read, &nread);
 	for (i = 0; i < *nobjects; i++)
 	{
-		for (j = 0; j < res.nresults; j++)
+		for (j = 0; j < nread; j++)
 		{
-			if (res.results[j].id && strcmp(res.results[j].id, objects[i].id) == 0)
+			if (read[j].id && strcmp(read[j].id, objects[i].id) == 0)
 			{
-				objects[kept++] = res.results[j];
+				objects[kept++] = read[j];
 				break;
 			}
 		}
@@ -791,10 +780,65 @@ hs_scan_ids_request(HsScanState *st, HsHttpRequest *req)
 
 	for (i = 0; i < n; i++)
 		ids[i] = list_nth(st->id.ids, st->id.next++);
-	hs_request_init(req, st->conn, &st->opts, "POST",
-					psprintf("%s/batch/read", st->type_path), "archived=false",
-					hs_json_batch_read_body(ids, n, st->prop_names, st->nprops,
-											st->id.property));
+	hs_batch_read_request(req, st->conn, &st->opts, st->type_path, ids, n,
+						  st->prop_names, st->nprops, st->id.property);
+}
+
+/*
+ * A batch/read of "ids" (at most HS_MAX_BATCH_SIZE) asking for "props",
+ * with idProperty when the ids are values of "id_property" (else NULL).
+ * Built in the current memory context; id scans and bind joins send it.
+ */
+void
+hs_batch_read_request(HsHttpRequest *req, HsConnection *conn,
+					  const HsTableOptions *opts, const char *type_path,
+					  char **ids, int nids, char **props, int nprops,
+					  const char *id_property)
+{
+	hs_request_init(req, conn, opts, "POST",
+					psprintf("%s/batch/read", type_path), "archived=false",
+					hs_json_batch_read_body(ids, nids, props, nprops, id_property));
+}
+
+/*
+ * The records of a batch/read answer that hs_check_response accepted,
+ * projected on "props" (one per column read, NULL for the id column).
+ * Ids HubSpot does not have are simply no records; any other error the
+ * answer names fails the statement.
+ */
+void
+hs_batch_read_answer(HsHttpRequest *req, char **props, int nprops,
+					 HsObject **objects, int *nobjects)
+{
+	HsBatchResult res;
+	char	   *why = NULL;
+	int			i;
+
+	if (!hs_json_parse_batch(req->response, req->response_len, props, nprops,
+							 &res, &why))
+		hs_report_bad_response(req, why);
+	for (i = 0; i < res.nerrors; i++)
+	{
+		HsBatchError *e = &res.errors[i];
+
+		if (e->category && strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
+			continue;
+		ereport(ERROR,
+				(errcode(hs_category_sqlstate(e->category, NULL, req->http_status)),
+				 errmsg("HubSpot could not read some objects"),
+				 e->message
+				 ? errdetail("HubSpot says \"%s\" (category: %s, correlationId: %s).",
+							 hs_hide_token(req->token, e->message),
+							 e->category ? hs_hide_token(req->token, e->category) : "none",
+							 req->correlation_id[0] ? req->correlation_id : "none")
+				 : errdetail("HubSpot gives no message (category: %s, correlationId: %s).",
+							 e->category ? hs_hide_token(req->token, e->category) : "none",
+							 req->correlation_id[0] ? req->correlation_id : "none"),
+				 errcontext("HubSpot request: POST %s (HTTP %ld)",
+							req->path, req->http_status)));
+	}
+	*objects = res.results;
+	*nobjects = res.nresults;
 }
 
 /*
@@ -838,20 +882,17 @@ hs_scan_fetch_ids(HsScanState *st)
 		Max(1, Min(st->opts.max_concurrency, HS_MAX_PARALLEL)) : 1;
 	MemoryContext old;
 	HsHttpRequest *req;
-	HsBatchResult res;
-	char	   *why = NULL;
+	HsObject   *objects;
+	int			nobjects;
 
 	/* beyond the first, leave slots for a write pipeline and other scans */
 	while (st->page.nahead < depth && st->id.next < list_length(st->id.ids) &&
 		   (st->page.nahead == 0 || hs_http_in_flight() < HS_HTTP_SLOTS - HS_MAX_PARALLEL))
 		hs_scan_ahead_start(st, hs_scan_ids_request);
 	req = hs_scan_ahead_finish(st, &old);
-	if (!hs_json_parse_batch(req->response, req->response_len, st->props,
-							 st->nretrieved, &res, &why))
-		hs_report_bad_response(req, why);
-	hs_scan_check_read_errors(req, &res);
-	st->page.objects = res.results;
-	st->page.nobjects = hs_scan_keep_asked(st, res.results, res.nresults);
+	hs_batch_read_answer(req, st->props, st->nretrieved, &objects, &nobjects);
+	st->page.objects = objects;
+	st->page.nobjects = hs_scan_keep_asked(st, objects, nobjects);
 	MemoryContextSwitchTo(old);
 	return true;
 }
