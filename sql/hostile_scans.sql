@@ -158,7 +158,7 @@ SELECT sqlstate, message, context
 SELECT count(*) AS requests FROM emu_requests;
 SELECT count(*) AS endpoints FROM hubspot_fdw_stats();
 -- just under the limit, it goes out: HubSpot knows no such record
-SELECT count(*) FROM partner_clients WHERE id = repeat('9', 16000);
+SELECT count(*) FROM partner_clients WHERE id = repeat('9', 8000);
 SELECT method, length(path) AS path_length, status FROM emu_requests ORDER BY seq;
 
 -- 6. A cancel or statement_timeout interrupting the wait for a batch write:

@@ -58,9 +58,14 @@ SELECT * FROM pushed('hs_score IS NOT NULL AND hs_score < 2');
 -- the planner reads the list when search would not be cheaper: a condition
 -- most records meet would need as many (slower) search requests
 SELECT * FROM pushed('hs_score <> 50');
--- text: = and IN, checked again (HubSpot ignores case); <> and ranges stay local
+-- text: = and IN, checked again (HubSpot ignores case for strings, not for
+-- enumerations); <> and ranges stay local
 SELECT * FROM pushed($$hs_name = 'Mixed Case'$$);
 SELECT * FROM pushed($$hs_tier IN ('silver', 'bronze')$$);
+-- enumerations: HubSpot matches their values case-sensitively; the sent
+-- lower-case forms may find more, and PostgreSQL's answer is kept
+SELECT * FROM pushed($$hs_tier = 'Gold'$$);
+SELECT * FROM pushed($$hs_tier IN ('Gold', 'silver')$$);
 -- HubSpot's IN on a string property matches lower-case values only: each
 -- value goes with its lower-case form, and PostgreSQL checks case again
 SELECT * FROM pushed($$hs_name IN ('Mixed Case', 'Client 510', 'client 511')$$);
@@ -96,9 +101,12 @@ SELECT * FROM pushed($$(hs_score = 1 OR hs_score = 2) AND (hs_country = 'US' OR 
 -- a condition that cannot be pushed stays local; the rest is still pushed
 SELECT * FROM pushed($$hs_score > 90 AND hs_name LIKE '%9'$$);
 SELECT * FROM pushed($$hs_score > 90 OR hs_name LIKE '%9'$$);
--- HubSpot takes 6 filterGroups: six OR branches are sent, a seventh keeps
--- that OR local (the list is read and filtered)
+-- HubSpot's search guide allows 5 filterGroups: five OR branches are sent,
+-- a sixth keeps that OR local (the list is read and filtered, or search
+-- answers the other conditions and the OR is checked on its rows)
+SELECT * FROM pushed('hs_score = 1 OR hs_score = 2 OR hs_score = 3 OR hs_score = 4 OR hs_score = 5');
 SELECT * FROM pushed('hs_score = 1 OR hs_score = 2 OR hs_score = 3 OR hs_score = 4 OR hs_score = 5 OR hs_score IS NULL');
+SELECT * FROM pushed($$(hs_score = 1 OR hs_score = 2 OR hs_score = 3 OR hs_score = 4 OR hs_score = 5 OR hs_score IS NULL) AND hs_country = 'DE'$$);
 SELECT * FROM pushed('hs_score IN (1) OR hs_score = 2 OR hs_score = 3 OR hs_score = 4 OR hs_score = 5 OR hs_score = 6 OR hs_score = 7');
 SELECT * FROM pushed('(hs_score = 1 OR hs_score = 2 OR hs_score = 3) AND (hs_active OR NOT hs_active) AND hs_score < 50');
 -- values HubSpot cannot compare: NaN reads the list instead; NULL and an

@@ -32,14 +32,11 @@
 #define HS_LOCKED_MIN_MS 2000
 /* HubSpot's burst window: doc/hubspot-api.md, "Rate limits". */
 #define HS_BURST_WINDOW_MS 10000
-/* Search's own limit, per second: doc/hubspot-api.md, "Search". */
-#define HS_SEARCH_LIMIT_PER_S 4
 /*
- * The longest URL sent, in bytes. HubSpot answers 414 to URLs somewhere
- * between 8 and 16 KB long, a bound it does not document (doc/hubspot-api.md,
- * "URL length"): a longer one is refused before it is sent.
+ * Search's own limit, per second: HubSpot's search guide gives 5 per
+ * account (doc/hubspot-api.md, "Search"), apart from the ten-second one.
  */
-#define HS_MAX_URL_BYTES 16384
+#define HS_SEARCH_LIMIT_PER_S 5
 /* The longest endpoint label quoted in a message. */
 #define HS_MAX_LABEL_QUOTED 200
 
@@ -149,7 +146,6 @@ hs_refuse_long_url(HsHttpRequest *req, size_t len)
 			 errmsg("HubSpot request URL would be too long"),
 			 errdetail("The URL would be %zu bytes long; at most %d bytes are sent, as HubSpot refuses longer URLs. A record id or id_property value this long names no record.",
 					   len, HS_MAX_URL_BYTES),
-			 errhint("Read a table this wide through fewer columns."),
 			 errcontext("HubSpot request: %.*s%s (not sent)", cut, label,
 						label[cut] ? "..." : "")));
 }

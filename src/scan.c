@@ -30,6 +30,13 @@
 #include "utils/tuplesort.h"
 #include "utils/typcache.h"
 
+/*
+ * Room left in a GET's URL, beside the properties, for the paging cursor or
+ * the record id: a scan whose properties leave less reads them with
+ * batch/read instead (see HsScanState.wide).
+ */
+#define HS_URL_RESERVE 1024
+
 /* Planner state of one foreign table (baserel->fdw_private). */
 typedef struct HsRelInfo
 {
@@ -125,6 +132,9 @@ typedef struct HsScanState
 	int			nprops;			/* number of non-NULL props */
 	char	  **prop_names;		/* the non-NULL props, for requests */
 	char	   *props_query;	/* "properties=a,b" */
+	bool		wide;			/* props_query would make a GET's URL too
+								 * long: the properties are read with
+								 * batch/read, list pages give ids only */
 	MemoryContext scan_cxt;		/* lives as long as the scan (cursor) */
 	int			requests;		/* sent by this scan, for EXPLAIN ANALYZE */
 	int			retries;
@@ -488,6 +498,8 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	hs_read_columns(columns, plan.attrs, &st->retrieved, &st->convs, &st->props,
 					&st->prop_names, &st->nprops);
 	st->props_query = hs_properties_query(st->prop_names, st->nprops);
+	st->wide = strlen(st->opts.api_url) + strlen(st->type_path) +
+		strlen(st->props_query) + HS_URL_RESERVE > HS_MAX_URL_BYTES;
 	if (plan.by_key)
 		st->id.property = st->opts.id_property;
 
@@ -528,7 +540,8 @@ hs_scan_list_request(HsScanState *st, HsHttpRequest *req)
 {
 	const char *after = st->list.after;
 	char	   *query = psprintf("limit=%d&archived=false&%s%s%s",
-								 HS_LIST_PAGE_SIZE, st->props_query,
+								 HS_LIST_PAGE_SIZE,
+								 st->wide ? "properties=hs_object_id" : st->props_query,
 								 after ? "&after=" : "",
 								 after ? hs_url_escape(after) : "");
 
@@ -600,6 +613,51 @@ hs_scan_ahead_finish(HsScanState *st, MemoryContext *old)
 }
 
 /*
+ * A wide scan (HsScanState.wide): the list page "objects" gave ids only;
+ * read their properties with one batch/read, the properties in its body,
+ * and keep the page's order. A listed record batch/read does not return
+ * (archived or merged since) is no row. Runs in the page's memory context.
+ */
+static void
+hs_scan_fill_wide(HsScanState *st, HsObject *objects, int *nobjects)
+{
+	HsHttpRequest req;
+	HsObject   *read;
+	int			nread;
+	char	  **ids;
+	int			kept = 0;
+	int			i;
+	int			j;
+
+	StaticAssertStmt(HS_LIST_PAGE_SIZE <= HS_MAX_BATCH_SIZE,
+					 "a list page must fit in one batch/read");
+	if (*nobjects == 0)
+		return;
+	ids = palloc(sizeof(char *) * *nobjects);
+	for (i = 0; i < *nobjects; i++)
+		ids[i] = objects[i].id;
+	hs_batch_read_request(&req, st->conn, &st->opts, st->type_path, ids, *nobjects,
+						  st->prop_names, st->nprops, NULL);
+	hs_send(&req);
+	st->requests++;
+	st->retries += req.retries;
+	hs_check_response(&req, false);
+	hs_batch_read_answer(&req, st->props, st->nretrieved, &read, &nread);
+	for (i = 0; i < *nobjects; i++)
+	{
+		for (j = 0; j < nread; j++)
+		{
+			if (read[j].id && strcmp(read[j].id, objects[i].id) == 0)
+			{
+				objects[kept++] = read[j];
+				break;
+			}
+		}
+	}
+	*nobjects = kept;
+}
+
+/*
  * HS_SCAN_LIST: the next page of the list endpoint into st->page.objects,
  * from the prefetched request when there is one; then start the page after
  * it.
@@ -627,6 +685,8 @@ hs_scan_fetch_page(HsScanState *st)
 	if (page.next_after)
 		hs_check_cursor(&st->list.cursors, st->list.cursor_cxt, page.next_after,
 						req);
+	if (st->wide)
+		hs_scan_fill_wide(st, page.objects, &page.nobjects);
 	st->page.objects = page.objects;
 	st->page.nobjects = page.nobjects;
 
@@ -869,7 +929,8 @@ hs_scan_fetch(HsScanState *st)
 		return false;
 	}
 
-	if (st->mode == HS_SCAN_ID || list_length(st->id.ids) == 1)
+	/* a wide scan's properties do not fit in a GET: batch/read them */
+	if ((st->mode == HS_SCAN_ID || list_length(st->id.ids) == 1) && !st->wide)
 	{
 		char	   *id = list_nth(st->id.ids, st->id.next++);
 		char	   *path = psprintf("%s/%s", st->type_path, hs_url_escape(id));
@@ -1068,12 +1129,26 @@ hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	switch (st->mode)
 	{
 		case HS_SCAN_LIST:
-			ExplainPropertyText("HubSpot Request",
-								psprintf("GET %s (pages of %d)", st->type_path,
-										 HS_LIST_PAGE_SIZE), es);
+			if (st->wide)
+				ExplainPropertyText("HubSpot Request",
+									psprintf("GET %s (pages of %d ids), POST %s/batch/read per page (the %d properties would make the URL too long)",
+											 st->type_path, HS_LIST_PAGE_SIZE,
+											 st->type_path, st->nprops), es);
+			else
+				ExplainPropertyText("HubSpot Request",
+									psprintf("GET %s (pages of %d)", st->type_path,
+											 HS_LIST_PAGE_SIZE), es);
 			break;
 		case HS_SCAN_ID:
-			if (st->id.property)
+			if (st->wide)
+				ExplainPropertyText("HubSpot Request",
+									psprintf("POST %s/batch/read (one %s%s%s, as the %d properties would make a GET's URL too long)",
+											 st->type_path,
+											 st->id.property ? st->id.property : "id",
+											 st->id.property ? " value, idProperty=" : "",
+											 st->id.property ? st->id.property : "",
+											 st->nprops), es);
+			else if (st->id.property)
 				ExplainPropertyText("HubSpot Request",
 									psprintf("GET %s/{%s}?idProperty=%s", st->type_path,
 											 st->id.property, st->id.property), es);

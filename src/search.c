@@ -55,13 +55,18 @@
 #include "utils/memutils.h"
 #include "utils/pg_locale.h"
 
-/* HubSpot's search limits: doc/hubspot-api.md, "Search". */
-#define HS_SEARCH_PAGE_SIZE 200			/* results per page */
-#define HS_SEARCH_MAX_GROUPS 6			/* the spec's 6; the guide says 5 */
-#define HS_SEARCH_MAX_GROUP_FILTERS 6	/* filters in one group */
-#define HS_SEARCH_MAX_FILTERS 18		/* filters in all groups */
+/*
+ * HubSpot's search limits, as its search guide states them
+ * (https://developers.hubspot.com/docs/guides/api/crm/search; see
+ * doc/hubspot-api.md, "Search"). A condition that would go past them is
+ * evaluated locally instead.
+ */
+#define HS_SEARCH_PAGE_SIZE 200			/* HubSpot's: results per page */
+#define HS_SEARCH_MAX_GROUPS 5			/* HubSpot's: filterGroups (the spec says 6) */
+#define HS_SEARCH_MAX_GROUP_FILTERS 6	/* HubSpot's: filters in one group */
+#define HS_SEARCH_MAX_FILTERS 18		/* HubSpot's: filters in all groups */
 #define HS_SEARCH_MAX_VALUES 100		/* values of one IN: not documented */
-#define HS_SEARCH_RESULT_CAP 10000		/* results one search can reach */
+#define HS_SEARCH_RESULT_CAP 10000		/* HubSpot's: results one search can reach */
 
 /*
  * A search request costs more than a list request: search has its own,
@@ -357,7 +362,10 @@ hs_search_operator(Oid opno, const HsColumn *col, HsSearchKind kind,
 	switch (kind)
 	{
 		case HS_SK_TEXT:
-			/* HubSpot ignores case: = finds a superset; ordering differs */
+			/*
+			 * HubSpot compares strings without regard to case, and
+			 * enumeration values with it: recheck both; ordering differs
+			 */
 			if (negated || strategy != BTEqualStrategyNumber ||
 				!OidIsValid(collid) || !get_collation_isdeterministic(collid))
 				return NULL;
@@ -366,6 +374,9 @@ hs_search_operator(Oid opno, const HsColumn *col, HsSearchKind kind,
 		case HS_SK_BOOL:
 			if (strategy != BTEqualStrategyNumber)
 				return NULL;
+			/* HubSpot matches enumeration values case-sensitively */
+			if (strcmp(col->hubspot_type, "enumeration") == 0)
+				*recheck = true;
 			return negated ? "NEQ" : "EQ";
 		case HS_SK_DATETIME:
 			/* values are cut to milliseconds: widen, and check again */
@@ -543,6 +554,8 @@ hs_search_simple(Expr *clause, RelOptInfo *baserel, List *columns,
 												hs_search_add_value(values,
 																	(Expr *) makeBoolConst(positive, false)),
 												BOOLOID, false));
+		/* HubSpot matches enumeration values case-sensitively */
+		*recheck |= strcmp(col->hubspot_type, "enumeration") == 0;
 		return true;
 	}
 	return false;

@@ -25,6 +25,15 @@
  */
 #define HS_MAX_RETRY_WAIT_S 60
 
+/*
+ * The longest URL sent, in bytes. HubSpot answers 414 to URLs from about
+ * 8 KB on, a bound it does not document (doc/hubspot-api.md, "URL length"):
+ * a longer one is refused before it is sent, and a scan whose properties
+ * would not fit in its GETs' query strings asks for them in batch/read
+ * bodies instead (scan.c).
+ */
+#define HS_MAX_URL_BYTES 8192
+
 /* GUC hubspot_fdw.max_response_size (kB): larger answers are refused. */
 extern int	hs_max_response_kb;
 

@@ -621,15 +621,21 @@ def t_search_operators(c, env):
     got, _ = ids([f("hs_name", "EQ", "CLIENT 505")])
     eq(got, ["505"], "EQ on a string property ignores case")
     got, _ = ids([f("hs_tier", "IN", values=["GOLD"]), f("hs_score", "EQ", "1")])
-    eq(got, ["501", "601", "701"], "IN on an enumeration ignores case")
+    eq(got, [], "IN on an enumeration is case-sensitive")
+    got, _ = ids([f("hs_tier", "EQ", "Gold"), f("hs_score", "EQ", "1")])
+    eq(got, [], "EQ on an enumeration is case-sensitive")
+    got, _ = ids([f("hs_tier", "IN", values=["gold"]), f("hs_score", "EQ", "1")])
+    eq(got, ["501", "601", "701"], "IN on an enumeration, the value as stored")
     got, _ = ids([f("hs_signup_date", "GTE", str(ms_date(2024, 12, 30)))])
     eq(sorted(got, key=int), [str(i) for i in range(501, 801) if i % 365 >= 364],
        "date compare on epoch ms")
     got, _ = ids([f("hs_score", "GT", "95")], sorts=[{"propertyName": "hs_score",
                                                       "direction": "DESCENDING"}])
     eq([int(x) % 100 for x in got][:4], [99, 99, 99, 98], "sorted descending")
-    r = c.req("POST", PC + "/search", {"filterGroups": [{"filters": [f("hs_score", "EQ", "1")]}] * 7})
-    error_shape(r, 400, "VALIDATION_ERROR", "seven filter groups")
+    r = c.req("POST", PC + "/search", {"filterGroups": [{"filters": [f("hs_score", "EQ", "1")]}] * 6})
+    error_shape(r, 400, "VALIDATION_ERROR", "six filter groups (the guide allows 5)")
+    got, _ = ids(None, groups=[{"filters": [f("hs_score", "EQ", str(n))]} for n in range(1, 6)])
+    eq(len(got), 14, "five filter groups (502 has no score)")
 
 
 def ms_date(y, m, d):
@@ -1183,9 +1189,45 @@ def t_fault_malformed_drop_huge(c, env):
     st = [c.req("GET", PC + "?limit=1") for _ in range(5)]
     eq([r.status for r in st], [200, 200, 200, 429, 429], "enforced rate limit")
     eq(st[2].headers["x-hubspot-ratelimit-max"], "3", "enforced max header")
+    # search is outside the ten-second window, with 5 a second of its own
+    # for the account, whichever token sends it
+    config(c, {"enforce_rate_limit": {"max": 3, "interval_ms": 10000}})
+    body = {"filterGroups": [{"filters": [{"propertyName": "hs_score", "operator": "EQ",
+                                           "value": "1"}]}], "limit": 1}
+    st = [c.req("POST", PC + "/search", body, token=(TOKEN if i % 2 else RO_TOKEN))
+          for i in range(6)]
+    eq([r.status for r in st], [200] * 5 + [429], "search: 5 a second per account")
+    eq(st[5].json.get("policyName"), "SECONDLY", "search's 429 names the secondly policy")
+    st = [c.req("GET", PC + "?limit=1") for _ in range(4)]
+    eq([r.status for r in st], [200, 200, 200, 429], "searches are not in the ten-second window")
+    time.sleep(1.1)
+    eq(c.req("POST", PC + "/search", body).status, 200, "search again after a second")
     config(c, {})
     r = c.req("POST", "/_emulator/config", raw_body=b'{"rules": [{"status": 500}]}')
     eq(r.status, 400, "rule without n rejected")
+
+
+@test
+def t_url_length(c, env):
+    """A request target past 8 KB gets 414, as from HubSpot's front; up to
+    8 KB is answered (doc/hubspot-api.md, "URL length")."""
+    reset(c)
+    W = "/crm/v3/objects/wide_records"
+    r = c.req("GET", "/crm/v3/properties/wide_records")
+    eq(len(r.json["results"]), 400, "wide_records has 400 properties")
+    names = ",".join(p["name"] for p in r.json["results"])
+    r = c.req("GET", W + "?limit=100&properties=" + names)
+    eq(r.status, 414, "a list GET naming every property is too long")
+    eq(log(c)[-1]["status"], 414, "the 414 is in the request log")
+    pad = 8192 - len(W + "?limit=1&properties=hs_object_id&x=")
+    eq(c.req("GET", W + "?limit=1&properties=hs_object_id&x=" + "a" * pad).status, 200,
+       "8,192 bytes are answered")
+    eq(c.req("GET", W + "?limit=1&properties=hs_object_id&x=" + "a" * (pad + 1)).status, 414,
+       "8,193 bytes are not")
+    r = c.req("POST", W + "/batch/read", {"inputs": [{"id": "4001"}],
+                                          "properties": names.split(",")})
+    eq(r.status, 200, "batch/read takes every property in its body")
+    eq(len(r.json["results"][0]["properties"]), 400, "batch/read answers every property")
 
 
 @test

@@ -13,7 +13,7 @@ import re
 import time
 
 from .answers import default_error_body, dumps
-from .limits import RATE_LIMIT_DAILY, RATE_LIMIT_INTERVAL_MS, RATE_LIMIT_MAX
+from .limits import RATE_LIMIT_DAILY, RATE_LIMIT_INTERVAL_MS, RATE_LIMIT_MAX, SEARCH_RATE_PER_S
 
 MATCH_KEYS = {"method", "path", "path_prefix", "path_contains", "path_regex", "body_contains"}
 CONFIG_KEYS = {"status_every", "rules", "fail_next", "delay_ms", "delay_ms_match", "delays",
@@ -217,7 +217,9 @@ def compile_config(cfg):
                                          "enforce_rate_limit.max", 1),
                         "interval_ms": check_int(e.get("interval_ms", RATE_LIMIT_INTERVAL_MS),
                                                  "enforce_rate_limit.interval_ms", 1),
-                        "window": collections.deque()}
+                        "search_max": check_int(e.get("search_max", SEARCH_RATE_PER_S),
+                                                "enforce_rate_limit.search_max", 1),
+                        "window": collections.deque(), "search_window": collections.deque()}
     return c
 
 
@@ -242,9 +244,13 @@ class Faults:
         self.window = collections.deque()
         self.daily = 0
 
-    def count_request(self):
+    def count_request(self, kind="paced"):
         """Count one API request against the rate limits; returns the values
-        of its rate-limit headers (and "in_window", for enforcement)."""
+        of its rate-limit headers (and "in_window", for enforcement).
+        kind: "paced" (the ten-second window), "search" (search's own
+        per-second limit, "search_in_second") or "exempt" (association
+        batches): the last two are outside the ten-second window, as the
+        spec marks them (doc/hubspot-api.md, "Rate limits", "Search")."""
         now = time.monotonic()
         self.daily += 1
         enforce = self.config["enforce"]
@@ -253,12 +259,21 @@ class Faults:
             window, interval, limit = enforce["window"], enforce["interval_ms"], enforce["max"]
         else:
             window, interval, limit = self.window, RATE_LIMIT_INTERVAL_MS, RATE_LIMIT_MAX
-        window.append(now)
+        if kind == "paced":
+            window.append(now)
         while window and window[0] <= now - interval / 1000.0:
             window.popleft()
-        rate = {"max": limit, "interval": interval, "in_window": len(window),
+        rate = {"max": limit, "interval": interval,
+                "in_window": len(window) if kind == "paced" else 0,
                 "remaining": max(0, limit - len(window)),
                 "daily_remaining": max(0, RATE_LIMIT_DAILY - self.daily)}
+        if kind == "search" and enforce:
+            # one account: every token shares search's budget
+            sw = enforce["search_window"]
+            sw.append(now)
+            while sw and sw[0] <= now - 1.0:
+                sw.popleft()
+            rate["search_in_second"] = len(sw)
         return rate
 
     def plan(self, method, path, body=""):

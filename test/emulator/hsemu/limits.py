@@ -23,13 +23,17 @@ ASSOC_BATCH_INPUT_MAX = 100         # unconfirmed
 ASSOC_LIST_LIMIT_DEFAULT = 500
 ASSOC_LIST_LIMIT_MAX = 500          # unconfirmed
 
-# doc/hubspot-api.md, "Search"
+# doc/hubspot-api.md, "Search": HubSpot's search guide gives each of these
 SEARCH_LIMIT_DEFAULT = 10
 SEARCH_LIMIT_MAX = 200
-SEARCH_MAX_FILTER_GROUPS = 6
-SEARCH_MAX_FILTERS_PER_GROUP = 6    # unconfirmed
-SEARCH_MAX_FILTERS_TOTAL = 18       # unconfirmed
-SEARCH_RESULT_CAP = 10000           # reported by users, unconfirmed
+SEARCH_MAX_FILTER_GROUPS = 5        # the guide's 5 (the spec says 6)
+SEARCH_MAX_FILTERS_PER_GROUP = 6
+SEARCH_MAX_FILTERS_TOTAL = 18
+SEARCH_RESULT_CAP = 10000
+SEARCH_RATE_PER_S = 5               # search requests a second, per account
+
+# doc/hubspot-api.md, "URL length": HubSpot answers 414 past about 8 KB
+URL_MAX_BYTES = 8192                # request target (path and query), in bytes
 
 # doc/hubspot-api.md, "Values"
 STRING_VALUE_MAX = 65536

@@ -34,6 +34,8 @@ def search_key(p, v):
             return (0, int(v))
         ms = ms_from_iso(v)
         return (0, ms) if ms is not None else (1, v)
+    if t == "enumeration":
+        return (0, v)       # HubSpot matches enumeration values case-sensitively
     return (0, v.lower())
 
 

@@ -30,7 +30,7 @@ from .answers import AUTH_HELP, ApiError, default_error_body, dumps, validation_
 from .context import Ctx
 from .faults import (ConfigError, Faults, check_int, compile_config, injected_answer,
                      rate_limit_body, repeat_body, truncated_json)
-from .limits import RATE_LIMIT_DAILY
+from .limits import RATE_LIMIT_DAILY, URL_MAX_BYTES
 from .requestlog import RequestLog, stats_json
 from .schema import TYPE_BY_NAME
 from .store import Store, obj_json
@@ -68,12 +68,23 @@ class State:
         the values of its rate-limit headers."""
         with self.lock:
             self.log.record(entry)
-            return self.faults.count_request()
+            return self.faults.count_request(rate_kind(entry["method"], entry["path"]))
 
     def plan_faults(self, method, path, body=""):
         """What the fault config does to one API request (Faults.plan)."""
         with self.lock:
             return self.faults.plan(method, path, body)
+
+
+def rate_kind(method, path):
+    """Which budget a request spends (Faults.count_request): search has its
+    own; association batches are exempt from the ten-second window
+    (doc/hubspot-api.md, "Rate limits")."""
+    if method == "POST" and path.startswith("/crm/") and path.endswith("/search"):
+        return "search"
+    if path.startswith(("/crm/v3/associations/", "/crm/v4/associations/")) and "/batch/" in path:
+        return "exempt"
+    return "paced"
 
 
 class BodyError(Exception):
@@ -349,6 +360,15 @@ class Handler(BaseHTTPRequestHandler):
         entry["arrived_ms"] = None
         entry["answered_ms"] = None
         rate = st.record_request(entry)
+        if len(self.path.encode("utf-8", errors="replace")) > URL_MAX_BYTES:
+            # HubSpot's front answers 414 to a long URL, before the API sees it
+            # (doc/hubspot-api.md, "URL length")
+            with st.lock:
+                entry["answered_ms"] = st.log.ms()
+                entry["status"] = 414
+            self.send_bytes(414, b"<html><body><h1>414 Request-URI Too Large</h1></body></html>",
+                            cid, {"Content-Type": "text/html"})
+            return
         plan = st.plan_faults(self.command, raw_path,
                               body.decode("utf-8", errors="replace") if body else "")
         delay = self.server.latency_ms + plan["delay_ms"]
@@ -386,6 +406,11 @@ class Handler(BaseHTTPRequestHandler):
                                                        self.headers.get("Authorization", ""))
             set_status(status, "injected")
             self.send_bytes(status, payload, cid, hdrs, r)
+            return
+        if plan["enforce"] and rate.get("search_in_second", 0) > plan["enforce"]["search_max"]:
+            # search's own limit, per account (doc/hubspot-api.md, "Search")
+            set_status(429, "rate_limited")
+            self.send_bytes(429, dumps(rate_limit_body("SECONDLY", cid)), cid, None, dict(rate))
             return
         if plan["enforce"] and rate["in_window"] > plan["enforce"]["max"]:
             r = dict(rate)

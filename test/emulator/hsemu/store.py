@@ -8,7 +8,7 @@ The store takes no lock of its own: its caller holds the emulator's lock
 
 import time
 
-from .schema import ASSOC_BY_ID, PRIMARY_ASSOC_IDS, TYPES
+from .schema import ASSOC_BY_ID, PRIMARY_ASSOC_IDS, TYPES, WIDE_PROP, WIDE_PROPS
 from .values import DAY_MS, iso_from_ms, ms_from_date, ms_from_iso
 
 
@@ -95,6 +95,12 @@ class Store:
             created = base_created + i * DAY_MS
             self._add("companies", oid, created, created, {
                 "name": "Company %d" % oid, "domain": "company%d.example.com" % oid})
+        for i in range(3):
+            oid = 4001 + i
+            created = base_created + i * DAY_MS
+            self._add("wide_records", oid, created, created,
+                      {WIDE_PROP % j: "r%d f%d" % (oid, j) for j in range(1, WIDE_PROPS - 2)
+                       if (j + i) % 3 != 0})
         for t in TYPES:
             self.sorted_ids[t.name] = sorted(self.records[t.name], key=int)
             # the same ids as integers, so that a list page is found by bisection
