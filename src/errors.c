@@ -18,16 +18,17 @@
 #include "miscadmin.h"
 #include "utils/hsearch.h"
 
-/* What a message shows in place of the access token. */
+/* What a message shows in place of the access token and the OAuth secrets. */
 #define HS_TOKEN_MASK "[access token]"
+/* What a message shows in place of req->hidden[0] and [1] (the OAuth secrets). */
+static const char *const hs_hidden_masks[2] = {"[client secret]", "[refresh token]"};
 
 /*
- * "text" with every occurrence of "token" replaced by HS_TOKEN_MASK: text
- * from HubSpot's answer (a message, a header) before a message shows it.
- * Returns "text" itself when it holds no token.
+ * "text" with every occurrence of "token" replaced by "mask". Returns
+ * "text" itself when it holds no token.
  */
-char *
-hs_hide_token(const char *token, const char *text)
+static char *
+hs_hide_secret(const char *token, const char *mask, const char *text)
 {
 	StringInfoData buf;
 	const char *p;
@@ -42,21 +43,44 @@ hs_hide_token(const char *token, const char *text)
 	for (p = text; (hit = strstr(p, token)) != NULL; p = hit + n)
 	{
 		appendBinaryStringInfo(&buf, p, hit - p);
-		appendStringInfoString(&buf, HS_TOKEN_MASK);
+		appendStringInfoString(&buf, mask);
 	}
 	appendStringInfoString(&buf, p);
 	return buf.data;
 }
 
 /*
- * Mask the token in "buf", a buffer of "size" bytes filled from a header of
- * the answer. A value longer than the buffer was cut, maybe inside the
- * token: a cut end that begins the token is masked too.
+ * "text" with every occurrence of "token" replaced by HS_TOKEN_MASK: text
+ * from HubSpot's answer (a message, a header) before a message shows it.
+ * Returns "text" itself when it holds no token.
+ */
+char *
+hs_hide_token(const char *token, const char *text)
+{
+	return hs_hide_secret(token, HS_TOKEN_MASK, text);
+}
+
+/* "text" with the token and the other secrets of "req" (hidden[]) masked. */
+static char *
+hs_hide_secrets(HsHttpRequest *req, const char *text)
+{
+	char	   *out = hs_hide_token(req->token, text);
+	int			i;
+
+	for (i = 0; i < lengthof(req->hidden); i++)
+		out = hs_hide_secret(req->hidden[i], hs_hidden_masks[i], out);
+	return out;
+}
+
+/*
+ * Mask secret "token" as "mask" in "buf", a buffer of "size" bytes filled
+ * from a header of the answer. A value longer than the buffer was cut,
+ * maybe inside the token: a cut end that begins the token is masked too.
  */
 static void
-hs_hide_token_in_buffer(const char *token, char *buf, size_t size)
+hs_hide_token_in_buffer(const char *token, const char *mask, char *buf, size_t size)
 {
-	char	   *masked = hs_hide_token(token, buf);
+	char	   *masked = hs_hide_secret(token, mask, buf);
 	size_t		len;
 	size_t		n = token ? strlen(token) : 0;
 	size_t		k;
@@ -73,22 +97,36 @@ hs_hide_token_in_buffer(const char *token, char *buf, size_t size)
 		if (memcmp(buf + len - k, token, k) == 0)
 		{
 			buf[len - k] = '\0';
-			strlcat(buf, HS_TOKEN_MASK, size);
+			strlcat(buf, mask, size);
 			break;
 		}
 }
 
 /*
- * Mask the token in the texts the transport copied from an answer's
- * headers (correlation id, content type) and in libcurl's error text, as
- * soon as the answer is in: messages and hubspot_fdw_stats() show them.
+ * Mask the token (and the request's other secrets) in the texts the
+ * transport copied from an answer's headers (correlation id, content type)
+ * and in libcurl's error text, as soon as the answer is in: messages and
+ * hubspot_fdw_stats() show them.
  */
 void
 hs_hide_token_in_answer(HsHttpRequest *req)
 {
-	hs_hide_token_in_buffer(req->token, req->correlation_id, sizeof(req->correlation_id));
-	hs_hide_token_in_buffer(req->token, req->content_type, sizeof(req->content_type));
-	hs_hide_token_in_buffer(req->token, req->error, sizeof(req->error));
+	int			i;
+
+	hs_hide_token_in_buffer(req->token, HS_TOKEN_MASK, req->correlation_id,
+							sizeof(req->correlation_id));
+	hs_hide_token_in_buffer(req->token, HS_TOKEN_MASK, req->content_type,
+							sizeof(req->content_type));
+	hs_hide_token_in_buffer(req->token, HS_TOKEN_MASK, req->error, sizeof(req->error));
+	for (i = 0; i < lengthof(req->hidden); i++)
+	{
+		hs_hide_token_in_buffer(req->hidden[i], hs_hidden_masks[i], req->correlation_id,
+								sizeof(req->correlation_id));
+		hs_hide_token_in_buffer(req->hidden[i], hs_hidden_masks[i], req->content_type,
+								sizeof(req->content_type));
+		hs_hide_token_in_buffer(req->hidden[i], hs_hidden_masks[i], req->error,
+								sizeof(req->error));
+	}
 }
 
 /* errcontext for every message about a request. */
@@ -380,6 +418,47 @@ hs_check_response(HsHttpRequest *req, bool allow_404)
 									  : psprintf("HubSpot gives no message (category: %s, correlationId: %s)",
 												 category, correlation_id))),
 			 hint ? errhint("%s", hint) : 0,
+			 hs_request_context(req)));
+}
+
+/*
+ * Raise the error for the token endpoint's refusal to issue an access token
+ * (an answer other than 200 to the OAuth refresh "req"): 28000 for a
+ * refusal of the credentials, with the endpoint's message and codes
+ * (doc/hubspot-api.md, "OAuth"), every secret of the request masked.
+ */
+void
+hs_report_token_refusal(HsHttpRequest *req)
+{
+	HsApiError err;
+	const char *message;
+	const char *correlation_id;
+	int			sqlstate;
+	long		status = req->http_status;
+
+	hs_report_transport(req);
+	hs_json_parse_error(req->response, req->response_len, &err);
+	message = err.message ? hs_hide_secrets(req, err.message) : NULL;
+	correlation_id = err.correlation_id ? hs_hide_secrets(req, err.correlation_id)
+		: req->correlation_id[0] ? req->correlation_id : "none";
+	if (status == 400 || status == 401 || status == 403)
+		sqlstate = ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+	else
+		sqlstate = hs_category_sqlstate(NULL, NULL, status);
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("HubSpot refused to issue an OAuth access token (HTTP %ld)", status),
+			 message
+			 ? errdetail("HubSpot says \"%s\" (status: %s, error: %s, correlationId: %s).",
+						 message,
+						 err.status ? hs_hide_secrets(req, err.status) : "none",
+						 err.oauth_error ? hs_hide_secrets(req, err.oauth_error) : "none",
+						 correlation_id)
+			 : errdetail("HubSpot gives no message (correlationId: %s).", correlation_id),
+			 sqlstate == ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION
+			 ? errhint("Check client_id, client_secret and refresh_token in the user mapping. "
+					   "A refresh token stops working when it is revoked or the app is uninstalled from the HubSpot account; installing the app again gives a new one.")
+			 : 0,
 			 hs_request_context(req)));
 }
 
