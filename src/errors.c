@@ -17,6 +17,7 @@
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "utils/hsearch.h"
+#include "utils/timestamp.h"
 
 /* What a message shows in place of the access token and the OAuth secrets. */
 #define HS_TOKEN_MASK "[access token]"
@@ -354,6 +355,32 @@ hs_long_wait_hint(HsHttpRequest *req)
 }
 
 /*
+ * What is known of when the daily limit a DAILY 429 ("req") reports comes
+ * back, as sentences: HubSpot resets it at midnight in the account's time
+ * zone (doc/hubspot-api.md, "Rate limits"), which nothing in the answer
+ * states; the limit, when X-HubSpot-RateLimit-Daily states it; the time a
+ * Retry-After gives, when there is one.
+ */
+static char *
+hs_daily_reset(HsHttpRequest *req)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (req->rl_daily > 0)
+		appendStringInfo(&buf, "HubSpot resets the daily limit of %ld requests at midnight in the time zone of the HubSpot account, which its answers do not state.",
+						 req->rl_daily);
+	else
+		appendStringInfoString(&buf, "HubSpot resets the daily limit at midnight in the time zone of the HubSpot account, which its answers do not state.");
+	if (req->retry_after_ms >= 0)
+		appendStringInfo(&buf, " It asked to wait %ld seconds, until %s.",
+						 req->retry_after_ms / 1000,
+						 timestamptz_to_str(TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+																		req->retry_after_ms)));
+	return buf.data;
+}
+
+/*
  * Raise an error for any answer that is not a success (2xx; 404 too when
  * allow_404), after raising for transport failures.
  */
@@ -392,11 +419,12 @@ hs_check_response(HsHttpRequest *req, bool allow_404)
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("HubSpot daily API limit reached"),
 				 err.message
-				 ? errdetail("HubSpot says \"%s\" (policy: DAILY, correlationId: %s).",
-							 err.message, correlation_id)
-				 : errdetail("HubSpot gives no message (policy: DAILY, correlationId: %s).",
-							 correlation_id),
-				 errhint("Retry after midnight in the HubSpot account's time zone, when HubSpot resets the daily limit."),
+				 ? errdetail("HubSpot says \"%s\" (policy: DAILY, correlationId: %s). %s",
+							 err.message, correlation_id, hs_daily_reset(req))
+				 : errdetail("HubSpot gives no message (policy: DAILY, correlationId: %s). %s",
+							 correlation_id, hs_daily_reset(req)),
+				 errhint("Retry after midnight in the HubSpot account's time zone, which the account's settings show. "
+						 "hubspot_fdw_rate_limit() shows what HubSpot last said remained of the day's requests."),
 				 hs_request_context(req)));
 
 	/* HubSpot's message, and its error details unless the message has them */

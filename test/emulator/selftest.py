@@ -1386,11 +1386,20 @@ def t_oauth_expiry_and_revoke(c, env):
                 "revoked refresh token")
     eq(c.req("GET", PC + "/501", token=tok3["access_token"]).status, 200,
        "tokens issued before the revocation keep working")
+    config(c, {"fail_next": [{"status": 400, "echo_body": True,
+                              "raw": "{\"status\":\"BAD_REFRESH_TOKEN\",\"message\":\"got {body}\"}",
+                              "headers": {"X-HubSpot-Correlation-Id": "{body}"},
+                              "match": {"path": "/oauth/v1/token"}}]})
+    r = token_request(c, refresh_fields(client_secret="s3"))
+    check(r.status == 400 and "client_secret=s3" in r.json["message"] and
+          "client_secret=s3" in r.headers["x-hubspot-correlation-id"], "echo_body")
+    config(c, {})
     rc, out, err = ctl(env["base"], "oauth", '{"nope": 1}')
     check(rc != 0 and out == "", "bad oauth control refused")
     rc, out, err = ctl(env["base"], "oauth")
     st = json.loads(out)
-    eq((st["token_requests"], st["tokens_issued"], st["refused"]), (4, 3, 1), "emu_ctl oauth counters")
+    eq((st["token_requests"], st["tokens_issued"], st["refused"]), (4, 3, 1),
+       "emu_ctl oauth counters (an injected answer is not counted)")
     reset(c)
     eq(token_request(c, refresh_fields()).json["expires_in"], 1800,
        "reset restores the lifetime and the refresh tokens")

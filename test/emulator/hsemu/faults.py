@@ -95,6 +95,9 @@ def compile_answer(e, what, need_n):
     # a server that echoes the credentials it was sent: "{authorization}" in
     # raw and in header values becomes the request's Authorization header
     a["echo_authorization"] = bool(e.get("echo_authorization", False))
+    # a server that echoes the request body (a token request's secrets):
+    # "{body}" in raw and in header values becomes the body as sent
+    a["echo_body"] = bool(e.get("echo_body", False))
     return a
 
 
@@ -346,20 +349,24 @@ class Faults:
         return plan
 
 
-def injected_answer(a, rate, cid, authorization):
+def injected_answer(a, rate, cid, authorization, body=""):
     """The answer of a fail_next entry or a rule that fired: (status, body,
     headers, rate-limit header values).  authorization: the request's
-    Authorization header, for echo_authorization."""
+    Authorization header, for echo_authorization; body: the request body
+    as text, for echo_body."""
     status = a["status"]
     hdrs = dict(a["headers"])
     r = dict(rate) if rate is not None else None
-    if a["echo_authorization"]:
-        hdrs = {k: v.replace("{authorization}", authorization) for k, v in hdrs.items()}
-    if "raw" in a:
-        raw = a["raw"]
+
+    def echo(text):
         if a["echo_authorization"]:
-            raw = raw.replace("{authorization}", authorization)
-        payload = raw.encode("utf-8")
+            text = text.replace("{authorization}", authorization)
+        if a["echo_body"]:
+            text = text.replace("{body}", body)
+        return text
+    hdrs = {k: echo(v) for k, v in hdrs.items()}
+    if "raw" in a:
+        payload = echo(a["raw"]).encode("utf-8")
     elif "body" in a:
         payload = dumps(a["body"])
     elif status == 429:

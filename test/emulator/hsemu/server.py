@@ -409,7 +409,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         if action == "answer":
             status, payload, hdrs, r = injected_answer(plan["answer"], rate, cid,
-                                                       self.headers.get("Authorization", ""))
+                                                       self.headers.get("Authorization", ""),
+                                                       body.decode("utf-8", errors="replace"))
             set_status(status, "injected")
             self.send_bytes(status, payload, cid, hdrs, r)
             return
