@@ -12,16 +12,17 @@
  *	  stats.c (request statistics), request.c (sending a request,
  *	  retries), errors.c (error reporting);
  *	- read.h: quals.c (what scans and writes share), scan.c (reading),
- *	  search.c (search pushdown), import.c (IMPORT FOREIGN SCHEMA);
+ *	  search.c (search pushdown), bindjoin.c (joins that fetch the other
+ *	  side's keys), import.c (IMPORT FOREIGN SCHEMA);
  *	- write.h: write.c (what the writes share: the writer, RETURNING, the
  *	  write of one record), batch.c (batch requests in flight), update.c,
  *	  insert.c, delete.c, commit.c (the writes kept until COMMIT),
  *	  assoc_batch.c (association batches), associations.c (the association
  *	  functions);
  *	- hubspot_fdw.h: this file and xact.c (the transaction callbacks).
- * compat.c holds the differences between PostgreSQL versions. The
- * callbacks PostgreSQL shares between UPDATE, INSERT and DELETE are
- * dispatched here.
+ * compat.c holds the differences between PostgreSQL versions, idset.c the
+ * set of strings (ids, cursors) that every layer uses. The callbacks
+ * PostgreSQL shares between UPDATE, INSERT and DELETE are dispatched here.
  */
 #include "postgres.h"
 
@@ -88,7 +89,7 @@ hs_emit_log(ErrorData *edata)
 
 /*
  * Module load: settings, the shared rate limiter and OAuth token store when
- * preloaded, and the transaction callbacks.
+ * preloaded, the transaction callbacks and the bind join's planner hook.
  */
 void
 _PG_init(void)
@@ -130,6 +131,7 @@ _PG_init(void)
 	MarkGUCPrefixReserved("hubspot_fdw");
 
 	hs_xact_register_callbacks();
+	hs_bind_join_init();
 }
 
 /* Planner: the row identity of an UPDATE or a DELETE. */

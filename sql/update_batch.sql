@@ -53,11 +53,12 @@ SELECT DISTINCT i->'properties' AS props
   FROM emu_requests, jsonb_array_elements(body->'inputs') i WHERE path LIKE '%/batch/update';
 SELECT count(*) FILTER (WHERE hs_country IS NULL) AS cleared FROM partner_clients WHERE tier = 'silver';
 
--- the same id twice in one statement never shares a batch
+-- the same id twice in one statement never shares a batch (a join on p.id
+-- itself would be a bind join, which updates each record once: bind_join)
 CALL emu_clear();
 UPDATE partner_clients p SET hs_name = v.n
   FROM (VALUES ('501', 'first'), ('502', 'other'), ('501', 'second')) v(k, n)
- WHERE p.id = v.k;
+ WHERE p.id || '' = v.k;
 SELECT (SELECT string_agg(i->>'id', ',') FROM jsonb_array_elements(body->'inputs') i) AS ids
   FROM emu_requests WHERE path LIKE '%/batch/update' ORDER BY seq;
 -- (which join row wins for 501 is unpredictable, as PostgreSQL documents for UPDATE ... FROM)

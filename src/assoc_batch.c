@@ -14,9 +14,6 @@
 
 #include "utils/memutils.h"
 
-/* Failed inputs named one by one in an error; the rest are counted. */
-#define HS_ASSOC_MAX_NAMED_FAILURES 20
-
 /* The path of associations batch/create from "from_type" to "to_type". */
 static char *
 hs_assoc_batch_path(const char *from_type, const char *to_type)
@@ -44,6 +41,7 @@ hs_assoc_group_init(HsAssocGroup *g, MemoryContext cxt, HsConnection *conn,
 	g->path = hs_assoc_batch_path(from_type, to_type);
 	g->buf_cxt = AllocSetContextCreate(cxt, "hubspot_fdw association inputs",
 									   ALLOCSET_DEFAULT_SIZES);
+	g->pairs = hs_idset_create(cxt);
 	g->ninputs = 0;
 	MemoryContextSwitchTo(old);
 }
@@ -54,22 +52,12 @@ hs_assoc_batch_error_context(void *arg)
 {
 	HsAssocBatchState *st = (HsAssocBatchState *) arg;
 
-	errcontext("batch %d of %s, %s to %s; %lld association(s) were created in HubSpot before this batch and stay created (HubSpot has no transactions)",
+	errcontext(ngettext("batch %d of %s, %s to %s; %lld association was created in HubSpot before this batch and stays created (HubSpot has no transactions)",
+						"batch %d of %s, %s to %s; %lld associations were created in HubSpot before this batch and stay created (HubSpot has no transactions)",
+						(unsigned long) Min(st->created, 1000000)),
 			   st->batches, st->what ? st->what : "hubspot_associate_batch",
 			   st->sending->from_type, st->sending->to_type,
 			   (long long) st->created);
-}
-
-/* Is "id" in "ids" (a List of C strings)? */
-static bool
-hs_id_listed(List *ids, const char *id)
-{
-	ListCell   *lc;
-
-	foreach(lc, ids)
-		if (strcmp((char *) lfirst(lc), id) == 0)
-			return true;
-	return false;
 }
 
 /* Does error "e" name input "in" (its from id or its to id)? */
@@ -125,20 +113,43 @@ hs_assoc_input_error(const HsAssocBatchResult *res, const HsAssocInput *in,
 	return NULL;
 }
 
-/* Append "from -> to (CATEGORY: message)" for failed input "in" to "buf". */
-static void
-hs_assoc_describe_failure(StringInfo buf, const HsAssocInput *in,
-						  const HsAssocError *e)
+/* An association batch's answer, as its callbacks see it. */
+typedef struct HsAssocAnswer
 {
-	if (buf->len > 0)
-		appendStringInfoString(buf, "; ");
-	appendStringInfo(buf, "%s -> %s", hs_from_utf8(in->from_id),
-					 hs_from_utf8(in->to_id));
-	if (e)
-		appendStringInfo(buf, " (%s: %s)", e->category ? e->category : "error",
-						 e->message ? e->message : "no message");
-	else
-		appendStringInfoString(buf, " (not in HubSpot's answer)");
+	const HsAssocGroup *g;
+	const HsAssocBatchResult *res;
+} HsAssocAnswer;
+
+/*
+ * What HubSpot's answer says of input "i" of an association batch (arg:
+ * an HsAssocAnswer): created if the results hold it, else failed if an
+ * error is to blame, else unconfirmed.
+ */
+static HsInputOutcome
+hs_assoc_outcome(void *arg, int i, const char **category, const char **message)
+{
+	HsAssocAnswer *a = (HsAssocAnswer *) arg;
+	const HsAssocInput *in = &a->g->inputs[i];
+	const HsAssocError *e;
+
+	if (hs_assoc_confirmed(a->res, in))
+		return HS_INPUT_APPLIED;
+	e = hs_assoc_input_error(a->res, in, a->g->inputs, a->g->ninputs);
+	if (e == NULL)
+		return HS_INPUT_UNCONFIRMED;
+	*category = e->category;
+	*message = e->message;
+	return HS_INPUT_FAILED;
+}
+
+/* How input "i" of an association batch is named: "from id -> to id". */
+static char *
+hs_assoc_input_name(void *arg, int i)
+{
+	HsAssocAnswer *a = (HsAssocAnswer *) arg;
+	const HsAssocInput *in = &a->g->inputs[i];
+
+	return psprintf("%s -> %s", hs_from_utf8(in->from_id), hs_from_utf8(in->to_id));
 }
 
 /*
@@ -152,14 +163,10 @@ hs_assoc_batch_create(HsAssocBatchState *st, HsAssocGroup *g)
 	HsConnection *conn = g->conn;
 	HsHttpRequest req;
 	HsAssocBatchResult res;
+	HsAssocAnswer answer;
+	HsBatchCheck check;
 	ErrorContextCallback errcb;
-	StringInfoData failed;
 	char	   *why;
-	int			nrejected = 0;
-	int			nunconfirmed = 0;
-	int			ncreated = 0;
-	int			sqlstate = ERRCODE_FDW_ERROR;
-	int			i;
 
 	st->batches++;
 	st->sending = g;
@@ -176,49 +183,18 @@ hs_assoc_batch_create(HsAssocBatchState *st, HsAssocGroup *g)
 		hs_report_bad_response(&req, why);
 	error_context_stack = errcb.previous;
 
-	initStringInfo(&failed);
-	for (i = 0; i < g->ninputs; i++)
-	{
-		const HsAssocInput *in = &g->inputs[i];
-		const HsAssocError *e;
-
-		if (hs_assoc_confirmed(&res, in))
-		{
-			ncreated++;
-			continue;
-		}
-		e = hs_assoc_input_error(&res, in, g->inputs, g->ninputs);
-		if (e)
-		{
-			if (nrejected == 0)
-				sqlstate = hs_category_sqlstate(e->category, NULL, 400);
-			nrejected++;
-		}
-		else
-			nunconfirmed++;
-		if (nrejected + nunconfirmed <= HS_ASSOC_MAX_NAMED_FAILURES)
-			hs_assoc_describe_failure(&failed, in, e);
-	}
-	if (nrejected + nunconfirmed > HS_ASSOC_MAX_NAMED_FAILURES)
-		appendStringInfo(&failed, "; and %d more",
-						 nrejected + nunconfirmed - HS_ASSOC_MAX_NAMED_FAILURES);
-	hs_stats_rows_written(&req, ncreated);
-
-	if (nrejected + nunconfirmed > 0)
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 nrejected > 0
-				 ? errmsg("HubSpot rejected %d of %d associations of a batch create from %s to %s",
-						  nrejected + nunconfirmed, g->ninputs, g->from_type, g->to_type)
-				 : errmsg("HubSpot did not confirm %d of %d associations of a batch create from %s to %s",
-						  nunconfirmed, g->ninputs, g->from_type, g->to_type),
-				 errdetail("Failed (from id -> to id): %s. %d association(s) of this batch and %lld before it were created and stay created: HubSpot has no transactions. correlationId: %s.",
-						   hs_hide_token(req.token, failed.data), ncreated, (long long) st->created,
-						   req.correlation_id[0] ? req.correlation_id : "none"),
-				 errcontext("HubSpot request: POST %s (HTTP %ld, correlationId: %s)",
-							g->path, req.http_status,
-							req.correlation_id[0] ? req.correlation_id : "none")));
-	return ncreated;
+	answer.g = g;
+	answer.res = &res;
+	memset(&check, 0, sizeof(check));
+	check.req = &req;
+	check.ninputs = g->ninputs;
+	check.object_type = g->from_type;
+	check.to_type = g->to_type;
+	check.before = st->created;
+	check.outcome = hs_assoc_outcome;
+	check.name = hs_assoc_input_name;
+	check.arg = &answer;
+	return hs_check_batch_answer(&check);
 }
 
 /* Send what group "g" has buffered, then forget it. */
@@ -234,23 +210,8 @@ hs_assoc_flush(HsAssocBatchState *st, HsAssocGroup *g)
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->flush_cxt);
 	MemoryContextReset(g->buf_cxt);
+	hs_idset_reset(g->pairs);
 	g->ninputs = 0;
-}
-
-/*
- * Does the batch of "g" hold the pair from -> to already? HubSpot's answer
- * names pairs, not types, so a batch must not hold one pair twice.
- */
-static bool
-hs_assoc_has_pair(const HsAssocGroup *g, const char *from, const char *to)
-{
-	int			i;
-
-	for (i = 0; i < g->ninputs; i++)
-		if (strcmp(g->inputs[i].from_id, from) == 0 &&
-			strcmp(g->inputs[i].to_id, to) == 0)
-			return true;
-	return false;
 }
 
 /*
@@ -263,11 +224,15 @@ void
 hs_assoc_add(HsAssocBatchState *st, HsAssocGroup *g, const char *from,
 			 const char *to, const char *type)
 {
+	const char *pair = hs_idset_key(g->pairs, 2, from, to);
 	HsAssocInput *in;
 	MemoryContext old;
 
-	if (hs_assoc_has_pair(g, from, to))
+	if (!hs_idset_add(g->pairs, pair))
+	{
 		hs_assoc_flush(st, g);
+		(void) hs_idset_add(g->pairs, pair);
+	}
 
 	old = MemoryContextSwitchTo(g->buf_cxt);
 	in = &g->inputs[g->ninputs++];
@@ -300,6 +265,7 @@ hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
 	g->opts = *opts;
 	g->conn = conn;
 	g->path = hs_assoc_batch_path(from_type, to_type);
+	g->pairs = hs_idset_create(CurrentMemoryContext);
 	/*
 	 * HubSpot's answer names pairs, not types: a pair queued with two types
 	 * goes in separate batches, so each answer confirms one input.
@@ -308,15 +274,18 @@ hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
 	for (start = 0; start < ninputs; start++)
 	{
 		const HsAssocInput *in = &inputs[start];
+		const char *pair = hs_idset_key(g->pairs, 2, in->from_id, in->to_id);
 
-		if (g->ninputs >= HS_ASSOC_BATCH_MAX ||
-			hs_assoc_has_pair(g, in->from_id, in->to_id))
+		if (g->ninputs >= HS_ASSOC_BATCH_MAX || hs_idset_contains(g->pairs, pair))
 		{
 			st.created += hs_assoc_batch_create(&st, g);
 			g->ninputs = 0;
+			hs_idset_reset(g->pairs);
 		}
+		(void) hs_idset_add(g->pairs, pair);
 		g->inputs[g->ninputs++] = *in;
 	}
 	if (g->ninputs > 0)
 		st.created += hs_assoc_batch_create(&st, g);
+	hs_idset_free(g->pairs);
 }

@@ -25,20 +25,10 @@
 #include "write.h"
 
 #include "access/xact.h"
-#include "common/hashfn.h"
-#include "utils/hsearch.h"
 #include "utils/memutils.h"
 
 /* Failed inputs named in a message, at the most. */
 #define HS_MAX_FAILURES_SHOWN 20
-
-/* What HubSpot's answer says of one input of a batch write. */
-typedef enum HsInputOutcome
-{
-	HS_INPUT_UNCONFIRMED = 0,	/* neither among the results nor the errors */
-	HS_INPUT_APPLIED,			/* among the results */
-	HS_INPUT_FAILED				/* named by an error */
-} HsInputOutcome;
 
 /* One batch request, with everything it owns. */
 typedef struct HsBatchFlight
@@ -108,28 +98,12 @@ hs_batch_abort_subxact(SubTransactionId subid)
 	return n;
 }
 
-/* The busy-set key of an input: a hash of its id (and id_property). */
-static uint64
-hs_input_key(const HsWriteInput *in)
-{
-	uint64		h = hash_bytes_extended((const unsigned char *) in->id, strlen(in->id), 0);
-
-	if (in->id_property)
-		h ^= hash_bytes_extended((const unsigned char *) in->id_property,
-								 strlen(in->id_property), 1);
-	return h;
-}
-
-/* An entry of HsWriter.busy: how many inputs in flight have one key. */
-typedef struct HsBusyEntry
-{
-	uint64		key;
-	int			count;
-} HsBusyEntry;
-
 /*
- * Count the inputs of "f" in or out of the writer's busy set. Inputs
- * without an id (new records) name no record that could be written twice.
+ * Count the ids of the inputs of "f" in or out of the writer's busy set.
+ * Inputs without an id (new records) name no record that could be written
+ * twice. The id alone is the key: a writer names all its inputs one way,
+ * by record id or by the values of one id_property (commit.c sends each
+ * run of writes named one way only when the previous run is answered).
  */
 static void
 hs_busy_update(HsWriter *w, HsBatchFlight *f, bool add)
@@ -137,29 +111,15 @@ hs_busy_update(HsWriter *w, HsBatchFlight *f, bool add)
 	int			i;
 
 	if (w->busy == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(uint64);
-		ctl.entrysize = sizeof(HsBusyEntry);
-		ctl.hcxt = w->cxt ? w->cxt : CurrentMemoryContext;
-		w->busy = hash_create("hubspot_fdw ids in flight", 1024, &ctl,
-							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		w->busy = hs_idset_create(w->cxt ? w->cxt : CurrentMemoryContext);
 	for (i = 0; i < f->ninputs; i++)
 	{
-		uint64		key;
-		bool		found;
-		HsBusyEntry *e;
-
 		if (f->inputs[i].id == NULL)
 			continue;
-		key = hs_input_key(&f->inputs[i]);
-		e = hash_search(w->busy, &key, add ? HASH_ENTER : HASH_FIND, &found);
 		if (add)
-			e->count = found ? e->count + 1 : 1;
-		else if (e && --e->count == 0)
-			(void) hash_search(w->busy, &key, HASH_REMOVE, NULL);
+			(void) hs_idset_add(w->busy, f->inputs[i].id);
+		else
+			hs_idset_remove(w->busy, f->inputs[i].id);
 	}
 }
 
@@ -172,15 +132,8 @@ hs_batch_busy(HsWriter *w, const HsWriteInput *inputs, int ninputs)
 	if (w->busy == NULL || w->nflights == 0)
 		return false;
 	for (i = 0; i < ninputs; i++)
-	{
-		uint64		key;
-
-		if (inputs[i].id == NULL)
-			continue;
-		key = hs_input_key(&inputs[i]);
-		if (hash_search(w->busy, &key, HASH_FIND, NULL) != NULL)
+		if (inputs[i].id != NULL && hs_idset_contains(w->busy, inputs[i].id))
 			return true;
-	}
 	return false;
 }
 
@@ -221,23 +174,23 @@ hs_batch_error_context(void *arg)
 {
 	HsWriter   *w = (HsWriter *) arg;
 
-	errcontext("batch %d of %s of %s; %d row(s) were applied in HubSpot before this batch and stay applied (HubSpot has no transactions)",
+	errcontext(ngettext("batch %d of %s of %s; %d row was applied in HubSpot before this batch and stays applied (HubSpot has no transactions)",
+						"batch %d of %s of %s; %d rows were applied in HubSpot before this batch and stay applied (HubSpot has no transactions)",
+						w->applied),
 			   w->batches, w->what ? w->what : "this UPDATE", w->opts.object_type,
 			   w->applied);
 }
 
-/* Append "id (CATEGORY: message)" for failed input "id" to "buf". */
-void
-hs_describe_failure(StringInfo buf, const char *id, const HsBatchError *e)
+/* Is "id" in "ids" (a List of C strings)? */
+bool
+hs_id_listed(List *ids, const char *id)
 {
-	if (buf->len > 0)
-		appendStringInfoString(buf, "; ");
-	appendStringInfo(buf, "%s", id);
-	if (e)
-		appendStringInfo(buf, " (%s: %s)", e->category ? e->category : "error",
-						 e->message ? e->message : "no message");
-	else
-		appendStringInfoString(buf, " (not in HubSpot's answer)");
+	ListCell   *lc;
+
+	foreach(lc, ids)
+		if (strcmp((char *) lfirst(lc), id) == 0)
+			return true;
+	return false;
 }
 
 /*
@@ -248,19 +201,11 @@ const HsBatchError *
 hs_find_input_error(const HsBatchResult *res, const HsWriteInput *in)
 {
 	int			i;
-	ListCell   *lc;
 
 	for (i = 0; i < res->nerrors; i++)
-	{
-		if (in->id)
-			foreach(lc, res->errors[i].ids)
-				if (strcmp((char *) lfirst(lc), in->id) == 0)
-					return &res->errors[i];
-		if (in->trace_id)
-			foreach(lc, res->errors[i].trace_ids)
-				if (strcmp((char *) lfirst(lc), in->trace_id) == 0)
-					return &res->errors[i];
-	}
+		if ((in->id && hs_id_listed(res->errors[i].ids, in->id)) ||
+			(in->trace_id && hs_id_listed(res->errors[i].trace_ids, in->trace_id)))
+			return &res->errors[i];
 	return NULL;
 }
 
@@ -309,31 +254,146 @@ hs_input_result(const HsBatchResult *res, const HsWriteInput *in, int ninputs,
 	return NULL;
 }
 
-/*
- * What HubSpot's answer "res" says of each input of batch "f": out[i] gets
- * input i's outcome, and its result (if known) in *results[i], or its
- * error in *errors[i].
- */
-static void
-hs_batch_match(const HsBatchKind *kind, const HsBatchResult *res, HsBatchFlight *f,
-			   HsInputOutcome *out, HsObject **results, const HsBatchError **errors)
+/* An object batch's answer, as its callbacks see it. */
+typedef struct HsBatchAnswer
 {
-	bool		unnamed = kind->count_unnamed && res->nerrors == 0 &&
-		res->nresults == f->ninputs;
+	const HsBatchKind *kind;
+	HsBatchFlight *f;
+	const HsBatchResult *res;	/* NULL: no answer body, all inputs applied */
+	bool		unnamed;		/* results that can only be counted answer all */
+} HsBatchAnswer;
+
+/*
+ * What HubSpot's answer says of input "i" of an object batch (arg: an
+ * HsBatchAnswer). An applied input's result goes to f->answers[i], if
+ * asked for; with missing_ok, OBJECT_NOT_FOUND only skips the input.
+ */
+static HsInputOutcome
+hs_batch_outcome(void *arg, int i, const char **category, const char **message)
+{
+	HsBatchAnswer *a = (HsBatchAnswer *) arg;
+	HsBatchFlight *f = a->f;
+	const HsBatchError *e;
+	HsObject   *r;
+
+	if (a->res == NULL)
+		return HS_INPUT_APPLIED;
+	e = a->kind->find_error(a->res, &f->inputs[i]);
+	if (e)
+	{
+		*category = e->category;
+		*message = e->message;
+		if (f->missing_ok && e->category && strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
+			return HS_INPUT_SKIPPED;
+		return HS_INPUT_FAILED;
+	}
+	r = a->kind->find_result(a->res, &f->inputs[i], f->ninputs, f->props, f->nkeys);
+	if (r == NULL && !a->unnamed)
+		return HS_INPUT_UNCONFIRMED;
+	if (f->answers)
+		f->answers[i] = r;
+	return HS_INPUT_APPLIED;
+}
+
+/* How input "i" of an object batch (arg: an HsBatchAnswer) is named. */
+static char *
+hs_batch_input_name(void *arg, int i)
+{
+	HsBatchAnswer *a = (HsBatchAnswer *) arg;
+	const HsWriteInput *in = &a->f->inputs[i];
+
+	return a->kind->input_name ? a->kind->input_name(in) : in->id;
+}
+
+/*
+ * Check every input of a batch against HubSpot's answer, as "c" says, and
+ * return how many were applied. If any failed or was not confirmed, raise
+ * one error naming them (the first HS_MAX_FAILURES_SHOWN), with the
+ * SQLSTATE of the first rejection, and saying what was applied and stays
+ * applied. Object batches (batch.c) and association batches
+ * (assoc_batch.c) both report through here.
+ */
+int
+hs_check_batch_answer(const HsBatchCheck *c)
+{
+	HsHttpRequest *req = c->req;
+	StringInfoData failed;
+	int			nfailed = 0;
+	int			nunconfirmed = 0;
+	int			napplied = 0;
+	int			sqlstate = ERRCODE_FDW_ERROR;
 	int			i;
 
-	/* results without trace ids can only be counted: all or nothing */
-	for (i = 0; i < res->nresults && unnamed; i++)
-		if (res->results[i].trace_id != NULL)
-			unnamed = false;
-	for (i = 0; i < f->ninputs; i++)
+	initStringInfo(&failed);
+	for (i = 0; i < c->ninputs; i++)
 	{
-		errors[i] = kind->find_error(res, &f->inputs[i]);
-		results[i] = errors[i] ? NULL
-			: kind->find_result(res, &f->inputs[i], f->ninputs, f->props, f->nkeys);
-		out[i] = errors[i] ? HS_INPUT_FAILED
-			: (results[i] || unnamed) ? HS_INPUT_APPLIED : HS_INPUT_UNCONFIRMED;
+		const char *category = NULL;
+		const char *message = NULL;
+		HsInputOutcome outcome = c->outcome(c->arg, i, &category, &message);
+
+		switch (outcome)
+		{
+			case HS_INPUT_APPLIED:
+				napplied++;
+				continue;
+			case HS_INPUT_SKIPPED:
+				continue;
+			case HS_INPUT_FAILED:
+				if (nfailed == 0)
+					sqlstate = hs_category_sqlstate(category, NULL, 400);
+				nfailed++;
+				break;
+			case HS_INPUT_UNCONFIRMED:
+				nunconfirmed++;
+				break;
+		}
+		if (nfailed + nunconfirmed > HS_MAX_FAILURES_SHOWN)
+			continue;
+		if (failed.len > 0)
+			appendStringInfoString(&failed, "; ");
+		appendStringInfoString(&failed, c->name(c->arg, i));
+		if (outcome == HS_INPUT_FAILED)
+			appendStringInfo(&failed, " (%s: %s)", category ? category : "error",
+							 message ? message : "no message");
+		else
+			appendStringInfoString(&failed, " (not in HubSpot's answer)");
 	}
+	if (nfailed + nunconfirmed > HS_MAX_FAILURES_SHOWN)
+		appendStringInfo(&failed, "; and %d more",
+						 nfailed + nunconfirmed - HS_MAX_FAILURES_SHOWN);
+	hs_stats_rows_written(req, napplied);
+	if (nfailed + nunconfirmed == 0)
+		return napplied;
+
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 c->to_type == NULL
+			 ? (nfailed > 0
+				? errmsg_plural("HubSpot rejected %d of %d input of a batch %s of %s",
+								"HubSpot rejected %d of %d inputs of a batch %s of %s",
+								c->ninputs, nfailed + nunconfirmed, c->ninputs,
+								c->operation, c->object_type)
+				: errmsg_plural("HubSpot did not confirm %d of %d input of a batch %s of %s",
+								"HubSpot did not confirm %d of %d inputs of a batch %s of %s",
+								c->ninputs, nfailed + nunconfirmed, c->ninputs,
+								c->operation, c->object_type))
+			 : (nfailed > 0
+				? errmsg_plural("HubSpot rejected %d of %d association of a batch create from %s to %s",
+								"HubSpot rejected %d of %d associations of a batch create from %s to %s",
+								c->ninputs, nfailed + nunconfirmed, c->ninputs,
+								c->object_type, c->to_type)
+				: errmsg_plural("HubSpot did not confirm %d of %d association of a batch create from %s to %s",
+								"HubSpot did not confirm %d of %d associations of a batch create from %s to %s",
+								c->ninputs, nfailed + nunconfirmed, c->ninputs,
+								c->object_type, c->to_type)),
+			 errdetail("Failed inputs: %s. HubSpot has no transactions, so the inputs it applied stay applied: %d of this batch and %lld before it. correlationId: %s.",
+					   hs_hide_token(req->token, failed.data), napplied,
+					   (long long) c->before,
+					   req->correlation_id[0] ? req->correlation_id : "none"),
+			 errcontext("HubSpot request: POST %s (HTTP %ld, correlationId: %s)",
+						req->path, req->http_status,
+						req->correlation_id[0] ? req->correlation_id : "none")));
+	return napplied;			/* not reached */
 }
 
 /*
@@ -389,15 +449,10 @@ hs_batch_complete(HsWriter *w, HsBatchFlight *f)
 {
 	const HsBatchKind *kind = w->kind;
 	HsHttpRequest *req = &f->req;
-	HsInputOutcome *out;
-	HsObject  **results;
-	const HsBatchError **errors;
+	HsBatchResult res;
+	HsBatchAnswer answer;
+	HsBatchCheck check;
 	ErrorContextCallback errcb;
-	StringInfoData failed;
-	int			nfailed = 0;
-	int			nunconfirmed = 0;
-	int			napplied = 0;
-	int			sqlstate = ERRCODE_FDW_ERROR;
 	int			i;
 
 	w->batches = f->batchno;
@@ -411,80 +466,37 @@ hs_batch_complete(HsWriter *w, HsBatchFlight *f)
 	w->retries += req->retries;
 	hs_check_response(req, false);
 
-	out = palloc(sizeof(HsInputOutcome) * Max(f->ninputs, 1));
-	results = palloc0(sizeof(HsObject *) * Max(f->ninputs, 1));
-	errors = palloc0(sizeof(HsBatchError *) * Max(f->ninputs, 1));
-	if (kind->find_error == NULL)
+	memset(&answer, 0, sizeof(answer));
+	answer.kind = kind;
+	answer.f = f;
+	/* archive answers 204 and says nothing per input: all applied */
+	if (kind->find_error != NULL)
 	{
-		/* archive answers 204 and says nothing per input: all applied */
-		for (i = 0; i < f->ninputs; i++)
-			out[i] = HS_INPUT_APPLIED;
-	}
-	else
-	{
-		HsBatchResult res;
 		char	   *why;
 
 		if (!hs_json_parse_batch(req->response, req->response_len,
 								 f->props, f->nprops, &res, &why))
 			hs_report_bad_response(req, why);
-		hs_batch_match(kind, &res, f, out, results, errors);
+		answer.res = &res;
+		/* results without trace ids can only be counted: all or nothing */
+		answer.unnamed = kind->count_unnamed && res.nerrors == 0 &&
+			res.nresults == f->ninputs;
+		for (i = 0; i < res.nresults && answer.unnamed; i++)
+			if (res.results[i].trace_id != NULL)
+				answer.unnamed = false;
 	}
-
-	initStringInfo(&failed);
-	for (i = 0; i < f->ninputs; i++)
-	{
-		const HsBatchError *e = errors[i];
-
-		if (out[i] == HS_INPUT_APPLIED)
-		{
-			if (f->answers)
-				f->answers[i] = results[i];
-			napplied++;
-			continue;
-		}
-		if (out[i] == HS_INPUT_FAILED)
-		{
-			if (f->missing_ok && e->category &&
-				strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
-				continue;
-			if (nfailed == 0)
-				sqlstate = hs_category_sqlstate(e->category, NULL, 400);
-			nfailed++;
-		}
-		else
-		{
-			e = NULL;
-			nunconfirmed++;
-		}
-		if (nfailed + nunconfirmed <= HS_MAX_FAILURES_SHOWN)
-			hs_describe_failure(&failed,
-								kind->input_name ? kind->input_name(&f->inputs[i])
-								: f->inputs[i].id, e);
-	}
-	if (nfailed + nunconfirmed > HS_MAX_FAILURES_SHOWN)
-		appendStringInfo(&failed, "; and %d more",
-						 nfailed + nunconfirmed - HS_MAX_FAILURES_SHOWN);
-	hs_stats_rows_written(req, napplied);
-	w->applied += napplied;
 	error_context_stack = errcb.previous;
 
-	if (nfailed > 0 || nunconfirmed > 0)
-		ereport(ERROR,
-				(errcode(sqlstate),
-				 nfailed > 0
-				 ? errmsg("HubSpot rejected %d of %d inputs of a batch %s of %s",
-						  nfailed + nunconfirmed, f->ninputs, kind->name,
-						  w->opts.object_type)
-				 : errmsg("HubSpot did not confirm %d of %d inputs of a batch %s of %s",
-						  nunconfirmed, f->ninputs, kind->name, w->opts.object_type),
-				 errdetail("%s: %s. %d input(s) of this batch and %d row(s) before it were %s and stay %s: HubSpot has no transactions. correlationId: %s.",
-						   kind->failed_label, hs_hide_token(req->token, failed.data), napplied,
-						   w->applied - napplied, kind->done_verb, kind->done_verb,
-						   req->correlation_id[0] ? req->correlation_id : "none"),
-				 errcontext("HubSpot request: POST %s (HTTP %ld, correlationId: %s)",
-							req->path, req->http_status,
-							req->correlation_id[0] ? req->correlation_id : "none")));
+	memset(&check, 0, sizeof(check));
+	check.req = req;
+	check.ninputs = f->ninputs;
+	check.operation = kind->name;
+	check.object_type = w->opts.object_type;
+	check.before = w->applied;
+	check.outcome = hs_batch_outcome;
+	check.name = hs_batch_input_name;
+	check.arg = &answer;
+	w->applied += hs_check_batch_answer(&check);
 }
 
 /*
@@ -559,6 +571,7 @@ hs_batch_buffer_init(HsWriter *w, MemoryContext parent, int size)
 {
 	w->buf_cxt = AllocSetContextCreate(parent, "hubspot_fdw batch", ALLOCSET_DEFAULT_SIZES);
 	w->buf = MemoryContextAllocZero(parent, sizeof(HsWriteInput) * Max(size, 1));
+	w->buf_keys = hs_idset_create(parent);
 	w->nbuf = 0;
 	w->buf_size = Max(size, 1);
 }
@@ -573,15 +586,11 @@ hs_batch_buffer_init(HsWriter *w, MemoryContext parent, int size)
 HsWriteInput *
 hs_batch_next(HsWriter *w, const char *key)
 {
-	int			i;
-
-	if (key != NULL)
-		for (i = 0; i < w->nbuf; i++)
-			if (w->buf[i].id != NULL && strcmp(w->buf[i].id, key) == 0)
-			{
-				hs_batch_flush(w);
-				break;
-			}
+	if (key != NULL && !hs_idset_add(w->buf_keys, key))
+	{
+		hs_batch_flush(w);
+		(void) hs_idset_add(w->buf_keys, key);
+	}
 	return &w->buf[w->nbuf];
 }
 
@@ -608,6 +617,7 @@ hs_batch_flush(HsWriter *w)
 	hs_batch_submit(w, w->buf_cxt, w->buf, w->nbuf, false);
 	w->buf_cxt = AllocSetContextCreate(parent, "hubspot_fdw batch", ALLOCSET_DEFAULT_SIZES);
 	w->nbuf = 0;
+	hs_idset_reset(w->buf_keys);
 }
 
 /*

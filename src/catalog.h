@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "compat.h"
+#include "idset.h"
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
 #include "foreign/foreign.h"

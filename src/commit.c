@@ -19,8 +19,6 @@
 #include "write.h"
 
 #include "access/xact.h"
-#include "common/hashfn.h"
-#include "utils/hsearch.h"
 #include "utils/memutils.h"
 
 /* One deferred write: a record's properties, or one association. */
@@ -81,48 +79,27 @@ hs_have_pending(void)
 /*
  * Merge a run of writes per record, in first-seen order. A record is its
  * id, or its id_property value when it was written by one (a run names
- * all its records one way). Ids of any length are keyed by their hash.
+ * all its records one way).
  */
 static HsWriteInput *
 hs_merge_writes(List *writes, int *ninputs)
 {
-	HTAB	   *byid;
-	HASHCTL		ctl;
+	HsIdSet    *byid = hs_idset_create(CurrentMemoryContext);
 	HsWriteInput *inputs = palloc0(sizeof(HsWriteInput) * list_length(writes));
 	ListCell   *lc;
 	int			n = 0;
-	typedef struct
-	{
-		uint64		hash;
-		List	   *indexes;	/* of inputs whose id has this hash */
-	}			IdEntry;
-
-	ctl.keysize = sizeof(uint64);
-	ctl.entrysize = sizeof(IdEntry);
-	ctl.hcxt = CurrentMemoryContext;
-	byid = hash_create("hubspot_fdw pending ids", 256, &ctl,
-					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	foreach(lc, writes)
 	{
 		HsPendingWrite *pw = lfirst(lc);
-		uint64		h = hash_bytes_extended((const unsigned char *) pw->input.id,
-											strlen(pw->input.id), 0);
-		IdEntry    *e;
-		bool		found;
-		HsWriteInput *in = NULL;
-		ListCell   *ilc;
+		HsWriteInput *in;
 		int			i;
 
-		e = hash_search(byid, &h, HASH_ENTER, &found);
-		if (!found)
-			e->indexes = NIL;
-		foreach(ilc, e->indexes)
-			if (strcmp(inputs[lfirst_int(ilc)].id, pw->input.id) == 0)
-				in = &inputs[lfirst_int(ilc)];
-		if (in == NULL)
+		/* a record's input is the one its id was first seen with */
+		if (!hs_idset_add(byid, pw->input.id))
+			in = &inputs[hs_idset_ordinal(byid, pw->input.id)];
+		else
 		{
-			e->indexes = lappend_int(e->indexes, n);
 			in = &inputs[n++];
 			in->id = pw->input.id;
 			in->id_property = pw->input.id_property;
@@ -147,7 +124,7 @@ hs_merge_writes(List *writes, int *ninputs)
 			in->values[j] = pw->input.values[i];
 		}
 	}
-	hash_destroy(byid);
+	hs_idset_free(byid);
 	*ninputs = n;
 	return inputs;
 }
@@ -157,39 +134,18 @@ static int
 hs_distinct_associations(HsPendingTarget *t, HsAssocInput **out)
 {
 	HsAssocInput *assocs = palloc(sizeof(HsAssocInput) * list_length(t->writes));
+	HsIdSet    *seen = hs_idset_create(CurrentMemoryContext);
 	ListCell   *lc;
 	int			n = 0;
-	HTAB	   *seen;
-	HASHCTL		ctl;
 
-	ctl.keysize = sizeof(uint64);
-	ctl.entrysize = sizeof(uint64);
-	ctl.hcxt = CurrentMemoryContext;
-	seen = hash_create("hubspot_fdw pending associations", 256, &ctl,
-					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	foreach(lc, t->writes)
 	{
 		HsAssocInput *a = &((HsPendingWrite *) lfirst(lc))->assoc;
-		char	   *key = psprintf("%s%c%s%c%s", a->from_id, '\x1f', a->to_id, '\x1f', a->type);
-		uint64		h = hash_bytes_extended((unsigned char *) key, strlen(key), 0);
-		bool		found;
-		int			i;
 
-		/* a hash hit is confirmed against the inputs kept so far */
-		(void) hash_search(seen, &h, HASH_ENTER, &found);
-		if (found)
-		{
-			for (i = 0; i < n; i++)
-				if (strcmp(assocs[i].from_id, a->from_id) == 0 &&
-					strcmp(assocs[i].to_id, a->to_id) == 0 &&
-					strcmp(assocs[i].type, a->type) == 0)
-					break;
-			if (i < n)
-				continue;
-		}
-		assocs[n++] = *a;
+		if (hs_idset_add(seen, hs_idset_key(seen, 3, a->from_id, a->to_id, a->type)))
+			assocs[n++] = *a;
 	}
-	hash_destroy(seen);
+	hs_idset_free(seen);
 	*out = assocs;
 	return n;
 }

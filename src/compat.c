@@ -1,7 +1,8 @@
 /*
  * compat.c
  *		The functions behind src/compat.h: what PostgreSQL 15 read from a
- *		range table entry and later versions keep elsewhere.
+ *		range table entry and later versions keep elsewhere, and the outer
+ *		joins that null a Var, which 16 records in it.
  */
 #include "postgres.h"
 
@@ -10,6 +11,7 @@
 #include "catalog/pg_collation.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
 #include "utils/pg_locale.h"
@@ -70,6 +72,55 @@ hs_inserted_cols(PlannerInfo *root, RangeTblEntry *rte)
 	(void) root;
 	return rte->insertedCols;
 #endif
+}
+
+#if PG_VERSION_NUM >= 160000
+/* What hs_set_nullingrels_walker sets. */
+typedef struct HsNullingrels
+{
+	Index		varno;
+	Bitmapset  *nullingrels;
+} HsNullingrels;
+
+/* Set the varnullingrels of the Vars of one relation, in place. */
+static bool
+hs_set_nullingrels_walker(Node *node, void *context)
+{
+	HsNullingrels *ctx = (HsNullingrels *) context;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+	{
+		Var		   *var = (Var *) node;
+
+		if (var->varno == (int) ctx->varno && var->varlevelsup == 0)
+			var->varnullingrels = bms_copy(ctx->nullingrels);
+		return false;
+	}
+	return expression_tree_walker(node, hs_set_nullingrels_walker, context);
+}
+#endif
+
+/*
+ * A copy of "node" whose Vars of relation "varno" are nulled by the outer
+ * joins "nullingrels" (PostgreSQL 16 on; before, "node" itself).
+ */
+Node *
+hs_set_nullingrels(Node *node, Index varno, Bitmapset *nullingrels)
+{
+#if PG_VERSION_NUM >= 160000
+	HsNullingrels ctx;
+
+	ctx.varno = varno;
+	ctx.nullingrels = nullingrels;
+	node = copyObject(node);
+	(void) hs_set_nullingrels_walker(node, &ctx);
+#else
+	(void) varno;
+	(void) nullingrels;
+#endif
+	return node;
 }
 
 /* Whether the database's LC_CTYPE is C (lower() then folds only A-Z). */

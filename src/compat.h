@@ -69,6 +69,23 @@
 #endif
 
 /*
+ * A path built on another takes over its count of disabled nodes, which
+ * PostgreSQL 18 added to Path (earlier versions add disable_cost instead),
+ * and add_path_precheck() compares them first.
+ */
+#if PG_VERSION_NUM >= 180000
+#define hs_path_inherit_disabled(path, subpath) \
+	((path)->disabled_nodes = (subpath)->disabled_nodes)
+#define hs_add_path_precheck(rel, subpath, startup, total, pathkeys) \
+	add_path_precheck((rel), (subpath)->disabled_nodes, (startup), (total), \
+					  (pathkeys), NULL)
+#else
+#define hs_path_inherit_disabled(path, subpath) ((void) (subpath))
+#define hs_add_path_precheck(rel, subpath, startup, total, pathkeys) \
+	add_path_precheck((rel), (startup), (total), (pathkeys), NULL)
+#endif
+
+/*
  * The sort direction of a PathKey as a btree strategy: PostgreSQL 18 keeps
  * a CompareType (COMPARE_LT for ascending, COMPARE_GT for descending).
  */
@@ -118,5 +135,18 @@ extern bool hs_database_ctype_is_c(void);
 extern Oid	hs_scan_user(ForeignScan *fsplan, EState *estate);
 extern Oid	hs_result_rel_user(ResultRelInfo *rinfo, EState *estate);
 extern Bitmapset *hs_inserted_cols(PlannerInfo *root, RangeTblEntry *rte);
+
+/*
+ * The outer joins that can null a Var (varnullingrels), which PostgreSQL
+ * 16 added; before, none is recorded. hs_set_nullingrels() gives every
+ * Var of relation "varno" in a copy of "node" the set "nullingrels"
+ * (nothing to do before 16).
+ */
+#if PG_VERSION_NUM >= 160000
+#define hs_var_nullingrels(var) ((var)->varnullingrels)
+#else
+#define hs_var_nullingrels(var) ((Bitmapset *) NULL)
+#endif
+extern Node *hs_set_nullingrels(Node *node, Index varno, Bitmapset *nullingrels);
 
 #endif							/* HS_COMPAT_H */

@@ -23,13 +23,11 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_type.h"
-#include "common/hashfn.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/appendinfo.h"
 #include "parser/parsetree.h"
-#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -52,19 +50,12 @@ typedef struct HsDeleteState
 	bool		per_row;
 	AttrNumber	rowid_attno;	/* junk column: the record id */
 	AttrNumber	wholerow_attno; /* junk column: the old row, or 0 */
-	HTAB	   *seen;			/* ids deleted by this statement */
+	HsIdSet    *seen;			/* ids deleted by this statement */
 	MemoryContext row_cxt;		/* one row's work, reset for the next */
 } HsDeleteState;
 
 StaticAssertDecl(offsetof(HsDeleteState, hdr) == 0,
 				 "hs_modify_operation() reads hdr first");
-
-/* An entry of HsDeleteState.seen: the ids with one hash value. */
-typedef struct HsSeenIds
-{
-	uint64		hash;
-	List	   *ids;			/* (char *) */
-} HsSeenIds;
 
 /* Executor state of a direct DELETE. */
 typedef struct HsDirectDeleteState
@@ -90,8 +81,7 @@ hs_archive_body(const HsWriteInput *inputs, int ninputs)
  * ids existed: the rows were just read, so all count as archived.
  */
 const HsBatchKind hs_batch_archive = {
-	.name = "archive", .failed_label = "Failed ids", .done_verb = "archived",
-	.body = hs_archive_body,
+	.name = "archive", .body = hs_archive_body,
 };
 
 /*
@@ -149,7 +139,6 @@ hsBeginForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	EState	   *estate = mtstate->ps.state;
 	Plan	   *subplan = outerPlanState(mtstate)->plan;
 	bool		explain_only = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0;
-	HASHCTL		ctl;
 
 	rinfo->ri_FdwState = st;
 	st->hdr.operation = CMD_DELETE;
@@ -170,32 +159,7 @@ hsBeginForeignDelete(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	hs_batch_buffer_init(&st->w, estate->es_query_cxt, st->w.opts.batch_size);
 	st->row_cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw delete row",
 										ALLOCSET_SMALL_SIZES);
-	ctl.keysize = sizeof(uint64);
-	ctl.entrysize = sizeof(HsSeenIds);
-	ctl.hcxt = estate->es_query_cxt;
-	st->seen = hash_create("hubspot_fdw deleted ids", 1024, &ctl,
-						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-}
-
-/* Has this statement deleted record "id" already? If not, remember it. */
-static bool
-hs_delete_seen(HsDeleteState *st, const char *id)
-{
-	uint64		h = hash_bytes_extended((const unsigned char *) id, strlen(id), 0);
-	bool		found;
-	HsSeenIds  *e = hash_search(st->seen, &h, HASH_ENTER, &found);
-	ListCell   *lc;
-	MemoryContext old;
-
-	if (!found)
-		e->ids = NIL;
-	foreach(lc, e->ids)
-		if (strcmp((char *) lfirst(lc), id) == 0)
-			return true;
-	old = MemoryContextSwitchTo(MemoryContextGetParent(st->row_cxt));
-	e->ids = lappend(e->ids, pstrdup(id));
-	MemoryContextSwitchTo(old);
-	return false;
+	st->seen = hs_idset_create(estate->es_query_cxt);
 }
 
 /* Executor: one row to delete, buffered or sent at once. */
@@ -250,7 +214,7 @@ hsExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	MemoryContextSwitchTo(old);
 
 	/* the same record twice (a join): archived once, counted once */
-	if (hs_delete_seen(st, id))
+	if (!hs_idset_add(st->seen, id))
 		return NULL;
 	/* (no repeat to look for in the batch: the seen set rules it out) */
 	hs_batch_next(&st->w, NULL)->id = MemoryContextStrdup(st->w.buf_cxt, id);

@@ -14,9 +14,7 @@
 
 #include "transport.h"
 
-#include "common/hashfn.h"
 #include "miscadmin.h"
-#include "utils/hsearch.h"
 #include "utils/timestamp.h"
 
 /* What a message shows in place of the access token and the OAuth secrets. */
@@ -577,13 +575,6 @@ hs_request_fate_unknown(const HsHttpRequest *req)
 	return true;
 }
 
-/* An entry of a set of paging cursors: the cursors with one hash value. */
-typedef struct HsSeenCursors
-{
-	uint64		hash;
-	List	   *cursors;		/* (char *) */
-} HsSeenCursors;
-
 /*
  * Remember paging cursor "cursor", which the answer to "req" gave out, in
  * the set *seen (created in "cxt" when NULL), or raise if this run of
@@ -591,31 +582,10 @@ typedef struct HsSeenCursors
  * over and over, for ever.
  */
 void
-hs_check_cursor(HTAB **seen, MemoryContext cxt, const char *cursor, HsHttpRequest *req)
+hs_check_cursor(HsIdSet **seen, MemoryContext cxt, const char *cursor, HsHttpRequest *req)
 {
-	uint64		h = hash_bytes_extended((const unsigned char *) cursor, strlen(cursor), 0);
-	HsSeenCursors *e;
-	bool		found;
-	ListCell   *lc;
-	MemoryContext old;
-
 	if (*seen == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(uint64);
-		ctl.entrysize = sizeof(HsSeenCursors);
-		ctl.hcxt = cxt;
-		*seen = hash_create("hubspot_fdw paging cursors", 64, &ctl,
-							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-	e = hash_search(*seen, &h, HASH_ENTER, &found);
-	if (!found)
-		e->cursors = NIL;
-	foreach(lc, e->cursors)
-		if (strcmp((char *) lfirst(lc), cursor) == 0)
-			hs_report_bad_response(req, "its paging cursor repeats one already followed, so the pages would never end");
-	old = MemoryContextSwitchTo(cxt);
-	e->cursors = lappend(e->cursors, pstrdup(cursor));
-	MemoryContextSwitchTo(old);
+		*seen = hs_idset_create(cxt);
+	if (!hs_idset_add(*seen, cursor))
+		hs_report_bad_response(req, "its paging cursor repeats one already followed, so the pages would never end");
 }

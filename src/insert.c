@@ -351,16 +351,14 @@ hs_created_result(const HsBatchResult *res, const HsWriteInput *in, int ninputs,
  * trace ids can only be counted: all of them, or none.
  */
 const HsBatchKind hs_batch_create = {
-	.name = "create", .failed_label = "Failed inputs", .done_verb = "written",
-	.body = hs_json_batch_create_body,
+	.name = "create", .body = hs_json_batch_create_body,
 	.find_error = hs_find_input_error, .find_result = hs_created_result,
 	.count_unnamed = true, .input_name = hs_create_input_name,
 };
 
 /* The inputs of batch/upsert: named by id_property value, like updates. */
 const HsBatchKind hs_batch_upsert = {
-	.name = "upsert", .failed_label = "Failed inputs", .done_verb = "written",
-	.body = hs_json_batch_update_body,
+	.name = "upsert", .body = hs_json_batch_update_body,
 	.find_error = hs_find_input_error, .find_result = hs_input_result,
 };
 

@@ -2,7 +2,8 @@
  * read.h
  *		The read side: planning and running scans (scan.c), the helpers
  *		scans share with the writes that find rows the same way (quals.c),
- *		search pushdown (search.c) and IMPORT FOREIGN SCHEMA (import.c).
+ *		search pushdown (search.c), bind joins (bindjoin.c) and IMPORT
+ *		FOREIGN SCHEMA (import.c).
  *
  * Above the transport; the write side builds on it. See doc/ARCHITECTURE.md.
  */
@@ -72,10 +73,17 @@ extern void hsReScanForeignScan(ForeignScanState *node);
 extern void hsEndForeignScan(ForeignScanState *node);
 extern void hsExplainForeignScan(ForeignScanState *node, ExplainState *es);
 extern void hs_scan_plan_unpack(List *fdw_private, HsScanPlan *out);
+extern bool hs_update_needs_old_row(PlannerInfo *root, Relation rel, Index relid);
+extern void hs_read_columns(List *columns, List *attnums, AttrNumber **retrieved,
+							HsConverter **convs, char ***props, char ***prop_names,
+							int *nprops);
+extern void hs_batch_read_request(HsHttpRequest *req, HsConnection *conn,
+								  const HsTableOptions *opts, const char *type_path,
+								  char **ids, int nids, char **props, int nprops,
+								  const char *id_property);
+extern void hs_batch_read_answer(HsHttpRequest *req, char **props, int nprops,
+								 HsObject **objects, int *nobjects);
 
-/* Shared by scan.c and search.c: refuse a paging cursor given out twice. */
-extern void hs_check_cursor(struct HTAB **seen, MemoryContext cxt,
-							const char *cursor, HsHttpRequest *req);
 /* ---------- search.c ---------- */
 
 typedef struct HsSearchInfo HsSearchInfo;	/* what the planner can push */
@@ -111,6 +119,10 @@ extern void hs_search_rescan(HsSearchExec *ex);
 extern void hs_search_counts(HsSearchExec *ex, int *requests, int *retries);
 extern void hs_search_explain(HsSearchExec *ex, ExplainState *es);
 extern void hs_search_explain_analyze(HsSearchExec *ex, ExplainState *es);
+
+/* ---------- bindjoin.c: joins that fetch the other side's keys ---------- */
+
+extern void hs_bind_join_init(void);
 
 /* ---------- import.c ---------- */
 

@@ -14,7 +14,6 @@
 #include "read.h"
 
 #include "access/table.h"
-#include "common/hashfn.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -25,7 +24,6 @@
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "utils/array.h"
-#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -81,7 +79,7 @@ typedef struct HsScanPage
 typedef struct HsListScan
 {
 	char	   *after;			/* cursor of the next page */
-	struct HTAB *cursors;		/* the cursors given out so far */
+	HsIdSet    *cursors;		/* the cursors given out so far */
 	MemoryContext cursor_cxt;	/* holds them; reset at each first page */
 } HsListScan;
 
@@ -169,7 +167,7 @@ hs_scan_plan_unpack(List *fdw_private, HsScanPlan *out)
  * never send, unless triggers, WITH CHECK OPTION or the statement itself
  * (t.* in SET, WHERE or RETURNING) look at the old row.
  */
-static bool
+bool
 hs_update_needs_old_row(PlannerInfo *root, Relation rel, Index relid)
 {
 	Query	   *parse = root->parse;
@@ -414,6 +412,46 @@ hs_scan_eval_ids(HsScanState *st)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * The columns "attnums" (of "columns", a table's) that a read fills:
+ * their attnums, converters and properties (NULL for the id column), one
+ * per column, and the properties to ask HubSpot for. Scans and bind joins
+ * read their records so.
+ */
+void
+hs_read_columns(List *columns, List *attnums, AttrNumber **retrieved,
+				HsConverter **convs, char ***props, char ***prop_names, int *nprops)
+{
+	int			n = Max(list_length(attnums), 1);
+	ListCell   *lc;
+	int			i = 0;
+
+	*retrieved = palloc(sizeof(AttrNumber) * n);
+	*convs = palloc0(sizeof(HsConverter) * n);
+	*props = palloc0(sizeof(char *) * n);
+	*prop_names = palloc0(sizeof(char *) * n);
+	*nprops = 0;
+	foreach(lc, attnums)
+	{
+		AttrNumber	attnum = lfirst_int(lc);
+		ListCell   *lc2;
+
+		(*retrieved)[i] = attnum;
+		foreach(lc2, columns)
+		{
+			HsColumn   *col = lfirst(lc2);
+
+			if (col->attnum != attnum)
+				continue;
+			hs_converter_init_column(&(*convs)[i], col);
+			(*props)[i] = col->property;
+			if (col->property)
+				(*prop_names)[(*nprops)++] = col->property;
+		}
+		i++;
+	}
+}
+
 /* Executor: resolve options, connection, converters and the ids to fetch. */
 void
 hsBeginForeignScan(ForeignScanState *node, int eflags)
@@ -426,8 +464,6 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	HsScanState *st = palloc0(sizeof(HsScanState));
 	HsScanPlan	plan;
 	List	   *columns;
-	ListCell   *lc;
-	int			i;
 
 	node->fdw_state = st;
 	hs_scan_plan_unpack(fsplan->fdw_private, &plan);
@@ -440,30 +476,8 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 
 	columns = hs_get_columns(rel);
 	st->nretrieved = list_length(plan.attrs);
-	st->retrieved = palloc(sizeof(AttrNumber) * Max(st->nretrieved, 1));
-	st->convs = palloc0(sizeof(HsConverter) * Max(st->nretrieved, 1));
-	st->props = palloc0(sizeof(char *) * Max(st->nretrieved, 1));
-	st->prop_names = palloc0(sizeof(char *) * Max(st->nretrieved, 1));
-	i = 0;
-	foreach(lc, plan.attrs)
-	{
-		AttrNumber	attnum = lfirst_int(lc);
-		ListCell   *lc2;
-
-		st->retrieved[i] = attnum;
-		foreach(lc2, columns)
-		{
-			HsColumn   *col = lfirst(lc2);
-
-			if (col->attnum != attnum)
-				continue;
-			hs_converter_init_column(&st->convs[i], col);
-			st->props[i] = col->property;
-			if (col->property)
-				st->prop_names[st->nprops++] = col->property;
-		}
-		i++;
-	}
+	hs_read_columns(columns, plan.attrs, &st->retrieved, &st->convs, &st->props,
+					&st->prop_names, &st->nprops);
 	st->props_query = hs_properties_query(st->prop_names, st->nprops);
 	if (plan.by_key)
 		st->id.property = st->opts.id_property;
@@ -697,10 +711,65 @@ hs_scan_ids_request(HsScanState *st, HsHttpRequest *req)
 
 	for (i = 0; i < n; i++)
 		ids[i] = list_nth(st->id.ids, st->id.next++);
-	hs_request_init(req, st->conn, &st->opts, "POST",
-					psprintf("%s/batch/read", st->type_path), "archived=false",
-					hs_json_batch_read_body(ids, n, st->prop_names, st->nprops,
-											st->id.property));
+	hs_batch_read_request(req, st->conn, &st->opts, st->type_path, ids, n,
+						  st->prop_names, st->nprops, st->id.property);
+}
+
+/*
+ * A batch/read of "ids" (at most HS_MAX_BATCH_SIZE) asking for "props",
+ * with idProperty when the ids are values of "id_property" (else NULL).
+ * Built in the current memory context; id scans and bind joins send it.
+ */
+void
+hs_batch_read_request(HsHttpRequest *req, HsConnection *conn,
+					  const HsTableOptions *opts, const char *type_path,
+					  char **ids, int nids, char **props, int nprops,
+					  const char *id_property)
+{
+	hs_request_init(req, conn, opts, "POST",
+					psprintf("%s/batch/read", type_path), "archived=false",
+					hs_json_batch_read_body(ids, nids, props, nprops, id_property));
+}
+
+/*
+ * The records of a batch/read answer that hs_check_response accepted,
+ * projected on "props" (one per column read, NULL for the id column).
+ * Ids HubSpot does not have are simply no records; any other error the
+ * answer names fails the statement.
+ */
+void
+hs_batch_read_answer(HsHttpRequest *req, char **props, int nprops,
+					 HsObject **objects, int *nobjects)
+{
+	HsBatchResult res;
+	char	   *why = NULL;
+	int			i;
+
+	if (!hs_json_parse_batch(req->response, req->response_len, props, nprops,
+							 &res, &why))
+		hs_report_bad_response(req, why);
+	for (i = 0; i < res.nerrors; i++)
+	{
+		HsBatchError *e = &res.errors[i];
+
+		if (e->category && strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
+			continue;
+		ereport(ERROR,
+				(errcode(hs_category_sqlstate(e->category, NULL, req->http_status)),
+				 errmsg("HubSpot could not read some objects"),
+				 e->message
+				 ? errdetail("HubSpot says \"%s\" (category: %s, correlationId: %s).",
+							 hs_hide_token(req->token, e->message),
+							 e->category ? hs_hide_token(req->token, e->category) : "none",
+							 req->correlation_id[0] ? req->correlation_id : "none")
+				 : errdetail("HubSpot gives no message (category: %s, correlationId: %s).",
+							 e->category ? hs_hide_token(req->token, e->category) : "none",
+							 req->correlation_id[0] ? req->correlation_id : "none"),
+				 errcontext("HubSpot request: POST %s (HTTP %ld)",
+							req->path, req->http_status)));
+	}
+	*objects = res.results;
+	*nobjects = res.nresults;
 }
 
 /*
@@ -744,41 +813,17 @@ hs_scan_fetch_ids(HsScanState *st)
 		Max(1, Min(st->opts.max_concurrency, HS_MAX_PARALLEL)) : 1;
 	MemoryContext old;
 	HsHttpRequest *req;
-	HsBatchResult res;
-	char	   *why = NULL;
-	int			i;
+	HsObject   *objects;
+	int			nobjects;
 
 	/* beyond the first, leave slots for a write pipeline and other scans */
 	while (st->page.nahead < depth && st->id.next < list_length(st->id.ids) &&
 		   (st->page.nahead == 0 || hs_http_in_flight() < HS_HTTP_SLOTS - HS_MAX_PARALLEL))
 		hs_scan_ahead_start(st, hs_scan_ids_request);
 	req = hs_scan_ahead_finish(st, &old);
-	if (!hs_json_parse_batch(req->response, req->response_len, st->props,
-							 st->nretrieved, &res, &why))
-		hs_report_bad_response(req, why);
-	/* Missing ids are simply no rows; any other per-input error is not. */
-	for (i = 0; i < res.nerrors; i++)
-	{
-		HsBatchError *e = &res.errors[i];
-
-		if (e->category && strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
-			continue;
-		ereport(ERROR,
-				(errcode(hs_category_sqlstate(e->category, NULL, req->http_status)),
-				 errmsg("HubSpot could not read some objects"),
-				 e->message
-				 ? errdetail("HubSpot says \"%s\" (category: %s, correlationId: %s).",
-							 hs_hide_token(req->token, e->message),
-							 e->category ? hs_hide_token(req->token, e->category) : "none",
-							 req->correlation_id[0] ? req->correlation_id : "none")
-				 : errdetail("HubSpot gives no message (category: %s, correlationId: %s).",
-							 e->category ? hs_hide_token(req->token, e->category) : "none",
-							 req->correlation_id[0] ? req->correlation_id : "none"),
-				 errcontext("HubSpot request: POST %s (HTTP %ld)",
-							req->path, req->http_status)));
-	}
-	st->page.objects = res.results;
-	st->page.nobjects = hs_scan_keep_asked(st, res.results, res.nresults);
+	hs_batch_read_answer(req, st->props, st->nretrieved, &objects, &nobjects);
+	st->page.objects = objects;
+	st->page.nobjects = hs_scan_keep_asked(st, objects, nobjects);
 	MemoryContextSwitchTo(old);
 	return true;
 }

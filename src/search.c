@@ -194,7 +194,7 @@ typedef struct HsSearchPhase
 	bool		started;
 	bool		done;
 	char	   *after;
-	struct HTAB *cursors;		/* the cursors given out (hs_check_cursor) */
+	HsIdSet    *cursors;		/* the cursors given out (hs_check_cursor) */
 } HsSearchPhase;
 
 /* Run-time state of a search scan. */

@@ -355,7 +355,6 @@ extern void hs_request_init(HsHttpRequest *req, HsConnection *conn,
 extern void hs_send(HsHttpRequest *req);
 extern void hs_send_begin(HsHttpRequest *req);
 extern void hs_send_complete(HsHttpRequest *req);
-extern bool hs_request_fate_unknown(const HsHttpRequest *req);
 
 /* ---------- errors.c ---------- */
 
@@ -371,7 +370,7 @@ extern int	hs_category_sqlstate(const char *category, const char *codes,
 extern char *hs_hide_token(const char *token, const char *text);
 extern void hs_hide_token_in_answer(HsHttpRequest *req);
 extern bool hs_request_fate_unknown(const HsHttpRequest *req);
-extern void hs_check_cursor(struct HTAB **seen, MemoryContext cxt,
+extern void hs_check_cursor(HsIdSet **seen, MemoryContext cxt,
 							const char *cursor, HsHttpRequest *req);
 
 #endif							/* TRANSPORT_H */

@@ -22,8 +22,7 @@
 
 /* The inputs of batch/update, and how HubSpot's answer names them. */
 const HsBatchKind hs_batch_update = {
-	.name = "update", .failed_label = "Failed ids", .done_verb = "applied",
-	.body = hs_json_batch_update_body,
+	.name = "update", .body = hs_json_batch_update_body,
 	.find_error = hs_find_input_error, .find_result = hs_input_result,
 };
 

@@ -25,8 +25,6 @@
 typedef struct HsBatchKind
 {
 	const char *name;			/* "update", "create", "upsert", "archive" */
-	const char *failed_label;	/* the detail's "Failed ids: ..." */
-	const char *done_verb;		/* "applied": "... were applied and stay applied" */
 	char	   *(*body) (const HsWriteInput *inputs, int ninputs);
 	/* the error naming an input; NULL: no answer body, all inputs applied */
 	const HsBatchError *(*find_error) (const HsBatchResult *res,
@@ -68,15 +66,46 @@ typedef struct HsWriter
 	int			nsubmitted;
 	int			nflights;
 	struct HsBatchFlight *flights[HS_MAX_PARALLEL];
-	struct HTAB *busy;			/* ids in flight: uint64 hash -> count */
+	HsIdSet    *busy;			/* ids in flight, counted (idset.h) */
 
 	/* the batch being filled, sent when full (see hs_batch_buffer_init) */
 	MemoryContext buf_cxt;		/* its inputs' strings; NULL: no buffer */
 	HsWriteInput *buf;
+	HsIdSet    *buf_keys;		/* the records it names */
 	int			nbuf;
 	int			buf_size;
 } HsWriter;
 
+/* What HubSpot's answer says of one input of a batch. */
+typedef enum HsInputOutcome
+{
+	HS_INPUT_UNCONFIRMED = 0,	/* neither among the results nor the errors */
+	HS_INPUT_APPLIED,			/* among the results */
+	HS_INPUT_FAILED,			/* named by an error */
+	HS_INPUT_SKIPPED			/* named by an error that does not count */
+} HsInputOutcome;
+
+/*
+ * A batch answer to check input by input (hs_check_batch_answer): the
+ * request, its subject for the message, and how to ask the answer about
+ * each input.
+ */
+typedef struct HsBatchCheck
+{
+	HsHttpRequest *req;			/* the request, answered */
+	int			ninputs;
+	const char *operation;		/* objects: "update", ... as in batch/update */
+	const char *object_type;	/* the objects', or the associations' "from" */
+	const char *to_type;		/* the associations' "to"; NULL: objects */
+	int64		before;			/* inputs applied before this batch */
+	/* input i's outcome, and a failed one's category and message */
+	HsInputOutcome (*outcome) (void *arg, int i, const char **category,
+							   const char **message);
+	char	   *(*name) (void *arg, int i);	/* how input i is named */
+	void	   *arg;			/* the callbacks' */
+} HsBatchCheck;
+
+extern int	hs_check_batch_answer(const HsBatchCheck *c);
 extern void hs_batch_submit(HsWriter *w, MemoryContext cxt, HsWriteInput *inputs,
 							int ninputs, bool missing_ok);
 extern void hs_batch_send(HsWriter *w, HsWriteInput *inputs, int ninputs,
@@ -89,12 +118,12 @@ extern void hs_batch_finish(HsWriter *w);
 extern void hs_batch_drain(HsWriter *w);
 extern int	hs_batch_concurrency(const HsWriter *w);
 extern int	hs_batch_abort_subxact(SubTransactionId subid);
+extern bool hs_id_listed(List *ids, const char *id);
 extern const HsBatchError *hs_find_input_error(const HsBatchResult *res,
 											   const HsWriteInput *in);
 extern HsObject *hs_input_result(const HsBatchResult *res, const HsWriteInput *in,
 								 int ninputs, char **key_props, int nkeys);
 extern void hs_batch_error_context(void *arg);
-extern void hs_describe_failure(StringInfo buf, const char *id, const HsBatchError *e);
 extern void hs_explain_writer(HsWriter *w, int concurrency, ExplainState *es);
 
 /* ---------- write.c: shared by update.c, insert.c, delete.c and commit.c ---------- */
@@ -265,6 +294,7 @@ typedef struct HsAssocGroup
 	HsConnection *conn;
 	char	   *path;			/* .../{from}/{to}/batch/create */
 	MemoryContext buf_cxt;		/* the inputs' strings; reset by each flush */
+	HsIdSet    *pairs;			/* the inputs' (from id, to id) pairs */
 	int			ninputs;
 	HsAssocInput inputs[HS_ASSOC_BATCH_MAX];	/* UTF-8 */
 } HsAssocGroup;

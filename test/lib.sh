@@ -77,11 +77,19 @@ hs_build_install() {
   hs_lock
   hs_log "building hubspot_fdw for $PG_VERSION_NAME ($PG_CONFIG)"
   make -C "$HS_ROOT" -s PG_CONFIG="$PG_CONFIG" WERROR=1 >/dev/null
-  if [ -w "$("$PG_CONFIG" --pkglibdir)" ] && [ -w "$("$PG_CONFIG" --sharedir)/extension" ]; then
-    make -C "$HS_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
-  else
-    hs_root make -C "$HS_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+  local ext f as_root=""
+  ext="$("$PG_CONFIG" --sharedir)/extension"
+  if ! [ -w "$("$PG_CONFIG" --pkglibdir)" ] || ! [ -w "$ext" ]; then
+    as_root=hs_root
   fi
+  # Scripts another checkout installed (a later version, an upgrade path)
+  # would show as versions this one does not have: remove them first.
+  for f in "$ext"/hubspot_fdw--*.sql; do
+    if [ -e "$f" ] && ! [ -e "$HS_ROOT/$(basename "$f")" ]; then
+      $as_root rm -f "$f"
+    fi
+  done
+  $as_root make -C "$HS_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 }
 
 # The pg_config of the PostgreSQL 18 built from ../shared/postgresql into
