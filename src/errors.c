@@ -371,10 +371,14 @@ hs_daily_reset(HsHttpRequest *req)
 	else
 		appendStringInfoString(&buf, "HubSpot resets the daily limit at midnight in the time zone of the HubSpot account, which its answers do not state.");
 	if (req->retry_after_ms >= 0)
+	{
+		TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														req->retry_after_ms);
+
+		until -= until % USECS_PER_SEC;
 		appendStringInfo(&buf, " It asked to wait %ld seconds, until %s.",
-						 req->retry_after_ms / 1000,
-						 timestamptz_to_str(TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-																		req->retry_after_ms)));
+						 req->retry_after_ms / 1000, timestamptz_to_str(until));
+	}
 	return buf.data;
 }
 
