@@ -1400,9 +1400,13 @@ def t_oauth_expiry_and_revoke(c, env):
     st = json.loads(out)
     eq((st["token_requests"], st["tokens_issued"], st["refused"]), (4, 3, 1),
        "emu_ctl oauth counters (an injected answer is not counted)")
+    tok4 = token_request(c, refresh_fields(refresh_token=None))
     reset(c)
     eq(token_request(c, refresh_fields()).json["expires_in"], 1800,
        "reset restores the lifetime and the refresh tokens")
+    eq(c.req("GET", PC + "/501", token=tok3["access_token"]).status, 200,
+       "a reset keeps the tokens issued")
+    check(tok4.status == 400, "missing refresh token refused")
 
 
 @test

@@ -62,13 +62,15 @@ class OAuth:
         self.clients = dict(clients)
         self.all_refresh_tokens = set(refresh_tokens)
         self.prefix = prefix
+        self.issued = {}            # access token -> monotonic expiry
         self.reset()
 
     def reset(self):
-        """Every refresh token valid again, no access token issued, the
-        lifetime back to HubSpot's, the counters from zero."""
+        """Every refresh token valid again, the lifetime back to HubSpot's,
+        the counters from zero. The access tokens issued stay valid until
+        they expire, as HubSpot's do: a client that keeps one across a
+        reset is not refused."""
         self.refresh_tokens = set(self.all_refresh_tokens)
-        self.issued = {}            # access token -> monotonic expiry
         self.expires_in = OAUTH_ACCESS_TOKEN_LIFETIME_S
         self.token_requests = 0
         self.tokens_issued = 0
