@@ -484,7 +484,7 @@ hs_send_complete(HsHttpRequest *req)
 		if (req->transport == HS_TRANSPORT_CANCELED)
 			break;
 		if (req->transport == HS_TRANSPORT_OK && req->rate_key != 0)
-			hs_ratelimit_learn(hs_request_key(req), req);
+			hs_ratelimit_learn(req->rate_key, req);
 		/* an OAuth access token that expired: once more, with a new one */
 		if (hs_oauth_token_expired(req))
 		{
