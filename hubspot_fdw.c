@@ -13,7 +13,7 @@
  *	  retries), errors.c (error reporting);
  *	- read.h: quals.c (what scans and writes share), scan.c (reading),
  *	  search.c (search pushdown), bindjoin.c (joins that fetch the other
- *	  side's keys), import.c (IMPORT FOREIGN SCHEMA);
+ *	  side's keys), analyze.c (ANALYZE), import.c (IMPORT FOREIGN SCHEMA);
  *	- write.h: write.c (what the writes share: the writer, RETURNING, the
  *	  write of one record), batch.c (batch requests in flight), update.c,
  *	  insert.c, delete.c, commit.c (the writes kept until COMMIT),
@@ -285,6 +285,7 @@ hubspot_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ReScanForeignScan = hsReScanForeignScan;
 	routine->EndForeignScan = hsEndForeignScan;
 	routine->ExplainForeignScan = hsExplainForeignScan;
+	routine->AnalyzeForeignTable = hsAnalyzeForeignTable;
 
 	routine->AddForeignUpdateTargets = hs_add_targets;
 	routine->PlanForeignModify = hs_plan_modify;

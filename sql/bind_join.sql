@@ -13,16 +13,6 @@ CREATE VIEW bj_requests AS
     FROM emu_requests
    ORDER BY path NOT LIKE '%/batch/read', jsonb_array_length(body->'inputs') DESC, seq;
 
--- Does the plan of "sql" use a bind join?
-CREATE FUNCTION uses_bind_join(sql text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || sql LOOP
-    IF line LIKE '%HubSpot Bind Join%' THEN RETURN true; END IF;
-  END LOOP;
-  RETURN false;
-END $$;
-
 -- 100 staging rows: 95 records HubSpot has, 5 it lacks (9001-9005).
 CREATE TABLE staging (id text, tier text, n bigint);
 INSERT INTO staging SELECT (500 + g)::text, 'silver', 500 + g FROM generate_series(1, 95) g;
@@ -299,5 +289,4 @@ SELECT emu_object('contacts/1205')->'properties'->>'firstname' AS firstname_1205
 DROP TABLE sync;
 DROP TABLE staging, staging_dup, numbers, staging_150, staging_num, staging_email, staging_key, gone, links, staging_450, staging_5000;
 DROP FOREIGN TABLE pc_bigint, pc_numeric, pc_by_key, bj_contacts_by_email, bj_contacts;
-DROP FUNCTION uses_bind_join(text);
 DROP VIEW bj_requests;

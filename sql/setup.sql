@@ -90,6 +90,16 @@ BEGIN
   END LOOP;
 END $$;
 
+-- Does the plan of "sql" use a bind join?
+CREATE FUNCTION uses_bind_join(sql text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE line text;
+BEGIN
+  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || sql LOOP
+    IF line LIKE '%HubSpot Bind Join%' THEN RETURN true; END IF;
+  END LOOP;
+  RETURN false;
+END $$;
+
 -- The number of rows a statement reports (UPDATE n, INSERT n, DELETE n).
 CREATE FUNCTION affected(sql text) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE n bigint;

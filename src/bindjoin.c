@@ -405,15 +405,14 @@ hs_bj_exact(HsBjKey *key, Var *inner_var)
 }
 
 /*
- * The estimated number of records of the HubSpot table of "rel". HubSpot
- * keeps no statistics, so it is the size scans assume (HS_ASSUMED_ROWS);
- * when a table has a better estimate, this is where it belongs.
+ * The estimated number of records of the HubSpot table of "rel": what
+ * hsGetForeignRelSize() set (the estimated_rows option, ANALYZE's count, or
+ * HS_ASSUMED_ROWS).
  */
 static double
 hs_bj_table_rows(RelOptInfo *rel)
 {
-	(void) rel;
-	return HS_ASSUMED_ROWS;
+	return rel->tuples >= 1 ? rel->tuples : 1;
 }
 
 /*

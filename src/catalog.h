@@ -74,6 +74,7 @@ typedef struct HsTableOptions
 	char	   *id_property;	/* NULL: rows are identified by "id" */
 	bool		use_search;		/* use_search: conditions may go to search */
 	bool		insert_upsert;	/* insert_mode 'upsert': INSERT is batch/upsert */
+	int			estimated_rows; /* estimated_rows: the table's size; 0: not given */
 } HsTableOptions;
 
 /* One column of a foreign table and the HubSpot field it maps to. */

@@ -153,6 +153,11 @@ static const HsOption hs_options[] = {
 		.words = {"create", "upsert"},
 		.field = HS_TABLE_FIELD(insert_upsert)
 	},
+	{
+		.name = "estimated_rows", .where = HS_IN_TABLE, .kind = HS_OPT_INT,
+		.min = 1, .max = PG_INT32_MAX,
+		.field = HS_TABLE_FIELD(estimated_rows)
+	},
 	/* read by connection.c, never kept with the other options */
 	{
 		.name = "access_token", .where = HS_IN_MAPPING, .kind = HS_OPT_TOKEN

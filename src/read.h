@@ -72,6 +72,11 @@ extern TupleTableSlot *hsIterateForeignScan(ForeignScanState *node);
 extern void hsReScanForeignScan(ForeignScanState *node);
 extern void hsEndForeignScan(ForeignScanState *node);
 extern void hsExplainForeignScan(ForeignScanState *node, ExplainState *es);
+extern char *hs_properties_query(char **props, int nprops);
+
+/* analyze.c */
+extern bool hsAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
+								  BlockNumber *totalpages);
 extern void hs_scan_plan_unpack(List *fdw_private, HsScanPlan *out);
 extern bool hs_update_needs_old_row(PlannerInfo *root, Relation rel, Index relid);
 extern void hs_read_columns(List *columns, List *attnums, AttrNumber **retrieved,

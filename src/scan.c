@@ -238,6 +238,15 @@ hsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		if (hs_match_id_qual(root, baserel, ri, info->id_attno, &info->id_qual))
 			info->have_id_qual = true;
 	}
+	/*
+	 * The table's size: the estimated_rows option, else ANALYZE's count
+	 * (reltuples is -1 until the first ANALYZE), else an assumption.
+	 */
+	if (info->opts.estimated_rows > 0)
+		baserel->tuples = info->opts.estimated_rows;
+	else if (baserel->tuples < 0)
+		baserel->tuples = HS_ASSUMED_ROWS;
+
 	/* without an id qual, what search could answer */
 	if (!info->have_id_qual)
 		info->search = hs_search_analyze(root, baserel, columns, &info->opts);
@@ -268,7 +277,7 @@ hsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 				: 10;
 	}
 	else
-		baserel->rows = clamp_row_est(HS_ASSUMED_ROWS *
+		baserel->rows = clamp_row_est(baserel->tuples *
 									  clauselist_selectivity(root, baserel->baserestrictinfo,
 															 0, JOIN_INNER, NULL));
 	baserel->fdw_private = info;
@@ -289,7 +298,7 @@ hsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	if (info->have_id_qual)
 		requests = ceil(baserel->rows / HS_MAX_BATCH_SIZE);
 	else
-		requests = ceil(HS_ASSUMED_ROWS / HS_LIST_PAGE_SIZE);	/* every page */
+		requests = ceil(baserel->tuples / HS_LIST_PAGE_SIZE);	/* every page */
 	total = per_request * Max(requests, 1) + baserel->rows * cpu_tuple_cost;
 
 	add_path(baserel, (Path *)
@@ -378,7 +387,7 @@ hsGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 }
 
 /* "properties=a,b,c" for the properties a scan needs (at least one). */
-static char *
+char *
 hs_properties_query(char **props, int nprops)
 {
 	StringInfoData buf;

@@ -144,6 +144,7 @@ enum HsSearchPrivate
 	HS_SP_MATCHES,				/* Integer */
 	HS_SP_REQUESTS,				/* Integer */
 	HS_SP_LIST_REQUESTS,		/* Integer */
+	HS_SP_TABLE_ROWS,			/* Float */
 	HS_SP_COUNT
 };
 
@@ -157,6 +158,7 @@ typedef struct HsSearchPlan
 	int			est_matches;	/* estimated matches */
 	int			est_requests;	/* estimated search requests */
 	int			est_list_requests;	/* estimated list requests instead */
+	double		est_table_rows;	/* estimated records of the table */
 } HsSearchPlan;
 
 /* The slots of a search path's fdw_private. */
@@ -178,6 +180,7 @@ struct HsSearchInfo
 	int			group_max;		/* filters in the largest group */
 	int			nfilters;		/* filters in all groups */
 	Selectivity selectivity;	/* of the pushed restrictions */
+	double		table_rows;		/* the table's estimated size */
 	bool		all_pushed;		/* every restriction pushed, none rechecked */
 
 	/* the ORDER BY search can do, if any */
@@ -741,6 +744,7 @@ hs_search_analyze(PlannerInfo *root, RelOptInfo *baserel, List *columns,
 	if (!hs_search_allowed(root, opts))
 		return NULL;
 	info = palloc0(sizeof(HsSearchInfo));
+	info->table_rows = baserel->tuples;
 	info->all_pushed = true;
 	foreach(lc, baserel->baserestrictinfo)
 	{
@@ -864,7 +868,7 @@ hs_is_search_path(ForeignPath *path, bool *sorted)
 void
 hs_search_add_paths(PlannerInfo *root, RelOptInfo *baserel, HsSearchInfo *info)
 {
-	double		matches = HS_ASSUMED_ROWS * info->selectivity;
+	double		matches = info->table_rows * info->selectivity;
 	Cost		per_request = HS_REQUEST_COST * HS_SEARCH_COST_FACTOR;
 	int			sorted;
 
@@ -929,6 +933,7 @@ hs_search_plan_pack(const HsSearchPlan *plan)
 	slots[HS_SP_MATCHES] = (Node *) makeInteger(plan->est_matches);
 	slots[HS_SP_REQUESTS] = (Node *) makeInteger(plan->est_requests);
 	slots[HS_SP_LIST_REQUESTS] = (Node *) makeInteger(plan->est_list_requests);
+	slots[HS_SP_TABLE_ROWS] = (Node *) makeFloat(psprintf("%.0f", plan->est_table_rows));
 	return hs_slot_list(slots, HS_SP_COUNT);
 }
 
@@ -949,6 +954,7 @@ hs_search_plan_unpack(List *list, HsSearchPlan *out)
 	out->est_matches = intVal(list_nth(list, HS_SP_MATCHES));
 	out->est_requests = intVal(list_nth(list, HS_SP_REQUESTS));
 	out->est_list_requests = intVal(list_nth(list, HS_SP_LIST_REQUESTS));
+	out->est_table_rows = floatVal(list_nth(list, HS_SP_TABLE_ROWS));
 }
 
 /*
@@ -963,7 +969,7 @@ hs_search_make_plan(PlannerInfo *root, HsSearchInfo *info, bool sorted,
 					List *scan_clauses, List **local, List **fdw_exprs,
 					List **recheck_quals)
 {
-	double		matches = HS_ASSUMED_ROWS * info->selectivity;
+	double		matches = info->table_rows * info->selectivity;
 	HsSearchPlan plan;
 	ListCell   *lc;
 
@@ -987,7 +993,8 @@ hs_search_make_plan(PlannerInfo *root, HsSearchInfo *info, bool sorted,
 	plan.page_size = hs_search_page_size(root, info, sorted);
 	plan.est_matches = (int) matches;
 	plan.est_requests = hs_search_requests(root, info, sorted, matches);
-	plan.est_list_requests = (int) ceil(HS_ASSUMED_ROWS / HS_LIST_PAGE_SIZE);
+	plan.est_list_requests = (int) ceil(info->table_rows / HS_LIST_PAGE_SIZE);
+	plan.est_table_rows = info->table_rows;
 	return hs_search_plan_pack(&plan);
 }
 
@@ -1589,7 +1596,7 @@ hs_search_explain(HsSearchExec *ex, ExplainState *es)
 								 HS_SEARCH_RESULT_CAP), es);
 	ExplainPropertyText("HubSpot Estimate",
 						psprintf("~%d of ~%d records: %d search request%s (list: %d requests)",
-								 ex->plan.est_matches, (int) HS_ASSUMED_ROWS,
+								 ex->plan.est_matches, (int) ex->plan.est_table_rows,
 								 ex->plan.est_requests, ex->plan.est_requests == 1 ? "" : "s",
 								 ex->plan.est_list_requests),
 						es);

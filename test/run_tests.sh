@@ -55,36 +55,27 @@ failed=0
 status=0
 leg_summaries=()
 
+# A check that is one command: "test NAME ... ok" or its log and FAILED.
+run_check() {
+  local name=$1 what=$2
+  shift 2
+  hs_log "$what"
+  if "$@" >"$HS_WORK/$name.log" 2>&1; then
+    printf 'test %-30s ... ok\n' "$name"
+    passed=$((passed + 1))
+  else
+    cat "$HS_WORK/$name.log"
+    printf 'test %-30s ... FAILED\n' "$name"
+    failed=$((failed + 1))
+  fi
+}
+
 # The layers of the C sources: no dependency cycle, none upwards.
-hs_log "dependency check"
-if /usr/bin/python3 "$HS_ROOT/test/depcheck.py" >"$HS_WORK/depcheck.log" 2>&1; then
-  echo "test layer_dependencies            ... ok"
-  passed=$((passed + 1))
-else
-  cat "$HS_WORK/depcheck.log"
-  echo "test layer_dependencies            ... FAILED"
-  failed=$((failed + 1))
-fi
+run_check layer_dependencies "dependency check" /usr/bin/python3 "$HS_ROOT/test/depcheck.py"
 # The emulator's own self test first: the suites trust what it records.
-hs_log "emulator self test"
-if /usr/bin/python3 "$HS_ROOT/test/emulator/selftest.py" >"$HS_WORK/selftest.log" 2>&1; then
-  echo "test emulator_selftest             ... ok"
-  passed=$((passed + 1))
-else
-  cat "$HS_WORK/selftest.log"
-  echo "test emulator_selftest             ... FAILED"
-  failed=$((failed + 1))
-fi
+run_check emulator_selftest "emulator self test" /usr/bin/python3 "$HS_ROOT/test/emulator/selftest.py"
 # The value formats (src/hsvalue.c) against Python's datetime and decimal.
-hs_log "value format check"
-if /usr/bin/python3 "$HS_ROOT/test/hsvalue/check.py" >"$HS_WORK/hsvalue.log" 2>&1; then
-  echo "test hsvalue_formats               ... ok"
-  passed=$((passed + 1))
-else
-  cat "$HS_WORK/hsvalue.log"
-  echo "test hsvalue_formats               ... FAILED"
-  failed=$((failed + 1))
-fi
+run_check hsvalue_formats "value format check" /usr/bin/python3 "$HS_ROOT/test/hsvalue/check.py"
 
 # Run every suite against the server of PG_CONFIG, in work directory "$1".
 run_suites() {
