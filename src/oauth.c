@@ -129,6 +129,7 @@ hs_token_store(void)
 	return hs_tokens;
 }
 
+/* Take the token store's lock (none for a per-backend store). */
 static void
 hs_token_lock(void)
 {
@@ -136,6 +137,7 @@ hs_token_lock(void)
 		LWLockAcquire(hs_tokens->lock, LW_EXCLUSIVE);
 }
 
+/* Release the token store's lock. */
 static void
 hs_token_unlock(void)
 {
