@@ -8,8 +8,9 @@
  *	- catalog.h: option.c (options), connection.c (user mappings and
  *	  tokens), convert.c and hsvalue.c (values);
  *	- transport.h: http.c (libcurl), json.c (json-c), ratelimit.c
- *	  (HubSpot's rate limits), stats.c (request statistics), request.c
- *	  (sending a request, retries), errors.c (error reporting);
+ *	  (HubSpot's rate limits), oauth.c (access tokens obtained by OAuth),
+ *	  stats.c (request statistics), request.c (sending a request,
+ *	  retries), errors.c (error reporting);
  *	- read.h: quals.c (what scans and writes share), scan.c (reading),
  *	  search.c (search pushdown), bindjoin.c (joins that fetch the other
  *	  side's keys), analyze.c (ANALYZE), import.c (IMPORT FOREIGN SCHEMA);
@@ -45,25 +46,32 @@ void		_PG_init(void);
 
 static emit_log_hook_type hs_prev_emit_log_hook = NULL;
 
-/* Does "text" name option access_token, in any case? */
+/*
+ * Does "text" name a user mapping option that holds a secret
+ * (access_token, client_secret, refresh_token), in any case?
+ */
 static bool
 hs_names_token_option(const char *text)
 {
+	static const char *const secrets[] = {"access_token", "client_secret", "refresh_token"};
 	const char *p;
+	int			i;
 
 	if (text == NULL)
 		return false;
 	for (p = text; *p; p++)
-		if (pg_strncasecmp(p, "access_token", 12) == 0)
-			return true;
+		for (i = 0; i < lengthof(secrets); i++)
+			if (pg_strncasecmp(p, secrets[i], strlen(secrets[i])) == 0)
+				return true;
 	return false;
 }
 
 /*
  * Every message on its way to the server log: the text of a statement
- * that sets an access token (CREATE or ALTER USER MAPPING ... access_token)
- * is not logged with it, whether hubspot_fdw or PostgreSQL raised the
- * message, nor is a context line or an inner query quoting such a statement.
+ * that sets a secret (CREATE or ALTER USER MAPPING ... access_token,
+ * client_secret or refresh_token) is not logged with it, whether
+ * hubspot_fdw or PostgreSQL raised the message, nor is a context line or
+ * an inner query quoting such a statement.
  */
 static void
 hs_emit_log(ErrorData *edata)
@@ -80,8 +88,8 @@ hs_emit_log(ErrorData *edata)
 }
 
 /*
- * Module load: settings, the shared rate limiter when preloaded, the
- * transaction callbacks and the bind join's planner hook.
+ * Module load: settings, the shared rate limiter and OAuth token store when
+ * preloaded, the transaction callbacks and the bind join's planner hook.
  */
 void
 _PG_init(void)
@@ -126,6 +134,7 @@ _PG_init(void)
 								PGC_POSTMASTER, 0,
 								NULL, NULL, NULL);
 		hs_ratelimit_install_hooks();
+		hs_oauth_install_hooks();
 	}
 	MarkGUCPrefixReserved("hubspot_fdw");
 

@@ -4,6 +4,7 @@
 #
 #   bash bench/run.sh [--quick] [--latency-ms 50,150] [--rows 1000,10000,100000]
 #                     [--max-concurrency 4] [--no-node] [--node-mode pipelined|sequential]
+#   bash bench/run.sh --rate-budget [--rows 20000] [--limits 190,100] [--fixed]
 #
 # Installs what it needs on Debian 12 (PostgreSQL 15 and the build tools
 # through test/lib.sh, Node and npm through apt-get when absent, and the
@@ -14,7 +15,8 @@
 #
 # Defaults: latencies 50 and 150 ms, 1,000 and 10,000 rows (a few minutes).
 # --quick: 50 ms x 2,000 rows only, ending with PASS/FAIL lines; the exit
-# status is 1 when a check fails. It is not part of test/run_tests.sh or CI.
+# status is 1 when a check fails. None of these is part of
+# test/run_tests.sh or CI.
 #
 #   bash bench/run.sh --sync [--staging-rows 1000] [--portal-size 100000]
 #                     [--latency-ms 50] [--max-concurrency 4] [--no-node]
@@ -24,6 +26,10 @@
 # portal at 50 ms, through hubspot_fdw without and with ANALYZE, and through
 # the Node client's batch/read + batch/update, with PASS/FAIL lines (exit
 # status 1 when a check fails, a list scan among them).
+# --rate-budget: bench/rate_budget.py instead, the UPDATE of 20,000 rows
+# against an emulator enforcing each limit, with the default rate budget,
+# ending with PASS/FAIL lines (about 2 minutes; --fixed adds runs at the
+# earlier fixed 100).
 set -euo pipefail
 
 # Root is needed for apt-get, the system-wide install and runuser.
@@ -35,16 +41,23 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$BENCH_DIR/../test/lib.sh"
 
 # --- arguments: checked here so that mistakes fail before any install -----
+# --rate-budget: the UPDATE against an emulator that enforces a rate limit,
+# with the default rate budget (bench/rate_budget.py), instead of bench.py.
 no_node=""
+script=bench.py
+args=()
 for arg in "$@"; do
   case "$arg" in
     -h|--help)
-      sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'
       exit 0 ;;
     --no-node) no_node=1 ;;
+    --rate-budget) script=rate_budget.py; no_node=1; continue ;;
   esac
+  args+=("$arg")
 done
-/usr/bin/python3 "$BENCH_DIR/bench.py" --work - --pg-host - "$@" --check-args
+set -- "${args[@]+"${args[@]}"}"
+/usr/bin/python3 "$BENCH_DIR/$script" --work - --pg-host - "$@" --check-args
 
 trap hs_cleanup EXIT
 trap 'exit 130' INT TERM
@@ -90,4 +103,4 @@ export NO_PROXY="127.0.0.1,localhost" no_proxy="127.0.0.1,localhost"
 hs_start_cluster
 
 hs_log "benchmark running (emulator started per latency and row count)"
-/usr/bin/python3 "$BENCH_DIR/bench.py" --work "$HS_WORK" --pg-host "$HS_WORK" --pg-port 5432 "$@"
+/usr/bin/python3 "$BENCH_DIR/$script" --work "$HS_WORK" --pg-host "$HS_WORK" --pg-port 5432 "$@"

@@ -89,23 +89,8 @@ hs_assoc_check_type(const char *value, const char *name, const char *fname)
 static void
 hs_assoc_target(const char *name, HsAssocTarget *t)
 {
-	ForeignServer *server = GetForeignServerByName(name, false);
-	ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
-	Oid			userid = GetUserId();
-	AclResult	aclresult;
-
-	if (!hs_is_hubspot_wrapper(fdw))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("server \"%s\" is not a hubspot_fdw server", name),
-				 errdetail("Its foreign-data wrapper \"%s\" is not handled by hubspot_fdw.",
-						   fdw->fdwname)));
-	aclresult = hs_foreign_server_aclcheck(server->serverid, userid, ACL_USAGE);
-	if (aclresult != ACLCHECK_OK)
-		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, server->servername);
-	t->server = server;
-	t->user = hs_user_mapping(server, userid);
-	hs_get_server_options(server, &t->opts);
+	t->server = hs_function_server(name, &t->user);
+	hs_get_server_options(t->server, &t->opts);
 }
 
 /*

@@ -21,21 +21,28 @@
 #include "utils/guc.h"
 #include "utils/relcache.h"
 
-#define HUBSPOT_FDW_VERSION "1.0"
+#define HUBSPOT_FDW_VERSION "1.1"
 
 /* HubSpot's limit on inputs per object batch request: doc/hubspot-api.md, "Batches". */
 #define HS_MAX_BATCH_SIZE 100
 /* HubSpot's own clients page the list endpoint at 100: doc/hubspot-api.md, "Objects". */
 #define HS_LIST_PAGE_SIZE 100
 #define HS_DEFAULT_API_URL "https://api.hubapi.com"
+/* HubSpot's OAuth token endpoint: doc/hubspot-api.md, "OAuth". */
+#define HS_DEFAULT_OAUTH_TOKEN_URL "https://api.hubapi.com/oauth/v1/token"
 #define HS_DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define HS_DEFAULT_REQUEST_TIMEOUT_MS 60000
 #define HS_DEFAULT_MAX_RETRIES 5
 #define HS_DEFAULT_MAX_CONCURRENCY 4
 /* At most this many requests are in flight at once (max_concurrency's cap). */
 #define HS_MAX_PARALLEL 16
-/* HubSpot's lowest private-app burst limit, 100 per 10 s: doc/hubspot-api.md, "Rate limits". */
+/*
+ * HubSpot's lowest private-app burst limit, 100 per 10 s: doc/hubspot-api.md,
+ * "Rate limits". rate_limit_per_10s 'auto' (HS_RATE_LIMIT_AUTO) starts there
+ * and then follows the limit HubSpot's answers state.
+ */
 #define HS_DEFAULT_RATE_LIMIT 100
+#define HS_RATE_LIMIT_AUTO (-1)
 /* The most requests per 10 s the limiter can track per token. */
 #define HS_RATE_LIMIT_MAX 1000
 
@@ -53,12 +60,14 @@ typedef struct HsTableOptions
 {
 	char	   *object_type;
 	char	   *api_url;		/* without a trailing slash */
+	char	   *oauth_token_url;	/* where OAuth mappings get access tokens */
 	int			batch_size;
 	int			connect_timeout_ms;
 	int			request_timeout_ms;
 	int			max_retries;
 	int			max_concurrency;	/* batch requests in flight at once */
-	int			rate_limit;		/* requests per 10 s; 0 = no pacing */
+	int			rate_limit;		/* requests per 10 s; 0 = no pacing;
+								 * HS_RATE_LIMIT_AUTO = what HubSpot says */
 	bool		send_at_commit; /* send_at 'commit' */
 	char	   *ca_file;
 	char	   *ca_path;
@@ -100,19 +109,27 @@ extern bool hs_is_hubspot_wrapper(ForeignDataWrapper *fdw);
 
 /* ---------- connection.c: user mappings and tokens ---------- */
 
-/* Per user mapping: where to send requests and with which token. */
+/*
+ * Per user mapping: the credentials it names. Either an access token, or
+ * the OAuth client and refresh token from which the transport obtains
+ * access tokens (oauth.c). All in CacheMemoryContext; never printed.
+ */
 typedef struct HsConnection
 {
 	Oid			umid;			/* hash key: user mapping OID */
 	bool		invalidated;
 	uint32		server_hashvalue;
 	uint32		mapping_hashvalue;
-	char	   *token;			/* in CacheMemoryContext; never printed */
+	char	   *token;			/* access_token, or NULL for OAuth */
+	char	   *client_id;		/* OAuth: all three set, or all NULL */
+	char	   *client_secret;
+	char	   *refresh_token;
 } HsConnection;
 
 extern HsConnection *hs_get_connection(ForeignServer *server, UserMapping *user);
 extern HsConnection *hs_connection_for_table(Oid foreigntableid, Oid userid);
 extern UserMapping *hs_user_mapping(ForeignServer *server, Oid userid);
+extern ForeignServer *hs_function_server(const char *name, UserMapping **user);
 
 /* ---------- convert.c: SQL values <-> HubSpot strings ---------- */
 

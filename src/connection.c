@@ -4,7 +4,9 @@
  *		and invalidated when the server or user mapping changes.
  *
  * The HTTP connections themselves are pooled by the transport (http.c);
- * what is cached here is what a user mapping decides: the access token.
+ * what is cached here is what a user mapping decides: the access token,
+ * or the OAuth credentials from which the transport obtains access tokens
+ * (oauth.c).
  */
 #include "postgres.h"
 
@@ -12,9 +14,11 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_foreign_server.h"
 #include "catalog/pg_user_mapping.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -40,16 +44,26 @@ hs_inval_callback(Datum arg, int cacheid, uint32 hashvalue)
 	}
 }
 
-/* Forget the token of a stale entry, wiping it from memory. */
+/* Wipe and free one secret of an entry. */
+static void
+hs_forget_secret(char **secret)
+{
+	if (*secret)
+	{
+		explicit_bzero(*secret, strlen(*secret));
+		pfree(*secret);
+	}
+	*secret = NULL;
+}
+
+/* Forget the credentials of a stale entry, wiping them from memory. */
 static void
 hs_connection_reset(HsConnection *entry)
 {
-	if (entry->token)
-	{
-		explicit_bzero(entry->token, strlen(entry->token));
-		pfree(entry->token);
-	}
-	entry->token = NULL;
+	hs_forget_secret(&entry->token);
+	hs_forget_secret(&entry->client_id);
+	hs_forget_secret(&entry->client_secret);
+	hs_forget_secret(&entry->refresh_token);
 	entry->invalidated = false;
 }
 
@@ -90,6 +104,9 @@ hs_get_connection(ForeignServer *server, UserMapping *user)
 	bool		found;
 	ListCell   *lc;
 	char	   *token = NULL;
+	char	   *client_id = NULL;
+	char	   *client_secret = NULL;
+	char	   *refresh_token = NULL;
 
 	if (hs_connections == NULL)
 	{
@@ -107,10 +124,10 @@ hs_get_connection(ForeignServer *server, UserMapping *user)
 	entry = hash_search(hs_connections, &user->umid, HASH_ENTER, &found);
 	if (!found)
 	{
-		entry->token = NULL;
+		entry->token = entry->client_id = entry->client_secret = entry->refresh_token = NULL;
 		entry->invalidated = true;
 	}
-	if (!entry->invalidated && entry->token != NULL)
+	if (!entry->invalidated && (entry->token != NULL || entry->refresh_token != NULL))
 		return entry;
 
 	hs_connection_reset(entry);
@@ -120,16 +137,30 @@ hs_get_connection(ForeignServer *server, UserMapping *user)
 
 		if (strcmp(def->defname, "access_token") == 0)
 			token = defGetString(def);
+		else if (strcmp(def->defname, "client_id") == 0)
+			client_id = defGetString(def);
+		else if (strcmp(def->defname, "client_secret") == 0)
+			client_secret = defGetString(def);
+		else if (strcmp(def->defname, "refresh_token") == 0)
+			refresh_token = defGetString(def);
 	}
-	if (token == NULL)
+	/* the validator accepts all three OAuth options or none, never with a token */
+	if (token == NULL && (client_id == NULL || client_secret == NULL || refresh_token == NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("user mapping for server \"%s\" has no access_token",
 						server->servername),
-				 errhint("Use ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD access_token '...').",
+				 errhint("Use ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD access_token '...'), or add client_id, client_secret and refresh_token to obtain access tokens by OAuth.",
 						 quote_identifier(server->servername))));
 
-	entry->token = MemoryContextStrdup(CacheMemoryContext, token);
+	if (token != NULL)
+		entry->token = MemoryContextStrdup(CacheMemoryContext, token);
+	else
+	{
+		entry->client_id = MemoryContextStrdup(CacheMemoryContext, client_id);
+		entry->client_secret = MemoryContextStrdup(CacheMemoryContext, client_secret);
+		entry->refresh_token = MemoryContextStrdup(CacheMemoryContext, refresh_token);
+	}
 	entry->server_hashvalue = GetSysCacheHashValue1(FOREIGNSERVEROID,
 													ObjectIdGetDatum(server->serverid));
 	entry->mapping_hashvalue = GetSysCacheHashValue1(USERMAPPINGOID,
@@ -145,6 +176,33 @@ hs_connection_for_table(Oid foreigntableid, Oid userid)
 	ForeignServer *server = GetForeignServer(table->serverid);
 
 	return hs_get_connection(server, hs_user_mapping(server, userid));
+}
+
+/*
+ * The hubspot_fdw server "name" and the current user's mapping for it, for
+ * the SQL functions that take a server's name: the checks a foreign table
+ * gets, that it is a hubspot_fdw server, that the user has USAGE on it and
+ * a user mapping for it.
+ */
+ForeignServer *
+hs_function_server(const char *name, UserMapping **user)
+{
+	ForeignServer *server = GetForeignServerByName(name, false);
+	ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
+	Oid			userid = GetUserId();
+	AclResult	aclresult;
+
+	if (!hs_is_hubspot_wrapper(fdw))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("server \"%s\" is not a hubspot_fdw server", name),
+				 errdetail("Its foreign-data wrapper \"%s\" is not handled by hubspot_fdw.",
+						   fdw->fdwname)));
+	aclresult = hs_foreign_server_aclcheck(server->serverid, userid, ACL_USAGE);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, server->servername);
+	*user = hs_user_mapping(server, userid);
+	return server;
 }
 
 /*

@@ -15,17 +15,19 @@
 #include "transport.h"
 
 #include "miscadmin.h"
+#include "utils/timestamp.h"
 
-/* What a message shows in place of the access token. */
+/* What a message shows in place of the access token and the OAuth secrets. */
 #define HS_TOKEN_MASK "[access token]"
+/* What a message shows in place of req->hidden[0] and [1] (the OAuth secrets). */
+static const char *const hs_hidden_masks[2] = {"[client secret]", "[refresh token]"};
 
 /*
- * "text" with every occurrence of "token" replaced by HS_TOKEN_MASK: text
- * from HubSpot's answer (a message, a header) before a message shows it.
- * Returns "text" itself when it holds no token.
+ * "text" with every occurrence of "token" replaced by "mask". Returns
+ * "text" itself when it holds no token.
  */
-char *
-hs_hide_token(const char *token, const char *text)
+static char *
+hs_hide_secret(const char *token, const char *mask, const char *text)
 {
 	StringInfoData buf;
 	const char *p;
@@ -40,21 +42,44 @@ hs_hide_token(const char *token, const char *text)
 	for (p = text; (hit = strstr(p, token)) != NULL; p = hit + n)
 	{
 		appendBinaryStringInfo(&buf, p, hit - p);
-		appendStringInfoString(&buf, HS_TOKEN_MASK);
+		appendStringInfoString(&buf, mask);
 	}
 	appendStringInfoString(&buf, p);
 	return buf.data;
 }
 
 /*
- * Mask the token in "buf", a buffer of "size" bytes filled from a header of
- * the answer. A value longer than the buffer was cut, maybe inside the
- * token: a cut end that begins the token is masked too.
+ * "text" with every occurrence of "token" replaced by HS_TOKEN_MASK: text
+ * from HubSpot's answer (a message, a header) before a message shows it.
+ * Returns "text" itself when it holds no token.
+ */
+char *
+hs_hide_token(const char *token, const char *text)
+{
+	return hs_hide_secret(token, HS_TOKEN_MASK, text);
+}
+
+/* "text" with the token and the other secrets of "req" (hidden[]) masked. */
+static char *
+hs_hide_secrets(HsHttpRequest *req, const char *text)
+{
+	char	   *out = hs_hide_token(req->token, text);
+	int			i;
+
+	for (i = 0; i < lengthof(req->hidden); i++)
+		out = hs_hide_secret(req->hidden[i], hs_hidden_masks[i], out);
+	return out;
+}
+
+/*
+ * Mask secret "token" as "mask" in "buf", a buffer of "size" bytes filled
+ * from a header of the answer. A value longer than the buffer was cut,
+ * maybe inside the token: a cut end that begins the token is masked too.
  */
 static void
-hs_hide_token_in_buffer(const char *token, char *buf, size_t size)
+hs_hide_token_in_buffer(const char *token, const char *mask, char *buf, size_t size)
 {
-	char	   *masked = hs_hide_token(token, buf);
+	char	   *masked = hs_hide_secret(token, mask, buf);
 	size_t		len;
 	size_t		n = token ? strlen(token) : 0;
 	size_t		k;
@@ -71,22 +96,36 @@ hs_hide_token_in_buffer(const char *token, char *buf, size_t size)
 		if (memcmp(buf + len - k, token, k) == 0)
 		{
 			buf[len - k] = '\0';
-			strlcat(buf, HS_TOKEN_MASK, size);
+			strlcat(buf, mask, size);
 			break;
 		}
 }
 
 /*
- * Mask the token in the texts the transport copied from an answer's
- * headers (correlation id, content type) and in libcurl's error text, as
- * soon as the answer is in: messages and hubspot_fdw_stats() show them.
+ * Mask the token (and the request's other secrets) in the texts the
+ * transport copied from an answer's headers (correlation id, content type)
+ * and in libcurl's error text, as soon as the answer is in: messages and
+ * hubspot_fdw_stats() show them.
  */
 void
 hs_hide_token_in_answer(HsHttpRequest *req)
 {
-	hs_hide_token_in_buffer(req->token, req->correlation_id, sizeof(req->correlation_id));
-	hs_hide_token_in_buffer(req->token, req->content_type, sizeof(req->content_type));
-	hs_hide_token_in_buffer(req->token, req->error, sizeof(req->error));
+	int			i;
+
+	hs_hide_token_in_buffer(req->token, HS_TOKEN_MASK, req->correlation_id,
+							sizeof(req->correlation_id));
+	hs_hide_token_in_buffer(req->token, HS_TOKEN_MASK, req->content_type,
+							sizeof(req->content_type));
+	hs_hide_token_in_buffer(req->token, HS_TOKEN_MASK, req->error, sizeof(req->error));
+	for (i = 0; i < lengthof(req->hidden); i++)
+	{
+		hs_hide_token_in_buffer(req->hidden[i], hs_hidden_masks[i], req->correlation_id,
+								sizeof(req->correlation_id));
+		hs_hide_token_in_buffer(req->hidden[i], hs_hidden_masks[i], req->content_type,
+								sizeof(req->content_type));
+		hs_hide_token_in_buffer(req->hidden[i], hs_hidden_masks[i], req->error,
+								sizeof(req->error));
+	}
 }
 
 /* errcontext for every message about a request. */
@@ -314,6 +353,36 @@ hs_long_wait_hint(HsHttpRequest *req)
 }
 
 /*
+ * What is known of when the daily limit a DAILY 429 ("req") reports comes
+ * back, as sentences: HubSpot resets it at midnight in the account's time
+ * zone (doc/hubspot-api.md, "Rate limits"), which nothing in the answer
+ * states; the limit, when X-HubSpot-RateLimit-Daily states it; the time a
+ * Retry-After gives, when there is one.
+ */
+static char *
+hs_daily_reset(HsHttpRequest *req)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (req->rl_daily > 0)
+		appendStringInfo(&buf, "HubSpot resets the daily limit of %ld requests at midnight in the time zone of the HubSpot account, which its answers do not state.",
+						 req->rl_daily);
+	else
+		appendStringInfoString(&buf, "HubSpot resets the daily limit at midnight in the time zone of the HubSpot account, which its answers do not state.");
+	if (req->retry_after_ms >= 0)
+	{
+		TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														req->retry_after_ms);
+
+		until -= until % USECS_PER_SEC;
+		appendStringInfo(&buf, " It asked to wait %ld seconds, until %s.",
+						 req->retry_after_ms / 1000, timestamptz_to_str(until));
+	}
+	return buf.data;
+}
+
+/*
  * Raise an error for any answer that is not a success (2xx; 404 too when
  * allow_404), after raising for transport failures.
  */
@@ -352,11 +421,12 @@ hs_check_response(HsHttpRequest *req, bool allow_404)
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("HubSpot daily API limit reached"),
 				 err.message
-				 ? errdetail("HubSpot says \"%s\" (policy: DAILY, correlationId: %s).",
-							 err.message, correlation_id)
-				 : errdetail("HubSpot gives no message (policy: DAILY, correlationId: %s).",
-							 correlation_id),
-				 errhint("Retry after midnight in the HubSpot account's time zone, when HubSpot resets the daily limit."),
+				 ? errdetail("HubSpot says \"%s\" (policy: DAILY, correlationId: %s). %s",
+							 err.message, correlation_id, hs_daily_reset(req))
+				 : errdetail("HubSpot gives no message (policy: DAILY, correlationId: %s). %s",
+							 correlation_id, hs_daily_reset(req)),
+				 errhint("Retry after midnight in the HubSpot account's time zone, which the account's settings show. "
+						 "hubspot_fdw_rate_limit() shows what HubSpot last said remained of the day's requests."),
 				 hs_request_context(req)));
 
 	/* HubSpot's message, and its error details unless the message has them */
@@ -378,6 +448,47 @@ hs_check_response(HsHttpRequest *req, bool allow_404)
 									  : psprintf("HubSpot gives no message (category: %s, correlationId: %s)",
 												 category, correlation_id))),
 			 hint ? errhint("%s", hint) : 0,
+			 hs_request_context(req)));
+}
+
+/*
+ * Raise the error for the token endpoint's refusal to issue an access token
+ * (an answer other than 200 to the OAuth refresh "req"): 28000 for a
+ * refusal of the credentials, with the endpoint's message and codes
+ * (doc/hubspot-api.md, "OAuth"), every secret of the request masked.
+ */
+void
+hs_report_token_refusal(HsHttpRequest *req)
+{
+	HsApiError err;
+	const char *message;
+	const char *correlation_id;
+	int			sqlstate;
+	long		status = req->http_status;
+
+	hs_report_transport(req);
+	hs_json_parse_error(req->response, req->response_len, &err);
+	message = err.message ? hs_hide_secrets(req, err.message) : NULL;
+	correlation_id = err.correlation_id ? hs_hide_secrets(req, err.correlation_id)
+		: req->correlation_id[0] ? req->correlation_id : "none";
+	if (status == 400 || status == 401 || status == 403)
+		sqlstate = ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+	else
+		sqlstate = hs_category_sqlstate(NULL, NULL, status);
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("HubSpot refused to issue an OAuth access token (HTTP %ld)", status),
+			 message
+			 ? errdetail("HubSpot says \"%s\" (status: %s, error: %s, correlationId: %s).",
+						 message,
+						 err.status ? hs_hide_secrets(req, err.status) : "none",
+						 err.oauth_error ? hs_hide_secrets(req, err.oauth_error) : "none",
+						 correlation_id)
+			 : errdetail("HubSpot gives no message (correlationId: %s).", correlation_id),
+			 sqlstate == ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION
+			 ? errhint("Check client_id, client_secret and refresh_token in the user mapping. "
+					   "A refresh token stops working when it is revoked or the app is uninstalled from the HubSpot account; installing the app again gives a new one.")
+			 : 0,
 			 hs_request_context(req)));
 }
 

@@ -167,6 +167,7 @@ hs_header_cb(char *line, size_t size, size_t nitems, void *userdata)
 	if (n > 5 && strncmp(line, "HTTP/", 5) == 0)
 	{
 		req->retry_after_ms = req->rl_remaining = req->rl_interval_ms = -1;
+		req->rl_max = req->rl_daily = req->rl_daily_remaining = -1;
 		req->correlation_id[0] = req->content_type[0] = '\0';
 	}
 	hs_header_value(line, n, "X-HubSpot-Correlation-Id",
@@ -175,6 +176,9 @@ hs_header_cb(char *line, size_t size, size_t nitems, void *userdata)
 					req->content_type, sizeof(req->content_type));
 	hs_header_long(line, n, "X-HubSpot-RateLimit-Remaining", &req->rl_remaining);
 	hs_header_long(line, n, "X-HubSpot-RateLimit-Interval-Milliseconds", &req->rl_interval_ms);
+	hs_header_long(line, n, "X-HubSpot-RateLimit-Max", &req->rl_max);
+	hs_header_long(line, n, "X-HubSpot-RateLimit-Daily", &req->rl_daily);
+	hs_header_long(line, n, "X-HubSpot-RateLimit-Daily-Remaining", &req->rl_daily_remaining);
 	hs_header_long(line, n, "Retry-After", &seconds);
 	if (seconds >= 0)
 		req->retry_after_ms = Min(seconds, 7 * 86400L) * 1000;
@@ -206,13 +210,21 @@ hs_transfer_setup(HsTransfer *t, int slot)
 		return false;
 	t->easy = h;
 
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", req->token);
-	t->headers = curl_slist_append(t->headers, auth);
-	explicit_bzero(auth, sizeof(auth));
+	/* no token: a request that carries its credentials in its body (OAuth) */
+	if (req->token != NULL)
+	{
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", req->token);
+		t->headers = curl_slist_append(t->headers, auth);
+		explicit_bzero(auth, sizeof(auth));
+	}
 	t->headers = curl_slist_append(t->headers, "Accept: application/json");
 	t->headers = curl_slist_append(t->headers, "Expect:");
 	if (req->body != NULL)
-		t->headers = curl_slist_append(t->headers, "Content-Type: application/json");
+	{
+		snprintf(auth, sizeof(auth), "Content-Type: %s",
+				 req->content_type_sent ? req->content_type_sent : "application/json");
+		t->headers = curl_slist_append(t->headers, auth);
+	}
 	if (t->headers == NULL)
 		return false;
 
@@ -365,6 +377,7 @@ hs_http_start(HsHttpRequest *req)
 	req->content_type[0] = '\0';
 	req->error[0] = '\0';
 	req->retry_after_ms = req->rl_remaining = req->rl_interval_ms = -1;
+	req->rl_max = req->rl_daily = req->rl_daily_remaining = -1;
 	req->in_flight = false;
 	req->sent = false;
 

@@ -686,6 +686,11 @@ hs_json_parse_error(const char *body, size_t len, HsApiError *err)
 	err->sub_category = hs_get_string(tree->root, "subCategory");
 	err->correlation_id = hs_get_string(tree->root, "correlationId");
 	err->policy_name = hs_get_string(tree->root, "policyName");
+	/* the token endpoint's refusals: OAuth 2.0's fields beside HubSpot's */
+	err->status = hs_get_string(tree->root, "status");
+	err->oauth_error = hs_get_string(tree->root, "error");
+	if (err->message == NULL)
+		err->message = hs_get_string(tree->root, "error_description");
 	errors = hs_get(tree->root, "errors", json_type_array);
 	if (errors != NULL)
 	{
@@ -1174,4 +1179,43 @@ hs_json_object_text(const char *body, size_t len, char **why)
 		return NULL;
 	}
 	return pnstrdup(body, len);
+}
+
+/*
+ * Parse the token endpoint's answer to a refresh (doc/hubspot-api.md,
+ * "OAuth"): "access_token" is required, "expires_in" (seconds) is -1 when
+ * absent or not a number. The snake_case names are HubSpot's; the
+ * camelCase ones its generated clients show are accepted too. False (and
+ * *why, which never quotes the answer) when there is no access token.
+ */
+bool
+hs_json_parse_token(const char *body, size_t len, HsOAuthToken *token, char **why)
+{
+	HsJsonTree *tree = hs_json_tree_parse(body, len, 0, why);
+	struct json_object *v;
+	int			i;
+	static const char *const expires_keys[] = {"expires_in", "expiresIn"};
+
+	memset(token, 0, sizeof(*token));
+	token->expires_in = -1;
+	if (tree == NULL)
+		return false;
+	token->access_token = hs_get_string(tree->root, "access_token");
+	if (token->access_token == NULL)
+		token->access_token = hs_get_string(tree->root, "accessToken");
+	for (i = 0; i < lengthof(expires_keys) && token->expires_in < 0; i++)
+	{
+		v = hs_get(tree->root, expires_keys[i], json_type_int);
+		if (v == NULL)
+			v = hs_get(tree->root, expires_keys[i], json_type_double);
+		if (v != NULL && json_object_get_double(v) >= 0)
+			token->expires_in = (int64) Min(json_object_get_double(v), (double) PG_INT32_MAX);
+	}
+	hs_json_tree_release(tree);
+	if (token->access_token == NULL)
+	{
+		*why = "the answer has no \"access_token\"";
+		return false;
+	}
+	return true;
 }

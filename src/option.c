@@ -33,12 +33,13 @@ typedef enum HsOptionKind
 {
 	HS_OPT_TEXT,				/* a non-empty string (char *) */
 	HS_OPT_INT,					/* an integer from min to max (int) */
+	HS_OPT_INT_AUTO,			/* "auto" (HS_RATE_LIMIT_AUTO) or an integer from min to max (int) */
 	HS_OPT_BOOL,				/* true or false, as parse_bool() reads (bool) */
 	HS_OPT_CHOICE,				/* words[0] (false) or words[1] (true) (bool) */
-	HS_OPT_URL,					/* an api_url (char *, without trailing slashes) */
+	HS_OPT_URL,					/* a URL of HubSpot's API (char *, without trailing slashes) */
 	HS_OPT_OBJECT_TYPE,			/* a CRM object type (char *) */
 	HS_OPT_PATH,				/* an absolute path (char *) */
-	HS_OPT_TOKEN				/* an access token: no white space (not stored) */
+	HS_OPT_TOKEN				/* a credential: no white space (not stored) */
 } HsOptionKind;
 
 /*
@@ -60,6 +61,7 @@ typedef struct HsOption
 	const char *words[2];		/* HS_OPT_CHOICE: the words for false and true */
 	const char *server_default; /* the value of a server that leaves it out */
 	const char *superuser_why;	/* set: only superusers may set it, because */
+	const char *sends;			/* HS_OPT_URL: what of the users' goes there */
 	size_t		field;			/* HS_TABLE_FIELD() / HS_COLUMN_FIELD(), or 0 */
 } HsOption;
 
@@ -76,7 +78,14 @@ static const HsOption hs_options[] = {
 	{
 		.name = "api_url", .where = HS_IN_SERVER, .kind = HS_OPT_URL,
 		.server_default = HS_DEFAULT_API_URL,
+		.sends = "access tokens",
 		.field = HS_TABLE_FIELD(api_url)
+	},
+	{
+		.name = "oauth_token_url", .where = HS_IN_SERVER, .kind = HS_OPT_URL,
+		.server_default = HS_DEFAULT_OAUTH_TOKEN_URL,
+		.sends = "OAuth client secrets and refresh tokens",
+		.field = HS_TABLE_FIELD(oauth_token_url)
 	},
 	{
 		.name = "batch_size", .where = HS_IN_SERVER | HS_IN_TABLE, .kind = HS_OPT_INT,
@@ -109,9 +118,9 @@ static const HsOption hs_options[] = {
 		.field = HS_TABLE_FIELD(max_concurrency)
 	},
 	{
-		.name = "rate_limit_per_10s", .where = HS_IN_SERVER, .kind = HS_OPT_INT,
+		.name = "rate_limit_per_10s", .where = HS_IN_SERVER, .kind = HS_OPT_INT_AUTO,
 		.min = 0, .max = HS_RATE_LIMIT_MAX,
-		.server_default = CppAsString2(HS_DEFAULT_RATE_LIMIT),
+		.server_default = "auto",
 		.field = HS_TABLE_FIELD(rate_limit)
 	},
 	{
@@ -152,6 +161,15 @@ static const HsOption hs_options[] = {
 	/* read by connection.c, never kept with the other options */
 	{
 		.name = "access_token", .where = HS_IN_MAPPING, .kind = HS_OPT_TOKEN
+	},
+	{
+		.name = "client_id", .where = HS_IN_MAPPING, .kind = HS_OPT_TOKEN
+	},
+	{
+		.name = "client_secret", .where = HS_IN_MAPPING, .kind = HS_OPT_TOKEN
+	},
+	{
+		.name = "refresh_token", .where = HS_IN_MAPPING, .kind = HS_OPT_TOKEN
 	},
 	{
 		.name = "property", .where = HS_IN_COLUMN, .kind = HS_OPT_TEXT,
@@ -486,13 +504,14 @@ hs_allowed_hosts_check(char **newval, void **extra, GucSource source)
 }
 
 /*
- * Check the api_url a server is created or altered with: valid for
- * everyone (hs_parse_api_url), and for a role that is not a superuser
- * https to a host and port in hubspot_fdw.allowed_hosts. Whoever owns a
- * server decides where the tokens of its users go.
+ * Check the URL "url" of option "opt" (api_url or oauth_token_url) a server
+ * is created or altered with: valid for everyone (hs_parse_api_url), and
+ * for a role that is not a superuser https to a host and port in
+ * hubspot_fdw.allowed_hosts. Whoever owns a server decides where the
+ * credentials of its users go.
  */
 static void
-hs_check_api_url(const char *url)
+hs_check_api_url(const HsOption *opt, const char *url)
 {
 	HsApiUrl	u;
 	const char *why;
@@ -500,21 +519,25 @@ hs_check_api_url(const char *url)
 	if (!hs_parse_api_url(url, &u, &why))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("invalid value for option \"api_url\""),
+				 errmsg("invalid value for option \"%s\"", opt->name),
 				 errdetail("%s", why)));
 	if (superuser())
 		return;
 	if (!u.https)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("only superusers can create or alter a server whose api_url is plain http://"),
-				 errdetail("Plain http:// sends the access tokens of the server's users unencrypted; it is meant for a local test server such as the bundled emulator.")));
+				 errmsg("only superusers can create or alter a server whose %s is plain http://",
+						opt->name),
+				 errdetail("Plain http:// sends the %s of the server's users unencrypted; it is meant for a local test server such as the bundled emulator.",
+						   opt->sends)));
 	if (!hs_host_is_allowed(&u))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("only superusers can create or alter a server whose api_url host is not in hubspot_fdw.allowed_hosts"),
-				 errdetail("Host \"%s\" on port %d is not in hubspot_fdw.allowed_hosts, which is \"%s\". The owner of a server decides where the access tokens of its users are sent.",
-						   u.host, u.port, hs_allowed_hosts ? hs_allowed_hosts : ""),
+				 errmsg("only superusers can create or alter a server whose %s host is not in hubspot_fdw.allowed_hosts",
+						opt->name),
+				 errdetail("Host \"%s\" on port %d is not in hubspot_fdw.allowed_hosts, which is \"%s\". The owner of a server decides where the %s of its users are sent.",
+						   u.host, u.port, hs_allowed_hosts ? hs_allowed_hosts : "",
+						   opt->sends),
 				 errhint("A superuser can add the host to hubspot_fdw.allowed_hosts.")));
 }
 
@@ -552,6 +575,8 @@ hs_option_bad_value(const HsOption *opt, const char *value)
 			 errmsg("invalid value for option \"%s\": \"%s\"", opt->name, value),
 			 opt->kind == HS_OPT_INT ?
 			 errhint("Valid values are integers from %d to %d.", opt->min, opt->max) :
+			 opt->kind == HS_OPT_INT_AUTO ?
+			 errhint("Valid values are auto and integers from %d to %d.", opt->min, opt->max) :
 			 opt->kind == HS_OPT_BOOL ?
 			 errhint("Valid values are true and false.") :
 			 opt->kind == HS_OPT_CHOICE ?
@@ -593,6 +618,13 @@ hs_option_value(const HsOption *opt, const char *value, bool setting,
 		case HS_OPT_TEXT:
 			text = pstrdup(value);
 			break;
+		case HS_OPT_INT_AUTO:
+			if (strcmp(value, "auto") == 0)
+			{
+				n = HS_RATE_LIMIT_AUTO;
+				break;
+			}
+			/* FALLTHROUGH */
 		case HS_OPT_INT:
 			{
 				char	   *end;
@@ -621,14 +653,14 @@ hs_option_value(const HsOption *opt, const char *value, bool setting,
 				size_t		len;
 
 				if (setting)
-					hs_check_api_url(value);
+					hs_check_api_url(opt, value);
 				else if (!hs_parse_api_url(value, &parsed, &why))
 					ereport(ERROR,
 							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-							 errmsg("server \"%s\" has an invalid api_url", server),
+							 errmsg("server \"%s\" has an invalid %s", server, opt->name),
 							 errdetail("%s", why),
-							 errhint("A superuser can correct it with ALTER SERVER %s OPTIONS (SET api_url '...').",
-									 quote_identifier(server))));
+							 errhint("A superuser can correct it with ALTER SERVER %s OPTIONS (SET %s '...').",
+									 quote_identifier(server), opt->name)));
 				text = pstrdup(value);
 				len = strlen(text);
 				while (len > 0 && text[len - 1] == '/')
@@ -655,7 +687,7 @@ hs_option_value(const HsOption *opt, const char *value, bool setting,
 		return;
 	if (hs_option_is_string(opt))
 		*(char **) field = text;
-	else if (opt->kind == HS_OPT_INT)
+	else if (opt->kind == HS_OPT_INT || opt->kind == HS_OPT_INT_AUTO)
 		*(int *) field = (int) n;
 	else
 		*(bool *) field = b;
@@ -670,6 +702,11 @@ hs_option_unknown(const char *name, int where)
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 				 errmsg("option \"access_token\" is allowed only in a user mapping"),
 				 errhint("Use CREATE USER MAPPING ... SERVER ... OPTIONS (access_token '...').")));
+	if (where != HS_IN_MAPPING && hs_option_find(name, HS_IN_MAPPING) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("option \"%s\" is allowed only in a user mapping", name),
+				 errhint("Use CREATE USER MAPPING ... SERVER ... OPTIONS (client_id '...', client_secret '...', refresh_token '...').")));
 	if (where == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
@@ -723,6 +760,55 @@ hs_apply_options(List *options, int where, bool setting, const char *server,
 	}
 }
 
+/*
+ * A user mapping names its credentials one of two ways: an access_token,
+ * or the three OAuth options client_id, client_secret and refresh_token,
+ * from which the extension obtains access tokens. Refuse a mix of both and
+ * an incomplete set of the three. (ALTER USER MAPPING passes the resulting
+ * list, so this holds after every change. A mapping with neither is
+ * accepted; using it is an error.)
+ */
+static void
+hs_check_mapping_credentials(List *options)
+{
+	static const char *const oauth[] = {"client_id", "client_secret", "refresh_token"};
+	bool		given[lengthof(oauth)] = {false};
+	const char *missing[lengthof(oauth)];
+	int			nmissing = 0;
+	bool		access_token = false;
+	ListCell   *lc;
+	int			i;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "access_token") == 0)
+			access_token = true;
+		for (i = 0; i < lengthof(oauth); i++)
+			if (strcmp(def->defname, oauth[i]) == 0)
+				given[i] = true;
+	}
+	for (i = 0; i < lengthof(oauth); i++)
+		if (!given[i])
+			missing[nmissing++] = oauth[i];
+	if (access_token && nmissing < lengthof(oauth))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("a user mapping takes either option \"access_token\" or the OAuth options, not both"),
+				 errdetail("With client_id, client_secret and refresh_token, hubspot_fdw obtains access tokens from HubSpot itself."),
+				 errhint("Drop access_token, or drop client_id, client_secret and refresh_token.")));
+	if (nmissing == 0 || nmissing == lengthof(oauth))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+			 nmissing == 1
+			 ? errmsg("OAuth option \"%s\" is missing", missing[0])
+			 : errmsg("OAuth options \"%s\" and \"%s\" are missing", missing[0], missing[1]),
+			 errdetail("A user mapping that obtains its access tokens by OAuth needs client_id, client_secret and refresh_token."),
+			 errhint("For example: OPTIONS (client_id '...', client_secret '...', refresh_token '...').")));
+}
+
 PG_FUNCTION_INFO_V1(hubspot_fdw_validator);
 
 /*
@@ -750,6 +836,9 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 				 errmsg("option \"insert_mode\" with value \"upsert\" requires option \"id_property\""),
 				 errdetail("HubSpot's batch/upsert finds the records to update by the value of a unique property."),
 				 errhint("For example: OPTIONS (insert_mode 'upsert', id_property 'email').")));
+
+	if (where == HS_IN_MAPPING)
+		hs_check_mapping_credentials(options);
 
 	/*
 	 * ALTER FOREIGN TABLE ... OPTIONS passes the resulting option list, so a

@@ -6,6 +6,12 @@
  * HubSpot limits each app to N requests in a rolling 10-second window.
  * The limiter keeps the send times of the last N requests per access token
  * and lets a request go only when fewer than N were sent in the window.
+ * N is rate_limit_per_10s, or with 'auto' what HubSpot's answers state
+ * (X-HubSpot-RateLimit-Max per X-HubSpot-RateLimit-Interval-Milliseconds,
+ * doc/hubspot-api.md, "Rate limits"), learned per token and shared like
+ * the rest of the slot; until an answer states it, HS_DEFAULT_RATE_LIMIT.
+ * The daily figures HubSpot's answers state are kept beside it, for
+ * hubspot_fdw_rate_limit() and the error of a DAILY 429.
  * After a 429 it also holds every request of that token for the wait the
  * retry logic chose; a wait longer than HS_MAX_RETRY_WAIT_S refuses the
  * token's requests instead of holding them.
@@ -38,6 +44,9 @@
 #define HS_RL_LOCAL_SLOTS 8
 /* The window of a slot that only holds a wait (HubSpot's burst window). */
 #define HS_RL_DEFAULT_WINDOW_MS 10000
+/* The shortest and longest windows believed from HubSpot's headers. */
+#define HS_RL_MIN_WINDOW_MS 100
+#define HS_RL_MAX_WINDOW_MS 3600000
 
 /* GUC hubspot_fdw.rate_limit_tokens: access tokens tracked at once. */
 int			hs_rl_max_slots = HS_DEFAULT_RATE_LIMIT_TOKENS;
@@ -57,6 +66,12 @@ typedef struct HsLimiterSlot
 	TimestampTz blocked_until;	/* set after a 429 */
 	char		block_endpoint[160];	/* stats label of the request that got it */
 	char		block_correlation_id[64];
+	int			learned_max;	/* X-HubSpot-RateLimit-Max; 0 = not stated yet */
+	int			learned_window_ms;	/* X-HubSpot-RateLimit-Interval-Milliseconds */
+	TimestampTz learned_at;
+	int64		daily_limit;	/* X-HubSpot-RateLimit-Daily; -1 = not stated */
+	int64		daily_remaining;	/* X-HubSpot-RateLimit-Daily-Remaining; -1 */
+	TimestampTz daily_at;
 	TimestampTz sent[HS_RATE_LIMIT_MAX];
 } HsLimiterSlot;
 
@@ -141,6 +156,16 @@ hs_ratelimit_key(const char *token)
 }
 
 /*
+ * The limiter key of the budget of "conn"'s requests: its access token's,
+ * or for OAuth its refresh token's, which outlives the access tokens.
+ */
+uint64
+hs_ratelimit_conn_key(const HsConnection *conn)
+{
+	return hs_ratelimit_key(conn->token ? conn->token : conn->refresh_token);
+}
+
+/*
  * The limiter, the per-backend one created on first use when not shared,
  * and this session's record of the slots it used.
  */
@@ -215,6 +240,7 @@ hs_limiter_slot(uint64 key, TimestampTz now)
 	memset(&st->slots[idle], 0, sizeof(HsLimiterSlot));
 	st->slots[idle].key = key;
 	st->slots[idle].window_ms = HS_RL_DEFAULT_WINDOW_MS;
+	st->slots[idle].daily_limit = st->slots[idle].daily_remaining = -1;
 	hs_rl_touched[idle] = key;
 	return &st->slots[idle];
 }
@@ -263,8 +289,32 @@ hs_sleep_ms(long ms)
 }
 
 /*
+ * The budget "slot" spends under "limit" (HS_RATE_LIMIT_AUTO: what HubSpot
+ * stated, else HS_DEFAULT_RATE_LIMIT) requests per "window_ms", into
+ * *eff_limit and *eff_window_ms.
+ */
+static void
+hs_slot_budget(HsLimiterSlot *slot, int limit, int window_ms,
+			   int *eff_limit, int *eff_window_ms)
+{
+	*eff_limit = limit;
+	*eff_window_ms = window_ms;
+	if (limit == HS_RATE_LIMIT_AUTO)
+	{
+		*eff_limit = HS_DEFAULT_RATE_LIMIT;
+		if (slot != NULL && slot->learned_max > 0)
+		{
+			*eff_limit = slot->learned_max;
+			*eff_window_ms = slot->learned_window_ms;
+		}
+	}
+	*eff_limit = Min(*eff_limit, HS_RATE_LIMIT_MAX);
+}
+
+/*
  * Wait until a request for "key" may be sent under "limit" requests per
- * "window_ms", and count it as sent. Returns the milliseconds waited.
+ * "window_ms" (HS_RATE_LIMIT_AUTO: what HubSpot stated for the token), and
+ * count it as sent. Returns the milliseconds waited.
  * A wait HubSpot asked for that has more than HS_MAX_RETRY_WAIT_S seconds
  * to run is not waited out: *refused_ms gets what is left of it, and the
  * request must not be sent. When every slot is busy the request is not
@@ -274,18 +324,20 @@ double
 hs_ratelimit_acquire(uint64 key, int limit, int window_ms, long *refused_ms)
 {
 	TimestampTz start = GetCurrentTimestamp();
+	int			limit_used;
 
 	*refused_ms = 0;
-	if (limit <= 0)
+	if (limit == 0)
 		return 0;
 	(void) hs_limiter_state();
-	limit = Min(limit, HS_RATE_LIMIT_MAX);
 	for (;;)
 	{
 		TimestampTz now = GetCurrentTimestamp();
-		TimestampTz window_start = TimestampTzPlusMilliseconds(now, -(window_ms + HS_RL_MARGIN_MS));
+		TimestampTz window_start;
 		HsLimiterSlot *slot;
 		long		wait_ms = 0;
+		int			eff_limit;
+		int			eff_window_ms;
 
 		if (hs_limiter->lock)
 			LWLockAcquire(hs_limiter->lock, LW_EXCLUSIVE);
@@ -297,7 +349,10 @@ hs_ratelimit_acquire(uint64 key, int limit, int window_ms, long *refused_ms)
 			hs_ratelimit_warn_full();
 			break;
 		}
-		slot->window_ms = window_ms;
+		hs_slot_budget(slot, limit, window_ms, &eff_limit, &eff_window_ms);
+		limit_used = eff_limit;
+		window_start = TimestampTzPlusMilliseconds(now, -(eff_window_ms + HS_RL_MARGIN_MS));
+		slot->window_ms = eff_window_ms;
 		while (slot->count > 0 && slot->sent[slot->head] <= window_start)
 		{
 			slot->head = (slot->head + 1) % HS_RATE_LIMIT_MAX;
@@ -309,10 +364,10 @@ hs_ratelimit_acquire(uint64 key, int limit, int window_ms, long *refused_ms)
 			if (wait_ms > HS_MAX_RETRY_WAIT_S * 1000L)
 				*refused_ms = wait_ms;
 		}
-		else if (slot->count >= limit)
+		else if (slot->count >= limit_used)
 		{
 			/* the oldest of the last "limit" sends must leave the window */
-			int			idx = (slot->head + slot->count - limit) % HS_RATE_LIMIT_MAX;
+			int			idx = (slot->head + slot->count - limit_used) % HS_RATE_LIMIT_MAX;
 
 			wait_ms = TimestampDifferenceMilliseconds(window_start, slot->sent[idx]) + 1;
 		}
@@ -429,4 +484,96 @@ hs_ratelimit_forget_waits(void)
 	}
 	if (hs_limiter->lock)
 		LWLockRelease(hs_limiter->lock);
+}
+
+/*
+ * Keep what the answer to "req" states of the budget of "key" (its burst
+ * key): the burst limit and its window, when "req" spends the burst budget
+ * (HubSpot's figures are clamped to what the limiter can track), and the
+ * daily limit and what remains of it. An answer without the headers
+ * changes nothing, so a token that never saw them keeps the safe default.
+ */
+void
+hs_ratelimit_learn(uint64 key, const HsHttpRequest *req)
+{
+	TimestampTz now;
+	HsLimiterSlot *slot;
+	bool		burst = req->learn_budget && req->rl_max > 0;
+
+	if (!burst && req->rl_daily < 0 && req->rl_daily_remaining < 0)
+		return;
+	(void) hs_limiter_state();
+	now = GetCurrentTimestamp();
+	if (hs_limiter->lock)
+		LWLockAcquire(hs_limiter->lock, LW_EXCLUSIVE);
+	slot = hs_limiter_slot(key, now);
+	if (slot != NULL)
+	{
+		if (burst)
+		{
+			slot->learned_max = (int) Min(req->rl_max, (long) HS_RATE_LIMIT_MAX);
+			slot->learned_window_ms = req->rl_interval_ms > 0
+				? (int) Min(Max(req->rl_interval_ms, HS_RL_MIN_WINDOW_MS), HS_RL_MAX_WINDOW_MS)
+				: HS_RL_DEFAULT_WINDOW_MS;
+			slot->learned_at = now;
+		}
+		if (req->rl_daily >= 0)
+			slot->daily_limit = req->rl_daily;
+		if (req->rl_daily_remaining >= 0)
+		{
+			slot->daily_remaining = req->rl_daily_remaining;
+			slot->daily_at = now;
+		}
+	}
+	if (hs_limiter->lock)
+		LWLockRelease(hs_limiter->lock);
+}
+
+/*
+ * What the limiter knows of the budget of "key" spent under "limit"
+ * requests per "window_ms" (rate_limit_per_10s, HS_RATE_LIMIT_AUTO or 0):
+ * the budget it applies now, what HubSpot stated, the requests in the
+ * current window. False when no slot holds the key (nothing sent lately).
+ */
+bool
+hs_ratelimit_budget(uint64 key, int limit, int window_ms, HsRateBudget *out)
+{
+	int			i;
+	bool		found = false;
+	TimestampTz now = GetCurrentTimestamp();
+
+	memset(out, 0, sizeof(*out));
+	out->daily_limit = out->daily_remaining = -1;
+	hs_slot_budget(NULL, limit, window_ms, &out->limit, &out->window_ms);
+	if (hs_limiter == NULL)
+		return false;
+	if (hs_limiter->lock)
+		LWLockAcquire(hs_limiter->lock, LW_SHARED);
+	for (i = 0; i < hs_limiter->nslots; i++)
+	{
+		HsLimiterSlot *slot = &hs_limiter->slots[i];
+		TimestampTz window_start;
+		int			k;
+
+		if (slot->key != key)
+			continue;
+		found = true;
+		hs_slot_budget(slot, limit, window_ms, &out->limit, &out->window_ms);
+		out->stated_max = slot->learned_max;
+		out->stated_window_ms = slot->learned_window_ms;
+		out->stated_at = slot->learned_at;
+		out->daily_limit = slot->daily_limit;
+		out->daily_remaining = slot->daily_remaining;
+		out->daily_at = slot->daily_at;
+		window_start = TimestampTzPlusMilliseconds(now, -(out->window_ms + HS_RL_MARGIN_MS));
+		for (k = 0; k < slot->count; k++)
+			if (slot->sent[(slot->head + k) % HS_RATE_LIMIT_MAX] > window_start)
+				out->in_window++;
+		break;
+	}
+	if (hs_limiter->lock)
+		LWLockRelease(hs_limiter->lock);
+	if (limit == 0)
+		out->limit = 0;
+	return found;
 }

@@ -12,7 +12,8 @@
  * idempotent, that is, sending it twice leaves HubSpot as sending it once
  * would (see hs_request_is_idempotent). Creating records is not: a second
  * batch/create would create them twice. Other 4xx answers are final and
- * never retried.
+ * never retried. A 401 saying that an OAuth access token expired is sent
+ * again once, with a new token (oauth.c): HubSpot applied nothing.
  */
 #include "postgres.h"
 
@@ -152,7 +153,8 @@ hs_refuse_long_url(HsHttpRequest *req, size_t len)
 
 /*
  * Prepare a request to api_url + path (+ "?" query) for "conn". A URL
- * longer than HS_MAX_URL_BYTES is an error.
+ * longer than HS_MAX_URL_BYTES is an error. An OAuth mapping's access
+ * token is set when the request is sent (hs_attempt_start).
  */
 void
 hs_request_init(HsHttpRequest *req, HsConnection *conn,
@@ -160,6 +162,7 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 				const char *path, const char *query, const char *body)
 {
 	memset(req, 0, sizeof(*req));
+	req->mcxt = CurrentMemoryContext;
 	req->method = method;
 	req->path = path;
 	req->url = query ? psprintf("%s%s?%s", opts->api_url, path, query)
@@ -168,7 +171,11 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 	if (strlen(req->url) > HS_MAX_URL_BYTES)
 		hs_refuse_long_url(req, strlen(req->url));
 	/* a copy: the cached token is wiped and freed when the mapping changes */
-	req->token = pstrdup(conn->token);
+	if (conn->token != NULL)
+		req->token = pstrdup(conn->token);
+	else
+		req->oauth_token_url = opts->oauth_token_url;
+	req->rate_key = hs_ratelimit_conn_key(conn);
 	req->body = body;
 	req->connect_timeout_ms = opts->connect_timeout_ms;
 	req->timeout_ms = opts->request_timeout_ms;
@@ -186,12 +193,17 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 	 */
 	req->rate_limit = opts->rate_limit;
 	req->rate_window_ms = HS_BURST_WINDOW_MS;
+	req->learn_budget = true;
 	if (strncmp(path, "/crm/v3/associations/", 21) == 0 && strstr(path, "/batch/") != NULL)
+	{
 		req->rate_limit = 0;
+		req->learn_budget = false;
+	}
 	else if (strcmp(method, "POST") == 0 && hs_ends_with(path, "/search"))
 	{
-		req->rate_limit = opts->rate_limit > 0 ? HS_SEARCH_LIMIT_PER_S : 0;
+		req->rate_limit = opts->rate_limit != 0 ? HS_SEARCH_LIMIT_PER_S : 0;
 		req->rate_window_ms = 1000;
+		req->learn_budget = false;
 	}
 }
 
@@ -265,11 +277,142 @@ hs_retry_delay(HsHttpRequest *req, int attempt, bool *rate_limited)
 	return -1;
 }
 
+/* The path of "url" (http[s]://host[:port]/path), for messages: "/" if none. */
+static const char *
+hs_url_path(const char *url)
+{
+	const char *p = strstr(url, "://");
+	const char *slash = p ? strchr(p + 3, '/') : NULL;
+
+	return slash ? slash : "/";
+}
+
+/* Append "name=value" to form body "buf", value percent-encoded. */
+static void
+hs_form_field(StringInfo buf, const char *name, const char *value)
+{
+	char	   *escaped = hs_url_escape(value);
+
+	appendStringInfo(buf, "%s%s=%s", buf->len ? "&" : "", name, escaped);
+	explicit_bzero(escaped, strlen(escaped));
+	pfree(escaped);
+}
+
+/*
+ * Ask the token endpoint (req->oauth_token_url) for a new access token for
+ * the OAuth credentials of "req"'s mapping (doc/hubspot-api.md, "OAuth"):
+ * a form-encoded POST with the refresh token, sent, retried and counted
+ * like any request, with the client secret and the refresh token masked in
+ * whatever its answer shows. The token goes to the store (oauth.c) and to
+ * "out" (of HS_OAUTH_TOKEN_MAX bytes). Raises for every failure.
+ */
+static void
+hs_oauth_refresh(HsHttpRequest *req, char *out)
+{
+	const HsConnection *conn = req->conn;
+	HsHttpRequest treq;
+	StringInfoData body;
+	HsOAuthToken token;
+	char	   *why = NULL;
+	TimestampTz sent_at;
+	const char *p;
+
+	initStringInfo(&body);
+	hs_form_field(&body, "grant_type", "refresh_token");
+	hs_form_field(&body, "client_id", conn->client_id);
+	hs_form_field(&body, "client_secret", conn->client_secret);
+	hs_form_field(&body, "refresh_token", conn->refresh_token);
+
+	memset(&treq, 0, sizeof(treq));
+	treq.mcxt = CurrentMemoryContext;
+	treq.method = "POST";
+	treq.url = req->oauth_token_url;
+	treq.path = hs_url_path(req->oauth_token_url);
+	treq.endpoint = hs_endpoint_label("POST", treq.path);
+	treq.token = NULL;			/* the credentials are in the body */
+	treq.body = body.data;
+	treq.content_type_sent = "application/x-www-form-urlencoded";
+	treq.connect_timeout_ms = req->connect_timeout_ms;
+	treq.timeout_ms = req->timeout_ms;
+	treq.max_response_bytes = req->max_response_bytes;
+	treq.ca_file = req->ca_file;
+	treq.ca_path = req->ca_path;
+	treq.max_retries = req->max_retries;
+	treq.idempotent = true;		/* a second refresh only issues another token */
+	treq.hidden[0] = conn->client_secret;
+	treq.hidden[1] = conn->refresh_token;
+
+	sent_at = GetCurrentTimestamp();
+	hs_send(&treq);
+	explicit_bzero(body.data, body.len);
+	if (treq.http_status != 200)
+		hs_report_token_refusal(&treq);
+	if (!hs_json_parse_token(treq.response, treq.response_len, &token, &why))
+		hs_report_bad_response(&treq, why);
+	explicit_bzero(treq.response, treq.response_len);
+
+	/* it goes into a header: printable ASCII without spaces, and not too long */
+	for (p = token.access_token; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			hs_report_bad_response(&treq, "the access token holds a character that is not printable ASCII");
+	if (p == token.access_token || p - token.access_token >= HS_OAUTH_TOKEN_MAX)
+		hs_report_bad_response(&treq, psprintf("the access token is empty or longer than %d bytes",
+											   HS_OAUTH_TOKEN_MAX - 1));
+	strlcpy(out, token.access_token, HS_OAUTH_TOKEN_MAX);
+	explicit_bzero(token.access_token, strlen(token.access_token));
+	hs_oauth_refreshed(req, out, sent_at, token.expires_in);
+}
+
+/*
+ * Set req->token to the current access token of its mapping's OAuth
+ * credentials, refreshing it first when it is due (hs_oauth_token() says
+ * who refreshes; a refusal is recorded for the sessions that waited for
+ * it, then raised).
+ */
+static void
+hs_use_oauth_token(HsHttpRequest *req)
+{
+	char		token[HS_OAUTH_TOKEN_MAX];
+
+	if (!hs_oauth_token(req, token))
+	{
+		MemoryContext cxt = CurrentMemoryContext;
+
+		PG_TRY();
+		{
+			hs_oauth_refresh(req, token);
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			hs_oauth_refresh_failed(req, edata);
+			FreeErrorData(edata);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+	}
+	if (req->token == NULL || strcmp(req->token, token) != 0)
+	{
+		char	   *old = (char *) req->token;
+
+		req->token = MemoryContextStrdup(req->mcxt, token);
+		if (old)
+		{
+			explicit_bzero(old, strlen(old));
+			pfree(old);
+		}
+	}
+	explicit_bzero(token, sizeof(token));
+}
+
 /* The rate-limiter key of a request: search has a budget of its own. */
 static uint64
 hs_request_key(HsHttpRequest *req)
 {
-	uint64		key = hs_ratelimit_key(req->token);
+	uint64		key = req->rate_key;
 
 	return req->rate_window_ms == HS_BURST_WINDOW_MS ? key : key ^ 0x5345415243480000ULL;
 }
@@ -287,7 +430,7 @@ hs_attempt_start(HsHttpRequest *req, bool retry)
 	double		waited = 0;
 	long		refused_ms = 0;
 
-	if (req->rate_limit > 0)
+	if (req->rate_limit != 0)
 		waited = hs_ratelimit_acquire(hs_request_key(req), req->rate_limit,
 									  req->rate_window_ms, &refused_ms);
 	if (refused_ms > 0)
@@ -298,6 +441,9 @@ hs_attempt_start(HsHttpRequest *req, bool retry)
 	}
 	if (waited > 0)
 		hs_stats_wait(req, false, waited);
+	/* after the wait: a token due for refresh is refreshed first */
+	if (req->oauth_token_url != NULL)
+		hs_use_oauth_token(req);
 	(void) hs_http_start(req);
 	return true;
 }
@@ -335,9 +481,22 @@ hs_send_complete(HsHttpRequest *req)
 		hs_stats_request(req);
 		if (req->transport == HS_TRANSPORT_CANCELED)
 			break;
+		if (req->transport == HS_TRANSPORT_OK && req->rate_key != 0)
+			hs_ratelimit_learn(req->rate_key, req);
+		/* an OAuth access token that expired: once more, with a new one */
+		if (hs_oauth_token_expired(req))
+		{
+			hs_stats_wait(req, true, 0);
+			response = req->response;
+			if (!hs_attempt_start(req, true))
+				break;
+			if (response)
+				pfree(response);
+			continue;
+		}
 		delay = hs_retry_delay(req, req->retries, &rate_limited);
 		/* the wait holds every request of the token, retried or not */
-		if (rate_limited)
+		if (rate_limited && req->rate_key != 0)
 			hs_ratelimit_block(key, delay, req->endpoint, req->correlation_id);
 		/* a wait over the bound fails the statement (hs_check_response) */
 		if (delay < 0 || delay > HS_MAX_RETRY_WAIT_S * 1000L ||

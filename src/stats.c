@@ -13,6 +13,7 @@
 
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
@@ -160,4 +161,52 @@ hubspot_fdw_stats_reset(PG_FUNCTION_ARGS)
 		memset(hs_stats, 0, sizeof(HsEndpointStats) * HS_STATS_MAX_ENDPOINTS);
 	hs_ratelimit_forget_waits();
 	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(hubspot_fdw_rate_limit);
+
+/*
+ * SQL: hubspot_fdw_rate_limit(server): the rate budget of the current
+ * user's mapping for hubspot_fdw server "server", as the limiter knows it
+ * (shared by every session when hubspot_fdw is preloaded): the option
+ * rate_limit_per_10s; the requests per window paced now, the window, and
+ * the requests sent within it; the burst limit HubSpot's answers stated
+ * last, and when; the daily limit and what remained of it, and when. What
+ * HubSpot never stated is NULL. Sends nothing; shows no credential.
+ */
+Datum
+hubspot_fdw_rate_limit(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	UserMapping *user;
+	ForeignServer *server = hs_function_server(name, &user);
+	HsConnection *conn = hs_get_connection(server, user);
+	HsTableOptions opts;
+	HsRateBudget b;
+	TupleDesc	tupdesc;
+	Datum		values[10];
+	bool		nulls[10] = {false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	hs_get_server_options(server, &opts);
+	(void) hs_ratelimit_budget(hs_ratelimit_conn_key(conn), opts.rate_limit, HS_BURST_WINDOW_MS, &b);
+
+	values[0] = CStringGetTextDatum(opts.rate_limit == HS_RATE_LIMIT_AUTO ? "auto"
+									: psprintf("%d", opts.rate_limit));
+	values[1] = Int32GetDatum(b.limit);
+	values[2] = Int32GetDatum(b.window_ms);
+	values[3] = Int32GetDatum(b.in_window);
+	values[4] = Int32GetDatum(b.stated_max);
+	values[5] = Int32GetDatum(b.stated_window_ms);
+	values[6] = TimestampTzGetDatum(b.stated_at);
+	nulls[4] = nulls[5] = nulls[6] = b.stated_max == 0;
+	if (opts.rate_limit == 0)
+		nulls[2] = nulls[3] = true;
+	values[7] = Int64GetDatum(b.daily_limit);
+	nulls[7] = b.daily_limit < 0;
+	values[8] = Int64GetDatum(b.daily_remaining);
+	values[9] = TimestampTzGetDatum(b.daily_at);
+	nulls[8] = nulls[9] = b.daily_remaining < 0;
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

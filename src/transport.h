@@ -2,9 +2,11 @@
  * transport.h
  *		The transport layer: one HTTP exchange with HubSpot and everything
  *		about it. http.c holds all of libcurl and never raises; json.c holds
- *		all of json-c; ratelimit.c paces requests per token; stats.c counts
- *		them; request.c sends one request with its pacing, retries and
- *		waits; errors.c is the one place that turns outcomes into errors.
+ *		all of json-c; ratelimit.c paces requests per token; oauth.c
+ *		obtains and shares the access tokens of OAuth mappings; stats.c
+ *		counts requests; request.c sends one request with its pacing,
+ *		retries and waits; errors.c is the one place that turns outcomes
+ *		into errors.
  *
  * This header stays free of json-c and libcurl types: json-c's json_object
  * clashes with PostgreSQL's json_object(), and the status struct is all the
@@ -17,6 +19,8 @@
 
 #include "lib/stringinfo.h"
 
+/* HubSpot's burst window: doc/hubspot-api.md, "Rate limits". */
+#define HS_BURST_WINDOW_MS 10000
 /* Default of hubspot_fdw.rate_limit_tokens: access tokens paced at once. */
 #define HS_DEFAULT_RATE_LIMIT_TOKENS 256
 /*
@@ -58,8 +62,9 @@ typedef struct HsHttpRequest
 	const char *method;
 	const char *url;
 	const char *path;			/* for messages: the URL's path, no query */
-	const char *token;
+	const char *token;			/* NULL: no Authorization header */
 	const char *body;			/* NULL: no body */
+	const char *content_type_sent;	/* of the body; NULL: application/json */
 	int			connect_timeout_ms;
 	int			timeout_ms;
 	size_t		max_response_bytes;
@@ -67,7 +72,13 @@ typedef struct HsHttpRequest
 	const char *ca_path;
 
 	/* in, for the layers above the transport */
+	MemoryContext mcxt;			/* where the request's strings live */
 	struct HsConnection *conn;	/* whose rate limit and token */
+	const char *oauth_token_url;	/* set: conn obtains its tokens by OAuth */
+	const char *hidden[2];		/* other secrets masked like the token (OAuth) */
+	uint64		rate_key;		/* the limiter's key of conn's budget */
+	bool		learn_budget;	/* its answers state the burst limit */
+	bool		reauthorized;	/* sent again after a 401 for an expired token */
 	const char *endpoint;		/* stats label: "PATCH /crm/v3/objects/t/{id}" */
 	int			max_retries;
 	bool		idempotent;		/* sending it twice is as sending it once */
@@ -87,6 +98,9 @@ typedef struct HsHttpRequest
 	long		retry_after_ms;	/* Retry-After, -1 if absent */
 	long		rl_remaining;	/* X-HubSpot-RateLimit-Remaining, -1 if absent */
 	long		rl_interval_ms; /* X-HubSpot-RateLimit-Interval-Milliseconds */
+	long		rl_max;			/* X-HubSpot-RateLimit-Max */
+	long		rl_daily;		/* X-HubSpot-RateLimit-Daily */
+	long		rl_daily_remaining; /* X-HubSpot-RateLimit-Daily-Remaining */
 	int			retries;		/* set by hs_send: retries it took */
 	bool		in_flight;		/* started and not finished */
 } HsHttpRequest;
@@ -151,7 +165,16 @@ typedef struct HsApiError
 	char	   *error_codes;	/* errors[].code, comma separated */
 	char	   *error_details;	/* errors[].message, "; " separated */
 	char	   *policy_name;	/* 429 bodies */
+	char	   *status;			/* "error"; the token endpoint's code, such as BAD_REFRESH_TOKEN */
+	char	   *oauth_error;	/* the token endpoint's OAuth 2.0 code, such as invalid_grant */
 } HsApiError;
+
+/* The token endpoint's answer to a refresh (doc/hubspot-api.md, "OAuth"). */
+typedef struct HsOAuthToken
+{
+	char	   *access_token;
+	int64		expires_in;		/* seconds; -1 when not given */
+} HsOAuthToken;
 
 /* One input of a batch/update request. */
 typedef struct HsWriteInput
@@ -187,6 +210,8 @@ extern bool hs_json_parse_batch(const char *body, size_t len,
 extern void hs_json_parse_error(const char *body, size_t len,
 								HsApiError *err);
 extern int	hs_json_refusal_sqlstate(const char *why);
+extern bool hs_json_parse_token(const char *body, size_t len,
+								HsOAuthToken *token, char **why);
 
 /* One association: an input or result of associations batch/create. */
 typedef struct HsAssocInput
@@ -279,6 +304,7 @@ extern bool hs_json_parse_search(const char *body, size_t len,
 
 extern void hs_ratelimit_install_hooks(void);
 extern uint64 hs_ratelimit_key(const char *token);
+extern uint64 hs_ratelimit_conn_key(const HsConnection *conn);
 /* A wait HubSpot asked for that holds a token (hubspot_fdw_stats()). */
 typedef struct HsRateWait
 {
@@ -290,13 +316,40 @@ typedef struct HsRateWait
 /* GUC hubspot_fdw.rate_limit_tokens (set at server start). */
 extern int	hs_rl_max_slots;
 
+/* What the limiter knows of one token's budget (hubspot_fdw_rate_limit()). */
+typedef struct HsRateBudget
+{
+	int			limit;			/* requests per window it applies now; 0 = no pacing */
+	int			window_ms;
+	int			in_window;		/* requests sent within the current window */
+	int			stated_max;		/* X-HubSpot-RateLimit-Max last stated; 0 = never */
+	int			stated_window_ms;
+	TimestampTz stated_at;
+	int64		daily_limit;	/* X-HubSpot-RateLimit-Daily; -1 = never stated */
+	int64		daily_remaining;	/* -Daily-Remaining; -1 = never stated */
+	TimestampTz daily_at;
+} HsRateBudget;
+
 extern double hs_ratelimit_acquire(uint64 key, int limit, int window_ms,
 								   long *refused_ms);
+extern void hs_ratelimit_learn(uint64 key, const HsHttpRequest *req);
+extern bool hs_ratelimit_budget(uint64 key, int limit, int window_ms, HsRateBudget *out);
 extern void hs_ratelimit_block(uint64 key, long ms, const char *endpoint,
 							   const char *correlation_id);
 extern List *hs_ratelimit_waits(void);
 extern void hs_ratelimit_forget_waits(void);
 extern void hs_sleep_ms(long ms);
+/* ---------- oauth.c ---------- */
+
+/* The longest access token kept; HubSpot advises room for 300 characters. */
+#define HS_OAUTH_TOKEN_MAX 2048
+
+extern void hs_oauth_install_hooks(void);
+extern bool hs_oauth_token(HsHttpRequest *req, char *out);
+extern void hs_oauth_refreshed(HsHttpRequest *req, const char *token,
+							   TimestampTz sent_at, int64 expires_in);
+extern void hs_oauth_refresh_failed(HsHttpRequest *req, const ErrorData *edata);
+extern bool hs_oauth_token_expired(HsHttpRequest *req);
 /* ---------- stats.c ---------- */
 
 extern void hs_stats_request(const HsHttpRequest *req);
@@ -316,6 +369,7 @@ extern void hs_send_complete(HsHttpRequest *req);
 
 extern void hs_report_transport(HsHttpRequest *req);
 extern void hs_check_response(HsHttpRequest *req, bool allow_404);
+pg_noreturn extern void hs_report_token_refusal(HsHttpRequest *req) pg_attribute_noreturn();
 pg_noreturn extern void hs_report_bad_response(HsHttpRequest *req,
 												const char *why) pg_attribute_noreturn();
 pg_noreturn extern void hs_report_rate_wait(HsHttpRequest *req,

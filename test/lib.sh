@@ -12,6 +12,12 @@ HS_DEBIAN_PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 HS_PG_CONFIG_GIVEN=${PG_CONFIG:+1}
 # The token the emulator accepts; tests check it never shows in any output.
 HS_TEST_TOKEN=emulator-token-for-tests
+# The OAuth app and refresh token the emulator's token endpoint accepts, and
+# the start of every access token it issues: none may show in any output.
+HS_TEST_CLIENT_ID=emulator-oauth-client
+HS_TEST_CLIENT_SECRET=emulator-client-secret-for-tests
+HS_TEST_REFRESH_TOKEN=emulator-refresh-token-for-tests
+HS_TEST_ISSUED_PREFIX=issued-oauth-token-
 # PostgreSQL 18 for the tests: source beside the clone, build in a cache.
 HS_PG18_SOURCE="$HS_ROOT/../shared/postgresql"
 HS_PG18_TARBALL=postgresql-18_18.6.orig.tar.bz2
@@ -153,7 +159,9 @@ hs_start_emulator() {
   rm -f "$portfile"
   /usr/bin/python3 "$HS_ROOT/test/emulator/hubspot_emulator.py" \
     --port 0 --port-file "$portfile" --token "$HS_TEST_TOKEN" \
-    --read-only-token read-only-token-for-tests "$@" >"${HS_EMULATOR_LOG:-$HS_WORK/emulator.log}" 2>&1 9>&- &
+    --read-only-token read-only-token-for-tests \
+    --oauth-client "$HS_TEST_CLIENT_ID:$HS_TEST_CLIENT_SECRET" \
+    --refresh-token "$HS_TEST_REFRESH_TOKEN" --oauth-token-prefix "$HS_TEST_ISSUED_PREFIX" "$@" >"${HS_EMULATOR_LOG:-$HS_WORK/emulator.log}" 2>&1 9>&- &
   HS_EMULATOR_PID=$!
   for i in $(seq 1 100); do
     [ -s "$portfile" ] && break

@@ -91,7 +91,10 @@ run_suites() {
   hs_give_to_pg "$work"
   hs_as_pg env \
     HUBSPOT_EMULATOR_URL="$HUBSPOT_EMULATOR_URL" HUBSPOT_EMULATOR_CTL="$work/emu_ctl.py" \
-    HUBSPOT_TEST_TOKEN="$HS_TEST_TOKEN" NO_PROXY="$NO_PROXY" no_proxy="$no_proxy" \
+    HUBSPOT_TEST_TOKEN="$HS_TEST_TOKEN" HUBSPOT_TEST_CLIENT_ID="$HS_TEST_CLIENT_ID" \
+    HUBSPOT_TEST_CLIENT_SECRET="$HS_TEST_CLIENT_SECRET" \
+    HUBSPOT_TEST_REFRESH_TOKEN="$HS_TEST_REFRESH_TOKEN" \
+    NO_PROXY="$NO_PROXY" no_proxy="$no_proxy" \
     "$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress" \
       --temp-instance="$work/tmp_check" \
       --temp-config="$work/regress.conf" \
@@ -110,11 +113,15 @@ run_suites() {
   leg_failed=$(grep -cE '\.\.\. +FAILED|^not ok +[0-9]+ ' "$work/pg_regress.out" || true)
   # A pg_regress that failed without naming a failed suite still fails.
   if [ "$rc" -ne 0 ] && [ "$leg_failed" -eq 0 ]; then leg_failed=1; fi
-  # The access token must appear in no output of any test.
-  if grep -rlF "$HS_TEST_TOKEN" "$work/results" "$work/log" 2>/dev/null; then
-    echo "the access token appears in the output above" >&2
-    leg_failed=$((leg_failed + 1))
-  fi
+  # No secret may appear in any output of any test: the access token, the
+  # OAuth client secret and refresh token, and the access tokens issued.
+  for secret in "$HS_TEST_TOKEN" "$HS_TEST_CLIENT_SECRET" "$HS_TEST_REFRESH_TOKEN" \
+                "$HS_TEST_ISSUED_PREFIX"; do
+    if grep -rlF -- "$secret" "$work/results" "$work/log" 2>/dev/null; then
+      echo "a secret of the tests appears in the output above" >&2
+      leg_failed=$((leg_failed + 1))
+    fi
+  done
   passed=$((passed + leg_passed))
   failed=$((failed + leg_failed))
   leg_summaries+=("$PG_VERSION_NAME: suites $leg_passed ok, $leg_failed failed")

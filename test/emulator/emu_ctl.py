@@ -11,6 +11,9 @@ usage: emu_ctl.py BASE_URL COMMAND [ARG]
   associations          print every stored association, one JSON document per line
   stats                 print the load statistics (max_in_flight, ...) as one JSON document
   bulk JSON             create records without API requests; prints what was created
+  oauth [JSON]          print the OAuth counters (token requests, tokens issued, ...) as one
+                        JSON document; with JSON ({"expires_in":2}, {"revoke":true},
+                        {"expire":true}), change the OAuth state first
 
 stdout carries only the JSON lines (it is read by COPY ... FROM PROGRAM);
 errors go to stderr with a non-zero exit status.
@@ -66,8 +69,8 @@ def main(argv):
     needs_arg = cmd in ("config", "object", "bulk")
     if needs_arg and len(args) != 1:
         fail("%s needs exactly one argument" % cmd, 2)
-    if not needs_arg and args:
-        fail("%s takes no argument" % cmd, 2)
+    if not needs_arg and len(args) > (1 if cmd == "oauth" else 0):
+        fail("%s takes no argument" % cmd if cmd != "oauth" else "oauth takes at most one argument", 2)
     if cmd == "reset":
         call(base, "POST", "/_emulator/reset", "")
     elif cmd == "clear":
@@ -99,9 +102,18 @@ def main(argv):
             emit(a)
     elif cmd == "stats":
         emit(call(base, "GET", "/_emulator/stats"))
+    elif cmd == "oauth":
+        if args:
+            try:
+                json.loads(args[0])
+            except ValueError as e:
+                fail("oauth argument is not valid JSON: %s" % e, 2)
+            emit(call(base, "POST", "/_emulator/oauth", args[0]))
+        else:
+            emit(call(base, "GET", "/_emulator/oauth"))
     else:
-        fail("unknown command %r (reset, clear, requests, config, object, associations, bulk, stats)"
-             % cmd, 2)
+        fail("unknown command %r (reset, clear, requests, config, object, associations, bulk, "
+             "stats, oauth)" % cmd, 2)
     sys.stdout.flush()
     return 0
 

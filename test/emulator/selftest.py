@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 import traceback
+from urllib.parse import urlencode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EMULATOR = os.path.join(HERE, "hubspot_emulator.py")
@@ -30,6 +31,9 @@ SPEC_DIR = os.environ.get("HUBSPOT_OPENAPI_DIR",
                           os.path.join(REPO, "..", "shared", "hubspot-openapi"))
 TOKEN = "selftest-token"
 RO_TOKEN = "selftest-ro"
+CLIENT_ID = "selftest-client"
+CLIENT_SECRET = "selftest-client-secret"
+REFRESH_TOKEN = "selftest-refresh-token"
 
 PASSED = 0
 FAILED = 0
@@ -1332,9 +1336,158 @@ def t_concurrency(c, env):
     eq(sorted(r["seq"] for r in log(c)), list(range(1, 601)), "seq unique")
 
 
+def token_request(c, fields, path="/oauth/v1/token", ctype="application/x-www-form-urlencoded"):
+    """POST fields (a dict) form-encoded to the token endpoint, without a
+    bearer token."""
+    return c.req("POST", path, token=None, raw_body=urlencode(fields).encode(),
+                 headers={"Content-Type": ctype})
+
+
+def refresh_fields(**over):
+    f = {"grant_type": "refresh_token", "client_id": CLIENT_ID,
+         "client_secret": CLIENT_SECRET, "refresh_token": REFRESH_TOKEN}
+    f.update(over)
+    return {k: v for k, v in f.items() if v is not None}
+
+
+def oauth_error(r, status, code, error, what):
+    eq(r.status, status, what + " status")
+    b = r.json or {}
+    eq((b.get("status"), b.get("error")), (code, error), what + " status and error")
+    check(isinstance(b.get("message"), str) and b.get("message") == b.get("error_description"),
+          what + " message equals error_description")
+    for h in ("x-hubspot-ratelimit-max", "x-hubspot-ratelimit-remaining"):
+        check(h not in r.headers, what + " has no " + h)
+
+
+@test
+def t_oauth_token(c, env):
+    r = token_request(c, refresh_fields())
+    eq(r.status, 200, "refresh status")
+    b = r.json
+    eq(set(b), {"access_token", "refresh_token", "expires_in", "token_type"}, "answer fields")
+    eq((b["refresh_token"], b["expires_in"], b["token_type"]), (REFRESH_TOKEN, 1800, "bearer"),
+       "refresh token kept, 30 minutes, bearer")
+    check(b["access_token"].startswith("emu-oauth-"), "issued token has the prefix")
+    check("x-hubspot-ratelimit-max" not in r.headers, "no rate-limit headers")
+    eq(c.req("GET", PC + "/501", token=b["access_token"]).status, 200, "issued token works")
+    r2 = token_request(c, refresh_fields(), path="/oauth/2026-03/token")
+    check(r2.status == 200 and r2.json["access_token"] != b["access_token"],
+          "the 2026-03 path issues another token")
+    eq(c.req("GET", PC + "/501", token=b["access_token"]).status, 200, "the first still works")
+    oauth_error(token_request(c, refresh_fields(refresh_token="nope")), 400,
+                "BAD_REFRESH_TOKEN", "invalid_grant", "unknown refresh token")
+    oauth_error(token_request(c, refresh_fields(refresh_token=None)), 400,
+                "BAD_REFRESH_TOKEN", "invalid_grant", "missing refresh token")
+    oauth_error(token_request(c, refresh_fields(client_id="other")), 400,
+                "BAD_CLIENT_ID", "invalid_client", "unknown client")
+    oauth_error(token_request(c, refresh_fields(client_secret="wrong")), 400,
+                "BAD_CLIENT_SECRET", "invalid_client", "wrong secret")
+    oauth_error(token_request(c, refresh_fields(grant_type="authorization_code")), 400,
+                "BAD_GRANT_TYPE", "unsupported_grant_type", "other grant")
+    oauth_error(token_request(c, refresh_fields(), ctype="application/json"), 400,
+                "BAD_REQUEST", "invalid_request", "JSON body")
+    oauth_error(c.req("GET", "/oauth/v1/token", token=None), 405, "METHOD_NOT_ALLOWED",
+                "invalid_request", "GET")
+    st = c.req("GET", "/_emulator/oauth").json
+    eq((st["token_requests"], st["tokens_issued"], st["refused"], st["live_tokens"]),
+       (9, 2, 7, 2), "counters")
+    reqs = [x for x in log(c) if x["path"].startswith("/oauth/")]
+    eq(len(reqs), 9, "token requests logged")
+    eq(reqs[0]["body"], {"grant_type": "refresh_token", "client_id": CLIENT_ID,
+                         "client_secret": "(hidden)", "refresh_token": "(hidden)"},
+       "logged with the secrets hidden")
+    dump = json.dumps(log(c))
+    check(CLIENT_SECRET not in dump and REFRESH_TOKEN not in dump and
+          b["access_token"] not in dump, "no secret in the request log")
+    eq(c.req("GET", PC + "?limit=1").headers.get("x-hubspot-ratelimit-remaining"), "97",
+       "token requests count against no rate limit")
+
+
+@test
+def t_oauth_expiry_and_revoke(c, env):
+    rc, out, err = ctl(env["base"], "oauth", '{"expires_in": 1}')
+    eq((rc, json.loads(out)["expires_in"]), (0, 1), "emu_ctl oauth sets the lifetime")
+    tok = token_request(c, refresh_fields()).json
+    eq(tok["expires_in"], 1, "short-lived token")
+    eq(c.req("GET", PC + "/501", token=tok["access_token"]).status, 200, "works at first")
+    time.sleep(1.1)
+    r = c.req("GET", PC + "/501", token=tok["access_token"])
+    error_shape(r, 401, "EXPIRED_AUTHENTICATION", "expired token")
+    check("expired" in r.json["message"], "the message says it expired")
+    eq(log(c)[-1]["auth"], "expired", "logged as expired")
+    tok2 = token_request(c, refresh_fields()).json
+    eq(c.req("GET", PC + "/501", token=tok2["access_token"]).status, 200, "a refreshed one works")
+    rc, out, err = ctl(env["base"], "oauth", '{"expire": true}')
+    eq(json.loads(out)["live_tokens"], 0, "expire ends every token")
+    eq(c.req("GET", PC + "/501", token=tok2["access_token"]).status, 401, "ended")
+    tok3 = token_request(c, refresh_fields()).json
+    rc, out, err = ctl(env["base"], "oauth", '{"revoke": true}')
+    eq(rc, 0, "revoke")
+    oauth_error(token_request(c, refresh_fields()), 400, "BAD_REFRESH_TOKEN", "invalid_grant",
+                "revoked refresh token")
+    eq(c.req("GET", PC + "/501", token=tok3["access_token"]).status, 200,
+       "tokens issued before the revocation keep working")
+    config(c, {"fail_next": [{"status": 400, "echo_body": True,
+                              "raw": "{\"status\":\"BAD_REFRESH_TOKEN\",\"message\":\"got {body}\"}",
+                              "headers": {"X-HubSpot-Correlation-Id": "{body}"},
+                              "match": {"path": "/oauth/v1/token"}}]})
+    r = token_request(c, refresh_fields(client_secret="s3"))
+    check(r.status == 400 and "client_secret=s3" in r.json["message"] and
+          "client_secret=s3" in r.headers["x-hubspot-correlation-id"], "echo_body")
+    config(c, {})
+    rc, out, err = ctl(env["base"], "oauth", '{"nope": 1}')
+    check(rc != 0 and out == "", "bad oauth control refused")
+    rc, out, err = ctl(env["base"], "oauth")
+    st = json.loads(out)
+    eq((st["token_requests"], st["tokens_issued"], st["refused"]), (4, 3, 1),
+       "emu_ctl oauth counters (an injected answer is not counted)")
+    tok4 = token_request(c, refresh_fields(refresh_token=None))
+    reset(c)
+    eq(token_request(c, refresh_fields()).json["expires_in"], 1800,
+       "reset restores the lifetime and the refresh tokens")
+    eq(c.req("GET", PC + "/501", token=tok3["access_token"]).status, 200,
+       "a reset keeps the tokens issued")
+    check(tok4.status == 400, "missing refresh token refused")
+
+
+@test
+def t_rate_limit_config(c, env):
+    config(c, {"enforce_rate_limit": {"max": 3, "interval_ms": 500, "daily": 5}})
+    rs = [c.req("GET", PC + "?limit=1") for _ in range(4)]
+    eq([r.status for r in rs], [200, 200, 200, 429], "3 per 500 ms")
+    eq((rs[0].headers["x-hubspot-ratelimit-max"],
+        rs[0].headers["x-hubspot-ratelimit-interval-milliseconds"],
+        rs[0].headers["x-hubspot-ratelimit-daily"],
+        rs[0].headers["x-hubspot-ratelimit-daily-remaining"]), ("3", "500", "5", "4"),
+       "headers state the enforced limits")
+    eq(rs[3].json["policyName"], "TEN_SECONDLY_ROLLING", "burst policy")
+    time.sleep(0.6)
+    r = c.req("GET", PC + "?limit=1")
+    eq((r.status, r.headers["x-hubspot-ratelimit-daily-remaining"]), (200, "0"),
+       "fifth request of the day")
+    time.sleep(0.6)
+    r = c.req("GET", PC + "?limit=1")
+    eq((r.status, r.json["policyName"], r.headers["x-hubspot-ratelimit-daily-remaining"]),
+       (429, "DAILY", "0"), "the sixth is over the daily limit")
+    config(c, {"rate_limit_headers": False})
+    r = c.req("GET", PC + "?limit=1")
+    check(r.status == 200 and not any(h.startswith("x-hubspot-ratelimit") for h in r.headers),
+          "no rate-limit headers when asked")
+    config(c, {"rate_limit_headers": {"max": 190, "daily": 1000}})
+    r = c.req("GET", PC + "?limit=1")
+    eq((r.headers["x-hubspot-ratelimit-max"], r.headers["x-hubspot-ratelimit-remaining"],
+        r.headers["x-hubspot-ratelimit-daily"]), ("190", "188", "1000"), "stated, not enforced")
+    for bad in ({"rate_limit_headers": {"max": 0}}, {"rate_limit_headers": "x"},
+                {"enforce_rate_limit": {"daily": 0}}, {"enforce_rate_limit": {"maxx": 1}}):
+        eq(c.req("POST", "/_emulator/config", body=bad).status, 400, "refused %s" % bad)
+
+
 def main():
     p, port, line = start_emulator(["--token", TOKEN, "--token", "second-token",
-                                    "--read-only-token", RO_TOKEN])
+                                    "--read-only-token", RO_TOKEN,
+                                    "--oauth-client", CLIENT_ID + ":" + CLIENT_SECRET,
+                                    "--refresh-token", REFRESH_TOKEN])
     env = {"port": port, "base": "http://127.0.0.1:%d" % port}
     t_start = time.time()
     try:

@@ -27,6 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	List	   *types;
 	List	   *defs;
 	int64		total;
+	HsOAuthToken token;
 
 	memcpy(body, data, size);
 	body[size] = '\0';
@@ -42,6 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void) hs_json_parse_properties(body, size, &defs, &why);
 	(void) hs_json_parse_search(body, size, props, nprops, &page, &total, &why);
 	(void) hs_json_parse_search(body, size, NULL, 0, &page, &total, &why);
+	(void) hs_json_parse_token(body, size, &token, &why);
 
 	hs_shim_reset();
 	return 0;

@@ -18,7 +18,8 @@ from .limits import RATE_LIMIT_DAILY, RATE_LIMIT_INTERVAL_MS, RATE_LIMIT_MAX, SE
 MATCH_KEYS = {"method", "path", "path_prefix", "path_contains", "path_regex", "body_contains"}
 CONFIG_KEYS = {"status_every", "rules", "fail_next", "delay_ms", "delay_ms_match", "delays",
                "reset_connection_every", "malformed_json_every", "drop_results",
-               "huge_body_bytes", "enforce_rate_limit", "search_stale", "raw_repeat_once"}
+               "huge_body_bytes", "enforce_rate_limit", "search_stale", "raw_repeat_once",
+               "rate_limit_headers"}
 
 
 class ConfigError(Exception):
@@ -94,6 +95,9 @@ def compile_answer(e, what, need_n):
     # a server that echoes the credentials it was sent: "{authorization}" in
     # raw and in header values becomes the request's Authorization header
     a["echo_authorization"] = bool(e.get("echo_authorization", False))
+    # a server that echoes the request body (a token request's secrets):
+    # "{body}" in raw and in header values becomes the body as sent
+    a["echo_body"] = bool(e.get("echo_body", False))
     return a
 
 
@@ -161,7 +165,7 @@ def compile_config(cfg):
     c = {"raw": cfg, "rules": [], "fail_next": [], "delays": [], "reset": None,
          "malformed": None, "drop_results": bool(cfg.get("drop_results", False)),
          "huge": None, "enforce": None, "search_stale": bool(cfg.get("search_stale", False)),
-         "repeat": None}
+         "repeat": None, "headers": compile_rate_headers(cfg.get("rate_limit_headers", True))}
     if "status_every" in cfg:
         c["rules"].append(compile_answer(cfg["status_every"], "status_every", True))
     rules = cfg.get("rules", [])
@@ -213,14 +217,35 @@ def compile_config(cfg):
             e = {}
         if not isinstance(e, dict):
             raise ConfigError("enforce_rate_limit must be true or an object")
+        bad = set(e) - {"max", "interval_ms", "search_max", "daily"}
+        if bad:
+            raise ConfigError("enforce_rate_limit has unknown keys %s" % sorted(bad))
         c["enforce"] = {"max": check_int(e.get("max", RATE_LIMIT_MAX),
                                          "enforce_rate_limit.max", 1),
                         "interval_ms": check_int(e.get("interval_ms", RATE_LIMIT_INTERVAL_MS),
                                                  "enforce_rate_limit.interval_ms", 1),
                         "search_max": check_int(e.get("search_max", SEARCH_RATE_PER_S),
                                                 "enforce_rate_limit.search_max", 1),
-                        "window": collections.deque(), "search_window": collections.deque()}
+                        "daily": check_int(e["daily"], "enforce_rate_limit.daily", 1)
+                        if "daily" in e else None,
+                        "window": collections.deque(), "search_window": collections.deque(),
+                        "daily_used": 0}
     return c
+
+
+def compile_rate_headers(v):
+    """rate_limit_headers: true (the default) sends the five rate-limit
+    headers; false sends none of them (answers that do not state the
+    limit); an object {"max","interval_ms","daily"} changes the values the
+    headers state without enforcing them."""
+    if v is True:
+        return {}
+    if v is False:
+        return None
+    if not isinstance(v, dict) or set(v) - {"max", "interval_ms", "daily"}:
+        raise ConfigError("rate_limit_headers must be true, false or an object with "
+                          "max, interval_ms and daily")
+    return {k: check_int(x, "rate_limit_headers." + k, 1) for k, x in v.items()}
 
 
 
@@ -246,7 +271,8 @@ class Faults:
 
     def count_request(self, kind="paced"):
         """Count one API request against the rate limits; returns the values
-        of its rate-limit headers (and "in_window", for enforcement).
+        of its rate-limit headers ("headers": False when the config sends
+        none), "in_window" and "over_daily", for enforcement.
         kind: "paced" (the ten-second window), "search" (search's own
         per-second limit, "search_in_second") or "exempt" (association
         batches): the last two are outside the ten-second window, as the
@@ -254,19 +280,31 @@ class Faults:
         now = time.monotonic()
         self.daily += 1
         enforce = self.config["enforce"]
+        daily, used = RATE_LIMIT_DAILY, self.daily
         if enforce:
             # enforcement counts only the requests since the config was set
             window, interval, limit = enforce["window"], enforce["interval_ms"], enforce["max"]
+            if enforce["daily"] is not None:
+                enforce["daily_used"] += 1
+                daily, used = enforce["daily"], enforce["daily_used"]
         else:
             window, interval, limit = self.window, RATE_LIMIT_INTERVAL_MS, RATE_LIMIT_MAX
         if kind == "paced":
             window.append(now)
         while window and window[0] <= now - interval / 1000.0:
             window.popleft()
+        shown = self.config["headers"]
         rate = {"max": limit, "interval": interval,
                 "in_window": len(window) if kind == "paced" else 0,
                 "remaining": max(0, limit - len(window)),
-                "daily_remaining": max(0, RATE_LIMIT_DAILY - self.daily)}
+                "daily": daily, "daily_remaining": max(0, daily - used),
+                "over_daily": used > daily, "headers": shown is not None}
+        if shown:
+            rate["max"] = shown.get("max", rate["max"])
+            rate["interval"] = shown.get("interval_ms", rate["interval"])
+            rate["remaining"] = max(0, rate["max"] - len(window))
+            rate["daily"] = shown.get("daily", rate["daily"])
+            rate["daily_remaining"] = max(0, rate["daily"] - used)
         if kind == "search" and enforce:
             # one account: every token shares search's budget
             sw = enforce["search_window"]
@@ -327,20 +365,24 @@ class Faults:
         return plan
 
 
-def injected_answer(a, rate, cid, authorization):
+def injected_answer(a, rate, cid, authorization, body=""):
     """The answer of a fail_next entry or a rule that fired: (status, body,
     headers, rate-limit header values).  authorization: the request's
-    Authorization header, for echo_authorization."""
+    Authorization header, for echo_authorization; body: the request body
+    as text, for echo_body."""
     status = a["status"]
     hdrs = dict(a["headers"])
-    r = dict(rate)
-    if a["echo_authorization"]:
-        hdrs = {k: v.replace("{authorization}", authorization) for k, v in hdrs.items()}
-    if "raw" in a:
-        raw = a["raw"]
+    r = dict(rate) if rate is not None else None
+
+    def echo(text):
         if a["echo_authorization"]:
-            raw = raw.replace("{authorization}", authorization)
-        payload = raw.encode("utf-8")
+            text = text.replace("{authorization}", authorization)
+        if a["echo_body"]:
+            text = text.replace("{body}", body)
+        return text
+    hdrs = {k: echo(v) for k, v in hdrs.items()}
+    if "raw" in a:
+        payload = echo(a["raw"]).encode("utf-8")
     elif "body" in a:
         payload = dumps(a["body"])
     elif status == 429:
@@ -348,9 +390,10 @@ def injected_answer(a, rate, cid, authorization):
     else:
         payload = dumps(default_error_body(status, cid))
     if status == 429:
-        r["remaining"] = 0
-        if a["policy"] == "DAILY":
-            r["daily_remaining"] = 0
+        if r is not None:
+            r["remaining"] = 0
+            if a["policy"] == "DAILY":
+                r["daily_remaining"] = 0
         if "retry_after" in a:
             hdrs.setdefault("Retry-After", str(a["retry_after"]))
     if status in (204, 304):

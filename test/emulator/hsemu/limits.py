@@ -10,6 +10,9 @@ RATE_LIMIT_INTERVAL_MS = 10000      # burst window (private app, Free/Starter)
 RATE_LIMIT_MAX = 100                # requests per window (Free/Starter)
 RATE_LIMIT_DAILY = 250000           # requests per day (Free/Starter)
 
+# doc/hubspot-api.md, "OAuth"
+OAUTH_ACCESS_TOKEN_LIFETIME_S = 1800    # expires_in of an access token: 30 minutes
+
 # doc/hubspot-api.md, "Objects"
 LIST_LIMIT_DEFAULT = 10
 LIST_LIMIT_MAX = 100                # the spec gives no maximum; HubSpot's clients page at 100

@@ -4,7 +4,10 @@ the control endpoints /_emulator/..., and main().
 
 Every API answer carries the rate-limit headers of doc/hubspot-api.md,
 "Rate limits", and every error answer the envelope of doc/hubspot-api.md,
-"Errors".
+"Errors". The OAuth token endpoint (doc/hubspot-api.md, "OAuth") is
+answered here too: its requests are logged, with their secrets hidden, and
+faults apply to them, but they count against no rate limit and their
+answers carry no rate-limit headers.
 """
 
 import argparse
@@ -30,7 +33,8 @@ from .answers import AUTH_HELP, ApiError, default_error_body, dumps, validation_
 from .context import Ctx
 from .faults import (ConfigError, Faults, check_int, compile_config, injected_answer,
                      rate_limit_body, repeat_body, truncated_json)
-from .limits import RATE_LIMIT_DAILY, URL_MAX_BYTES
+from .limits import URL_MAX_BYTES
+from .oauth import TOKEN_PATHS, OAuth, OAuthError, logged_form, parse_form
 from .requestlog import RequestLog, stats_json
 from .schema import TYPE_BY_NAME
 from .store import Store, obj_json
@@ -43,32 +47,36 @@ class State:
     the request log and load statistics (RequestLog), and the fault config
     and rate counters (Faults)."""
 
-    def __init__(self, seed_count):
+    def __init__(self, seed_count, oauth):
         self.lock = threading.RLock()
         self.store = Store(seed_count)
         self.log = RequestLog()
         self.faults = Faults()
+        self.oauth = oauth
         self.reset()
 
     def reset(self):
-        """Re-seed the data; clear the request log, the fault config and the
-        rate counters."""
+        """Re-seed the data; clear the request log, the fault config, the
+        rate counters and the OAuth state."""
         with self.lock:
             self.store.reset()
             self.log.clear()
             self.faults.reset()
+            self.oauth.reset()
             # A seed can be 100,000s of objects: keep the cyclic garbage
             # collector from walking them in every full collection, which
             # paused answers for 100s of ms in the middle of a benchmark.
             gc.collect()
             gc.freeze()
 
-    def record_request(self, entry):
-        """Log one API request and count it against the rate limits; returns
-        the values of its rate-limit headers."""
+    def record_request(self, entry, counted=True):
+        """Log one API request and, when "counted", count it against the
+        rate limits; returns the values of its rate-limit headers (None
+        when not counted)."""
         with self.lock:
             self.log.record(entry)
-            return self.faults.count_request(rate_kind(entry["method"], entry["path"]))
+            return (self.faults.count_request(rate_kind(entry["method"], entry["path"]))
+                    if counted else None)
 
     def plan_faults(self, method, path, body=""):
         """What the fault config does to one API request (Faults.plan)."""
@@ -190,11 +198,11 @@ class Handler(BaseHTTPRequestHandler):
         hdrs = collections.OrderedDict()
         hdrs["Content-Type"] = JSON_CT
         hdrs["X-HubSpot-Correlation-Id"] = cid
-        if rate is not None:
+        if rate is not None and rate["headers"]:
             hdrs["X-HubSpot-RateLimit-Interval-Milliseconds"] = str(rate["interval"])
             hdrs["X-HubSpot-RateLimit-Max"] = str(rate["max"])
             hdrs["X-HubSpot-RateLimit-Remaining"] = str(rate["remaining"])
-            hdrs["X-HubSpot-RateLimit-Daily"] = str(RATE_LIMIT_DAILY)
+            hdrs["X-HubSpot-RateLimit-Daily"] = str(rate["daily"])
             hdrs["X-HubSpot-RateLimit-Daily-Remaining"] = str(rate["daily_remaining"])
         lower = {k.lower(): k for k in hdrs}
         for k, v in (headers or {}).items():
@@ -272,6 +280,14 @@ class Handler(BaseHTTPRequestHandler):
                                         "correlationId": cid, "category": "VALIDATION_ERROR"}
             elif segs == ["config"] and m == "GET":
                 out = {"config": st.faults.config["raw"]}
+            elif segs == ["oauth"] and m in ("GET", "POST"):
+                try:
+                    if m == "POST":
+                        st.oauth.control(json.loads(body.decode("utf-8")) if body.strip() else {})
+                    out = st.oauth.stats()
+                except (ValueError, UnicodeDecodeError) as e:
+                    status, out = 400, {"status": "error", "message": "bad oauth request: %s" % e,
+                                        "correlationId": cid, "category": "VALIDATION_ERROR"}
             elif segs == ["associations"] and m == "GET":
                 out = {"results": st.store.assoc_list()}
             elif segs == ["bulk"] and m == "POST":
@@ -310,7 +326,9 @@ class Handler(BaseHTTPRequestHandler):
             return "valid"
         if token in self.server.ro_tokens:
             return "read-only"
-        return "invalid"
+        with self.server.state.lock:
+            issued, self.expired_s = self.server.state.oauth.classify(token)
+        return issued or "invalid"
 
     def api(self, raw_path, qs, body, cid):
         """Answer one API request, counting it in the load statistics: its
@@ -345,7 +363,16 @@ class Handler(BaseHTTPRequestHandler):
         entry["method"] = self.command
         entry["path"] = raw_path
         entry["query"] = query
-        if body:
+        token_request = raw_path in TOKEN_PATHS
+        form = None
+        if token_request:
+            try:
+                form = parse_form(body)
+                entry["body"] = logged_form(form)
+            except OAuthError as e:
+                form = e
+                entry["body"] = None
+        elif body:
             try:
                 entry["body"] = json.loads(body.decode("utf-8"))
             except (ValueError, UnicodeDecodeError):
@@ -359,7 +386,7 @@ class Handler(BaseHTTPRequestHandler):
         entry["content_type"] = self.headers.get("Content-Type")
         entry["arrived_ms"] = None
         entry["answered_ms"] = None
-        rate = st.record_request(entry)
+        rate = st.record_request(entry, counted=not token_request)
         if len(self.path.encode("utf-8", errors="replace")) > URL_MAX_BYTES:
             # HubSpot's front answers 414 to a long URL, before the API sees it
             # (doc/hubspot-api.md, "URL length")
@@ -395,7 +422,8 @@ class Handler(BaseHTTPRequestHandler):
         if action == "repeat":
             a = plan["answer"]
             set_status(a["status"], "raw_repeat")
-            self.send_bytes(a["status"], repeat_body(a), cid, a["headers"], dict(rate))
+            self.send_bytes(a["status"], repeat_body(a), cid, a["headers"],
+                            dict(rate) if rate else None)
             return
         if action == "reset":
             set_status(None, "reset_connection")
@@ -403,9 +431,21 @@ class Handler(BaseHTTPRequestHandler):
             return
         if action == "answer":
             status, payload, hdrs, r = injected_answer(plan["answer"], rate, cid,
-                                                       self.headers.get("Authorization", ""))
+                                                       self.headers.get("Authorization", ""),
+                                                       body.decode("utf-8", errors="replace"))
             set_status(status, "injected")
             self.send_bytes(status, payload, cid, hdrs, r)
+            return
+        if token_request:
+            status, payload = self.run_token(form, cid)
+            set_status(status)
+            self.send_bytes(status, payload, cid)
+            return
+        if plan["enforce"] and rate["over_daily"]:
+            r = dict(rate)
+            r["remaining"] = r["daily_remaining"] = 0
+            set_status(429, "rate_limited")
+            self.send_bytes(429, dumps(rate_limit_body("DAILY", cid)), cid, None, r)
             return
         if plan["enforce"] and rate.get("search_in_second", 0) > plan["enforce"]["search_max"]:
             # search's own limit, per account (doc/hubspot-api.md, "Search")
@@ -447,6 +487,10 @@ class Handler(BaseHTTPRequestHandler):
             if not raw_path.startswith("/crm/"):
                 raise ApiError(404, "OBJECT_NOT_FOUND",
                                "No API route matches %s %s" % (self.command, raw_path))
+            if auth == "expired":
+                raise ApiError(401, "EXPIRED_AUTHENTICATION",
+                               "The OAuth token used to make this call expired %d second(s) ago."
+                               % max(0, int(self.expired_s)))
             if auth not in ("valid", "read-only"):
                 raise ApiError(401, "INVALID_AUTHENTICATION",
                                "Authentication credentials not found. This API supports OAuth 2.0 "
@@ -459,6 +503,29 @@ class Handler(BaseHTTPRequestHandler):
             traceback.print_exc()
             return 500, dumps(default_error_body(500, cid))
         return status, (dumps(obj) if obj is not None else b"")
+
+    def run_token(self, form, cid):
+        """Answer a request to the token endpoint: (status, payload). form:
+        its parsed fields, or the OAuthError of a body that did not parse."""
+        st = self.server.state
+        try:
+            if self.command != "POST":
+                raise OAuthError(405, "invalid_request", "METHOD_NOT_ALLOWED",
+                                 "the token endpoint takes POST only")
+            ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if ctype != "application/x-www-form-urlencoded":
+                raise OAuthError(400, "invalid_request", "BAD_REQUEST",
+                                 "the body must be application/x-www-form-urlencoded")
+            if isinstance(form, OAuthError):
+                raise form
+            with st.lock:
+                status, out = st.oauth.token(form)
+        except OAuthError as e:
+            if e.counted is False:
+                with st.lock:
+                    st.oauth.count_refusal()
+            return e.status, dumps(e.body(cid))
+        return status, dumps(out)
 
     def send_huge(self, n, cid, rate):
         head = b'{"status":"COMPLETE","results":[],"filler":"'
@@ -511,12 +578,25 @@ def main(argv=None):
                     help="valid bearer token with all scopes (repeatable; default test-token)")
     ap.add_argument("--read-only-token", action="append", default=[],
                     help="valid bearer token without write scopes (repeatable)")
+    ap.add_argument("--oauth-client", action="append", default=[], metavar="ID:SECRET",
+                    help="an OAuth app's client id and secret (repeatable)")
+    ap.add_argument("--refresh-token", action="append", default=[],
+                    help="a refresh token the token endpoint accepts for any app (repeatable)")
+    ap.add_argument("--oauth-token-prefix", default="emu-oauth-",
+                    help="the prefix of every access token the token endpoint issues")
     ap.add_argument("--latency-ms", type=int, default=0, help="sleep before every API answer")
     ap.add_argument("--seed-count", type=int, default=300, help="records per partner type")
     ap.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = ap.parse_args(argv)
     tokens = args.token if args.token else ["test-token"]
-    state = State(max(0, args.seed_count))
+    clients = {}
+    for c in args.oauth_client:
+        cid, sep, secret = c.partition(":")
+        if not sep or not cid or not secret:
+            ap.error("--oauth-client takes ID:SECRET")
+        clients[cid] = secret
+    oauth = OAuth(clients, args.refresh_token, args.oauth_token_prefix)
+    state = State(max(0, args.seed_count), oauth)
     httpd = Server(("127.0.0.1", args.port), Handler, state, tokens, args.read_only_token,
                    max(0, args.latency_ms), args.verbose)
     port = httpd.server_address[1]
