@@ -73,6 +73,7 @@ hs_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 	char	   *type_path;
 	char	   *props_query;
 	char	   *after = NULL;
+	HsIdSet    *cursors = NULL; /* the paging cursors given out */
 	double		total;
 	int			max_pages;
 	int			pages = 0;
@@ -110,10 +111,7 @@ hs_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 		HsPage		page;
 		char	   *why;
 		MemoryContext old = MemoryContextSwitchTo(page_cxt);
-		char	   *query = psprintf("limit=%d&archived=false&%s%s%s",
-									 HS_LIST_PAGE_SIZE, props_query,
-									 after ? "&after=" : "",
-									 after ? hs_url_escape(after) : "");
+		char	   *query = hs_list_query(props_query, after);
 
 		hs_request_init(&req, conn, &opts, "GET", type_path, query, NULL);
 		hs_send(&req);
@@ -147,8 +145,7 @@ hs_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 			ended = i == page.nobjects;
 			break;
 		}
-		if (after != NULL && strcmp(after, page.next_after) == 0)
-			hs_report_bad_response(&req, "its paging cursor repeats one already followed, so the pages would never end");
+		hs_check_cursor(&cursors, CurrentMemoryContext, page.next_after, &req);
 		after = pstrdup(page.next_after);
 		MemoryContextReset(page_cxt);
 	}

@@ -76,6 +76,7 @@ extern void hsReScanForeignScan(ForeignScanState *node);
 extern void hsEndForeignScan(ForeignScanState *node);
 extern void hsExplainForeignScan(ForeignScanState *node, ExplainState *es);
 extern char *hs_properties_query(char **props, int nprops);
+extern char *hs_list_query(const char *props_query, const char *after);
 
 /* analyze.c */
 extern bool hsAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,

@@ -534,16 +534,24 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	}
 }
 
+/*
+ * The query of a list page asking for "props_query" ("properties=a,b"),
+ * after paging cursor "after" (NULL: the first page). Scans and ANALYZE
+ * read the list through it.
+ */
+char *
+hs_list_query(const char *props_query, const char *after)
+{
+	return psprintf("limit=%d&archived=false&%s%s%s", HS_LIST_PAGE_SIZE, props_query,
+					after ? "&after=" : "", after ? hs_url_escape(after) : "");
+}
+
 /* Build the list request for the page after st->list.after (NULL: first). */
 static void
 hs_scan_list_request(HsScanState *st, HsHttpRequest *req)
 {
-	const char *after = st->list.after;
-	char	   *query = psprintf("limit=%d&archived=false&%s%s%s",
-								 HS_LIST_PAGE_SIZE,
-								 st->wide ? "properties=hs_object_id" : st->props_query,
-								 after ? "&after=" : "",
-								 after ? hs_url_escape(after) : "");
+	char	   *query = hs_list_query(st->wide ? "properties=hs_object_id" : st->props_query,
+									  st->list.after);
 
 	hs_request_init(req, st->conn, &st->opts, "GET", st->type_path, query, NULL);
 }
