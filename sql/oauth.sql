@@ -11,6 +11,7 @@
 \getenv client_id HUBSPOT_TEST_CLIENT_ID
 \getenv client_secret HUBSPOT_TEST_CLIENT_SECRET
 \getenv refresh_token HUBSPOT_TEST_REFRESH_TOKEN
+\getenv token HUBSPOT_TEST_TOKEN
 CALL emu_reset();
 
 -- The emulator's OAuth counters (token requests, tokens issued, refusals);
@@ -172,6 +173,44 @@ UPDATE pg_foreign_server SET srvoptions = srvoptions || ARRAY['oauth_token_url=h
 SELECT emu_oauth('{"expire": true}')->'live_tokens' AS live_tokens;
 SELECT * FROM try($$SELECT * FROM oauth_pc WHERE id = '506'$$);
 SELECT method, path, status FROM emu_requests ORDER BY seq;
+
+-- 10. A mapping that loses or changes its credentials while a scan is open:
+-- the scan ends with the credentials it began with, the next statement
+-- sees the change (28000 while the mapping has none), and nothing crashes.
+CREATE SERVER hs_rotate FOREIGN DATA WRAPPER hubspot_fdw
+  OPTIONS (api_url :'emu_url', oauth_token_url :'token_url', rate_limit_per_10s '0');
+CREATE USER MAPPING FOR CURRENT_USER SERVER hs_rotate OPTIONS (access_token :'token');
+CREATE FOREIGN TABLE rotate_pc (id text) SERVER hs_rotate OPTIONS (object_type 'partner_clients');
+CALL emu_clear();
+BEGIN;
+DECLARE c CURSOR FOR SELECT id FROM rotate_pc;
+FETCH 1 FROM c;
+ALTER USER MAPPING FOR CURRENT_USER SERVER hs_rotate OPTIONS (DROP access_token);
+SELECT * FROM try($$SELECT count(*) FROM rotate_pc$$);
+MOVE FORWARD ALL FROM c;
+SELECT count(*) AS pages_with_old_token FROM emu_requests
+ WHERE path = '/crm/v3/objects/partner_clients' AND status = 200;
+COMMIT;
+SELECT * FROM try($$SELECT count(*) FROM rotate_pc$$);
+-- the same from OAuth credentials to none, and back to a token
+ALTER USER MAPPING FOR CURRENT_USER SERVER hs_rotate
+  OPTIONS (ADD client_id :'client_id', ADD client_secret :'client_secret', ADD refresh_token :'refresh_token');
+BEGIN;
+DECLARE c CURSOR FOR SELECT id FROM rotate_pc;
+FETCH 1 FROM c;
+ALTER USER MAPPING FOR CURRENT_USER SERVER hs_rotate
+  OPTIONS (DROP client_id, DROP client_secret, DROP refresh_token);
+SELECT * FROM try($$SELECT count(*) FROM rotate_pc$$);
+MOVE FORWARD ALL FROM c;
+FETCH 1 FROM c;
+COMMIT;
+SELECT count(*) AS pages_sent FROM emu_requests
+ WHERE path = '/crm/v3/objects/partner_clients' AND status = 200;
+ALTER USER MAPPING FOR CURRENT_USER SERVER hs_rotate OPTIONS (ADD access_token :'token');
+SELECT count(*) FROM rotate_pc;
+SET client_min_messages = warning;
+DROP SERVER hs_rotate CASCADE;
+RESET client_min_messages;
 
 SET client_min_messages = warning;
 DROP SERVER hs_oauth, hs_oauth_owned CASCADE;

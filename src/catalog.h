@@ -114,12 +114,15 @@ extern bool hs_is_hubspot_wrapper(ForeignDataWrapper *fdw);
  * the OAuth client and refresh token from which the transport obtains
  * access tokens (oauth.c). All in CacheMemoryContext; never printed.
  */
+/*
+ * The credentials of a user mapping. A built one never changes: when the
+ * mapping or its server changes, the next use gets a new one, and the old
+ * one is wiped at the end of the transaction, so scans and writes begun
+ * with it finish with the credentials they began with.
+ */
 typedef struct HsConnection
 {
-	Oid			umid;			/* hash key: user mapping OID */
-	bool		invalidated;
-	uint32		server_hashvalue;
-	uint32		mapping_hashvalue;
+	Oid			umid;			/* the user mapping */
 	char	   *token;			/* access_token, or NULL for OAuth */
 	char	   *client_id;		/* OAuth: all three set, or all NULL */
 	char	   *client_secret;
@@ -128,6 +131,7 @@ typedef struct HsConnection
 
 extern HsConnection *hs_get_connection(ForeignServer *server, UserMapping *user);
 extern HsConnection *hs_connection_for_table(Oid foreigntableid, Oid userid);
+extern void hs_connection_end_xact(void);
 extern UserMapping *hs_user_mapping(ForeignServer *server, Oid userid);
 extern ForeignServer *hs_function_server(const char *name, UserMapping **user);
 

@@ -25,17 +25,30 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+/* A user mapping's entry in the cache: its current credentials. */
+typedef struct HsConnectionEntry
+{
+	Oid			umid;			/* hash key: user mapping OID */
+	bool		invalidated;	/* the server or mapping changed since */
+	uint32		server_hashvalue;
+	uint32		mapping_hashvalue;
+	HsConnection *conn;			/* NULL until built */
+} HsConnectionEntry;
+
 static HTAB *hs_connections = NULL;
+
+/* Credentials replaced during this transaction, wiped at its end. */
+static List *hs_retired = NIL;
 
 /* Syscache callback: mark entries of a changed server or mapping stale. */
 static void
 hs_inval_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
 	HASH_SEQ_STATUS scan;
-	HsConnection *entry;
+	HsConnectionEntry *entry;
 
 	hash_seq_init(&scan, hs_connections);
-	while ((entry = (HsConnection *) hash_seq_search(&scan)) != NULL)
+	while ((entry = (HsConnectionEntry *) hash_seq_search(&scan)) != NULL)
 	{
 		if (hashvalue == 0 ||
 			(cacheid == FOREIGNSERVEROID && entry->server_hashvalue == hashvalue) ||
@@ -44,27 +57,43 @@ hs_inval_callback(Datum arg, int cacheid, uint32 hashvalue)
 	}
 }
 
-/* Wipe and free one secret of an entry. */
+/* Wipe and free one secret. */
 static void
-hs_forget_secret(char **secret)
+hs_forget_secret(char *secret)
 {
-	if (*secret)
+	if (secret)
 	{
-		explicit_bzero(*secret, strlen(*secret));
-		pfree(*secret);
+		explicit_bzero(secret, strlen(secret));
+		pfree(secret);
 	}
-	*secret = NULL;
 }
 
-/* Forget the credentials of a stale entry, wiping them from memory. */
+/* Wipe and free credentials nobody uses any more. */
 static void
-hs_connection_reset(HsConnection *entry)
+hs_connection_free(HsConnection *conn)
 {
-	hs_forget_secret(&entry->token);
-	hs_forget_secret(&entry->client_id);
-	hs_forget_secret(&entry->client_secret);
-	hs_forget_secret(&entry->refresh_token);
-	entry->invalidated = false;
+	hs_forget_secret(conn->token);
+	hs_forget_secret(conn->client_id);
+	hs_forget_secret(conn->client_secret);
+	hs_forget_secret(conn->refresh_token);
+	pfree(conn);
+}
+
+/*
+ * End of a transaction: wipe the credentials replaced during it. Nothing
+ * uses them any more: scans and writes end with their statement, held
+ * cursors are materialized at commit, and work deferred to commit is sent
+ * before this.
+ */
+void
+hs_connection_end_xact(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, hs_retired)
+		hs_connection_free((HsConnection *) lfirst(lc));
+	list_free(hs_retired);
+	hs_retired = NIL;
 }
 
 /*
@@ -94,43 +123,19 @@ hs_check_token_owner(ForeignServer *server, UserMapping *user)
 }
 
 /*
- * The connection for a server and user mapping, (re)built from the
- * mapping's options when new or invalidated.
+ * Build the credentials of a user mapping from its options, or raise if
+ * it has none that can be used. Nothing is allocated before the check.
  */
-HsConnection *
-hs_get_connection(ForeignServer *server, UserMapping *user)
+static HsConnection *
+hs_connection_build(ForeignServer *server, UserMapping *user)
 {
-	HsConnection *entry;
-	bool		found;
+	HsConnection *conn;
 	ListCell   *lc;
 	char	   *token = NULL;
 	char	   *client_id = NULL;
 	char	   *client_secret = NULL;
 	char	   *refresh_token = NULL;
 
-	if (hs_connections == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(HsConnection);
-		hs_connections = hash_create("hubspot_fdw connections", 8, &ctl,
-									 HASH_ELEM | HASH_BLOBS);
-		CacheRegisterSyscacheCallback(FOREIGNSERVEROID, hs_inval_callback, (Datum) 0);
-		CacheRegisterSyscacheCallback(USERMAPPINGOID, hs_inval_callback, (Datum) 0);
-	}
-
-	hs_check_token_owner(server, user);
-	entry = hash_search(hs_connections, &user->umid, HASH_ENTER, &found);
-	if (!found)
-	{
-		entry->token = entry->client_id = entry->client_secret = entry->refresh_token = NULL;
-		entry->invalidated = true;
-	}
-	if (!entry->invalidated && (entry->token != NULL || entry->refresh_token != NULL))
-		return entry;
-
-	hs_connection_reset(entry);
 	foreach(lc, user->options)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
@@ -153,19 +158,71 @@ hs_get_connection(ForeignServer *server, UserMapping *user)
 				 errhint("Use ALTER USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (ADD access_token '...'), or add client_id, client_secret and refresh_token to obtain access tokens by OAuth.",
 						 quote_identifier(server->servername))));
 
+	conn = MemoryContextAllocZero(CacheMemoryContext, sizeof(HsConnection));
+	conn->umid = user->umid;
 	if (token != NULL)
-		entry->token = MemoryContextStrdup(CacheMemoryContext, token);
+		conn->token = MemoryContextStrdup(CacheMemoryContext, token);
 	else
 	{
-		entry->client_id = MemoryContextStrdup(CacheMemoryContext, client_id);
-		entry->client_secret = MemoryContextStrdup(CacheMemoryContext, client_secret);
-		entry->refresh_token = MemoryContextStrdup(CacheMemoryContext, refresh_token);
+		conn->client_id = MemoryContextStrdup(CacheMemoryContext, client_id);
+		conn->client_secret = MemoryContextStrdup(CacheMemoryContext, client_secret);
+		conn->refresh_token = MemoryContextStrdup(CacheMemoryContext, refresh_token);
 	}
+	return conn;
+}
+
+/*
+ * The credentials for a server and user mapping, (re)built from the
+ * mapping's options when new or invalidated. Credentials already handed
+ * out stay valid until the end of the transaction, even when they are
+ * replaced or the mapping has lost them: a scan in progress keeps the
+ * credentials it began with.
+ */
+HsConnection *
+hs_get_connection(ForeignServer *server, UserMapping *user)
+{
+	HsConnectionEntry *entry;
+	HsConnection *conn;
+	bool		found;
+
+	if (hs_connections == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(HsConnectionEntry);
+		hs_connections = hash_create("hubspot_fdw connections", 8, &ctl,
+									 HASH_ELEM | HASH_BLOBS);
+		CacheRegisterSyscacheCallback(FOREIGNSERVEROID, hs_inval_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(USERMAPPINGOID, hs_inval_callback, (Datum) 0);
+	}
+
+	hs_check_token_owner(server, user);
+	entry = hash_search(hs_connections, &user->umid, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->conn = NULL;
+		entry->invalidated = true;
+	}
+	if (!entry->invalidated && entry->conn != NULL)
+		return entry->conn;
+
+	/* raises, leaving the entry as it was, when the mapping has no credentials */
+	conn = hs_connection_build(server, user);
+	if (entry->conn != NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		hs_retired = lappend(hs_retired, entry->conn);
+		MemoryContextSwitchTo(old);
+	}
+	entry->conn = conn;
+	entry->invalidated = false;
 	entry->server_hashvalue = GetSysCacheHashValue1(FOREIGNSERVEROID,
 													ObjectIdGetDatum(server->serverid));
 	entry->mapping_hashvalue = GetSysCacheHashValue1(USERMAPPINGOID,
 													 ObjectIdGetDatum(user->umid));
-	return entry;
+	return conn;
 }
 
 /* The connection a foreign table uses for "userid" (its user mapping). */

@@ -17,12 +17,14 @@
  *	PREPARE		batches whose answers were not checked, and only then
  *				http.c drops the transfers, which point into the memory of
  *				requests about to be freed. No warning: the statements
- *				that sent them ended without error.
+ *				that sent them ended without error. Last, connection.c
+ *				wipes the credentials replaced during the transaction.
  *	ABORT		commit.c forgets its writes, which were never sent, so
  *				they count for nothing in the warning; batch.c counts the
  *				batches whose answers were never checked before http.c
  *				drops their transfers; the warning comes last, when no
- *				transfer points into freed memory any more.
+ *				transfer points into freed memory any more; then, as at
+ *				COMMIT, connection.c wipes replaced credentials.
  *	COMMIT_SUB	commit.c gives the subtransaction's writes to its parent;
  *				batch.c and http.c keep the child's id, which a later
  *				abort of the parent still covers.
@@ -79,11 +81,13 @@ hs_xact_callback(XactEvent event, void *arg)
 			hs_commit_at_end();
 			(void) hs_batch_abort_subxact(InvalidSubTransactionId);
 			hs_http_abort_subxact(InvalidSubTransactionId);
+			hs_connection_end_xact();
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			hs_commit_at_end();
 			hs_abort_writes(InvalidSubTransactionId);
+			hs_connection_end_xact();
 			break;
 	}
 }
