@@ -134,6 +134,12 @@ SELECT attname, format_type(atttypid, atttypmod) AS type, attfdwoptions
   FROM pg_attribute WHERE attrelid = 'utf8_import.partner_clients'::regclass AND attnum > 0
  ORDER BY attnum;
 
+-- 8. An error whose texts are not UTF-8 keeps its SQLSTATE: the bytes that
+-- are not UTF-8 show as "?", the UTF-8 ones as they are.
+CALL emu_faults('{"raw_repeat_once": {"status": 400, "encoding": "latin-1", "match": {"path": "/crm/v3/objects/partner_clients"},
+                  "prefix": "{\"status\":\"error\",\"message\":\"caf\u00e9 \u00c3\u00a9 na\u00efve\",\"category\":\"VALIDATION_ERROR\",\"correlationId\":\"c-1\"}"}}');
+SELECT sqlstate, message, detail FROM try('SELECT count(*) FROM partner_clients');
+
 CALL emu_reset();
 DROP SCHEMA nul_import, utf8_import CASCADE;
 DROP FOREIGN TABLE wide, bignum;

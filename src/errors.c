@@ -14,6 +14,7 @@
 
 #include "transport.h"
 
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/timestamp.h"
 
@@ -21,6 +22,47 @@
 #define HS_TOKEN_MASK "[access token]"
 /* What a message shows in place of req->hidden[0] and [1] (the OAuth secrets). */
 static const char *const hs_hidden_masks[2] = {"[client secret]", "[refresh token]"};
+
+/*
+ * "text" from HubSpot's answer as a message can show it: a byte that does
+ * not belong to a UTF-8 character becomes "?", and so does every
+ * character that is not ASCII when the database encoding is neither UTF-8
+ * nor SQL_ASCII (HubSpot writes UTF-8; a message is in the database
+ * encoding). Returns "text" itself when it is ASCII.
+ */
+static const char *
+hs_message_text(const char *text)
+{
+	StringInfoData buf;
+	const unsigned char *p;
+	int			encoding = GetDatabaseEncoding();
+	bool		ascii_only = encoding != PG_UTF8 && encoding != PG_SQL_ASCII;
+
+	for (p = (const unsigned char *) text; *p != '\0' && *p < 0x80; p++)
+		;
+	if (*p == '\0')
+		return text;
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, text, (const char *) p - text);
+	while (*p != '\0')
+	{
+		int			len = *p < 0x80 ? 1 : pg_utf_mblen(p);
+
+		if (*p < 0x80)
+			appendStringInfoChar(&buf, (char) *p);
+		else if (strnlen((const char *) p, len) < len || !pg_utf8_islegal(p, len))
+		{
+			appendStringInfoChar(&buf, '?');
+			len = 1;
+		}
+		else if (ascii_only)
+			appendStringInfoChar(&buf, '?');
+		else
+			appendBinaryStringInfo(&buf, (const char *) p, len);
+		p += len;
+	}
+	return buf.data;
+}
 
 /*
  * "text" with every occurrence of "token" replaced by "mask". Returns
@@ -50,13 +92,15 @@ hs_hide_secret(const char *token, const char *mask, const char *text)
 
 /*
  * "text" with every occurrence of "token" replaced by HS_TOKEN_MASK: text
- * from HubSpot's answer (a message, a header) before a message shows it.
- * Returns "text" itself when it holds no token.
+ * from HubSpot's answer (a message, a header) before a message shows it,
+ * made valid in the database encoding (hs_message_text). Returns "text"
+ * itself when it is ASCII and holds no token.
  */
 char *
 hs_hide_token(const char *token, const char *text)
 {
-	return hs_hide_secret(token, HS_TOKEN_MASK, text);
+	return hs_hide_secret(token, HS_TOKEN_MASK,
+						  text ? hs_message_text(text) : NULL);
 }
 
 /* "text" with the token and the other secrets of "req" (hidden[]) masked. */

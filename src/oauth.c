@@ -26,6 +26,7 @@
 #include "transport.h"
 
 #include "common/hashfn.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
@@ -37,6 +38,8 @@
 #define HS_OAUTH_SLOTS 64
 /* Refresh this long before expiry (at most a quarter of the lifetime). */
 #define HS_OAUTH_REFRESH_MARGIN_MS 60000
+/* A new token is used this long before it is refreshed, whatever its lifetime. */
+#define HS_OAUTH_MIN_USE_MS 1000
 /* expires_in of an answer that gives none: HubSpot's 30 minutes. */
 #define HS_OAUTH_DEFAULT_LIFETIME_S 1800
 /* The longest lifetime believed: a week. */
@@ -348,6 +351,10 @@ hs_oauth_refreshed(HsHttpRequest *req, const char *token, TimestampTz sent_at,
 		strlcpy(slot->token, token, sizeof(slot->token));
 		slot->expires_at = TimestampTzPlusMilliseconds(sent_at, lifetime_ms);
 		slot->refresh_at = TimestampTzPlusMilliseconds(sent_at, lifetime_ms - margin_ms);
+		/* a token due at once would make every request refresh first */
+		slot->refresh_at = Max(slot->refresh_at,
+							   TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														   HS_OAUTH_MIN_USE_MS));
 		slot->failed_at = 0;
 		slot->refresher = 0;
 	}
@@ -355,9 +362,40 @@ hs_oauth_refreshed(HsHttpRequest *req, const char *token, TimestampTz sent_at,
 }
 
 /*
+ * "src" (NULL: "") copied into "dst" of "size" bytes, cut at a character
+ * boundary of the database encoding when it does not fit.
+ */
+static void
+hs_copy_clipped(char *dst, const char *src, size_t size)
+{
+	int			len;
+
+	if (src == NULL)
+		src = "";
+	len = pg_mbcliplen(src, strlen(src), size - 1);
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+/*
+ * Is an error of the refresh one that the sessions waiting for it share:
+ * the token endpoint's refusal (28000), an answer the FDW cannot use
+ * (class HV) or a failure to reach the endpoint (class 08)? Anything else
+ * (a cancel, this session's own limits, out of memory) belongs to the
+ * refreshing session, and the others then try for themselves.
+ */
+static bool
+hs_oauth_shared_failure(int sqlerrcode)
+{
+	return sqlerrcode == ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION ||
+		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_FDW_ERROR ||
+		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_CONNECTION_EXCEPTION;
+}
+
+/*
  * The refresh hs_oauth_token() gave this session failed with "edata": the
- * sessions waiting for it get the same error, except for a cancel, which
- * is this session's own (they then try for themselves).
+ * sessions waiting for it get the same error when it is the endpoint's
+ * (hs_oauth_shared_failure); otherwise they try for themselves.
  */
 void
 hs_oauth_refresh_failed(HsHttpRequest *req, const ErrorData *edata)
@@ -369,16 +407,16 @@ hs_oauth_refresh_failed(HsHttpRequest *req, const ErrorData *edata)
 	if (slot != NULL)
 	{
 		slot->refresher = 0;
-		if (edata->sqlerrcode != ERRCODE_QUERY_CANCELED)
+		if (hs_oauth_shared_failure(edata->sqlerrcode))
 		{
 			slot->failed_at = GetCurrentTimestamp();
 			slot->failure.sqlstate = edata->sqlerrcode;
-			strlcpy(slot->failure.message, edata->message ? edata->message : "",
-					sizeof(slot->failure.message));
-			strlcpy(slot->failure.detail, edata->detail ? edata->detail : "",
-					sizeof(slot->failure.detail));
-			strlcpy(slot->failure.hint, edata->hint ? edata->hint : "",
-					sizeof(slot->failure.hint));
+			hs_copy_clipped(slot->failure.message, edata->message,
+							sizeof(slot->failure.message));
+			hs_copy_clipped(slot->failure.detail, edata->detail,
+							sizeof(slot->failure.detail));
+			hs_copy_clipped(slot->failure.hint, edata->hint,
+							sizeof(slot->failure.hint));
 		}
 	}
 	hs_token_unlock();
