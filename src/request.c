@@ -167,16 +167,22 @@ hs_refuse_long_url(HsHttpRequest *req, size_t len)
  * request by the token and asks again the next time.
  */
 static uint64
-hs_search_pace_key(HsConnection *conn, const HsTableOptions *opts, uint64 rate_key)
+hs_search_pace_key(HsConnection *conn, const HsTableOptions *opts, uint64 rate_key,
+				   bool *by_account)
 {
 	uint64		token_search_key = rate_key ^ HS_SEARCH_KEY_XOR;
 	int64		account = 0;
 	HsHttpRequest areq;
 	char	   *why = NULL;
 
+	*by_account = false;
 	if (hs_ratelimit_account(rate_key, &account))
-		return account == HS_ACCOUNT_UNKNOWN ? token_search_key
-			: hs_ratelimit_account_key(account);
+	{
+		if (account == HS_ACCOUNT_UNKNOWN)
+			return token_search_key;
+		*by_account = true;
+		return hs_ratelimit_account_key(account);
+	}
 
 	hs_request_init(&areq, conn, opts, "GET", HS_ACCOUNT_INFO_PATH, NULL, NULL);
 	hs_send(&areq);
@@ -184,6 +190,7 @@ hs_search_pace_key(HsConnection *conn, const HsTableOptions *opts, uint64 rate_k
 		hs_json_parse_account(areq.response, areq.response_len, &account, &why))
 	{
 		hs_ratelimit_set_account(rate_key, account);
+		*by_account = true;
 		return hs_ratelimit_account_key(account);
 	}
 	if (areq.http_status == 200 || areq.http_status == 403 || areq.http_status == 404)
@@ -251,7 +258,8 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 		req->rate_window_ms = 1000;
 		req->learn_budget = false;
 		if (req->rate_limit != 0)
-			req->pace_key = hs_search_pace_key(conn, opts, req->rate_key);
+			req->pace_key = hs_search_pace_key(conn, opts, req->rate_key,
+											   &req->account_paced);
 	}
 }
 

@@ -79,6 +79,7 @@ typedef struct HsHttpRequest
 	uint64		rate_key;		/* the limiter's key of conn's budget */
 	uint64		pace_key;		/* the key paced when not rate_key's (search:
 								 * its account's), or 0 */
+	bool		account_paced;	/* pace_key is the HubSpot account's */
 	bool		learn_budget;	/* its answers state the burst limit */
 	bool		reauthorized;	/* sent again after a 401 for an expired token */
 	const char *endpoint;		/* stats label: "PATCH /crm/v3/objects/t/{id}" */

@@ -1520,6 +1520,8 @@ def t_accounts(c, env):
     eq([x.get("account") for x in log(c) if x["path"].endswith("/search")],
        [111] * 6 + [222], "the log names each request's account")
     config(c, {})
+    rc, out, _ = ctl(env["base"], "accounts", '{"tokens": {"acct-c": {"account": 444}}}')
+    eq((rc, json.loads(out)["accounts"].get("444")), (0, 1), "emu_ctl accounts adds a token")
     reset(c)
     eq(c.req("GET", PC + "?limit=1", token="acct-a1").status, 401, "reset forgets added tokens")
 
