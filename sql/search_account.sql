@@ -94,9 +94,36 @@ CALL emu_clear();
 SELECT id FROM hs_b_pc WHERE hs_name = 'Client 515';
 SELECT method, path, status, account FROM acct_requests ORDER BY seq;
 
+-- 7. An OAuth mapping: the account is asked with its access token and kept
+-- for its refresh token, so a new access token asks nothing. (Token
+-- requests and 401s for an expired token are left out: whether this
+-- cluster holds a token from another suite does not matter here.)
+\getenv emu_url HUBSPOT_EMULATOR_URL
+\getenv client_id HUBSPOT_TEST_CLIENT_ID
+\getenv client_secret HUBSPOT_TEST_CLIENT_SECRET
+\getenv refresh_token HUBSPOT_TEST_REFRESH_TOKEN
+\set token_url :emu_url '/oauth/v1/token'
+CREATE SERVER hs_o FOREIGN DATA WRAPPER hubspot_fdw
+  OPTIONS (api_url :'emu_url', oauth_token_url :'token_url', rate_limit_per_10s '100');
+CREATE USER MAPPING FOR CURRENT_USER SERVER hs_o
+  OPTIONS (client_id :'client_id', client_secret :'client_secret', refresh_token :'refresh_token');
+CREATE FOREIGN TABLE hs_o_pc (id text, hs_name text OPTIONS (hubspot_type 'string'))
+  SERVER hs_o OPTIONS (object_type 'partner_clients');
+CALL emu_clear();
+SELECT id FROM hs_o_pc WHERE hs_name = 'Client 516';
+SELECT method, path, status, account = (SELECT (doc->>'default_account')::int FROM emu('accounts') doc)
+       AS default_account
+  FROM acct_requests WHERE status = 200 AND path NOT LIKE '/oauth/%' ORDER BY seq;
+SELECT (doc->>'live_tokens')::int AS live_tokens FROM emu('oauth', '{"expire": true}') doc;
+CALL emu_clear();
+SELECT id FROM hs_o_pc WHERE hs_name = 'Client 517';
+SELECT method, path, status FROM acct_requests
+ WHERE status = 200 AND path NOT LIKE '/oauth/%' ORDER BY seq;
+SELECT count(*) > 0 AS refreshed FROM acct_requests WHERE path = '/oauth/v1/token' AND status = 200;
+
 RESET statement_timeout;
 SET client_min_messages = warning;
-DROP SERVER hs_a, hs_b, hs_c, hs_n, hs_u CASCADE;
+DROP SERVER hs_a, hs_b, hs_c, hs_n, hs_u, hs_o CASCADE;
 RESET client_min_messages;
 DROP VIEW acct_requests;
 DROP FUNCTION acct_server(text, text, text);
