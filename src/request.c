@@ -164,7 +164,8 @@ hs_refuse_long_url(HsHttpRequest *req, size_t len)
  * not say (403 without the scope, 404, an answer without portalId), the
  * token is paced on its own, as said once at DEBUG1, and not asked again;
  * a refusal that may pass (401, 429, 5xx after the retries) keys this
- * request by the token and asks again the next time.
+ * request by the token and asks again the next time. A transport failure
+ * of the lookup fails the statement, as it would have failed the search.
  */
 static uint64
 hs_search_pace_key(HsConnection *conn, const HsTableOptions *opts, uint64 rate_key,
