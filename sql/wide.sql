@@ -51,4 +51,18 @@ SELECT t.id, t.wide_record_field_001, length(t::text) > 0 AS whole_row
   FROM (SELECT * FROM w.wide_records OFFSET 0) t ORDER BY id;
 CALL emu_faults('{}');
 
+-- ANALYZE reads its sample the same way: a page of ids, then one
+-- batch/read with the properties in its body, never a GET past 8 KB
+CALL emu_clear();
+ANALYZE w.wide_records;
+SELECT seq, method, path, status, query->'properties' AS properties,
+       jsonb_array_length(body->'inputs') AS inputs,
+       jsonb_array_length(body->'properties') AS body_properties
+  FROM emu_requests ORDER BY seq;
+SELECT reltuples FROM pg_class WHERE oid = 'w.wide_records'::regclass;
+SELECT attname, null_frac FROM pg_stats
+ WHERE schemaname = 'w' AND tablename = 'wide_records'
+   AND attname IN ('id', 'wide_record_field_001', 'wide_record_field_003')
+ ORDER BY attname;
+
 DROP SCHEMA w CASCADE;

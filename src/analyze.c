@@ -79,6 +79,7 @@ hs_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 	int			pages = 0;
 	int			nrows = 0;
 	bool		ended = false;
+	bool		wide;
 	MemoryContext page_cxt;
 	ListCell   *lc;
 	int			i;
@@ -97,11 +98,12 @@ hs_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 		i++;
 	}
 	props_query = hs_properties_query(prop_names, nprops);
+	wide = hs_list_is_wide(&opts, type_path, props_query);
 
 	/* use_search 'false': no search, the count is what the list gives */
 	total = opts.use_search ? hs_analyze_count(conn, &opts, type_path) : 0;
 
-	max_pages = Min(HS_ANALYZE_MAX_REQUESTS - 1,
+	max_pages = Min((HS_ANALYZE_MAX_REQUESTS - 1) / (wide ? 2 : 1),
 					(targrows + HS_LIST_PAGE_SIZE - 1) / HS_LIST_PAGE_SIZE);
 	page_cxt = AllocSetContextCreate(CurrentMemoryContext, "hubspot_fdw analyze page",
 									 ALLOCSET_DEFAULT_SIZES);
@@ -111,7 +113,7 @@ hs_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 		HsPage		page;
 		char	   *why;
 		MemoryContext old = MemoryContextSwitchTo(page_cxt);
-		char	   *query = hs_list_query(props_query, after);
+		char	   *query = hs_list_query(props_query, wide, after);
 
 		hs_request_init(&req, conn, &opts, "GET", type_path, query, NULL);
 		hs_send(&req);
@@ -120,6 +122,11 @@ hs_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 								&page, &why))
 			hs_report_bad_response(&req, why);
 		pages++;
+		if (page.next_after)
+			hs_check_cursor(&cursors, old, page.next_after, &req);
+		if (wide)
+			(void) hs_list_fill_wide(conn, &opts, type_path, prop_names, nprops,
+									 props, ncols, page.objects, &page.nobjects);
 		for (i = 0; i < page.nobjects && nrows < targrows; i++)
 		{
 			HsObject   *obj = &page.objects[i];
@@ -145,7 +152,6 @@ hs_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 			ended = i == page.nobjects;
 			break;
 		}
-		hs_check_cursor(&cursors, CurrentMemoryContext, page.next_after, &req);
 		after = pstrdup(page.next_after);
 		MemoryContextReset(page_cxt);
 	}

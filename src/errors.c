@@ -577,6 +577,16 @@ hs_report_rate_wait(HsHttpRequest *req, long remaining_ms)
 {
 	long		seconds = (remaining_ms + 999) / 1000;
 
+	if (req->account_paced)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg_plural("HubSpot asked to wait %ld more second before the next search of this HubSpot account",
+							   "HubSpot asked to wait %ld more seconds before the next search of this HubSpot account",
+							   seconds, seconds),
+				 errdetail("The wait, asked for in a 429 answer to a search with one of the account's access tokens, is longer than the %d seconds hubspot_fdw waits, so this request was not sent.",
+						   HS_MAX_RETRY_WAIT_S),
+				 errhint("hubspot_fdw_stats() shows the wait, and hubspot_fdw_stats_reset() forgets it."),
+				 hs_request_context(req)));
 	ereport(ERROR,
 			(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 			 errmsg_plural("HubSpot asked to wait %ld more second before the next request with this access token",

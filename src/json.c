@@ -1219,3 +1219,29 @@ hs_json_parse_token(const char *body, size_t len, HsOAuthToken *token, char **wh
 	}
 	return true;
 }
+
+/*
+ * The account id ("portalId") of the answer of GET
+ * /account-info/v3/details (doc/hubspot-api.md, "Search"): true with
+ * *portal_id > 0; false with *why when the answer gives none.
+ */
+bool
+hs_json_parse_account(const char *body, size_t len, int64 *portal_id, char **why)
+{
+	HsJsonTree *tree = hs_json_tree_parse(body, len, 0, why);
+	struct json_object *v;
+
+	*portal_id = 0;
+	if (tree == NULL)
+		return false;
+	v = hs_get(tree->root, "portalId", json_type_int);
+	if (v != NULL)
+		*portal_id = json_object_get_int64(v);
+	hs_json_tree_release(tree);
+	if (*portal_id <= 0)
+	{
+		*why = "the answer has no positive integer \"portalId\"";
+		return false;
+	}
+	return true;
+}

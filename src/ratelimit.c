@@ -20,6 +20,12 @@
  * another token only when idle (see hs_slot_is_idle); when none is, a
  * token without a slot goes unpaced, with a WARNING.
  *
+ * Search has a budget of its own, per HubSpot account (doc/hubspot-api.md,
+ * "Search"): beside the slots, the account of each token is remembered
+ * once learned (request.c asks HubSpot), and search requests are paced
+ * under the account's key (hs_ratelimit_account_key), so that every token
+ * of one account shares it.
+ *
  * With hubspot_fdw in shared_preload_libraries the state lives in shared
  * memory, so all backends of the cluster share one budget per token;
  * otherwise each backend paces itself alone. Tokens are identified by a
@@ -44,6 +50,10 @@
 #define HS_RL_LOCAL_SLOTS 8
 /* The window of a slot that only holds a wait (HubSpot's burst window). */
 #define HS_RL_DEFAULT_WINDOW_MS 10000
+/* Tokens whose HubSpot account is remembered at once. */
+#define HS_RL_ACCOUNTS 256
+/* The seed of the limiter keys of accounts (tokens use another). */
+#define HS_RL_ACCOUNT_SEED 0x4143434f554eULL
 /* The shortest and longest windows believed from HubSpot's headers. */
 #define HS_RL_MIN_WINDOW_MS 100
 #define HS_RL_MAX_WINDOW_MS 3600000
@@ -75,10 +85,24 @@ typedef struct HsLimiterSlot
 	TimestampTz sent[HS_RATE_LIMIT_MAX];
 } HsLimiterSlot;
 
+/*
+ * The HubSpot account a token belongs to, learned once per token (search's
+ * budget is the account's: request.c). Kept beside the slots, so that the
+ * account outlives a slot given to another token; the entry used least
+ * recently makes room for a new token.
+ */
+typedef struct HsAccountEntry
+{
+	uint64		token_key;		/* hs_ratelimit_conn_key(); 0 = free */
+	int64		account_id;		/* or HS_ACCOUNT_UNKNOWN */
+	TimestampTz used;
+} HsAccountEntry;
+
 typedef struct HsLimiterState
 {
 	LWLock	   *lock;			/* NULL when per-backend */
 	int			nslots;
+	HsAccountEntry accounts[HS_RL_ACCOUNTS];
 	HsLimiterSlot slots[FLEXIBLE_ARRAY_MEMBER];
 } HsLimiterState;
 
@@ -163,6 +187,19 @@ uint64
 hs_ratelimit_conn_key(const HsConnection *conn)
 {
 	return hs_ratelimit_key(conn->token ? conn->token : conn->refresh_token);
+}
+
+/*
+ * The limiter key of the budget of HubSpot account "account_id", apart
+ * from every token's key.
+ */
+uint64
+hs_ratelimit_account_key(int64 account_id)
+{
+	uint64		key = hash_bytes_extended((const unsigned char *) &account_id,
+										  sizeof(account_id), HS_RL_ACCOUNT_SEED);
+
+	return key ? key : 1;
 }
 
 /*
@@ -576,4 +613,70 @@ hs_ratelimit_budget(uint64 key, int limit, int window_ms, HsRateBudget *out)
 	if (limit == 0)
 		out->limit = 0;
 	return found;
+}
+
+/*
+ * The HubSpot account of the token of limiter key "token_key", as
+ * hs_ratelimit_set_account() stored it, into *account_id: false when it
+ * was never learned (or was forgotten to make room).
+ */
+bool
+hs_ratelimit_account(uint64 token_key, int64 *account_id)
+{
+	bool		found = false;
+	int			i;
+
+	(void) hs_limiter_state();
+	if (hs_limiter->lock)
+		LWLockAcquire(hs_limiter->lock, LW_EXCLUSIVE);
+	for (i = 0; i < HS_RL_ACCOUNTS; i++)
+	{
+		HsAccountEntry *e = &hs_limiter->accounts[i];
+
+		if (e->token_key == token_key)
+		{
+			*account_id = e->account_id;
+			e->used = GetCurrentTimestamp();
+			found = true;
+			break;
+		}
+	}
+	if (hs_limiter->lock)
+		LWLockRelease(hs_limiter->lock);
+	return found;
+}
+
+/*
+ * Remember that the token of limiter key "token_key" belongs to HubSpot
+ * account "account_id" (HS_ACCOUNT_UNKNOWN: HubSpot would not say), for
+ * every session when the limiter is shared. The entry used least recently
+ * makes room.
+ */
+void
+hs_ratelimit_set_account(uint64 token_key, int64 account_id)
+{
+	HsAccountEntry *victim = NULL;
+	int			i;
+
+	(void) hs_limiter_state();
+	if (hs_limiter->lock)
+		LWLockAcquire(hs_limiter->lock, LW_EXCLUSIVE);
+	for (i = 0; i < HS_RL_ACCOUNTS; i++)
+	{
+		HsAccountEntry *e = &hs_limiter->accounts[i];
+
+		if (e->token_key == token_key)
+		{
+			victim = e;
+			break;
+		}
+		if (victim == NULL || e->token_key == 0 ||
+			(victim->token_key != 0 && e->used < victim->used))
+			victim = e;
+	}
+	victim->token_key = token_key;
+	victim->account_id = account_id;
+	victim->used = GetCurrentTimestamp();
+	if (hs_limiter->lock)
+		LWLockRelease(hs_limiter->lock);
 }

@@ -76,7 +76,13 @@ extern void hsReScanForeignScan(ForeignScanState *node);
 extern void hsEndForeignScan(ForeignScanState *node);
 extern void hsExplainForeignScan(ForeignScanState *node, ExplainState *es);
 extern char *hs_properties_query(char **props, int nprops);
-extern char *hs_list_query(const char *props_query, const char *after);
+extern bool hs_list_is_wide(const HsTableOptions *opts, const char *type_path,
+							const char *props_query);
+extern char *hs_list_query(const char *props_query, bool wide, const char *after);
+extern int	hs_list_fill_wide(HsConnection *conn, const HsTableOptions *opts,
+							  const char *type_path, char **prop_names, int nprops,
+							  char **props, int ncols, HsObject *objects,
+							  int *nobjects);
 
 /* analyze.c */
 extern bool hsAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,

@@ -38,6 +38,10 @@
  * account (doc/hubspot-api.md, "Search"), apart from the ten-second one.
  */
 #define HS_SEARCH_LIMIT_PER_S 5
+/* A token's own search budget, apart from its ten-second one. */
+#define HS_SEARCH_KEY_XOR 0x5345415243480000ULL
+/* HubSpot's account information: doc/hubspot-api.md, "Search". */
+#define HS_ACCOUNT_INFO_PATH "/account-info/v3/details"
 /* The longest endpoint label quoted in a message. */
 #define HS_MAX_LABEL_QUOTED 200
 
@@ -152,6 +156,56 @@ hs_refuse_long_url(HsHttpRequest *req, size_t len)
 }
 
 /*
+ * The limiter key of the search budget of "conn" (its token's limiter key
+ * "rate_key"): HubSpot counts searches per account (doc/hubspot-api.md,
+ * "Search"), so every token of one account shares one budget. The account
+ * is learned once per token, shared by every session when preloaded: one
+ * GET /account-info/v3/details, read for its portalId. When HubSpot will
+ * not say (403 without the scope, 404, an answer without portalId), the
+ * token is paced on its own, as said once at DEBUG1, and not asked again;
+ * a refusal that may pass (401, 429, 5xx after the retries) keys this
+ * request by the token and asks again the next time. A transport failure
+ * of the lookup fails the statement, as it would have failed the search.
+ */
+static uint64
+hs_search_pace_key(HsConnection *conn, const HsTableOptions *opts, uint64 rate_key,
+				   bool *by_account)
+{
+	uint64		token_search_key = rate_key ^ HS_SEARCH_KEY_XOR;
+	int64		account = 0;
+	HsHttpRequest areq;
+	char	   *why = NULL;
+
+	*by_account = false;
+	if (hs_ratelimit_account(rate_key, &account))
+	{
+		if (account == HS_ACCOUNT_UNKNOWN)
+			return token_search_key;
+		*by_account = true;
+		return hs_ratelimit_account_key(account);
+	}
+
+	hs_request_init(&areq, conn, opts, "GET", HS_ACCOUNT_INFO_PATH, NULL, NULL);
+	hs_send(&areq);
+	if (areq.http_status == 200 &&
+		hs_json_parse_account(areq.response, areq.response_len, &account, &why))
+	{
+		hs_ratelimit_set_account(rate_key, account);
+		*by_account = true;
+		return hs_ratelimit_account_key(account);
+	}
+	if (areq.http_status == 200 || areq.http_status == 403 || areq.http_status == 404)
+	{
+		hs_ratelimit_set_account(rate_key, HS_ACCOUNT_UNKNOWN);
+		ereport(DEBUG1,
+				(errmsg_internal("hubspot_fdw: the HubSpot account of an access token is unknown (GET %s: HTTP %ld%s%s); its searches are paced per token",
+								 HS_ACCOUNT_INFO_PATH, areq.http_status,
+								 why ? ", " : "", why ? why : "")));
+	}
+	return token_search_key;
+}
+
+/*
  * Prepare a request to api_url + path (+ "?" query) for "conn". A URL
  * longer than HS_MAX_URL_BYTES is an error. An OAuth mapping's access
  * token is set when the request is sent (hs_attempt_start).
@@ -204,6 +258,9 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 		req->rate_limit = opts->rate_limit != 0 ? HS_SEARCH_LIMIT_PER_S : 0;
 		req->rate_window_ms = 1000;
 		req->learn_budget = false;
+		if (req->rate_limit != 0)
+			req->pace_key = hs_search_pace_key(conn, opts, req->rate_key,
+											   &req->account_paced);
 	}
 }
 
@@ -408,13 +465,18 @@ hs_use_oauth_token(HsHttpRequest *req)
 	explicit_bzero(token, sizeof(token));
 }
 
-/* The rate-limiter key of a request: search has a budget of its own. */
+/*
+ * The rate-limiter key of a request: search has a budget of its own, its
+ * account's when paced (hs_search_pace_key).
+ */
 static uint64
 hs_request_key(HsHttpRequest *req)
 {
 	uint64		key = req->rate_key;
 
-	return req->rate_window_ms == HS_BURST_WINDOW_MS ? key : key ^ 0x5345415243480000ULL;
+	if (req->pace_key != 0)
+		return req->pace_key;
+	return req->rate_window_ms == HS_BURST_WINDOW_MS ? key : key ^ HS_SEARCH_KEY_XOR;
 }
 
 /*

@@ -498,8 +498,7 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	hs_read_columns(columns, plan.attrs, &st->retrieved, &st->convs, &st->props,
 					&st->prop_names, &st->nprops);
 	st->props_query = hs_properties_query(st->prop_names, st->nprops);
-	st->wide = strlen(st->opts.api_url) + strlen(st->type_path) +
-		strlen(st->props_query) + HS_URL_RESERVE > HS_MAX_URL_BYTES;
+	st->wide = hs_list_is_wide(&st->opts, st->type_path, st->props_query);
 	if (plan.by_key)
 		st->id.property = st->opts.id_property;
 
@@ -535,14 +534,30 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 }
 
 /*
+ * Would list GETs of "type_path" asking for "props_query" ("properties=a,b")
+ * be too long, with room for a paging cursor or a record id? Then the list
+ * is read for ids only and the properties with batch/read
+ * (hs_list_fill_wide): scans and ANALYZE decide it here.
+ */
+bool
+hs_list_is_wide(const HsTableOptions *opts, const char *type_path,
+				const char *props_query)
+{
+	return strlen(opts->api_url) + strlen(type_path) + strlen(props_query) +
+		HS_URL_RESERVE > HS_MAX_URL_BYTES;
+}
+
+/*
  * The query of a list page asking for "props_query" ("properties=a,b"),
- * after paging cursor "after" (NULL: the first page). Scans and ANALYZE
- * read the list through it.
+ * after paging cursor "after" (NULL: the first page); a wide list
+ * (hs_list_is_wide) asks for no property but hs_object_id. Scans and
+ * ANALYZE read the list through it.
  */
 char *
-hs_list_query(const char *props_query, const char *after)
+hs_list_query(const char *props_query, bool wide, const char *after)
 {
-	return psprintf("limit=%d&archived=false&%s%s%s", HS_LIST_PAGE_SIZE, props_query,
+	return psprintf("limit=%d&archived=false&%s%s%s", HS_LIST_PAGE_SIZE,
+					wide ? "properties=hs_object_id" : props_query,
 					after ? "&after=" : "", after ? hs_url_escape(after) : "");
 }
 
@@ -550,8 +565,7 @@ hs_list_query(const char *props_query, const char *after)
 static void
 hs_scan_list_request(HsScanState *st, HsHttpRequest *req)
 {
-	char	   *query = hs_list_query(st->wide ? "properties=hs_object_id" : st->props_query,
-									  st->list.after);
+	char	   *query = hs_list_query(st->props_query, st->wide, st->list.after);
 
 	hs_request_init(req, st->conn, &st->opts, "GET", st->type_path, query, NULL);
 }
@@ -621,13 +635,17 @@ hs_scan_ahead_finish(HsScanState *st, MemoryContext *old)
 }
 
 /*
- * A wide scan (HsScanState.wide): the list page "objects" gave ids only;
- * read their properties with one batch/read, the properties in its body,
- * and keep the page's order. A listed record batch/read does not return
- * (archived or merged since) is no row. Runs in the page's memory context.
+ * A wide list page (hs_list_is_wide) gave the ids of "objects" only: read
+ * their properties "prop_names" with one batch/read, the properties in its
+ * body, project the answer on "props" (one per column, NULL for the id
+ * column) and keep the page's order. A listed record batch/read does not
+ * return (archived or merged since) is no row. Returns the request's
+ * retries; runs in the page's memory context. Scans and ANALYZE use it.
  */
-static void
-hs_scan_fill_wide(HsScanState *st, HsObject *objects, int *nobjects)
+int
+hs_list_fill_wide(HsConnection *conn, const HsTableOptions *opts,
+				  const char *type_path, char **prop_names, int nprops,
+				  char **props, int ncols, HsObject *objects, int *nobjects)
 {
 	HsHttpRequest req;
 	HsObject   *read;
@@ -640,17 +658,15 @@ hs_scan_fill_wide(HsScanState *st, HsObject *objects, int *nobjects)
 	StaticAssertStmt(HS_LIST_PAGE_SIZE <= HS_MAX_BATCH_SIZE,
 					 "a list page must fit in one batch/read");
 	if (*nobjects == 0)
-		return;
+		return 0;
 	ids = palloc(sizeof(char *) * *nobjects);
 	for (i = 0; i < *nobjects; i++)
 		ids[i] = objects[i].id;
-	hs_batch_read_request(&req, st->conn, &st->opts, st->type_path, ids, *nobjects,
-						  st->prop_names, st->nprops, NULL);
+	hs_batch_read_request(&req, conn, opts, type_path, ids, *nobjects,
+						  prop_names, nprops, NULL);
 	hs_send(&req);
-	st->requests++;
-	st->retries += req.retries;
 	hs_check_response(&req, false);
-	hs_batch_read_answer(&req, st->props, st->nretrieved, &read, &nread);
+	hs_batch_read_answer(&req, props, ncols, &read, &nread);
 	for (i = 0; i < *nobjects; i++)
 	{
 		for (j = 0; j < nread; j++)
@@ -663,6 +679,7 @@ hs_scan_fill_wide(HsScanState *st, HsObject *objects, int *nobjects)
 		}
 	}
 	*nobjects = kept;
+	return req.retries;
 }
 
 /*
@@ -693,8 +710,13 @@ hs_scan_fetch_page(HsScanState *st)
 	if (page.next_after)
 		hs_check_cursor(&st->list.cursors, st->list.cursor_cxt, page.next_after,
 						req);
-	if (st->wide)
-		hs_scan_fill_wide(st, page.objects, &page.nobjects);
+	if (st->wide && page.nobjects > 0)
+	{
+		st->retries += hs_list_fill_wide(st->conn, &st->opts, st->type_path,
+										 st->prop_names, st->nprops, st->props,
+										 st->nretrieved, page.objects, &page.nobjects);
+		st->requests++;
+	}
 	st->page.objects = page.objects;
 	st->page.nobjects = page.nobjects;
 

@@ -77,6 +77,9 @@ typedef struct HsHttpRequest
 	const char *oauth_token_url;	/* set: conn obtains its tokens by OAuth */
 	const char *hidden[2];		/* other secrets masked like the token (OAuth) */
 	uint64		rate_key;		/* the limiter's key of conn's budget */
+	uint64		pace_key;		/* the key paced when not rate_key's (search:
+								 * its account's), or 0 */
+	bool		account_paced;	/* pace_key is the HubSpot account's */
 	bool		learn_budget;	/* its answers state the burst limit */
 	bool		reauthorized;	/* sent again after a 401 for an expired token */
 	const char *endpoint;		/* stats label: "PATCH /crm/v3/objects/t/{id}" */
@@ -212,6 +215,8 @@ extern void hs_json_parse_error(const char *body, size_t len,
 extern int	hs_json_refusal_sqlstate(const char *why);
 extern bool hs_json_parse_token(const char *body, size_t len,
 								HsOAuthToken *token, char **why);
+extern bool hs_json_parse_account(const char *body, size_t len, int64 *portal_id,
+								  char **why);
 
 /* One association: an input or result of associations batch/create. */
 typedef struct HsAssocInput
@@ -305,6 +310,17 @@ extern bool hs_json_parse_search(const char *body, size_t len,
 extern void hs_ratelimit_install_hooks(void);
 extern uint64 hs_ratelimit_key(const char *token);
 extern uint64 hs_ratelimit_conn_key(const HsConnection *conn);
+
+/*
+ * The HubSpot account of a token (the limiter key of its budget), as
+ * learned once from the account-info API (request.c): an account id, or
+ * HS_ACCOUNT_UNKNOWN when HubSpot would not say (the token's own budget is
+ * used then).
+ */
+#define HS_ACCOUNT_UNKNOWN ((int64) -1)
+extern bool hs_ratelimit_account(uint64 token_key, int64 *account_id);
+extern void hs_ratelimit_set_account(uint64 token_key, int64 account_id);
+extern uint64 hs_ratelimit_account_key(int64 account_id);
 /* A wait HubSpot asked for that holds a token (hubspot_fdw_stats()). */
 typedef struct HsRateWait
 {

@@ -14,6 +14,9 @@ usage: emu_ctl.py BASE_URL COMMAND [ARG]
   oauth [JSON]          print the OAuth counters (token requests, tokens issued, ...) as one
                         JSON document; with JSON ({"expires_in":2}, {"revoke":true},
                         {"expire":true}), change the OAuth state first
+  accounts [JSON]       print the accounts tests added (how many tokens each) as one JSON
+                        document; with JSON ({"tokens":{"TOKEN":{"account":N}}}), add tokens
+                        of account N first
 
 stdout carries only the JSON lines (it is read by COPY ... FROM PROGRAM);
 errors go to stderr with a non-zero exit status.
@@ -69,8 +72,10 @@ def main(argv):
     needs_arg = cmd in ("config", "object", "bulk")
     if needs_arg and len(args) != 1:
         fail("%s needs exactly one argument" % cmd, 2)
-    if not needs_arg and len(args) > (1 if cmd == "oauth" else 0):
-        fail("%s takes no argument" % cmd if cmd != "oauth" else "oauth takes at most one argument", 2)
+    optional_arg = cmd in ("oauth", "accounts")
+    if not needs_arg and len(args) > (1 if optional_arg else 0):
+        fail("%s takes at most one argument" % cmd if optional_arg
+             else "%s takes no argument" % cmd, 2)
     if cmd == "reset":
         call(base, "POST", "/_emulator/reset", "")
     elif cmd == "clear":
@@ -111,9 +116,18 @@ def main(argv):
             emit(call(base, "POST", "/_emulator/oauth", args[0]))
         else:
             emit(call(base, "GET", "/_emulator/oauth"))
+    elif cmd == "accounts":
+        if args:
+            try:
+                json.loads(args[0])
+            except ValueError as e:
+                fail("accounts argument is not valid JSON: %s" % e, 2)
+            emit(call(base, "POST", "/_emulator/accounts", args[0]))
+        else:
+            emit(call(base, "GET", "/_emulator/accounts"))
     else:
         fail("unknown command %r (reset, clear, requests, config, object, associations, bulk, "
-             "stats, oauth)" % cmd, 2)
+             "stats, oauth, accounts)" % cmd, 2)
     sys.stdout.flush()
     return 0
 

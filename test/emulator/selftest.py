@@ -1483,6 +1483,71 @@ def t_rate_limit_config(c, env):
         eq(c.req("POST", "/_emulator/config", body=bad).status, 400, "refused %s" % bad)
 
 
+@test
+def t_accounts(c, env):
+    """Accounts: GET /account-info/v3/details, tokens of other accounts,
+    and search's 5 a second counted per account."""
+    r = c.req("GET", "/account-info/v3/details")
+    eq(r.status, 200, "account details")
+    eq(sorted(r.json), sorted(["portalId", "accountType", "timeZone", "companyCurrency",
+                               "additionalCurrencies", "utcOffset", "utcOffsetMilliseconds",
+                               "uiDomain", "dataHostingLocation"]), "account details fields")
+    default = r.json["portalId"]
+    check(isinstance(default, int) and default > 0, "portalId is a positive integer")
+    eq(c.req("GET", "/account-info/v3/details", token=RO_TOKEN).json["portalId"], default,
+       "the started tokens share the default account")
+    error_shape(c.req("GET", "/account-info/v3/details", token="no-such-token"), 401,
+                "INVALID_AUTHENTICATION", "account details, bad token")
+    eq(c.req("POST", "/account-info/v3/details", {}).status, 405, "account details is GET only")
+    r = c.req("POST", "/_emulator/accounts", {"tokens": {
+        "acct-a1": {"account": 111}, "acct-a2": {"account": 111},
+        "acct-b": {"account": 222}, "acct-noinfo": {"account": 333, "account_info": False}}})
+    eq((r.status, r.json["accounts"]), (200, {"111": 2, "222": 1, "333": 1}), "tokens added")
+    for bad in ({"tokens": {"x": {"account": 0}}}, {"tokens": {"x": {"acct": 1}}}, {"x": 1}):
+        eq(c.req("POST", "/_emulator/accounts", bad).status, 400, "refused %s" % bad)
+    eq([c.req("GET", "/account-info/v3/details", token=t).json["portalId"]
+        for t in ("acct-a1", "acct-a2", "acct-b")], [111, 111, 222], "each token's account")
+    error_shape(c.req("GET", "/account-info/v3/details", token="acct-noinfo"), 403,
+                "MISSING_SCOPES", "account details without the scope")
+    eq(c.req("GET", PC + "?limit=1", token="acct-noinfo").status, 200, "an added token works")
+    config(c, {"enforce_rate_limit": True})
+    body = {"filterGroups": [], "limit": 1}
+    st = [c.req("POST", PC + "/search", body, token=t)
+          for t in ("acct-a1", "acct-a2", "acct-a1", "acct-a2", "acct-a1", "acct-a2", "acct-b")]
+    eq([r.status for r in st], [200] * 5 + [429, 200], "search: 5 a second per account, "
+       "shared by its tokens")
+    eq(st[5].json.get("policyName"), "SECONDLY", "the account's 429 is SECONDLY")
+    eq([x.get("account") for x in log(c) if x["path"].endswith("/search")],
+       [111] * 6 + [222], "the log names each request's account")
+    config(c, {})
+    rc, out, _ = ctl(env["base"], "accounts", '{"tokens": {"acct-c": {"account": 444}}}')
+    eq((rc, json.loads(out)["accounts"].get("444")), (0, 1), "emu_ctl accounts adds a token")
+    reset(c)
+    eq(c.req("GET", PC + "?limit=1", token="acct-a1").status, 401, "reset forgets added tokens")
+
+
+@test
+def t_documented_limits(c, env):
+    """Association batch/read takes 1,000 inputs (create 100), search one
+    sorting rule, batch/upsert an idProperty in every input."""
+    base = "/crm/v3/associations/partner_clients/contacts/batch/"
+    r = c.req("POST", base + "read", {"inputs": [{"id": str(501 + i)} for i in range(1000)]})
+    check(r.status in (200, 207), "association batch/read of 1,000 (207: ids not seeded)")
+    error_shape(c.req("POST", base + "read", {"inputs": [{"id": str(i)} for i in range(1001)]}),
+                400, "VALIDATION_ERROR", "association batch/read of 1,001")
+    error_shape(c.req("POST", base + "create", {"inputs": [
+        {"from": {"id": "501"}, "to": {"id": "1001"}, "type": "partner_client_to_contact"}] * 101}),
+        400, "VALIDATION_ERROR", "association batch/create of 101")
+    one = {"propertyName": "hs_name", "direction": "ASCENDING"}
+    eq(c.req("POST", PC + "/search", {"sorts": [one], "limit": 1}).status, 200, "one sort")
+    error_shape(c.req("POST", PC + "/search", {"sorts": [one, {"propertyName": "hs_score"}],
+                                               "limit": 1}),
+                400, "VALIDATION_ERROR", "two sorts")
+    error_shape(c.req("POST", "/crm/v3/objects/contacts/batch/upsert", {"inputs": [
+        {"id": "1001", "properties": {"firstname": "X"}}]}),
+        400, "VALIDATION_ERROR", "upsert without idProperty")
+
+
 def main():
     p, port, line = start_emulator(["--token", TOKEN, "--token", "second-token",
                                     "--read-only-token", RO_TOKEN,

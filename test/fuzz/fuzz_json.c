@@ -28,6 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	List	   *defs;
 	int64		total;
 	HsOAuthToken token;
+	int64		portal_id;
 
 	memcpy(body, data, size);
 	body[size] = '\0';
@@ -44,6 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void) hs_json_parse_search(body, size, props, nprops, &page, &total, &why);
 	(void) hs_json_parse_search(body, size, NULL, 0, &page, &total, &why);
 	(void) hs_json_parse_token(body, size, &token, &why);
+	(void) hs_json_parse_account(body, size, &portal_id, &why);
 
 	hs_shim_reset();
 	return 0;

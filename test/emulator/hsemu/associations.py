@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 
 from .answers import ApiError, batch_response, batch_times, not_found, std_error, validation_error
 from .context import batch_inputs, input_id
-from .limits import ASSOC_BATCH_INPUT_MAX, ASSOC_LIST_LIMIT_DEFAULT, ASSOC_LIST_LIMIT_MAX
+from .limits import (ASSOC_BATCH_INPUT_MAX, ASSOC_BATCH_READ_INPUT_MAX, ASSOC_LIST_LIMIT_DEFAULT,
+                     ASSOC_LIST_LIMIT_MAX)
 from .schema import assoc_types_between, find_assoc_type, resolve_type, select_props
 from .store import obj_json
 
@@ -89,7 +90,7 @@ def assoc_batch(ctx, ftype, ttype, op):
     """POST /crm/v3/associations/{from}/{to}/batch/{op}: op is create, read or archive."""
     body = ctx.json_object_body()
     started = batch_times()
-    inputs = batch_inputs(body, ASSOC_BATCH_INPUT_MAX)
+    inputs = batch_inputs(body, ASSOC_BATCH_READ_INPUT_MAX if op == "read" else ASSOC_BATCH_INPUT_MAX)
     items = []
     for i, inp in enumerate(inputs):
         if op == "read":

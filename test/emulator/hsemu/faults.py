@@ -228,7 +228,7 @@ def compile_config(cfg):
                                                 "enforce_rate_limit.search_max", 1),
                         "daily": check_int(e["daily"], "enforce_rate_limit.daily", 1)
                         if "daily" in e else None,
-                        "window": collections.deque(), "search_window": collections.deque(),
+                        "window": collections.deque(), "search_windows": {},
                         "daily_used": 0}
     return c
 
@@ -269,14 +269,15 @@ class Faults:
         self.window = collections.deque()
         self.daily = 0
 
-    def count_request(self, kind="paced"):
+    def count_request(self, kind="paced", account=None):
         """Count one API request against the rate limits; returns the values
         of its rate-limit headers ("headers": False when the config sends
         none), "in_window" and "over_daily", for enforcement.
         kind: "paced" (the ten-second window), "search" (search's own
-        per-second limit, "search_in_second") or "exempt" (association
-        batches): the last two are outside the ten-second window, as the
-        spec marks them (doc/hubspot-api.md, "Rate limits", "Search")."""
+        per-second limit, "search_in_second", counted per account: every
+        token of "account" shares it) or "exempt" (association batches):
+        the last two are outside the ten-second window, as the spec marks
+        them (doc/hubspot-api.md, "Rate limits", "Search")."""
         now = time.monotonic()
         self.daily += 1
         enforce = self.config["enforce"]
@@ -306,8 +307,8 @@ class Faults:
             rate["daily"] = shown.get("daily", rate["daily"])
             rate["daily_remaining"] = max(0, rate["daily"] - used)
         if kind == "search" and enforce:
-            # one account: every token shares search's budget
-            sw = enforce["search_window"]
+            # per account: every token of the account shares search's budget
+            sw = enforce["search_windows"].setdefault(account, collections.deque())
             sw.append(now)
             while sw and sw[0] <= now - 1.0:
                 sw.popleft()

@@ -22,7 +22,8 @@ BATCH_INPUT_MAX = 100               # object batch read/update (HubSpot's own cl
 BATCH_HISTORY_INPUT_MAX = 50        # batch/read with propertiesWithHistory
 
 # doc/hubspot-api.md, "Associations"
-ASSOC_BATCH_INPUT_MAX = 100         # unconfirmed
+ASSOC_BATCH_INPUT_MAX = 100         # batch/create and archive: unconfirmed
+ASSOC_BATCH_READ_INPUT_MAX = 1000   # batch/read: HubSpot's changelog, February 2025
 ASSOC_LIST_LIMIT_DEFAULT = 500
 ASSOC_LIST_LIMIT_MAX = 500          # unconfirmed
 
@@ -32,6 +33,7 @@ SEARCH_LIMIT_MAX = 200
 SEARCH_MAX_FILTER_GROUPS = 5        # the guide's 5 (the spec says 6)
 SEARCH_MAX_FILTERS_PER_GROUP = 6
 SEARCH_MAX_FILTERS_TOTAL = 18
+SEARCH_MAX_SORTS = 1                # one sorting rule a search
 SEARCH_RESULT_CAP = 10000
 SEARCH_RATE_PER_S = 5               # search requests a second, per account
 

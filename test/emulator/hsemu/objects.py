@@ -338,28 +338,31 @@ def batch_create(ctx, tdef):
 
 
 def batch_upsert(ctx, tdef):
-    """POST .../batch/upsert: update by idProperty value or create."""
+    """POST .../batch/upsert: update by idProperty value or create. Every
+    input names its record by the value of a unique property: the spec's
+    upsert is "identified by a unique property value" (an input without
+    idProperty is a 400)."""
     started, inputs = _write_batch(ctx, tdef)
     parsed = []
     for i, (oid, idp, values, trace) in enumerate(_keyed_inputs(ctx, tdef, inputs)):
-        if idp is not None:
-            norm, err = check_value(tdef.props[idp], oid)
-            if err:
-                raise property_issues_error([(idp, err[0], err[1])])
-            if idp in values and values[idp] != norm:
-                raise validation_error("inputs[%d] sets %s to a value other than its id"
-                                       % (i, idp))
-            oid = norm
-        parsed.append((oid, idp, values, trace))
+        if idp is None:
+            raise validation_error("Invalid input JSON: inputs[%d] has no idProperty; batch/upsert "
+                                   "identifies records by the value of a unique property" % i,
+                                   context={"idProperty": ["(missing)"]})
+        norm, err = check_value(tdef.props[idp], oid)
+        if err:
+            raise property_issues_error([(idp, err[0], err[1])])
+        if idp in values and values[idp] != norm:
+            raise validation_error("inputs[%d] sets %s to a value other than its id"
+                                   % (i, idp))
+        parsed.append((norm, idp, values, trace))
     if ctx.drop_results:
         return 200, batch_response([], None, started)
-    updates, creates, missing = [], [], []
+    updates, creates = [], []
     for oid, idp, values, trace in parsed:
         rec = ctx.store.lookup(tdef, oid, idp)
         if rec is not None:
             updates.append((rec, values, trace))
-        elif idp is None:
-            missing.append((oid, trace))
         else:
             new = {k: v for k, v in values.items() if v is not None}
             new[idp] = oid
@@ -373,9 +376,7 @@ def batch_upsert(ctx, tdef):
         o["new"] = False
         results.append(o)
     results += [_create(ctx, tdef, values, trace, new=True) for values, trace in creates]
-    return _batch_answer(results, missing,
-                         "Could not upsert some %s objects by record id, they may be "
-                         "deleted or not exist." % tdef.name, started)
+    return _batch_answer(results, [], None, started)
 
 
 def batch_archive(ctx, tdef):

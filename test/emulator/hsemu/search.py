@@ -12,7 +12,8 @@ import re
 
 from .answers import validation_error
 from .limits import (SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX, SEARCH_MAX_FILTER_GROUPS,
-                     SEARCH_MAX_FILTERS_PER_GROUP, SEARCH_MAX_FILTERS_TOTAL, SEARCH_RESULT_CAP)
+                     SEARCH_MAX_FILTERS_PER_GROUP, SEARCH_MAX_FILTERS_TOTAL, SEARCH_MAX_SORTS,
+                     SEARCH_RESULT_CAP)
 from .schema import select_props
 from .store import obj_json
 from .values import INT_RE, ms_from_iso
@@ -127,9 +128,12 @@ def _sort_key(store, tdef, name):
 
 
 def _sort(store, tdef, recs, sorts):
-    """recs sorted by sorts, the first sort the most significant."""
+    """recs sorted by sorts: HubSpot takes one sorting rule a search."""
     if not isinstance(sorts, list):
         raise validation_error("sorts must be an array")
+    if len(sorts) > SEARCH_MAX_SORTS:
+        raise validation_error("Too many sorts: %d (a search takes at most %d sorting rule)"
+                               % (len(sorts), SEARCH_MAX_SORTS))
     for s in reversed(sorts):
         if isinstance(s, str):
             name, desc = (s[1:], True) if s.startswith("-") else (s, False)

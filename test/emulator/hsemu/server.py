@@ -28,6 +28,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote
 
+from . import accounts
 from .api import route
 from .answers import AUTH_HELP, ApiError, default_error_body, dumps, validation_error
 from .context import Ctx
@@ -53,6 +54,7 @@ class State:
         self.log = RequestLog()
         self.faults = Faults()
         self.oauth = oauth
+        self.accounts = accounts.Accounts()
         self.reset()
 
     def reset(self):
@@ -63,6 +65,7 @@ class State:
             self.log.clear()
             self.faults.reset()
             self.oauth.reset()
+            self.accounts.reset()
             # A seed can be 100,000s of objects: keep the cyclic garbage
             # collector from walking them in every full collection, which
             # paused answers for 100s of ms in the middle of a benchmark.
@@ -71,11 +74,12 @@ class State:
 
     def record_request(self, entry, counted=True):
         """Log one API request and, when "counted", count it against the
-        rate limits; returns the values of its rate-limit headers (None
-        when not counted)."""
+        rate limits (search's per account: entry["account"]); returns the
+        values of its rate-limit headers (None when not counted)."""
         with self.lock:
             self.log.record(entry)
-            return (self.faults.count_request(rate_kind(entry["method"], entry["path"]))
+            return (self.faults.count_request(rate_kind(entry["method"], entry["path"]),
+                                              entry.get("account"))
                     if counted else None)
 
     def plan_faults(self, method, path, body=""):
@@ -288,6 +292,16 @@ class Handler(BaseHTTPRequestHandler):
                 except (ValueError, UnicodeDecodeError) as e:
                     status, out = 400, {"status": "error", "message": "bad oauth request: %s" % e,
                                         "correlationId": cid, "category": "VALIDATION_ERROR"}
+            elif segs == ["accounts"] and m in ("GET", "POST"):
+                try:
+                    if m == "POST":
+                        st.accounts.control(json.loads(body.decode("utf-8"))
+                                            if body.strip() else {})
+                    out = st.accounts.listing()
+                except (ValueError, UnicodeDecodeError) as e:
+                    status, out = 400, {"status": "error",
+                                        "message": "bad accounts request: %s" % e,
+                                        "correlationId": cid, "category": "VALIDATION_ERROR"}
             elif segs == ["associations"] and m == "GET":
                 out = {"results": st.store.assoc_list()}
             elif segs == ["bulk"] and m == "POST":
@@ -315,6 +329,9 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- API requests -----------------------------------------------------
     def classify_auth(self):
+        """What the request's bearer token is: "missing", "invalid",
+        "valid", "read-only" or "expired"; self.bearer is the token."""
+        self.bearer = None
         h = self.headers.get("Authorization")
         if h is None:
             return "missing"
@@ -322,11 +339,15 @@ class Handler(BaseHTTPRequestHandler):
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             return "invalid"
+        self.bearer = token
         if token in self.server.tokens:
             return "valid"
         if token in self.server.ro_tokens:
             return "read-only"
         with self.server.state.lock:
+            added = self.server.state.accounts.classify(token)
+            if added:
+                return added
             issued, self.expired_s = self.server.state.oauth.classify(token)
         return issued or "invalid"
 
@@ -384,6 +405,12 @@ class Handler(BaseHTTPRequestHandler):
         entry["auth"] = auth
         entry["user_agent"] = self.headers.get("User-Agent")
         entry["content_type"] = self.headers.get("Content-Type")
+        # the HubSpot account the token belongs to (search's budget is the account's)
+        if auth in ("valid", "read-only", "expired"):
+            with st.lock:
+                entry["account"] = st.accounts.account_of(self.bearer)
+        else:
+            entry["account"] = None
         entry["arrived_ms"] = None
         entry["answered_ms"] = None
         rate = st.record_request(entry, counted=not token_request)
@@ -484,7 +511,7 @@ class Handler(BaseHTTPRequestHandler):
         ctx = Ctx(st.store, self.command, raw_path, segs, query, body, auth, cid, "http://" + host)
         ctx.drop_results = plan["drop_results"]
         try:
-            if not raw_path.startswith("/crm/"):
+            if not raw_path.startswith("/crm/") and raw_path != accounts.DETAILS_PATH:
                 raise ApiError(404, "OBJECT_NOT_FOUND",
                                "No API route matches %s %s" % (self.command, raw_path))
             if auth == "expired":
@@ -496,7 +523,13 @@ class Handler(BaseHTTPRequestHandler):
                                "Authentication credentials not found. This API supports OAuth 2.0 "
                                "authentication and you can find more details at %s" % AUTH_HELP)
             with st.lock:
-                status, obj = route(ctx)
+                if raw_path == accounts.DETAILS_PATH:
+                    if self.command != "GET":
+                        raise ApiError(405, "METHOD_NOT_ALLOWED", "Method %s is not allowed on %s"
+                                       % (self.command, raw_path))
+                    status, obj = st.accounts.details(self.bearer)
+                else:
+                    status, obj = route(ctx)
         except ApiError as e:
             return e.status, dumps(e.body(cid))
         except Exception:   # an emulator bug: answer 500 and say so on stderr
