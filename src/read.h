@@ -75,6 +75,7 @@ extern TupleTableSlot *hsIterateForeignScan(ForeignScanState *node);
 extern void hsReScanForeignScan(ForeignScanState *node);
 extern void hsEndForeignScan(ForeignScanState *node);
 extern void hsExplainForeignScan(ForeignScanState *node, ExplainState *es);
+extern void hs_explain_batch_read_source(const HsTableOptions *opts, ExplainState *es);
 extern char *hs_properties_query(char **props, int nprops);
 extern char *hs_list_query(const char *props_query, const char *after);
 
