@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Runs the suites again under a date api_version (README, "API versions"),
+comparing against the v3 expected outputs through the documented path
+mapping, applied mechanically:
+
+  /crm/v3/objects/X     <->  /crm/objects/VER/X
+  /crm/v3/properties/X  <->  /crm/properties/VER/X
+  CREATE SERVER ... OPTIONS (  <->  CREATE SERVER ... OPTIONS (api_version 'VER',
+  (2026-09 only) the EXPLAIN line "HubSpot Batch Read: generic objects
+  endpoint ..." of partner_clients, which v3 has no need of, is dropped.
+
+Usage:
+  apiver.py prepare VER SRC DST   sql/ of SRC mapped to VER into DST/sql,
+                                  expected/ copied as is
+  apiver.py compare VER WORK SUITE...
+                                  WORK/results/SUITE.out mapped back to v3
+                                  and compared with WORK/expected/SUITE.out,
+                                  white space ignored as pg_regress does
+                                  (and psql's table rules, whose width
+                                  follows the paths'); prints a diff and
+                                  "test SUITE ... ok|FAILED" per suite
+"""
+import difflib
+import os
+import re
+import shutil
+import sys
+
+SERVER_RX = re.compile(r"(CREATE SERVER\b[^;]*?OPTIONS \()", re.S)
+
+
+def forward(text, ver):
+    text = text.replace("/crm/v3/objects/", "/crm/objects/%s/" % ver)
+    text = text.replace("/crm/v3/properties/", "/crm/properties/%s/" % ver)
+    return SERVER_RX.sub(lambda m: m.group(1) + "api_version '%s', " % ver, text)
+
+
+def backward(text, ver):
+    text = text.replace("/crm/objects/%s/" % ver, "/crm/v3/objects/")
+    text = text.replace("/crm/properties/%s/" % ver, "/crm/v3/properties/")
+    text = text.replace("api_version '%s', " % ver, "")
+    lines = [ln for ln in text.split("\n")
+             if not re.match(r"^\s*HubSpot Batch Read: generic objects endpoint", ln)]
+    return "\n".join(lines)
+
+
+def normalize(text):
+    out = []
+    for ln in text.split("\n"):
+        ln = re.sub(r"\s+", "", ln)
+        if ln and set(ln) <= set("-+"):
+            ln = "---"
+        out.append(ln)
+    return out
+
+
+def prepare(ver, src, dst):
+    os.makedirs(os.path.join(dst, "sql"), exist_ok=True)
+    for name in os.listdir(os.path.join(src, "sql")):
+        with open(os.path.join(src, "sql", name), encoding="utf-8") as f:
+            text = f.read()
+        with open(os.path.join(dst, "sql", name), "w", encoding="utf-8") as f:
+            f.write(forward(text, ver))
+    if os.path.exists(os.path.join(dst, "expected")):
+        shutil.rmtree(os.path.join(dst, "expected"))
+    shutil.copytree(os.path.join(src, "expected"), os.path.join(dst, "expected"))
+    return 0
+
+
+def compare(ver, work, suites):
+    failed = 0
+    for s in suites:
+        try:
+            with open(os.path.join(work, "results", s + ".out"), encoding="utf-8") as f:
+                got = backward(f.read(), ver)
+        except FileNotFoundError:
+            got = None
+        with open(os.path.join(work, "expected", s + ".out"), encoding="utf-8") as f:
+            want = f.read()
+        if got is not None and normalize(got) == normalize(want):
+            print("test %-30s ... ok" % ("%s (%s)" % (s, ver)))
+            continue
+        failed += 1
+        if got is not None:
+            sys.stdout.writelines(difflib.unified_diff(
+                want.splitlines(True), got.splitlines(True),
+                "expected/%s.out" % s, "results/%s.out (%s, mapped back)" % (s, ver)))
+        print("test %-30s ... FAILED" % ("%s (%s)" % (s, ver)))
+    return 1 if failed else 0
+
+
+def main(argv):
+    if len(argv) >= 4 and argv[0] == "prepare":
+        return prepare(argv[1], argv[2], argv[3])
+    if len(argv) >= 3 and argv[0] == "compare":
+        return compare(argv[1], argv[2], argv[3:])
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
