@@ -153,8 +153,6 @@ SELECT sqlstate, message, context
   FROM try($$DELETE FROM contacts_h WHERE id = repeat('9', 20000)$$);
 SELECT sqlstate, message, context
   FROM try($$SELECT * FROM pc_key_h WHERE ext_key = repeat('k', 20000)$$);
-SELECT sqlstate, message, context
-  FROM try($$SELECT hubspot_associate('hubspot', 'partner_clients', '501', 'contacts', '1001', repeat('t', 20000))$$);
 SELECT count(*) AS requests FROM emu_requests;
 SELECT count(*) AS endpoints FROM hubspot_fdw_stats();
 -- just under the limit, it goes out: HubSpot knows no such record

@@ -222,6 +222,7 @@ hubspot_associate(PG_FUNCTION_ARGS)
 	HsHttpRequest req;
 	HsAssocInput in;
 	bool		dated;
+	bool		by_default;
 	char	   *path;
 	char	   *text;
 	char	   *why;
@@ -235,24 +236,25 @@ hubspot_associate(PG_FUNCTION_ARGS)
 	in.from_id = hs_to_utf8(from_id);
 	in.to_id = hs_to_utf8(to_id);
 	in.type = hs_to_utf8(assoc_type);
-	if (dated && (t.opts.send_at_commit || strcmp(in.type, "default") != 0))
-		hs_assoc_resolve(conn, &t.opts, from_type, to_type, in.type, &in, fname);
+	by_default = dated && strcmp(in.type, "default") == 0;
 	if (t.opts.send_at_commit)
 	{
+		if (dated)
+			hs_assoc_resolve(conn, &t.opts, from_type, to_type, in.type, &in, fname);
 		/* sent with the other deferred associations as batch/create */
 		hs_defer_association(conn, &t.opts, from_type, to_type, &in);
 		PG_RETURN_NULL();
 	}
 
-	if (!dated)
-		path = hs_assoc_record_path(&t.opts, from_type, in.from_id, to_type, in.to_id,
-									in.type);
-	else
-		path = hs_assoc_record_path(&t.opts, from_type, in.from_id, to_type, in.to_id,
-									in.category ? in.type : NULL);
-	hs_request_init(&req, conn, &t.opts, "PUT", path, NULL,
-					dated && in.category ? hs_json_assoc_spec_body(in.category, in.type_id)
-					: NULL);
+	/* the URL first: one too long is refused before the labels are read */
+	path = hs_assoc_record_path(&t.opts, from_type, in.from_id, to_type, in.to_id,
+								by_default ? NULL : in.type);
+	hs_request_init(&req, conn, &t.opts, "PUT", path, NULL, NULL);
+	if (dated && !by_default)
+	{
+		hs_assoc_resolve(conn, &t.opts, from_type, to_type, in.type, &in, fname);
+		req.body = hs_json_assoc_spec_body(in.category, in.type_id);
+	}
 	hs_send(&req);
 	hs_check_response(&req, false);
 	text = dated ? hs_json_any_object_text(req.response, req.response_len, &why)

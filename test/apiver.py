@@ -5,9 +5,11 @@ mapping, applied mechanically:
 
   /crm/v3/objects/X     <->  /crm/objects/VER/X
   /crm/v3/properties/X  <->  /crm/properties/VER/X
+  /crm/v3/associations/X/Y/batch/  <->  /crm/associations/VER/X/Y/batch/
   CREATE SERVER ... OPTIONS (  <->  CREATE SERVER ... OPTIONS (api_version 'VER',
   (2026-09 only) the EXPLAIN line "HubSpot Batch Read: generic objects
-  endpoint ..." of partner_clients, which v3 has no need of, is dropped.
+  endpoint ..." of partner_clients, which v3 has no need of, is dropped
+  (and the "(N rows)" of its plan counts one less).
 
 Usage:
   apiver.py prepare VER SRC DST   sql/ of SRC mapped to VER into DST/sql,
@@ -32,15 +34,29 @@ SERVER_RX = re.compile(r"(CREATE SERVER\b[^;]*?OPTIONS \()", re.S)
 def forward(text, ver):
     text = text.replace("/crm/v3/objects/", "/crm/objects/%s/" % ver)
     text = text.replace("/crm/v3/properties/", "/crm/properties/%s/" % ver)
+    text = re.sub(r"/crm/v3/associations/([^/\s]+)/([^/\s]+)/batch/",
+                  r"/crm/associations/%s/\1/\2/batch/" % ver, text)
     return SERVER_RX.sub(lambda m: m.group(1) + "api_version '%s', " % ver, text)
 
 
 def backward(text, ver):
     text = text.replace("/crm/objects/%s/" % ver, "/crm/v3/objects/")
     text = text.replace("/crm/properties/%s/" % ver, "/crm/v3/properties/")
+    text = re.sub(r"/crm/associations/%s/([^/\s]+)/([^/\s]+)/batch/" % re.escape(ver),
+                  r"/crm/v3/associations/\1/\2/batch/", text)
     text = text.replace("api_version '%s', " % ver, "")
-    lines = [ln for ln in text.split("\n")
-             if not re.match(r"^\s*HubSpot Batch Read: generic objects endpoint", ln)]
+    lines = []
+    dropped = 0
+    for ln in text.split("\n"):
+        if re.match(r"^\s*HubSpot Batch Read: generic objects endpoint", ln):
+            dropped += 1
+            continue
+        m = re.match(r"^\((\d+) rows?\)$", ln)
+        if m and dropped:
+            n = int(m.group(1)) - dropped
+            ln = "(%d row%s)" % (n, "" if n == 1 else "s")
+            dropped = 0
+        lines.append(ln)
     return "\n".join(lines)
 
 
