@@ -608,7 +608,9 @@ def main(argv=None):
     oauth = OAuth(clients, args.refresh_token, args.oauth_token_prefix)
     state = State(max(0, args.seed_count), oauth)
     if args.spec_dir:
-        state.spec_check = SpecCheck(args.spec_dir, args.spec_report)
+        state.spec_check = SpecCheck(args.spec_dir, args.spec_report,
+                                     {a for t in TYPE_BY_NAME.values()
+                                      for a in [t.name] + list(t.aliases)})
     httpd = Server(("127.0.0.1", args.port), Handler, state, tokens, args.read_only_token,
                    max(0, args.latency_ms), args.verbose)
     port = httpd.server_address[1]
