@@ -53,7 +53,7 @@ SELECT method, path, body, status FROM emu_requests ORDER BY seq;
 -- properties: /crm/properties/{version}/{type}
 CREATE SCHEMA imported_09;
 CALL emu_clear();
-IMPORT FOREIGN SCHEMA hubspot LIMIT TO (partner_services) FROM SERVER hs_09 INTO imported_09;
+IMPORT FOREIGN SCHEMA crm LIMIT TO (partner_services) FROM SERVER hs_09 INTO imported_09;
 SELECT method, path, query, status FROM emu_requests ORDER BY seq;
 
 -- the association types: v3 lists id and name (type_id from the id);
@@ -82,28 +82,33 @@ SELECT a->>'toObjectId' AS to_id, a->>'associationType' AS type, a->>'associatio
  WHERE a->>'fromObjectType' = 'partner_clients' AND a->>'fromObjectId' = '512'
  ORDER BY 1, 3;
 
--- a name that is no label (v3's names are not labels), an id that is none
-SELECT * FROM try($$SELECT hubspot_associate('hs_09', 'partner_clients', '512', 'contacts',
-                                             '1002', 'partner_client_to_contact')$$);
-SELECT * FROM try($$SELECT hubspot_associate('hs_09', 'partner_clients', '512', 'contacts',
-                                             '1002', '12345')$$);
+-- a name that is no label (v3's names are not labels), an id that is none:
+-- refused after one read of hs_09's labels, before anything is written
+CALL emu_clear();
+SELECT * FROM try($$SELECT hubspot_associate('hs_09', 'partner_clients', '512', 'contacts', '1002', 'partner_client_to_contact')$$);
+SELECT * FROM try($$SELECT hubspot_associate('hs_09', 'partner_clients', '512', 'contacts', '1002', '12345')$$);
+SELECT count(*) AS requests FROM emu_requests;
 
 -- batches: inputs carry association specs ("types")
 CALL emu_clear();
 SELECT hubspot_associate_batch('hs_09', 'partner_clients', f, 'contacts', t, ty) AS created
   FROM (VALUES ('516', '1005', 'Billing contact'), ('517', '1005', '901'),
-               ('518', '1006', 'default')) v(f, t, ty);
+               ('518', '1004', 'default')) v(f, t, ty);
 SELECT method, path, body, status FROM emu_requests ORDER BY seq;
 
 -- send_at 'commit': the same batch/create at COMMIT
 ALTER SERVER hs_09 OPTIONS (ADD send_at 'commit');
 CALL emu_clear();
 BEGIN;
-SELECT hubspot_associate('hs_09', 'partner_clients', '519', 'contacts', '1007',
+SELECT hubspot_associate('hs_09', 'partner_clients', '519', 'contacts', '1003',
                          'Billing contact') IS NULL AS queued;
 SELECT count(*) AS requests_before_commit FROM emu_requests;
 COMMIT;
 SELECT method, path, body, status FROM emu_requests ORDER BY seq;
+SELECT a->>'fromObjectId' AS from_id, a->>'toObjectId' AS to_id, a->>'associationType' AS type
+  FROM emu('associations') a
+ WHERE a->>'fromObjectType' = 'partner_clients' AND a->>'fromObjectId' IN ('516', '517', '518', '519')
+ ORDER BY 1, 2;
 ALTER SERVER hs_09 OPTIONS (DROP send_at);
 
 -- switching a server's version is one ALTER SERVER
@@ -111,6 +116,13 @@ ALTER SERVER hs_09 OPTIONS (SET api_version 'v3');
 CALL emu_clear();
 SELECT id FROM pc_09 WHERE id = '512';
 SELECT method, path FROM emu_requests ORDER BY seq;
+
+-- the URL is checked before the labels are read: nothing is sent
+ALTER SERVER hs_09 OPTIONS (SET api_version '2026-09');
+CALL emu_clear();
+SELECT sqlstate, message, context
+  FROM try($$SELECT hubspot_associate('hs_09', 'partner_clients', '501', 'contacts', repeat('9', 20000), 'Billing contact')$$);
+SELECT count(*) AS requests FROM emu_requests;
 
 DROP SCHEMA imported_09 CASCADE;
 DROP SERVER hs_03 CASCADE;
