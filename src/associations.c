@@ -93,6 +93,13 @@ hs_assoc_target(const char *name, HsAssocTarget *t)
 	hs_get_server_options(t->server, &t->opts);
 }
 
+/* The labels of one pair of object types, for one mapping, URL and version. */
+typedef struct HsAssocLabels
+{
+	char	   *key;			/* "umid version api_url from to" */
+	List	   *types;			/* of HsAssocType */
+} HsAssocLabels;
+
 /*
  * The association labels from "from_type" to "to_type" for "conn" under
  * api_version "opts": fetched from the labels endpoint at the first use in
@@ -103,11 +110,6 @@ hs_assoc_labels(HsConnection *conn, const HsTableOptions *opts,
 				const char *from_type, const char *to_type)
 {
 	static List *cache = NIL;	/* of HsAssocLabels */
-	typedef struct HsAssocLabels
-	{
-		char	   *key;
-		List	   *types;		/* of HsAssocType */
-	} HsAssocLabels;
 	char	   *key = psprintf("%u %d %s %s %s", conn->umid, opts->api_version,
 							   opts->api_url, from_type, to_type);
 	HsAssocLabels *entry;
