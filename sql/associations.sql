@@ -298,3 +298,10 @@ DROP TABLE staging_links;
 DROP FOREIGN TABLE pc_keys, contacts;
 DROP SERVER other_server, hubspot_nomap, hubspot_ro CASCADE;
 DROP FOREIGN DATA WRAPPER not_hubspot;
+
+-- v3 puts the type in the path: a type too long for the URL is refused
+-- before anything is sent
+CALL emu_clear();
+SELECT sqlstate, message, context
+  FROM try($$SELECT hubspot_associate('hubspot', 'partner_clients', '501', 'contacts', '1001', repeat('t', 20000))$$);
+SELECT count(*) AS requests FROM emu_requests;

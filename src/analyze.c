@@ -86,7 +86,7 @@ hs_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows,
 
 	hs_get_table_options(relid, &opts);
 	conn = hs_connection_for_table(relid, GetUserId());
-	type_path = psprintf("/crm/v3/objects/%s", hs_url_escape(opts.object_type));
+	type_path = hs_objects_path(&opts, opts.object_type);
 	i = 0;
 	foreach(lc, columns)
 	{

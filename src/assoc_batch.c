@@ -14,14 +14,6 @@
 
 #include "utils/memutils.h"
 
-/* The path of associations batch/create from "from_type" to "to_type". */
-static char *
-hs_assoc_batch_path(const char *from_type, const char *to_type)
-{
-	return psprintf("/crm/v3/associations/%s/%s/batch/create",
-					hs_url_escape(from_type), hs_url_escape(to_type));
-}
-
 /*
  * Set up group "g" of associations from "from_type" to "to_type", sent
  * through "conn" with "opts" (copied into "cxt", whatever the caller's
@@ -38,7 +30,7 @@ hs_assoc_group_init(HsAssocGroup *g, MemoryContext cxt, HsConnection *conn,
 	g->to_type = pstrdup(to_type);
 	hs_copy_table_options(&g->opts, opts);
 	g->conn = conn;
-	g->path = hs_assoc_batch_path(from_type, to_type);
+	g->path = hs_assoc_batch_path(opts, false, from_type, to_type, "create");
 	g->buf_cxt = AllocSetContextCreate(cxt, "hubspot_fdw association inputs",
 									   ALLOCSET_DEFAULT_SIZES);
 	g->pairs = hs_idset_create(cxt);
@@ -176,7 +168,8 @@ hs_assoc_batch_create(HsAssocBatchState *st, HsAssocGroup *g)
 	error_context_stack = &errcb;
 
 	hs_request_init(&req, conn, &g->opts, "POST", g->path, NULL,
-					hs_json_assoc_batch_body(g->inputs, g->ninputs));
+					hs_json_assoc_batch_body(g->inputs, g->ninputs,
+											 hs_api_is_dated(&g->opts)));
 	hs_send(&req);
 	hs_check_response(&req, false);
 	if (!hs_json_parse_assoc_batch(req.response, req.response_len, &res, &why))
@@ -215,14 +208,15 @@ hs_assoc_flush(HsAssocBatchState *st, HsAssocGroup *g)
 }
 
 /*
- * Buffer one association (ids and type in UTF-8) in group "g", sending the
+ * Buffer one association (ids and type in UTF-8; under a date version the
+ * spec "type" resolved to, hs_assoc_resolve()) in group "g", sending the
  * group's batch first if it already holds the same from and to ids
  * (HubSpot may refuse a batch naming a pair twice), and sending it when it
  * is full.
  */
 void
 hs_assoc_add(HsAssocBatchState *st, HsAssocGroup *g, const char *from,
-			 const char *to, const char *type)
+			 const char *to, const char *type, const char *category, int type_id)
 {
 	const char *pair = hs_idset_key(g->pairs, 2, from, to);
 	HsAssocInput *in;
@@ -239,6 +233,8 @@ hs_assoc_add(HsAssocBatchState *st, HsAssocGroup *g, const char *from,
 	in->from_id = pstrdup(from);
 	in->to_id = pstrdup(to);
 	in->type = pstrdup(type);
+	in->category = category;
+	in->type_id = type_id;
 	MemoryContextSwitchTo(old);
 
 	if (g->ninputs >= HS_ASSOC_BATCH_MAX)
@@ -264,7 +260,7 @@ hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
 	g->to_type = pstrdup(to_type);
 	g->opts = *opts;
 	g->conn = conn;
-	g->path = hs_assoc_batch_path(from_type, to_type);
+	g->path = hs_assoc_batch_path(opts, false, from_type, to_type, "create");
 	g->pairs = hs_idset_create(CurrentMemoryContext);
 	/*
 	 * HubSpot's answer names pairs, not types: a pair queued with two types

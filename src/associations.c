@@ -93,11 +93,121 @@ hs_assoc_target(const char *name, HsAssocTarget *t)
 	hs_get_server_options(t->server, &t->opts);
 }
 
+/* The labels of one pair of object types, for one mapping, URL and version. */
+typedef struct HsAssocLabels
+{
+	char	   *key;			/* "umid version api_url from to" */
+	List	   *types;			/* of HsAssocType */
+} HsAssocLabels;
+
+/*
+ * The association labels from "from_type" to "to_type" for "conn" under
+ * api_version "opts": fetched from the labels endpoint at the first use in
+ * the session, then kept (in TopMemoryContext) for the rest of it.
+ */
+static List *
+hs_assoc_labels(HsConnection *conn, const HsTableOptions *opts,
+				const char *from_type, const char *to_type)
+{
+	static List *cache = NIL;	/* of HsAssocLabels */
+	char	   *key = psprintf("%u %d %s %s %s", conn->umid, opts->api_version,
+							   opts->api_url, from_type, to_type);
+	HsAssocLabels *entry;
+	HsHttpRequest req;
+	MemoryContext old;
+	List	   *types;
+	ListCell   *lc;
+	char	   *why;
+
+	foreach(lc, cache)
+	{
+		entry = (HsAssocLabels *) lfirst(lc);
+		if (strcmp(entry->key, key) == 0)
+			return entry->types;
+	}
+	hs_request_init(&req, conn, opts, "GET",
+					hs_assoc_types_path(opts, true, from_type, to_type), NULL, NULL);
+	hs_send(&req);
+	hs_check_response(&req, false);
+	if (!hs_json_parse_assoc_labels(req.response, req.response_len, &types, &why))
+		hs_report_bad_response(&req, why);
+
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	entry = palloc0(sizeof(HsAssocLabels));
+	entry->key = pstrdup(key);
+	foreach(lc, types)
+	{
+		HsAssocType *t = (HsAssocType *) lfirst(lc);
+		HsAssocType *copy = palloc0(sizeof(HsAssocType));
+
+		copy->id = pstrdup(t->id);
+		copy->name = t->name ? pstrdup(t->name) : NULL;
+		copy->category = pstrdup(t->category);
+		entry->types = lappend(entry->types, copy);
+	}
+	cache = lappend(cache, entry);
+	MemoryContextSwitchTo(old);
+	return entry->types;
+}
+
+/* Is "s" a type id: digits only, at most nine of them? */
+static bool
+hs_assoc_is_type_id(const char *s)
+{
+	size_t		n = strspn(s, "0123456789");
+
+	return n > 0 && n <= 9 && s[n] == '\0';
+}
+
+/*
+ * Resolve association type "type" (UTF-8) from "from_type" to "to_type"
+ * under a date version into "in"'s category and type id: a label's name
+ * (exactly as HubSpot spells it), a numeric type id, or "default", which
+ * is the unlabelled HUBSPOT_DEFINED type (the one HubSpot's default
+ * association creates). The labels come from hs_assoc_labels(); a type
+ * they do not list is an error naming the function "fname".
+ */
+static void
+hs_assoc_resolve(HsConnection *conn, const HsTableOptions *opts,
+				 const char *from_type, const char *to_type, const char *type,
+				 HsAssocInput *in, const char *fname)
+{
+	List	   *labels = hs_assoc_labels(conn, opts, from_type, to_type);
+	bool		by_id = hs_assoc_is_type_id(type);
+	bool		by_default = strcmp(type, "default") == 0;
+	ListCell   *lc;
+
+	foreach(lc, labels)
+	{
+		HsAssocType *t = (HsAssocType *) lfirst(lc);
+
+		if ((by_id && strcmp(t->id, type) == 0) ||
+			(by_default && t->name == NULL && strcmp(t->category, "HUBSPOT_DEFINED") == 0) ||
+			(!by_id && !by_default && t->name != NULL && strcmp(t->name, type) == 0))
+		{
+			in->category = t->category;
+			in->type_id = atoi(t->id);
+			return;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("association type \"%s\" is not among HubSpot's association labels from %s to %s",
+					hs_from_utf8(type), from_type, to_type),
+			 errdetail("Under api_version %s, %s takes a label, a numeric type id or \"default\".",
+					   hs_api_version_name(opts->api_version), fname),
+			 errhint("hubspot_association_types() lists the labels and type ids.")));
+}
+
 /*
  * hubspot_associate(server, from_type, from_id, to_type, to_id,
- * association_type): associate two records with one
- * PUT /crm/v3/objects/{from_type}/{from_id}/associations/{to_type}/{to_id}/{association_type}
- * and return HubSpot's answer (the "from" record) as jsonb.
+ * association_type): associate two records with one per-record PUT and
+ * return HubSpot's answer as jsonb. v3: PUT
+ * /crm/v3/objects/{from_type}/{from_id}/associations/{to_type}/{to_id}/{association_type},
+ * which answers the "from" record. A date version: the association spec
+ * the label or type id resolves to in the body of PUT
+ * .../associations/{to_type}/{to_id}, or PUT .../associations/default/...
+ * for "default".
  */
 Datum
 hubspot_associate(PG_FUNCTION_ARGS)
@@ -112,6 +222,9 @@ hubspot_associate(PG_FUNCTION_ARGS)
 	HsAssocTarget t;
 	HsConnection *conn;
 	HsHttpRequest req;
+	HsAssocInput in;
+	bool		dated;
+	bool		by_default;
 	char	   *path;
 	char	   *text;
 	char	   *why;
@@ -120,23 +233,34 @@ hubspot_associate(PG_FUNCTION_ARGS)
 	hs_assoc_check_type(to_type, "to_type", fname);
 	hs_assoc_target(server, &t);
 	conn = hs_get_connection(t.server, t.user);
+	dated = hs_api_is_dated(&t.opts);
+	memset(&in, 0, sizeof(in));
+	in.from_id = hs_to_utf8(from_id);
+	in.to_id = hs_to_utf8(to_id);
+	in.type = hs_to_utf8(assoc_type);
+	by_default = dated && strcmp(in.type, "default") == 0;
 	if (t.opts.send_at_commit)
 	{
-		HsAssocInput in = {hs_to_utf8(from_id), hs_to_utf8(to_id), hs_to_utf8(assoc_type)};
-
+		if (dated)
+			hs_assoc_resolve(conn, &t.opts, from_type, to_type, in.type, &in, fname);
 		/* sent with the other deferred associations as batch/create */
 		hs_defer_association(conn, &t.opts, from_type, to_type, &in);
 		PG_RETURN_NULL();
 	}
 
-	path = psprintf("/crm/v3/objects/%s/%s/associations/%s/%s/%s",
-					hs_url_escape(from_type), hs_url_escape(hs_to_utf8(from_id)),
-					hs_url_escape(to_type), hs_url_escape(hs_to_utf8(to_id)),
-					hs_url_escape(hs_to_utf8(assoc_type)));
+	/* the URL first: one too long is refused before the labels are read */
+	path = hs_assoc_record_path(&t.opts, from_type, in.from_id, to_type, in.to_id,
+								by_default ? NULL : in.type);
 	hs_request_init(&req, conn, &t.opts, "PUT", path, NULL, NULL);
+	if (dated && !by_default)
+	{
+		hs_assoc_resolve(conn, &t.opts, from_type, to_type, in.type, &in, fname);
+		req.body = hs_json_assoc_spec_body(in.category, in.type_id);
+	}
 	hs_send(&req);
 	hs_check_response(&req, false);
-	text = hs_json_object_text(req.response, req.response_len, &why);
+	text = dated ? hs_json_any_object_text(req.response, req.response_len, &why)
+		: hs_json_object_text(req.response, req.response_len, &why);
 	if (text == NULL)
 		hs_report_bad_response(&req, why);
 	hs_stats_rows_written(&req, 1);
@@ -224,17 +348,23 @@ hubspot_associate_batch_sfunc(PG_FUNCTION_ARGS)
 	st->finished = false;
 	{
 		HsAssocGroup *g = hs_assoc_group(st, server, from_type, to_type);
+		HsAssocInput in;
 
+		memset(&in, 0, sizeof(in));
+		in.from_id = hs_to_utf8(from_id);
+		in.to_id = hs_to_utf8(to_id);
+		in.type = hs_to_utf8(assoc_type);
+		if (hs_api_is_dated(&g->opts))
+			hs_assoc_resolve(g->conn, &g->opts, g->from_type, g->to_type, in.type,
+							 &in, fname);
 		if (g->opts.send_at_commit)
 		{
-			HsAssocInput in = {hs_to_utf8(from_id), hs_to_utf8(to_id), hs_to_utf8(assoc_type)};
-
 			hs_defer_association(g->conn, &g->opts, g->from_type, g->to_type, &in);
 			st->queued++;
 		}
 		else
-			hs_assoc_add(st, g, hs_to_utf8(from_id), hs_to_utf8(to_id),
-						 hs_to_utf8(assoc_type));
+			hs_assoc_add(st, g, in.from_id, in.to_id, in.type, in.category,
+						 in.type_id);
 	}
 	PG_RETURN_POINTER(st);
 }
@@ -266,8 +396,11 @@ hubspot_associate_batch_final(PG_FUNCTION_ARGS)
 
 /*
  * hubspot_association_types(server, from_type, to_type): the association
- * types HubSpot allows from one object type to another
- * (GET /crm/v3/associations/{from}/{to}/types), as rows (id, name).
+ * types HubSpot allows from one object type to another, as rows (id, name,
+ * category, type_id, label). v3: GET /crm/v3/associations/{from}/{to}/types
+ * gives id and name. A date version: the labels endpoint gives category,
+ * type id and label; name is then what hubspot_associate() takes for the
+ * type: its label, or its type id when it has none.
  */
 Datum
 hubspot_association_types(PG_FUNCTION_ARGS)
@@ -290,23 +423,41 @@ hubspot_association_types(PG_FUNCTION_ARGS)
 	hs_assoc_target(server, &t);
 	conn = hs_get_connection(t.server, t.user);
 
-	hs_request_init(&req, conn, &t.opts, "GET",
-					psprintf("/crm/v3/associations/%s/%s/types",
-							 hs_url_escape(from_type), hs_url_escape(to_type)),
-					NULL, NULL);
-	hs_send(&req);
-	hs_check_response(&req, false);
-	if (!hs_json_parse_assoc_types(req.response, req.response_len, &types, &why))
-		hs_report_bad_response(&req, why);
+	if (hs_api_is_dated(&t.opts))
+		types = hs_assoc_labels(conn, &t.opts, from_type, to_type);
+	else
+	{
+		hs_request_init(&req, conn, &t.opts, "GET",
+						hs_assoc_types_path(&t.opts, false, from_type, to_type),
+						NULL, NULL);
+		hs_send(&req);
+		hs_check_response(&req, false);
+		if (!hs_json_parse_assoc_types(req.response, req.response_len, &types, &why))
+			hs_report_bad_response(&req, why);
+	}
 
 	foreach(lc, types)
 	{
 		HsAssocType *at = (HsAssocType *) lfirst(lc);
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
 
 		values[0] = CStringGetTextDatum(hs_from_utf8(at->id));
-		values[1] = CStringGetTextDatum(hs_from_utf8(at->name));
+		values[1] = CStringGetTextDatum(hs_from_utf8(at->name ? at->name : at->id));
+		if (at->category == NULL)
+		{
+			/* v3's types endpoint says neither category nor label */
+			nulls[2] = nulls[4] = true;
+			nulls[3] = !hs_assoc_is_type_id(at->id);
+			values[3] = nulls[3] ? (Datum) 0 : Int32GetDatum(atoi(at->id));
+		}
+		else
+		{
+			values[2] = CStringGetTextDatum(hs_from_utf8(at->category));
+			values[3] = Int32GetDatum(atoi(at->id));
+			nulls[4] = at->name == NULL;
+			values[4] = nulls[4] ? (Datum) 0 : CStringGetTextDatum(hs_from_utf8(at->name));
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

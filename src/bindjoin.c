@@ -852,7 +852,7 @@ hs_bj_begin(CustomScanState *node, EState *estate, int eflags)
 	first_inner = list_nth(cscan->custom_scan_tlist, st->nouter);
 	rte = exec_rt_fetch(castNode(Var, first_inner->expr)->varno, estate);
 	hs_get_table_options(rte->relid, &st->opts);
-	st->type_path = psprintf("/crm/v3/objects/%s", hs_url_escape(st->opts.object_type));
+	st->type_path = hs_objects_path(&st->opts, st->opts.object_type);
 	st->relname = get_rel_name(rte->relid);
 	if (rte->eref && strcmp(rte->eref->aliasname, st->relname) != 0)
 		st->relname = psprintf("%s %s", st->relname, rte->eref->aliasname);
@@ -1400,6 +1400,7 @@ hs_bj_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 							psprintf("POST %s/batch/read (up to %d ids each)",
 									 st->type_path, HS_MAX_BATCH_SIZE), es);
 	}
+	hs_explain_batch_read_source(&st->opts, es);
 	ExplainPropertyInteger("HubSpot Concurrency", NULL, st->depth, es);
 	if (es->verbose)
 	{

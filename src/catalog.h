@@ -21,7 +21,7 @@
 #include "utils/guc.h"
 #include "utils/relcache.h"
 
-#define HUBSPOT_FDW_VERSION "1.1"
+#define HUBSPOT_FDW_VERSION "1.2"
 
 /* HubSpot's limit on inputs per object batch request: doc/hubspot-api.md, "Batches". */
 #define HS_MAX_BATCH_SIZE 100
@@ -52,6 +52,21 @@ extern char *hs_allowed_hosts;
 /* ---------- option.c: options ---------- */
 
 /*
+ * The HubSpot API version a server sends to (option api_version): which
+ * paths and association bodies its requests use (apipath.c;
+ * doc/hubspot-api.md, "API versions"). In the order of HS_API_VERSION_NAMES.
+ */
+typedef enum HsApiVersion
+{
+	HS_API_V3 = 0,				/* /crm/v3/... */
+	HS_API_2026_03,				/* /crm/objects/2026-03/... */
+	HS_API_2026_09				/* /crm/objects/2026-09/... */
+} HsApiVersion;
+
+/* The api_version option's values, indexed by HsApiVersion. */
+#define HS_API_VERSION_NAMES {"v3", "2026-03", "2026-09", NULL}
+
+/*
  * Everything the options of one foreign table resolve to. Each field is
  * filled by one entry of option.c's option table, which is also how
  * hs_copy_table_options() finds every string to copy.
@@ -75,6 +90,7 @@ typedef struct HsTableOptions
 	bool		use_search;		/* use_search: conditions may go to search */
 	bool		insert_upsert;	/* insert_mode 'upsert': INSERT is batch/upsert */
 	int			estimated_rows; /* estimated_rows: the table's size; 0: not given */
+	int			api_version;	/* api_version: an HsApiVersion */
 } HsTableOptions;
 
 /* One column of a foreign table and the HubSpot field it maps to. */
@@ -102,6 +118,7 @@ extern bool hs_object_type_is_valid(const char *value);
 extern bool hs_object_type_is_partner(const char *object_type);
 extern bool hs_object_type_can_create(const char *object_type);
 extern bool hs_is_hubspot_wrapper(ForeignDataWrapper *fdw);
+extern const char *hs_api_version_name(int version);
 
 /* The hint of every error about an object type that is not valid. */
 #define HS_OBJECT_TYPE_HINT \

@@ -357,5 +357,7 @@ hs_defer_association(HsConnection *conn, const HsTableOptions *opts,
 	pw->assoc.from_id = pstrdup(input->from_id);
 	pw->assoc.to_id = pstrdup(input->to_id);
 	pw->assoc.type = pstrdup(input->type);
+	pw->assoc.category = input->category;	/* lives for the session */
+	pw->assoc.type_id = input->type_id;
 	MemoryContextSwitchTo(old);
 }

@@ -226,7 +226,7 @@ hs_import_table(HsConnection *conn, const HsTableOptions *opts,
 				const HsImportOptions *iopts)
 {
 	HsHttpRequest req;
-	char	   *path = psprintf("/crm/v3/properties/%s", hs_url_escape(object_type));
+	char	   *path = hs_properties_path(opts, object_type);
 	char	   *why = NULL;
 	List	   *defs;
 	List	   *used = NIL;

@@ -974,9 +974,38 @@ hs_json_parse_search(const char *body, size_t len, char **props, int nprops,
 	return ok;
 }
 
-/* The body of associations batch/create: {"inputs":[{"from":{"id"},"to":{"id"},"type"}]}. */
+/* One association spec: {"associationCategory", "associationTypeId"}. */
+static struct json_object *
+hs_assoc_spec(const char *category, int type_id)
+{
+	struct json_object *spec = json_object_new_object();
+
+	json_object_object_add(spec, "associationCategory", json_object_new_string(category));
+	json_object_object_add(spec, "associationTypeId", json_object_new_int(type_id));
+	return spec;
+}
+
+/*
+ * The body of a date version's per-record association PUT: an array of
+ * one association spec.
+ */
 char *
-hs_json_assoc_batch_body(const HsAssocInput *inputs, int ninputs)
+hs_json_assoc_spec_body(const char *category, int type_id)
+{
+	struct json_object *arr = json_object_new_array_ext(1);
+
+	json_object_array_add(arr, hs_assoc_spec(category, type_id));
+	return hs_build_finish(hs_json_tree_own(arr));
+}
+
+/*
+ * The body of associations batch/create:
+ * {"inputs":[{"from":{"id"},"to":{"id"},"type"}]} (v3), or with "specs"
+ * each input's "types":[{"associationCategory","associationTypeId"}]
+ * (v4 and the date versions).
+ */
+char *
+hs_json_assoc_batch_body(const HsAssocInput *inputs, int ninputs, bool specs)
 {
 	HsJsonTree *b = hs_build_start();
 	struct json_object *arr = json_object_new_array_ext(ninputs);
@@ -993,7 +1022,16 @@ hs_json_assoc_batch_body(const HsAssocInput *inputs, int ninputs)
 		json_object_object_add(to, "id", json_object_new_string(inputs[i].to_id));
 		json_object_object_add(in, "from", from);
 		json_object_object_add(in, "to", to);
-		json_object_object_add(in, "type", json_object_new_string(inputs[i].type));
+		if (specs)
+		{
+			struct json_object *types = json_object_new_array_ext(1);
+
+			json_object_array_add(types, hs_assoc_spec(inputs[i].category,
+													   inputs[i].type_id));
+			json_object_object_add(in, "types", types);
+		}
+		else
+			json_object_object_add(in, "type", json_object_new_string(inputs[i].type));
 		json_object_array_add(arr, in);
 	}
 	return hs_build_finish(b);
@@ -1099,6 +1137,19 @@ hs_json_parse_assoc_batch(const char *body, size_t len,
 
 		a->from_id = hs_object_id_text(hs_get(r, "from", json_type_object));
 		a->to_id = hs_object_id_text(hs_get(r, "to", json_type_object));
+		/* v4 and the date versions answer LabelsBetweenObjectPair */
+		if (a->from_id == NULL && a->to_id == NULL)
+		{
+			struct json_object *f = hs_get(r, "fromObjectId", json_type_string);
+			struct json_object *t = hs_get(r, "toObjectId", json_type_string);
+
+			if (f == NULL)
+				f = hs_get(r, "fromObjectId", json_type_int);
+			if (t == NULL)
+				t = hs_get(r, "toObjectId", json_type_int);
+			a->from_id = f ? hs_value_text(f) : NULL;
+			a->to_id = t ? hs_value_text(t) : NULL;
+		}
 		a->type = hs_get_string(r, "type");
 		if (a->from_id == NULL || a->to_id == NULL)
 		{
@@ -1150,6 +1201,61 @@ bool
 hs_json_parse_assoc_types(const char *body, size_t len, List **types, char **why)
 {
 	return hs_parse_results_list(body, len, hs_assoc_type_item, types, why);
+}
+
+/*
+ * One label of the labels endpoint ({"category", "typeId", "label"}) as an
+ * HsAssocType; it needs a category and an integer type id.
+ */
+static void *
+hs_assoc_label_item(struct json_object *r, char **why)
+{
+	HsAssocType *t = palloc0(sizeof(HsAssocType));
+	struct json_object *id = hs_get(r, "typeId", json_type_int);
+
+	t->category = hs_get_string(r, "category");
+	t->name = hs_get_string(r, "label");
+	if (id == NULL || t->category == NULL)
+	{
+		*why = "an association label has no \"category\" or integer \"typeId\"";
+		return NULL;
+	}
+	t->id = hs_value_text(id);
+	return t;
+}
+
+/*
+ * Parse the association labels between two object types
+ * (CollectionResponseAssociationSpecWithLabelNoPaging) into a list of
+ * HsAssocType.
+ */
+bool
+hs_json_parse_assoc_labels(const char *body, size_t len, List **types, char **why)
+{
+	return hs_parse_results_list(body, len, hs_assoc_label_item, types, why);
+}
+
+/*
+ * The text of an answer that must be a JSON object, whatever it holds
+ * (a date version's association PUT answers LabelsBetweenObjectPair or a
+ * batch response), as a palloc'd string; NULL (and *why) otherwise.
+ */
+char *
+hs_json_any_object_text(const char *body, size_t len, char **why)
+{
+	HsJsonTree *tree = hs_json_tree_parse(body, len, 0, why);
+	bool		is_object;
+
+	if (tree == NULL)
+		return NULL;
+	is_object = json_object_is_type(tree->root, json_type_object);
+	hs_json_tree_release(tree);
+	if (!is_object)
+	{
+		*why = "the answer is not a JSON object";
+		return NULL;
+	}
+	return pnstrdup(body, len);
 }
 
 /*

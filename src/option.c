@@ -36,6 +36,7 @@ typedef enum HsOptionKind
 	HS_OPT_INT_AUTO,			/* "auto" (HS_RATE_LIMIT_AUTO) or an integer from min to max (int) */
 	HS_OPT_BOOL,				/* true or false, as parse_bool() reads (bool) */
 	HS_OPT_CHOICE,				/* words[0] (false) or words[1] (true) (bool) */
+	HS_OPT_API_VERSION,			/* one of HS_API_VERSION_NAMES (int: HsApiVersion) */
 	HS_OPT_URL,					/* a URL of HubSpot's API (char *, without trailing slashes) */
 	HS_OPT_OBJECT_TYPE,			/* a CRM object type (char *) */
 	HS_OPT_PATH,				/* an absolute path (char *) */
@@ -128,6 +129,11 @@ static const HsOption hs_options[] = {
 		.words = {"statement", "commit"},
 		.server_default = "statement",
 		.field = HS_TABLE_FIELD(send_at_commit)
+	},
+	{
+		.name = "api_version", .where = HS_IN_SERVER, .kind = HS_OPT_API_VERSION,
+		.server_default = "v3",
+		.field = HS_TABLE_FIELD(api_version)
 	},
 	{
 		.name = "id_property", .where = HS_IN_TABLE, .kind = HS_OPT_TEXT,
@@ -267,6 +273,18 @@ bool
 hs_object_type_can_create(const char *object_type)
 {
 	return !hs_object_type_is_partner(object_type);
+}
+
+/* The api_version option's values, indexed by HsApiVersion. */
+static const char *const hs_api_version_names[] = HS_API_VERSION_NAMES;
+
+/* The name of api_version "version" (an HsApiVersion), as the option spells it. */
+const char *
+hs_api_version_name(int version)
+{
+	if (version < 0 || version >= (int) lengthof(hs_api_version_names) - 1)
+		return "v3";
+	return hs_api_version_names[version];
 }
 
 /* GUC hubspot_fdw.allowed_hosts: where non-superusers may point a server. */
@@ -581,6 +599,9 @@ hs_option_bad_value(const HsOption *opt, const char *value)
 			 errhint("Valid values are true and false.") :
 			 opt->kind == HS_OPT_CHOICE ?
 			 errhint("Valid values are \"%s\" and \"%s\".", opt->words[0], opt->words[1]) :
+			 opt->kind == HS_OPT_API_VERSION ?
+			 errhint("Valid values are \"%s\", \"%s\" and \"%s\".", hs_api_version_names[0],
+					 hs_api_version_names[1], hs_api_version_names[2]) :
 			 opt->kind == HS_OPT_OBJECT_TYPE ? errhint(HS_OBJECT_TYPE_HINT) : 0));
 }
 
@@ -646,6 +667,13 @@ hs_option_value(const HsOption *opt, const char *value, bool setting,
 			else if (strcmp(value, opt->words[0]) != 0)
 				hs_option_bad_value(opt, value);
 			break;
+		case HS_OPT_API_VERSION:
+			for (n = 0; hs_api_version_names[n] != NULL; n++)
+				if (strcmp(value, hs_api_version_names[n]) == 0)
+					break;
+			if (hs_api_version_names[n] == NULL)
+				hs_option_bad_value(opt, value);
+			break;
 		case HS_OPT_URL:
 			{
 				HsApiUrl	parsed;
@@ -687,7 +715,8 @@ hs_option_value(const HsOption *opt, const char *value, bool setting,
 		return;
 	if (hs_option_is_string(opt))
 		*(char **) field = text;
-	else if (opt->kind == HS_OPT_INT || opt->kind == HS_OPT_INT_AUTO)
+	else if (opt->kind == HS_OPT_INT || opt->kind == HS_OPT_INT_AUTO ||
+			 opt->kind == HS_OPT_API_VERSION)
 		*(int *) field = (int) n;
 	else
 		*(bool *) field = b;

@@ -75,6 +75,7 @@ extern TupleTableSlot *hsIterateForeignScan(ForeignScanState *node);
 extern void hsReScanForeignScan(ForeignScanState *node);
 extern void hsEndForeignScan(ForeignScanState *node);
 extern void hsExplainForeignScan(ForeignScanState *node, ExplainState *es);
+extern void hs_explain_batch_read_source(const HsTableOptions *opts, ExplainState *es);
 extern char *hs_properties_query(char **props, int nprops);
 extern bool hs_list_is_wide(const HsTableOptions *opts, const char *type_path,
 							const char *props_query);

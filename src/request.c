@@ -49,7 +49,8 @@ int			hs_max_response_kb = 64 * 1024;
 
 /*
  * The stats label of a request: the path with record ids replaced, e.g.
- * "PATCH /crm/v3/objects/partner_clients/{id}".
+ * "PATCH /crm/v3/objects/partner_clients/{id}" (or the same under a date
+ * version's /crm/objects/{version}/).
  */
 static char *
 hs_endpoint_label(const char *method, const char *path)
@@ -59,16 +60,22 @@ hs_endpoint_label(const char *method, const char *path)
 	char	   *save = NULL;
 	char	   *seg;
 	int			i = 0;
-	bool		objects = strncmp(path, "/crm/v3/objects/", 16) == 0;
+	bool		objects = hs_path_objects_rest(path) != NULL;
+	int			to_id = 7;
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "%s ", method);
 	for (seg = strtok_r(copy, "/", &save); seg; seg = strtok_r(NULL, "/", &save), i++)
 	{
-		/* crm v3 objects {type} {id} associations {toType} {toId} {assocType} */
+		/*
+		 * crm v3 objects {type} {id} associations {toType} {toId} {assocType},
+		 * crm objects {version} {type} {id} associations [default] {toType} {toId}
+		 */
 		bool		is_id = objects && ((i == 4 && strcmp(seg, "batch") != 0 &&
-										 strcmp(seg, "search") != 0) || i == 7);
+										 strcmp(seg, "search") != 0) || i == to_id);
 
+		if (objects && i == 6 && strcmp(seg, "default") == 0)
+			to_id = 8;
 		appendStringInfo(&buf, "/%s", is_id ? "{id}" : seg);
 	}
 	return buf.data;
@@ -82,13 +89,6 @@ hs_ends_with(const char *s, const char *suffix)
 	size_t		k = strlen(suffix);
 
 	return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
-/* Does "path" start with "prefix"? */
-static bool
-hs_starts_with(const char *path, const char *prefix)
-{
-	return strncmp(path, prefix, strlen(prefix)) == 0;
 }
 
 /*
@@ -123,10 +123,9 @@ hs_request_is_idempotent(const char *method, const char *path)
 		return true;
 	if (strcmp(method, "POST") != 0)
 		return false;
-	if (hs_starts_with(path, "/crm/v3/associations/") ||
-		hs_starts_with(path, "/crm/v4/associations/"))
-		return strstr(path, "/batch/") != NULL;
-	if (hs_starts_with(path, "/crm/v3/objects/"))
+	if (hs_path_is_assoc_batch(path))
+		return true;
+	if (hs_path_objects_rest(path) != NULL)
 		return hs_ends_with(path, "/batch/read") || hs_ends_with(path, "/search") ||
 			hs_ends_with(path, "/batch/update") || hs_ends_with(path, "/batch/upsert") ||
 			hs_ends_with(path, "/batch/archive");
@@ -248,7 +247,7 @@ hs_request_init(HsHttpRequest *req, HsConnection *conn,
 	req->rate_limit = opts->rate_limit;
 	req->rate_window_ms = HS_BURST_WINDOW_MS;
 	req->learn_budget = true;
-	if (strncmp(path, "/crm/v3/associations/", 21) == 0 && strstr(path, "/batch/") != NULL)
+	if (hs_path_is_assoc_batch(path))
 	{
 		req->rate_limit = 0;
 		req->learn_budget = false;

@@ -122,7 +122,7 @@ typedef struct HsScanState
 	HsConnection *conn;
 	HsTableOptions opts;
 	HsScanMode	mode;
-	char	   *type_path;		/* "/crm/v3/objects/{type}" */
+	char	   *type_path;		/* hs_objects_path(): "/crm/v3/objects/{type}" */
 	int			natts;
 	TupleDesc	tupdesc;		/* of the scan's rows */
 	int			nretrieved;
@@ -489,7 +489,7 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	st->mode = plan.mode;
 	st->page.prefetch = plan.prefetch;
 	hs_get_table_options(relid, &st->opts);
-	st->type_path = psprintf("/crm/v3/objects/%s", hs_url_escape(st->opts.object_type));
+	st->type_path = hs_objects_path(&st->opts, st->opts.object_type);
 	st->natts = tupdesc->natts;
 	st->tupdesc = tupdesc;
 
@@ -1148,6 +1148,23 @@ hsEndForeignScan(ForeignScanState *node)
 		ExecDropSingleTupleTableSlot(st->search.sort_slot);
 }
 
+/*
+ * Under an api_version whose spec of the table's object type lists no
+ * batch/read, say in EXPLAIN which endpoint answers it instead
+ * (hs_batch_read_source()); nothing otherwise.
+ */
+void
+hs_explain_batch_read_source(const HsTableOptions *opts, ExplainState *es)
+{
+	const char *source = hs_batch_read_source(opts, opts->object_type);
+
+	if (source != NULL)
+		ExplainPropertyText("HubSpot Batch Read",
+							psprintf("%s (the %s spec of %s lists no batch/read)", source,
+									 opts->object_type,
+									 hs_api_version_name(opts->api_version)), es);
+}
+
 /* EXPLAIN: the request the scan sends and the properties it asks for. */
 void
 hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
@@ -1201,6 +1218,8 @@ hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			hs_search_explain(st->search.exec, es);
 			break;
 	}
+	if (st->wide || st->mode == HS_SCAN_IDS)
+		hs_explain_batch_read_source(&st->opts, es);
 	if (es->verbose)
 	{
 		initStringInfo(&props);

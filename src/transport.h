@@ -123,6 +123,24 @@ extern void hs_http_cancel(HsHttpRequest *req);
 extern void hs_http_abort_subxact(SubTransactionId subid);
 extern int	hs_http_in_flight(void);
 extern char *hs_url_escape(const char *segment);
+
+/* ---------- apipath.c: the paths of each api_version ---------- */
+
+extern bool hs_api_is_dated(const HsTableOptions *opts);
+extern char *hs_objects_path(const HsTableOptions *opts, const char *object_type);
+extern char *hs_properties_path(const HsTableOptions *opts, const char *object_type);
+extern char *hs_assoc_batch_path(const HsTableOptions *opts, bool specs,
+								 const char *from_type, const char *to_type,
+								 const char *op);
+extern char *hs_assoc_record_path(const HsTableOptions *opts, const char *from_type,
+								  const char *from_id, const char *to_type,
+								  const char *to_id, const char *type);
+extern char *hs_assoc_types_path(const HsTableOptions *opts, bool labels,
+								 const char *from_type, const char *to_type);
+extern const char *hs_batch_read_source(const HsTableOptions *opts,
+										const char *object_type);
+extern const char *hs_path_objects_rest(const char *path);
+extern bool hs_path_is_assoc_batch(const char *path);
 /* ---------- json.c (all json-c) ---------- */
 
 /* A record as HubSpot returned it, projected on the properties asked for. */
@@ -224,6 +242,9 @@ typedef struct HsAssocInput
 	char	   *from_id;
 	char	   *to_id;
 	char	   *type;			/* type name or id; may be NULL in a result */
+	/* under a date version, the association spec "type" resolved to */
+	const char *category;		/* e.g. "HUBSPOT_DEFINED"; lives for the session */
+	int			type_id;
 } HsAssocInput;
 
 /*
@@ -247,14 +268,24 @@ typedef struct HsAssocBatchResult
 	HsAssocError *errors;
 } HsAssocBatchResult;
 
-/* One association type between two object types. */
+/*
+ * One association type between two object types: v3's id and name, or a
+ * label of the labels endpoint (id: its type id; name: its label, NULL
+ * for an unlabelled type; category).
+ */
 typedef struct HsAssocType
 {
 	char	   *id;
 	char	   *name;
+	char	   *category;		/* NULL from v3's types endpoint */
 } HsAssocType;
 
-extern char *hs_json_assoc_batch_body(const HsAssocInput *inputs, int ninputs);
+extern char *hs_json_assoc_batch_body(const HsAssocInput *inputs, int ninputs,
+									  bool specs);
+extern char *hs_json_assoc_spec_body(const char *category, int type_id);
+extern bool hs_json_parse_assoc_labels(const char *body, size_t len,
+									   List **types, char **why);
+extern char *hs_json_any_object_text(const char *body, size_t len, char **why);
 extern bool hs_json_parse_assoc_batch(const char *body, size_t len,
 									  HsAssocBatchResult *result, char **why);
 extern bool hs_json_parse_assoc_types(const char *body, size_t len,

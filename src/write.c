@@ -175,7 +175,7 @@ hs_writer_init(HsWriter *w, Relation rel, CmdType operation, List *targets,
 	memset(w, 0, sizeof(*w));
 	w->cxt = CurrentMemoryContext;
 	hs_get_table_options(RelationGetRelid(rel), &w->opts);
-	w->type_path = psprintf("/crm/v3/objects/%s", hs_url_escape(w->opts.object_type));
+	w->type_path = hs_objects_path(&w->opts, w->opts.object_type);
 	w->what = psprintf("this %s", hs_operation_name(operation));
 	if (operation != CMD_INSERT || w->opts.insert_upsert)
 		idcol = hs_identity_column(rel, columns, &w->opts, operation,

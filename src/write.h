@@ -318,7 +318,8 @@ extern void hs_assoc_group_init(HsAssocGroup *g, MemoryContext cxt,
 								HsConnection *conn, const HsTableOptions *opts,
 								const char *from_type, const char *to_type);
 extern void hs_assoc_add(HsAssocBatchState *st, HsAssocGroup *g, const char *from,
-						 const char *to, const char *type);
+						 const char *to, const char *type, const char *category,
+						 int type_id);
 extern void hs_assoc_flush(HsAssocBatchState *st, HsAssocGroup *g);
 extern void hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
 								   const char *from_type, const char *to_type,

@@ -1278,6 +1278,67 @@ def t_stats(c, env):
 
 
 @test
+def t_date_versions(c, env):
+    """The date versions' paths, association specs and labels (API: *API versions*)."""
+    reset(c)
+    for v in ("2026-03", "2026-09"):
+        r = c.req("GET", "/crm/objects/%s/partner_clients/512?properties=hs_name" % v)
+        eq(r.status, 200, "%s get" % v)
+        eq(c.req("GET", "/crm/properties/%s/partner_clients" % v).status, 200, "%s properties" % v)
+        r = c.req("GET", "/crm/associations/%s/partner_clients/contacts/labels" % v)
+        eq(r.json["results"], [{"category": "HUBSPOT_DEFINED", "typeId": 901},
+                               {"category": "USER_DEFINED", "typeId": 1001,
+                                "label": "Billing contact"}], "%s labels" % v)
+        eq(c.req("GET", "/crm/associations/%s/partner_clients/contacts/types" % v).status,
+           404, "%s has no types endpoint" % v)
+    base = "/crm/objects/2026-03/partner_clients/512/associations/contacts"
+    r = c.req("PUT", base + "/1002", [{"associationCategory": "USER_DEFINED",
+                                       "associationTypeId": 1001}])
+    eq((r.status, r.json["labels"], r.json["toObjectId"]), (201, ["Billing contact"], "1002"),
+       "PUT with a spec")
+    eq(c.req("PUT", base + "/1002", [{"associationCategory": "HUBSPOT_DEFINED",
+                                      "associationTypeId": 1001}]).status, 400,
+       "a spec of the wrong category")
+    eq(c.req("PUT", base + "/1002/partner_client_to_contact").status, 404,
+       "no type segment under a date version")
+    r = c.req("PUT", "/crm/objects/2026-09/partner_clients/512/associations/default/contacts/1003")
+    eq((r.status, r.json["results"][0]["associationSpec"]["associationTypeId"]), (200, 901),
+       "the default association")
+    r = c.req("POST", "/crm/associations/2026-09/partner_clients/contacts/batch/create",
+              {"inputs": [{"from": {"id": "513"}, "to": {"id": "1004"},
+                           "types": [{"associationCategory": "HUBSPOT_DEFINED",
+                                      "associationTypeId": 901}]}]})
+    eq((r.status, r.json["results"][0]["fromObjectId"]), (201, "513"), "batch/create with specs")
+
+
+@test
+def t_spec_check(c, env):
+    """hsemu/spec.py against the specs of each version, when they are there."""
+    if not os.path.isdir(SPEC_DIR):
+        return
+    from hsemu.spec import SpecSet
+    s = SpecSet(SPEC_DIR)
+    ok = [("GET", "/crm/v3/objects/partner_clients", None),
+          ("POST", "/crm/objects/2026-09/partner_clients/batch/read",
+           {"inputs": [{"id": "1"}], "properties": [], "propertiesWithHistory": []}),
+          ("PUT", "/crm/objects/2026-03/partner_clients/1/associations/contacts/2",
+           [{"associationCategory": "USER_DEFINED", "associationTypeId": 1001}]),
+          ("POST", "/crm/v3/objects/partner_clients/search",
+           {"filterGroups": [], "sorts": [{"propertyName": "id", "direction": "ASCENDING"}],
+            "properties": [], "limit": 10})]
+    for m, p, b in ok:
+        eq(s.check(m, p, b)[0], "valid", "%s %s" % (m, p))
+    bad = [("POST", "/crm/associations/2026-09/partner_clients/contacts/batch/create",
+            {"inputs": [{"from": {"id": "1"}, "to": {"id": "2"}, "type": "x"}]}),
+           ("PUT", "/crm/objects/2026-03/partner_clients/1/associations/contacts/2/x", None),
+           ("DELETE", "/crm/objects/2026-09/partner_clients/batch/read", None)]
+    for m, p, b in bad:
+        eq(s.check(m, p, b)[0], "invalid", "%s %s" % (m, p))
+    eq(s.check("GET", "/crm/properties/2026-09/contacts", None)[0], "unchecked",
+       "no properties spec for the date versions")
+
+
+@test
 def t_package_layers(c, env):
     """The package's modules import one way: each only modules listed before
     it in hsemu.LAYERS, and every module is listed."""

@@ -6,5 +6,5 @@ README.md beside that script says what each module owns.
 
 # The modules, lowest first: each imports only modules before it
 # (selftest.py checks this).
-LAYERS = ("limits", "values", "answers", "schema", "store", "faults", "oauth", "accounts", "requestlog",
+LAYERS = ("limits", "spec", "values", "answers", "schema", "store", "faults", "oauth", "accounts", "requestlog",
           "context", "objects", "search", "associations", "api", "server")

@@ -1,19 +1,40 @@
-"""The /crm/v3/ router: which handler answers a path and method, the 404s and
-405s of paths and methods it does not know, and the 405 HubSpot gives for
+"""The router: which handler answers a path and method, the 404s and 405s
+of paths and methods it does not know, and the 405 HubSpot gives for
 creating or archiving partner objects (doc/hubspot-api.md, "Objects").  It
 also answers the properties endpoints (doc/hubspot-api.md, "Properties").
 Every handler runs under the emulator's lock (server.State.lock).
+
+Paths of every API version HubSpot has for them (doc/hubspot-api.md, "API
+versions"): /crm/v3/... and the date versions' /crm/objects/{version}/...,
+/crm/properties/{version}/... and /crm/associations/{version}/..., whose
+per-record association PUT takes association specs in its body (the
+2026-03 and 2026-09 associations.json specs) and whose labels endpoint
+replaces v3's types (associationsSchema.json).
 """
 
 from . import associations, objects, search
 from .answers import ApiError
 from .schema import property_json, resolve_type
 
+# The date versions the emulator answers (doc/hubspot-api.md, "API versions").
+DATE_VERSIONS = ("2026-03", "2026-09")
+
 
 def route(ctx):
     """Answer the API request ctx: (status, JSON-able body or None)."""
     s = ctx.segs
     m = ctx.method
+    if len(s) >= 4 and s[0] == "crm" and s[2] in DATE_VERSIONS:
+        ctx.api_version = s[2]
+        if s[1] == "objects":
+            return route_objects(ctx, s[3:], m)
+        if s[1] == "properties" and len(s) in (4, 5):
+            if m != "GET":
+                raise method_not_allowed(ctx)
+            return properties(ctx, resolve_type(s[3]), s[4] if len(s) == 5 else None)
+        if s[1] == "associations" and len(s) in (6, 7):
+            return route_associations(ctx, s[3:], m)
+        raise unknown_route(ctx)
     if len(s) >= 3 and s[0] == "crm" and s[1] == "v3":
         if s[2] == "objects" and len(s) >= 4:
             return route_objects(ctx, s[3:], m)
@@ -89,9 +110,17 @@ def route_objects(ctx, s, m):
         if m == "GET":
             return associations.list_record_assocs(ctx, tdef, s[1], s[3])
         raise method_not_allowed(ctx)
-    if n == 6 and s[2] == "associations":
+    if n == 6 and s[2] == "associations" and ctx.api_version is None:
         if m in ("PUT", "DELETE"):
             return associations.record_assoc(ctx, tdef, s[1], s[3], s[4], s[5], m)
+        raise method_not_allowed(ctx)
+    if n == 5 and s[2] == "associations" and ctx.api_version is not None:
+        if m in ("PUT", "DELETE"):
+            return associations.record_assoc_specs(ctx, tdef, s[1], s[3], s[4], m)
+        raise method_not_allowed(ctx)
+    if n == 6 and s[2] == "associations" and s[3] == "default" and ctx.api_version:
+        if m == "PUT":
+            return associations.record_assoc_default(ctx, tdef, s[1], s[4], s[5])
         raise method_not_allowed(ctx)
     raise unknown_route(ctx)
 
@@ -100,10 +129,14 @@ def route_associations(ctx, s, m):
     """Route /crm/v3/associations/{from}/{to}/...; s: the segments from {from} on."""
     ftype = resolve_type(s[0])
     ttype = resolve_type(s[1])
-    if len(s) == 3 and s[2] == "types":
+    if len(s) == 3 and s[2] == "types" and ctx.api_version is None:
         if m != "GET":
             raise method_not_allowed(ctx)
         return associations.assoc_types(ftype, ttype)
+    if len(s) == 3 and s[2] == "labels" and ctx.api_version is not None:
+        if m != "GET":
+            raise method_not_allowed(ctx)
+        return associations.assoc_labels(ftype, ttype)
     if len(s) == 4 and s[2] == "batch" and s[3] in ("create", "read", "archive"):
         if m != "POST":
             raise method_not_allowed(ctx)

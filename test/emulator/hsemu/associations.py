@@ -6,13 +6,16 @@ association once, in its primary direction.
 """
 
 import base64
+import json
 from urllib.parse import urlencode
 
 from .answers import ApiError, batch_response, batch_times, not_found, std_error, validation_error
 from .context import batch_inputs, input_id
 from .limits import (ASSOC_BATCH_INPUT_MAX, ASSOC_BATCH_READ_INPUT_MAX, ASSOC_LIST_LIMIT_DEFAULT,
                      ASSOC_LIST_LIMIT_MAX)
-from .schema import assoc_types_between, find_assoc_type, resolve_type, select_props
+from .schema import (assoc_labels_between, assoc_types_between, find_assoc_spec,
+                     find_assoc_type, resolve_type, select_props)
+from .schema import TYPE_BY_NAME
 from .store import obj_json
 
 
@@ -71,6 +74,98 @@ def record_assoc(ctx, tdef, oid, to_type, to_id, atype_spec, method):
     return 200, obj_json(ctx.store, tdef, rec, names, assoc_types=[ttype.name])
 
 
+def _spec_types(ctx, ftype, ttype, specs, what):
+    """The types a date version's list of association specs names (the
+    2026-03 associations.json: AssociationSpec); a 400 for any other."""
+    if not isinstance(specs, list) or not specs:
+        raise validation_error("Invalid input JSON: %s must be a non-empty array of "
+                               "association specs" % what)
+    out = []
+    for spec in specs:
+        atype = find_assoc_spec(ftype, ttype, spec)
+        if atype is None:
+            raise validation_error(
+                "%s is not a valid association spec between %s and %s"
+                % (json.dumps(spec, sort_keys=True), ftype, ttype),
+                context={"associationTypeId": [str(spec.get("associationTypeId"))
+                                               if isinstance(spec, dict) else str(spec)]})
+        out.append(atype)
+    return out
+
+
+def _labels_between(store, fname, fid, tname, tid):
+    """LabelsBetweenObjectPair of two records: the labels of their types."""
+    def type_id(tdef):
+        ids = [a for a in tdef.aliases if a[:1].isdigit()]
+        return ids[0] if ids else tdef.name
+    f = TYPE_BY_NAME[fname]
+    t = TYPE_BY_NAME[tname]
+    labels = sorted(a.get("label") for i, a in store.assocs_of(fname, fid, tname)
+                    if i == tid and a.get("label"))
+    return {"fromObjectTypeId": type_id(f), "fromObjectId": fid,
+            "toObjectTypeId": type_id(t), "toObjectId": tid, "labels": labels}
+
+
+def record_assoc_specs(ctx, tdef, oid, to_type, to_id, method):
+    """PUT or DELETE /crm/objects/{version}/{type}/{id}/associations/{toType}/{toId}:
+    PUT takes association specs in the body and answers 201 with
+    LabelsBetweenObjectPair; DELETE removes every association of the pair."""
+    ttype = resolve_type(to_type)
+    ctx.require_write(tdef)
+    atypes = (_spec_types(ctx, tdef.name, ttype.name, ctx.json_body(), "the body")
+              if method == "PUT" else [])
+    _record(ctx.store, tdef, oid)
+    if ctx.store.records[ttype.name].get(to_id) is None:
+        raise ApiError(404, "OBJECT_NOT_FOUND",
+                       "No %s object with id %s exists" % (ttype.name, to_id),
+                       context={"id": [to_id]})
+    if method == "DELETE":
+        for i, a in ctx.store.assocs_of(tdef.name, oid, ttype.name):
+            if i == to_id:
+                ctx.store.assocs.pop(ctx.store.assoc_key(tdef.name, oid, ttype.name, to_id, a),
+                                     None)
+        return 204, None
+    for atype in atypes:
+        ctx.store.assocs[ctx.store.assoc_key(tdef.name, oid, ttype.name, to_id, atype)] = True
+    return 201, _labels_between(ctx.store, tdef.name, oid, ttype.name, to_id)
+
+
+def record_assoc_default(ctx, tdef, oid, to_type, to_id):
+    """PUT /crm/objects/{version}/{type}/{id}/associations/default/{toType}/{toId}:
+    the default (unlabelled HUBSPOT_DEFINED) association; answers
+    BatchResponsePublicDefaultAssociation."""
+    ttype = resolve_type(to_type)
+    ctx.require_write(tdef)
+    started = batch_times()
+    _record(ctx.store, tdef, oid)
+    if ctx.store.records[ttype.name].get(to_id) is None:
+        raise ApiError(404, "OBJECT_NOT_FOUND",
+                       "No %s object with id %s exists" % (ttype.name, to_id),
+                       context={"id": [to_id]})
+    unlabelled = [a for a, c, label in assoc_labels_between(tdef.name, ttype.name)
+                  if c == "HUBSPOT_DEFINED" and label is None]
+    if not unlabelled:
+        raise validation_error("There is no default association type between %s and %s"
+                               % (tdef.name, ttype.name))
+    atype = unlabelled[0]
+    ctx.store.assocs[ctx.store.assoc_key(tdef.name, oid, ttype.name, to_id, atype)] = True
+    return 200, batch_response([{"from": {"id": oid}, "to": {"id": to_id},
+                                 "associationSpec": {"associationCategory": "HUBSPOT_DEFINED",
+                                                     "associationTypeId": atype["id"]}}],
+                               None, started)
+
+
+def assoc_labels(ftype, ttype):
+    """GET /crm/associations/{version}/{from}/{to}/labels."""
+    out = []
+    for a, category, label in assoc_labels_between(ftype.name, ttype.name):
+        item = {"category": category, "typeId": a["id"]}
+        if label is not None:
+            item["label"] = label
+        out.append(item)
+    return 200, {"results": out}
+
+
 def _bad_assoc_type(ftype, ttype, spec):
     """The 400 for an association type spec that is not valid from ftype to ttype."""
     valid = assoc_types_between(ftype, ttype)
@@ -99,6 +194,12 @@ def assoc_batch(ctx, ftype, ttype, op):
         fr, to = inp.get("from"), inp.get("to")
         if not isinstance(fr, dict) or not isinstance(to, dict):
             raise validation_error("Invalid input JSON: inputs[%d] needs from.id and to.id" % i)
+        if ctx.api_version is not None:
+            # the date versions take association specs (PublicAssociationMultiPost)
+            atype = _spec_types(ctx, ftype.name, ttype.name, inp.get("types"),
+                                "inputs[%d].types" % i)[0]
+            items.append((input_id(fr, i), input_id(to, i), atype))
+            continue
         spec = inp.get("type")
         if not isinstance(spec, (str, int)) or isinstance(spec, bool):
             raise validation_error("Invalid input JSON: inputs[%d].type must be a string" % i)
@@ -147,7 +248,9 @@ def assoc_batch(ctx, ftype, ttype, op):
         ctx.store.assocs[key] = True
         if (fid, tid, atype["id"]) not in seen:
             seen.add((fid, tid, atype["id"]))
-            results.append({"from": {"id": fid}, "to": {"id": tid}, "type": atype["name"]})
+            results.append(_labels_between(ctx.store, ftype.name, fid, ttype.name, tid)
+                           if ctx.api_version is not None else
+                           {"from": {"id": fid}, "to": {"id": tid}, "type": atype["name"]})
     errors = []
     if miss_from:
         errors.append(std_error("OBJECT_NOT_FOUND", "No %s objects exist with ids: %s"

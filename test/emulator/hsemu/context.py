@@ -22,6 +22,7 @@ class Ctx:
         self.cid = cid
         self.base_url = base_url
         self.drop_results = False
+        self.api_version = None     # a date version ("2026-03"), None for v3
 
     def q(self, name):
         v = self.query.get(name)

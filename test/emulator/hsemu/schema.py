@@ -150,11 +150,47 @@ _assoc_pair(907, "partner_service_to_company", 908, "company_to_partner_service"
             "partner_services", "companies")
 _assoc_pair(909, "partner_service_to_partner_client", 910,
             "partner_client_to_partner_service", "partner_services", "partner_clients")
-ASSOC_BY_ID = {a["id"]: a for a in ASSOC_TYPES}
+# Labelled (USER_DEFINED) types, which only the date versions' labels
+# endpoint lists and their association specs name; v3's types endpoint
+# lists the unlabelled ones above, which the labels endpoint gives as
+# HUBSPOT_DEFINED without a label (the 2026-03 associationsSchema.json,
+# AssociationSpecWithLabel).
+ASSOC_LABELS = []
+
+
+def _assoc_label(fid, flabel, rid, rlabel, ftype, ttype):
+    ASSOC_LABELS.append({"id": fid, "name": flabel, "label": flabel, "from": ftype, "to": ttype,
+                         "inverse": rid, "category": "USER_DEFINED"})
+    ASSOC_LABELS.append({"id": rid, "name": rlabel, "label": rlabel, "from": ttype, "to": ftype,
+                         "inverse": fid, "category": "USER_DEFINED"})
+    PRIMARY_ASSOC_IDS.add(fid)
+
+
+_assoc_label(1001, "Billing contact", 1002, "Billed partner client", "partner_clients", "contacts")
+ASSOC_BY_ID = {a["id"]: a for a in ASSOC_TYPES + ASSOC_LABELS}
 
 
 def assoc_types_between(ftype, ttype):
     return [a for a in ASSOC_TYPES if a["from"] == ftype and a["to"] == ttype]
+
+
+def assoc_labels_between(ftype, ttype):
+    """The labels endpoint's entries from ftype to ttype: (type dict, category, label)."""
+    out = [(a, "HUBSPOT_DEFINED", None) for a in assoc_types_between(ftype, ttype)]
+    out += [(a, a["category"], a["label"]) for a in ASSOC_LABELS
+            if a["from"] == ftype and a["to"] == ttype]
+    return out
+
+
+def find_assoc_spec(ftype, ttype, spec):
+    """The type an association spec ({associationCategory, associationTypeId})
+    names from ftype to ttype; None if it names none."""
+    if not isinstance(spec, dict):
+        return None
+    for a, category, _ in assoc_labels_between(ftype, ttype):
+        if spec.get("associationCategory") == category and spec.get("associationTypeId") == a["id"]:
+            return a
+    return None
 
 
 def find_assoc_type(ftype, ttype, spec):

@@ -39,6 +39,7 @@ from .oauth import TOKEN_PATHS, OAuth, OAuthError, logged_form, parse_form
 from .requestlog import RequestLog, stats_json
 from .schema import TYPE_BY_NAME
 from .store import Store, obj_json
+from .spec import SpecCheck
 
 JSON_CT = "application/json;charset=utf-8"
 
@@ -55,6 +56,7 @@ class State:
         self.faults = Faults()
         self.oauth = oauth
         self.accounts = accounts.Accounts()
+        self.spec_check = None      # a SpecCheck when --spec-dir is given
         self.reset()
 
     def reset(self):
@@ -94,7 +96,8 @@ def rate_kind(method, path):
     (doc/hubspot-api.md, "Rate limits")."""
     if method == "POST" and path.startswith("/crm/") and path.endswith("/search"):
         return "search"
-    if path.startswith(("/crm/v3/associations/", "/crm/v4/associations/")) and "/batch/" in path:
+    if path.startswith(("/crm/v3/associations/", "/crm/v4/associations/",
+                        "/crm/associations/")) and "/batch/" in path:
         return "exempt"
     return "paced"
 
@@ -414,6 +417,9 @@ class Handler(BaseHTTPRequestHandler):
         entry["arrived_ms"] = None
         entry["answered_ms"] = None
         rate = st.record_request(entry, counted=not token_request)
+        if st.spec_check is not None and raw_path.startswith("/crm/"):
+            with st.lock:
+                st.spec_check.check(self.command, raw_path, entry["body"])
         if len(self.path.encode("utf-8", errors="replace")) > URL_MAX_BYTES:
             # HubSpot's front answers 414 to a long URL, before the API sees it
             # (doc/hubspot-api.md, "URL length")
@@ -620,6 +626,10 @@ def main(argv=None):
     ap.add_argument("--latency-ms", type=int, default=0, help="sleep before every API answer")
     ap.add_argument("--seed-count", type=int, default=300, help="records per partner type")
     ap.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    ap.add_argument("--spec-dir", help="check every API request against the OpenAPI specs "
+                    "of its version in this folder (hsemu/spec.py)")
+    ap.add_argument("--spec-report", help="append each request that fails the spec check "
+                    "to this file, one JSON line each")
     args = ap.parse_args(argv)
     tokens = args.token if args.token else ["test-token"]
     clients = {}
@@ -630,6 +640,10 @@ def main(argv=None):
         clients[cid] = secret
     oauth = OAuth(clients, args.refresh_token, args.oauth_token_prefix)
     state = State(max(0, args.seed_count), oauth)
+    if args.spec_dir:
+        state.spec_check = SpecCheck(args.spec_dir, args.spec_report,
+                                     {a for t in TYPE_BY_NAME.values()
+                                      for a in [t.name] + list(t.aliases)})
     httpd = Server(("127.0.0.1", args.port), Handler, state, tokens, args.read_only_token,
                    max(0, args.latency_ms), args.verbose)
     port = httpd.server_address[1]
