@@ -20,7 +20,7 @@ CREATE FUNCTION emu_oauth(change jsonb DEFAULT NULL) RETURNS jsonb
 LANGUAGE sql AS $$ SELECT doc FROM emu('oauth', change::text) doc $$;
 
 -- 1. The validator: all three OAuth options or none, never with access_token.
-\set token_url :emu_url '/oauth/v1/token'
+\set token_url :emu_url '/oauth/2026-03/token'
 CREATE SERVER hs_oauth FOREIGN DATA WRAPPER hubspot_fdw
   OPTIONS (api_url :'emu_url', oauth_token_url :'token_url', rate_limit_per_10s '0');
 \set VERBOSITY default
@@ -121,26 +121,26 @@ SELECT * FROM try($$SELECT * FROM oauth_pc WHERE id = '504'$$);
 SELECT method, path, status, auth FROM emu_requests ORDER BY seq;
 -- another statement asks again (the refusal is not kept), and fails the same way
 SELECT sqlstate, message FROM try($$UPDATE oauth_pc SET hs_name = 'x' WHERE id = '504'$$);
-SELECT count(*) AS token_requests FROM emu_requests WHERE path = '/oauth/v1/token';
+SELECT count(*) AS token_requests FROM emu_requests WHERE path = '/oauth/2026-03/token';
 
 -- 7. A token endpoint that echoes the request's secrets finds them masked.
 CALL emu_reset();
 SELECT emu_oauth('{"expire": true}')->'live_tokens' AS live_tokens;
-CALL emu_faults('{"fail_next": [{"status": 400, "echo_body": true, "match": {"path": "/oauth/v1/token"},
+CALL emu_faults('{"fail_next": [{"status": 400, "echo_body": true, "match": {"path": "/oauth/2026-03/token"},
                   "raw": "{\"status\":\"BAD_REFRESH_TOKEN\",\"message\":\"cannot use {body}\"}",
                   "headers": {"X-HubSpot-Correlation-Id": "{body}"}}]}');
 SELECT * FROM try($$SELECT * FROM oauth_pc WHERE id = '505'$$);
 CALL emu_faults('{}');
 -- an answer without an access token, or with one that cannot go in a header
-CALL emu_faults('{"fail_next": [{"status": 200, "match": {"path": "/oauth/v1/token"},
+CALL emu_faults('{"fail_next": [{"status": 200, "match": {"path": "/oauth/2026-03/token"},
                   "body": {"token_type": "bearer", "expires_in": 1800}},
-                 {"status": 200, "match": {"path": "/oauth/v1/token"},
+                 {"status": 200, "match": {"path": "/oauth/2026-03/token"},
                   "body": {"access_token": "two words", "expires_in": 1800}}]}');
 SELECT sqlstate, message FROM try($$SELECT * FROM oauth_pc WHERE id = '505'$$);
 SELECT sqlstate, message FROM try($$SELECT * FROM oauth_pc WHERE id = '505'$$);
 CALL emu_faults('{}');
 -- a 503 from the token endpoint is retried like any request
-CALL emu_faults('{"fail_next": [{"status": 503, "match": {"path": "/oauth/v1/token"}}]}');
+CALL emu_faults('{"fail_next": [{"status": 503, "match": {"path": "/oauth/2026-03/token"}}]}');
 SELECT id FROM oauth_pc WHERE id = '505';
 CALL emu_faults('{}');
 
@@ -162,7 +162,7 @@ GRANT USAGE ON FOREIGN DATA WRAPPER hubspot_fdw TO hs_oauth_owner;
 SET ROLE hs_oauth_owner;
 CREATE SERVER hs_oauth_owned FOREIGN DATA WRAPPER hubspot_fdw;
 CREATE SERVER hs_oauth_evil FOREIGN DATA WRAPPER hubspot_fdw
-  OPTIONS (oauth_token_url 'http://127.0.0.1:9/oauth/v1/token');
+  OPTIONS (oauth_token_url 'http://127.0.0.1:9/oauth/2026-03/token');
 CREATE SERVER hs_oauth_evil FOREIGN DATA WRAPPER hubspot_fdw
   OPTIONS (oauth_token_url 'https://collector.evil.example/token');
 RESET ROLE;

@@ -29,7 +29,7 @@
 #define HS_LIST_PAGE_SIZE 100
 #define HS_DEFAULT_API_URL "https://api.hubapi.com"
 /* HubSpot's OAuth token endpoint: doc/hubspot-api.md, "OAuth". */
-#define HS_DEFAULT_OAUTH_TOKEN_URL "https://api.hubapi.com/oauth/v1/token"
+#define HS_DEFAULT_OAUTH_TOKEN_URL "https://api.hubapi.com/oauth/2026-03/token"
 #define HS_DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define HS_DEFAULT_REQUEST_TIMEOUT_MS 60000
 #define HS_DEFAULT_MAX_RETRIES 5
