@@ -259,8 +259,7 @@ hubspot_associate(PG_FUNCTION_ARGS)
 	}
 	hs_send(&req);
 	hs_check_response(&req, false);
-	text = dated ? hs_json_any_object_text(req.response, req.response_len, &why)
-		: hs_json_object_text(req.response, req.response_len, &why);
+	text = hs_json_object_text(req.response, req.response_len, !dated, &why);
 	if (text == NULL)
 		hs_report_bad_response(&req, why);
 	hs_stats_rows_written(&req, 1);

@@ -1236,52 +1236,28 @@ hs_json_parse_assoc_labels(const char *body, size_t len, List **types, char **wh
 }
 
 /*
- * The text of an answer that must be a JSON object, whatever it holds
- * (a date version's association PUT answers LabelsBetweenObjectPair or a
- * batch response), as a palloc'd string; NULL (and *why) otherwise.
+ * The text of an answer that must be a JSON object, as a palloc'd string;
+ * NULL (and *why) otherwise. With "need_id" the object must have an "id"
+ * (the SimplePublicObjectWithAssociations a v3 per-record association PUT
+ * returns); without, it may hold anything (a date version's association
+ * PUT answers LabelsBetweenObjectPair or a batch response).
  */
 char *
-hs_json_any_object_text(const char *body, size_t len, char **why)
+hs_json_object_text(const char *body, size_t len, bool need_id, char **why)
 {
 	HsJsonTree *tree = hs_json_tree_parse(body, len, 0, why);
-	bool		is_object;
-
-	if (tree == NULL)
-		return NULL;
-	is_object = json_object_is_type(tree->root, json_type_object);
-	hs_json_tree_release(tree);
-	if (!is_object)
-	{
-		*why = "the answer is not a JSON object";
-		return NULL;
-	}
-	return pnstrdup(body, len);
-}
-
-/*
- * The text of an answer that must be one object with an "id" (the
- * SimplePublicObjectWithAssociations a per-record association PUT returns),
- * as a palloc'd string; NULL (and *why) when it is anything else.
- */
-char *
-hs_json_object_text(const char *body, size_t len, char **why)
-{
-	HsJsonTree *tree = hs_json_tree_parse(body, len, 0, why);
-	bool		has_id;
+	const char *problem = NULL;
 
 	if (tree == NULL)
 		return NULL;
 	if (!json_object_is_type(tree->root, json_type_object))
-	{
-		*why = "the answer is not a JSON object";
-		hs_json_tree_release(tree);
-		return NULL;
-	}
-	has_id = hs_object_id_text(tree->root) != NULL;
+		problem = "the answer is not a JSON object";
+	else if (need_id && hs_object_id_text(tree->root) == NULL)
+		problem = "the answer has no \"id\"";
 	hs_json_tree_release(tree);
-	if (!has_id)
+	if (problem != NULL)
 	{
-		*why = "the answer has no \"id\"";
+		*why = (char *) problem;
 		return NULL;
 	}
 	return pnstrdup(body, len);

@@ -616,6 +616,33 @@ hs_ratelimit_budget(uint64 key, int limit, int window_ms, HsRateBudget *out)
 }
 
 /*
+ * The account entry of limiter key "token_key", or NULL; with "make", the
+ * entry used least recently (or a free one) is given to it instead. The
+ * caller holds the limiter's lock.
+ */
+static HsAccountEntry *
+hs_account_entry(uint64 token_key, bool make)
+{
+	HsAccountEntry *victim = NULL;
+	int			i;
+
+	for (i = 0; i < HS_RL_ACCOUNTS; i++)
+	{
+		HsAccountEntry *e = &hs_limiter->accounts[i];
+
+		if (e->token_key == token_key)
+			return e;
+		if (victim == NULL || e->token_key == 0 ||
+			(victim->token_key != 0 && e->used < victim->used))
+			victim = e;
+	}
+	if (!make)
+		return NULL;
+	victim->token_key = token_key;
+	return victim;
+}
+
+/*
  * The HubSpot account of the token of limiter key "token_key", as
  * hs_ratelimit_set_account() stored it, into *account_id: false when it
  * was never learned (or was forgotten to make room).
@@ -623,27 +650,20 @@ hs_ratelimit_budget(uint64 key, int limit, int window_ms, HsRateBudget *out)
 bool
 hs_ratelimit_account(uint64 token_key, int64 *account_id)
 {
-	bool		found = false;
-	int			i;
+	HsAccountEntry *e;
 
 	(void) hs_limiter_state();
 	if (hs_limiter->lock)
 		LWLockAcquire(hs_limiter->lock, LW_EXCLUSIVE);
-	for (i = 0; i < HS_RL_ACCOUNTS; i++)
+	e = hs_account_entry(token_key, false);
+	if (e != NULL)
 	{
-		HsAccountEntry *e = &hs_limiter->accounts[i];
-
-		if (e->token_key == token_key)
-		{
-			*account_id = e->account_id;
-			e->used = GetCurrentTimestamp();
-			found = true;
-			break;
-		}
+		*account_id = e->account_id;
+		e->used = GetCurrentTimestamp();
 	}
 	if (hs_limiter->lock)
 		LWLockRelease(hs_limiter->lock);
-	return found;
+	return e != NULL;
 }
 
 /*
@@ -655,28 +675,14 @@ hs_ratelimit_account(uint64 token_key, int64 *account_id)
 void
 hs_ratelimit_set_account(uint64 token_key, int64 account_id)
 {
-	HsAccountEntry *victim = NULL;
-	int			i;
+	HsAccountEntry *e;
 
 	(void) hs_limiter_state();
 	if (hs_limiter->lock)
 		LWLockAcquire(hs_limiter->lock, LW_EXCLUSIVE);
-	for (i = 0; i < HS_RL_ACCOUNTS; i++)
-	{
-		HsAccountEntry *e = &hs_limiter->accounts[i];
-
-		if (e->token_key == token_key)
-		{
-			victim = e;
-			break;
-		}
-		if (victim == NULL || e->token_key == 0 ||
-			(victim->token_key != 0 && e->used < victim->used))
-			victim = e;
-	}
-	victim->token_key = token_key;
-	victim->account_id = account_id;
-	victim->used = GetCurrentTimestamp();
+	e = hs_account_entry(token_key, true);
+	e->account_id = account_id;
+	e->used = GetCurrentTimestamp();
 	if (hs_limiter->lock)
 		LWLockRelease(hs_limiter->lock);
 }

@@ -285,12 +285,12 @@ extern char *hs_json_assoc_batch_body(const HsAssocInput *inputs, int ninputs,
 extern char *hs_json_assoc_spec_body(const char *category, int type_id);
 extern bool hs_json_parse_assoc_labels(const char *body, size_t len,
 									   List **types, char **why);
-extern char *hs_json_any_object_text(const char *body, size_t len, char **why);
 extern bool hs_json_parse_assoc_batch(const char *body, size_t len,
 									  HsAssocBatchResult *result, char **why);
 extern bool hs_json_parse_assoc_types(const char *body, size_t len,
 									  List **types, char **why);
-extern char *hs_json_object_text(const char *body, size_t len, char **why);
+extern char *hs_json_object_text(const char *body, size_t len, bool need_id,
+								 char **why);
 extern char *hs_json_properties_body(const HsWriteInput *input);
 extern char *hs_json_batch_update_body(const HsWriteInput *inputs, int ninputs);
 extern char *hs_json_batch_read_body(char **ids, int nids,

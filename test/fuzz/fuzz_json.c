@@ -41,8 +41,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void) hs_json_parse_assoc_batch(body, size, &assoc, &why);
 	(void) hs_json_parse_assoc_types(body, size, &types, &why);
 	(void) hs_json_parse_assoc_labels(body, size, &types, &why);
-	(void) hs_json_object_text(body, size, &why);
-	(void) hs_json_any_object_text(body, size, &why);
+	(void) hs_json_object_text(body, size, true, &why);
+	(void) hs_json_object_text(body, size, false, &why);
 	(void) hs_json_parse_properties(body, size, &defs, &why);
 	(void) hs_json_parse_search(body, size, props, nprops, &page, &total, &why);
 	(void) hs_json_parse_search(body, size, NULL, 0, &page, &total, &why);
