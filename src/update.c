@@ -432,6 +432,7 @@ hs_plan_direct_join(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	List	   *targets = NIL;
 	List	   *exprs;
 	ListCell   *lc;
+	ListCell   *lc2;
 	ForeignScan *fscan;
 	HsDirectPlan direct;
 	Relation	rel;
@@ -446,7 +447,8 @@ hs_plan_direct_join(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	/* fdw_exprs: the record id, then the new values, one per target attnum */
 	get_translated_update_targetlist(root, resultRelation, &processed_tlist, &targets);
 	exprs = list_make1(copyObject(bj.key_expr));
-	foreach(lc, processed_tlist)
+	/* the new values are the first entries, one per target (junk follows) */
+	forboth(lc, processed_tlist, lc2, targets)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
