@@ -91,6 +91,17 @@ SELECT * FROM bm_requests;
 SELECT jsonb_array_elements(body->'inputs')->>'id' AS id,
        jsonb_array_elements(body->'inputs')->'properties'->>'hs_name' AS name
   FROM emu_requests ORDER BY 1;
+-- the other side a join of two tables; a value from a subquery run once
+CREATE TABLE tiers (n bigint, tier text);
+INSERT INTO tiers VALUES (560, 'gold'), (561, 'bronze'), (9001, 'gold');
+CALL emu_clear();
+SELECT affected($$UPDATE partner_clients pc SET tier = t.tier,
+                          hs_name = (SELECT 'from ' || count(*) FROM tiers)
+                    FROM staging s JOIN tiers t ON t.n = s.n WHERE pc.id = s.id$$) AS two_tables;
+SELECT * FROM bm_requests;
+SELECT jsonb_array_elements(body->'inputs') - 'objectWriteTraceId' AS input
+  FROM emu_requests ORDER BY 1;
+DROP TABLE tiers;
 -- WHERE id IN (SELECT ...) with a constant
 CALL emu_clear();
 SELECT affected('UPDATE partner_clients SET tier = ''gold'' WHERE id IN (SELECT id FROM staging WHERE n < 511)');

@@ -25,6 +25,10 @@
  * again by PostgreSQL on the joined row: HubSpot's matching of key values
  * (email ignores case, for one) may differ from PostgreSQL's equality.
  *
+ * An UPDATE ... FROM whose new values need nothing of the records does not
+ * run the join at all: update.c takes its outer plan and key expression
+ * (hs_bind_join_parts) for a direct UPDATE that sends batch/update only.
+ *
  * The scan tuple (custom_scan_tlist) is the outer plan's output followed by
  * the HubSpot table's columns the join uses, so setrefs.c turns the target
  * list and the quals into references to it. A whole-row Var of the HubSpot
