@@ -564,7 +564,8 @@ def proc_status_kb_file(path, key):
 
 # ---------------------------------------------------------------------------
 # --sync: UPDATE ... FROM a local staging table into a large portal, through
-# hubspot_fdw's bind join and through the Node client's batch/read +
+# hubspot_fdw (planned as a bind join, run as batch/update of the staging
+# rows with nothing read) and through the Node client's batch/read +
 # batch/update.
 # ---------------------------------------------------------------------------
 def sync_staging(portal, rows, missing):
@@ -594,11 +595,14 @@ def create_staging(pg, staging):
 
 
 def sync_plan(pg):
-    """EXPLAIN of the sync: its text, and "bind join", "list scan" or
-    "other" by the node that reads partner_clients."""
+    """EXPLAIN of the sync: its text, and "direct update" (batch/update of
+    the staging rows, nothing read), "bind join", "list scan" or "other" by
+    the node that reads or writes partner_clients."""
     out, _ = pg.run("EXPLAIN (COSTS OFF) %s" % SYNC_SQL)
     text = out.rstrip("\n")
-    if "HubSpot Bind Join" in text:
+    if "Foreign Update on" in text and "from the rows below" in text:
+        kind = "direct update"
+    elif "HubSpot Bind Join" in text:
         kind = "bind join"
     elif "Foreign Scan on partner_clients" in text or "Foreign Scan on public.partner_clients" \
             in text:
@@ -609,13 +613,16 @@ def sync_plan(pg):
 
 
 def sync_requests(log, staging, portal):
-    """Requests by kind, and the check that the writes set exactly the
-    existing staging ids, each once, to its new name."""
+    """Requests by kind, and the check that the writes set every existing
+    staging id, each once, to its new name, and name no other id than the
+    staging ids (an UPDATE ... FROM sent without a read also names the ones
+    HubSpot lacks, which it answers OBJECT_NOT_FOUND)."""
     kinds = collections.Counter()
     failed = 0
     written = collections.Counter()
     wrong_values = 0
     want = {r["id"]: r["name"] for r in staging if sync_exists(r["id"], portal)}
+    names = {r["id"]: r["name"] for r in staging}
     for r in log:
         path, method = r["path"], r["method"]
         if method == "GET" and path == OBJECT_PATH:
@@ -626,7 +633,7 @@ def sync_requests(log, staging, portal):
             kinds["batch_update"] += 1
             for inp in (r.get("body") or {}).get("inputs", []):
                 written[inp.get("id")] += 1
-                if inp.get("properties", {}).get("hs_name") != want.get(inp.get("id")):
+                if inp.get("properties", {}).get("hs_name") != names.get(inp.get("id")):
                     wrong_values += 1
         elif method == "PATCH":
             kinds["patch"] += 1
@@ -636,7 +643,7 @@ def sync_requests(log, staging, portal):
             kinds["other"] += 1
         if r["status"] is None or not 200 <= r["status"] < 300:
             failed += 1
-    writes_right = (set(written) == set(want) and wrong_values == 0
+    writes_right = (set(want) <= set(written) <= set(names) and wrong_values == 0
                     and all(n == 1 for n in written.values()))
     return {"list": kinds["list"], "batch_read": kinds["batch_read"],
             "batch_update": kinds["batch_update"], "patch": kinds["patch"],
@@ -837,12 +844,12 @@ def sync_checks(runs, floors, rows, portal, node_seq):
             continue
         req = r["requests"]
         checks += [
-            ("%s: the plan is the bind join" % name, r["plan_kind"] == "bind join",
-             r["plan_kind"]),
+            ("%s: the plan is the direct update (no batch/read)" % name,
+             r["plan_kind"] == "direct update", r["plan_kind"]),
             ("%s: no list page" % name, req["list"] == 0, "%d" % req["list"]),
-            ("%s: at most %d batch/read and %d batch/update, nothing else"
-             % (name, floors["chunks"], floors["chunks"]),
-             req["batch_read"] <= floors["chunks"] and req["batch_update"] <= floors["chunks"]
+            ("%s: no batch/read, at most %d batch/update, nothing else"
+             % (name, floors["chunks"]),
+             req["batch_read"] == 0 and req["batch_update"] <= floors["chunks"]
              and req["patch"] + req["search"] + req["other"] + req["failed"] == 0,
              "%d + %d, %d other" % (req["batch_read"], req["batch_update"],
                                     req["patch"] + req["search"] + req["other"])),
@@ -850,8 +857,8 @@ def sync_checks(runs, floors, rows, portal, node_seq):
              "UPDATE %d" % r["updated"]),
             ("%s: every staging value arrived, nothing else changed" % name,
              req["writes_right"] and r["verified"], r["verify_detail"]),
-            ("%s: wall < read+write floor" % name, r["wall_s"] < floors["read_write"],
-             "%s < %s" % (fmt_s(r["wall_s"]), fmt_s(floors["read_write"]))),
+            ("%s: wall < write floor" % name, r["wall_s"] < floors["write"],
+             "%s < %s" % (fmt_s(r["wall_s"]), fmt_s(floors["write"]))),
         ]
         if r["analyzed"]:
             checks.append(("%s: ANALYZE sends at most 10 requests" % name,

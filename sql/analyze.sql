@@ -63,7 +63,7 @@ ALTER FOREIGN TABLE pc_analyze OPTIONS (ADD estimated_rows '2000');
 SELECT uses_bind_join('SELECT * FROM staging_50000 s JOIN pc_analyze pc ON pc.id = s.id') AS big_staging;
 ALTER FOREIGN TABLE pc_analyze OPTIONS (DROP estimated_rows);
 -- a sync of 100 and of 1,000 staging rows into the 20,000-record portal:
--- one batch/read and one batch/update per 100 rows, no list page
+-- one batch/update per 100 rows, nothing read (suite bind_modify)
 CALL emu_clear();
 UPDATE pc_analyze pc SET tier = s.tier FROM staging_100 s WHERE pc.id = s.id;
 SELECT method, path, count(*) FROM emu_requests GROUP BY 1, 2 ORDER BY 1, 2;

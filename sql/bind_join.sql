@@ -67,7 +67,8 @@ SELECT count(*), count(pc.id) FROM staging s
 -- EXPLAIN ANALYZE counts the requests; VERBOSE shows the properties
 SELECT * FROM explain_analyze('SELECT pc.tier FROM staging s JOIN partner_clients pc ON pc.id = s.id', true);
 
--- UPDATE ... FROM: 95 of the 100 ids exist; one batch/read, one batch/update
+-- UPDATE ... FROM: 95 of the 100 ids exist; the new values come from the
+-- other side alone, so one batch/update and no batch/read (suite bind_modify)
 EXPLAIN (COSTS OFF)
 UPDATE partner_clients pc SET tier = s.tier FROM staging s WHERE pc.id = s.id;
 CALL emu_clear();
@@ -76,18 +77,19 @@ SELECT * FROM bj_requests;
 SELECT emu_object('partner_clients/501')->'properties'->>'hs_tier' AS tier_501,
        emu_object('partner_clients/595')->'properties'->>'hs_tier' AS tier_595,
        emu_object('partner_clients/596')->'properties'->>'hs_tier' AS tier_596;
--- the new values may use the HubSpot table's columns
+-- the new values may use the HubSpot table's columns: batch/read, then batch/update
 CALL emu_clear();
 UPDATE partner_clients pc SET hs_name = pc.hs_name || ' (' || s.tier || ')'
   FROM staging s WHERE pc.id = s.id AND s.id IN ('501', '502', '9001');
 SELECT * FROM bj_requests;
 SELECT body->'inputs' FROM emu_requests WHERE path LIKE '%batch/update' ORDER BY seq;
--- WHERE id IN (SELECT ...) is the same join
+-- WHERE id IN (SELECT ...) is the same join (a constant: batch/update only)
 CALL emu_clear();
 UPDATE partner_clients SET tier = 'gold' WHERE id IN (SELECT id FROM staging WHERE n < 511);
 SELECT * FROM bj_requests;
 
 -- duplicate keys: PostgreSQL updates the row once, with one of the matches
+-- (the first read: no id twice in the batch/update)
 CREATE TABLE staging_dup (id text, tier text);
 INSERT INTO staging_dup VALUES ('501', 'bronze'), ('502', 'bronze'), ('501', 'silver'), (NULL, 'gold');
 ANALYZE staging_dup;
@@ -267,7 +269,7 @@ CALL emu_clear();
 SELECT pc FROM staging s JOIN partner_clients pc ON pc.id = s.id WHERE s.n IN (501, 502) ORDER BY 1;
 SELECT body->'properties' AS props FROM emu_requests;
 
--- a 20,000-record portal: a 100-row sync reads its 100 records, never the list
+-- a 20,000-record portal: a 100-row sync is one batch/update, never the list
 CALL emu_reset();
 SELECT doc->>'created' AS created, doc->>'first_id' AS first_id, doc->>'last_id' AS last_id
   FROM emu('bulk', '{"type": "contacts", "count": 20000,

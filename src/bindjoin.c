@@ -25,6 +25,10 @@
  * again by PostgreSQL on the joined row: HubSpot's matching of key values
  * (email ignores case, for one) may differ from PostgreSQL's equality.
  *
+ * An UPDATE ... FROM whose new values need nothing of the records does not
+ * run the join at all: update.c takes its outer plan and key expression
+ * (hs_bind_join_parts) for a direct UPDATE that sends batch/update only.
+ *
  * The scan tuple (custom_scan_tlist) is the outer plan's output followed by
  * the HubSpot table's columns the join uses, so setrefs.c turns the target
  * list and the quals into references to it. A whole-row Var of the HubSpot
@@ -156,8 +160,7 @@ typedef struct HsBindJoinState
 
 	/* the outer side */
 	ExprState  *key_state;		/* the outer side of the key clause */
-	HsConverter keyconv;
-	bool		key_is_number;	/* record ids from a number: integers only */
+	HsBindKey	key;			/* how its values are sent */
 	ExprState  *joinqual;		/* the key clause and the other join quals */
 	TupleTableSlot *outer_slot; /* a buffered outer row */
 	TupleTableSlot *pending;	/* the outer row that starts the next batch */
@@ -746,6 +749,43 @@ hs_bj_plan(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlis
 	return &cscan->scan.plan;
 }
 
+/*
+ * If "plan" is a bind join (as hs_bj_plan made it, before setrefs.c), what
+ * a direct UPDATE over it needs: its outer plan, its key expression, its
+ * scan tuple, and which records it joins. False for any other plan.
+ */
+bool
+hs_bind_join_parts(Plan *plan, HsBindJoinParts *out)
+{
+	CustomScan *cscan;
+	List	   *priv;
+	TargetEntry *first_inner;
+	int			nouter;
+
+	if (!IsA(plan, CustomScan) || ((CustomScan *) plan)->methods != &hs_bj_scan_methods)
+		return false;
+	cscan = (CustomScan *) plan;
+	priv = cscan->custom_private;
+	nouter = intVal(list_nth(priv, HS_BJ_PRIV_NOUTER));
+	if (list_length(cscan->custom_scan_tlist) <= nouter)
+		return false;
+	first_inner = list_nth(cscan->custom_scan_tlist, nouter);
+	if (!IsA(first_inner->expr, Var))
+		return false;
+	out->outer_plan = linitial(cscan->custom_plans);
+	out->key_expr = list_nth(cscan->custom_exprs, HS_BJ_EXPR_KEY);
+	out->scan_tlist = cscan->custom_scan_tlist;
+	out->nouter = nouter;
+	out->inner_relid = ((Var *) first_inner->expr)->varno;
+	out->userid = (Oid) intVal(list_nth(priv, HS_BJ_PRIV_USERID));
+	out->jointype = (JoinType) intVal(list_nth(priv, HS_BJ_PRIV_JOINTYPE));
+	out->unique = boolVal(list_nth(priv, HS_BJ_PRIV_UNIQUE));
+	out->by_key = boolVal(list_nth(priv, HS_BJ_PRIV_BY_KEY));
+	out->only_key = cscan->scan.plan.qual == NIL &&
+		list_nth(cscan->custom_exprs, HS_BJ_EXPR_JOIN_QUALS) == NIL;
+	return true;
+}
+
 /* ---------- execution ---------- */
 
 /* Executor: the state node, with the bind join's own fields after it. */
@@ -820,7 +860,6 @@ hs_bj_begin(CustomScanState *node, EState *estate, int eflags)
 	Relation	rel;
 	Oid			userid;
 	Expr	   *key_expr;
-	Oid			key_type;
 	List	   *columns;
 	HsColumn   *keycol;
 	int			i;
@@ -862,21 +901,10 @@ hs_bj_begin(CustomScanState *node, EState *estate, int eflags)
 	columns = hs_get_columns(rel);
 	table_close(rel, NoLock);
 
-	/*
-	 * Outer values are sent as the key column's would be, so a bigint or
-	 * numeric outer value names the record id "512" as text does.
-	 */
 	key_expr = list_nth(cscan->custom_exprs, HS_BJ_EXPR_KEY);
-	key_type = exprType((Node *) key_expr);
 	keycol = st->by_key ? hs_find_property_column(columns, st->opts.id_property)
 		: hs_find_id_column(columns);
-	if (keycol && keycol->typid == key_type)
-		hs_converter_init_column(&st->keyconv, keycol);
-	else
-		hs_converter_init(&st->keyconv, key_type, exprTypmod((Node *) key_expr));
-	st->key_is_number = !st->by_key &&
-		(st->keyconv.kind == HS_VALUE_NUMERIC || st->keyconv.kind == HS_VALUE_FLOAT4 ||
-		 st->keyconv.kind == HS_VALUE_FLOAT8);
+	hs_bind_key_init(&st->key, key_expr, keycol, st->by_key);
 	st->key_state = ExecInitExpr(key_expr, &node->ss.ps);
 	st->joinqual = ExecInitQual(lcons(list_nth(cscan->custom_exprs, HS_BJ_EXPR_KEY_CLAUSE),
 									  list_copy(list_nth(cscan->custom_exprs,
@@ -897,20 +925,39 @@ hs_bj_begin(CustomScanState *node, EState *estate, int eflags)
 }
 
 /*
- * The key HubSpot is asked for, for an outer value; NULL when the value
- * can name no record: NULL, "", a value HubSpot has no form for (NaN, an
- * infinity), and for record ids a number with a fraction.
+ * How the values of "key_expr" (the other side of a key clause on "keycol",
+ * the id column or the id_property's) are sent: as the key column's would
+ * be, so a bigint or numeric value names the record id "512" as text does.
  */
-static char *
-hs_bj_key(HsBindJoinState *st, Datum value, bool isnull)
+void
+hs_bind_key_init(HsBindKey *k, Expr *key_expr, const HsColumn *keycol, bool by_key)
+{
+	Oid			key_type = exprType((Node *) key_expr);
+
+	if (keycol && keycol->typid == key_type)
+		hs_converter_init_column(&k->conv, keycol);
+	else
+		hs_converter_init(&k->conv, key_type, exprTypmod((Node *) key_expr));
+	k->is_number = !by_key &&
+		(k->conv.kind == HS_VALUE_NUMERIC || k->conv.kind == HS_VALUE_FLOAT4 ||
+		 k->conv.kind == HS_VALUE_FLOAT8);
+}
+
+/*
+ * The key HubSpot is asked for, for a value of the key expression; NULL
+ * when the value can name no record: NULL, "", a value HubSpot has no form
+ * for (NaN, an infinity), and for record ids a number with a fraction.
+ */
+char *
+hs_bind_key_value(HsBindKey *k, Datum value, bool isnull)
 {
 	char	   *key;
 
-	if (isnull || !hs_datum_to_filter_value(&st->keyconv, value, &key))
+	if (isnull || !hs_datum_to_filter_value(&k->conv, value, &key))
 		return NULL;
-	if (st->keyconv.kind == HS_VALUE_TIMESTAMP || st->keyconv.kind == HS_VALUE_TIMESTAMPTZ)
-		key = hs_datum_to_value(&st->keyconv, value, false);
-	if (st->key_is_number)
+	if (k->conv.kind == HS_VALUE_TIMESTAMP || k->conv.kind == HS_VALUE_TIMESTAMPTZ)
+		key = hs_datum_to_value(&k->conv, value, false);
+	if (k->is_number)
 	{
 		char	   *dot = strchr(key, '.');
 		char	   *p;
@@ -984,7 +1031,7 @@ hs_bj_store(HsBindJoinState *st, TupleTableSlot *outer, HsObject *obj)
 	ExecStoreVirtualTuple(scan);
 }
 
-/* The key of the outer row in the scan tuple, or NULL (see hs_bj_key). */
+/* The key of the outer row in the scan tuple, or NULL (see hs_bind_key_value). */
 static char *
 hs_bj_outer_key(HsBindJoinState *st)
 {
@@ -996,7 +1043,7 @@ hs_bj_outer_key(HsBindJoinState *st)
 
 	econtext->ecxt_scantuple = st->css.ss.ss_ScanTupleSlot;
 	value = ExecEvalExpr(st->key_state, econtext, &isnull);
-	key = hs_bj_key(st, value, isnull);
+	key = hs_bind_key_value(&st->key, value, isnull);
 	MemoryContextSwitchTo(old);
 	return key;
 }

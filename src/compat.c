@@ -38,6 +38,24 @@ hs_scan_user(ForeignScan *fsplan, EState *estate)
 }
 
 /*
+ * What create_foreignscan_plan() fills in, for a ForeignScan built by hand
+ * over relation "rti" alone: the relations it scans and, PostgreSQL 16 on,
+ * where the ForeignScan carries them, its base relations and the user it
+ * runs as (0: the current user).
+ */
+void
+hs_foreignscan_set_rel(ForeignScan *fscan, Index rti, Oid userid)
+{
+	fscan->fs_relids = bms_make_singleton(rti);
+#if PG_VERSION_NUM >= 160000
+	fscan->fs_base_relids = bms_make_singleton(rti);
+	fscan->checkAsUser = userid;
+#else
+	(void) userid;				/* 15 reads it from the range table entry */
+#endif
+}
+
+/*
  * The user whose user mapping an INSERT, UPDATE or DELETE of "rinfo" uses.
  * A partition that rows are routed to, or a child of an inheritance tree,
  * takes its root's; a relation outside the range table (a COPY target with

@@ -137,6 +137,7 @@ extern bool hs_database_ctype_is_c(void);
 extern Oid	hs_scan_user(ForeignScan *fsplan, EState *estate);
 extern Oid	hs_result_rel_user(ResultRelInfo *rinfo, EState *estate);
 extern Bitmapset *hs_inserted_cols(PlannerInfo *root, RangeTblEntry *rte);
+extern void hs_foreignscan_set_rel(ForeignScan *fscan, Index rti, Oid userid);
 
 /*
  * The outer joins that can null a Var (varnullingrels), which PostgreSQL

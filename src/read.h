@@ -140,6 +140,38 @@ extern void hs_search_explain_analyze(HsSearchExec *ex, ExplainState *es);
 
 extern void hs_bind_join_init(void);
 
+/* How the values of a bind join's key expression are sent. */
+typedef struct HsBindKey
+{
+	HsConverter conv;
+	bool		is_number;		/* record ids from a number: integers only */
+} HsBindKey;
+
+extern void hs_bind_key_init(HsBindKey *k, Expr *key_expr, const HsColumn *keycol,
+							 bool by_key);
+extern char *hs_bind_key_value(HsBindKey *k, Datum value, bool isnull);
+
+/*
+ * A bind join's plan, as a direct UPDATE over it (update.c) takes it over:
+ * the scan tuple is the outer plan's output ("nouter" columns), then the
+ * HubSpot table's columns.
+ */
+typedef struct HsBindJoinParts
+{
+	Plan	   *outer_plan;
+	Expr	   *key_expr;		/* the outer side of the key clause */
+	List	   *scan_tlist;
+	int			nouter;
+	Index		inner_relid;	/* the HubSpot table */
+	Oid			userid;			/* whose user mapping; 0: the current user */
+	JoinType	jointype;
+	bool		unique;			/* each record joins at most once */
+	bool		by_key;			/* keys are id_property values */
+	bool		only_key;		/* the key clause alone decides a match */
+} HsBindJoinParts;
+
+extern bool hs_bind_join_parts(Plan *plan, HsBindJoinParts *out);
+
 /* ---------- import.c ---------- */
 
 extern List *hsImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);

@@ -5,7 +5,9 @@
  * Three ways, chosen at plan time:
  *	- direct modify: UPDATE ... SET <values known before any read>
  *	  WHERE id = x (or id IN (...)) sends PATCH (or batch/update) with no
- *	  read at all;
+ *	  read at all; so does UPDATE ... SET <values of the other relations>
+ *	  FROM ... WHERE id = <their expression>, planned as a bind join: the
+ *	  join's other side gives the ids and values of batch/update inputs;
  *	- batched: rows from a scan are buffered and sent as batch/update, at
  *	  most batch_size inputs per request, never the same id twice in one,
  *	  in flight while the scan goes on (batch.c);
@@ -24,6 +26,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "executor/executor.h"
+#include "foreign/foreign.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/appendinfo.h"
@@ -31,10 +34,12 @@
 #include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
+#include "optimizer/planmain.h"
 #include "parser/parsetree.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 
 /* Indexes into fdw_private of a ModifyTable (PlanForeignModify). */
 enum HsModifyPrivate
@@ -74,6 +79,14 @@ typedef struct HsDirectState
 	List	   *ids;
 	char	  **values;			/* per target, NULL clears */
 	bool		done;
+
+	/* UPDATE ... FROM (HsDirectPlan.join): per outer row */
+	bool		join;
+	int			nouter;			/* outer columns leading the scan tuple */
+	HsBindKey	key;			/* how the record ids are sent */
+	ExprState  *key_state;		/* the record id */
+	List	   *value_states;	/* the new values, one per target */
+	HsIdSet    *seen;			/* ids sent so far: each once */
 } HsDirectState;
 
 /*
@@ -387,9 +400,97 @@ hsExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 }
 
 /*
+ * Does "expr" (a new value, or a record id) use nothing of relation "relid"
+ * and nothing that must not run once per row of the other relations
+ * (volatile functions, subqueries)?
+ */
+static bool
+hs_direct_join_expr_ok(PlannerInfo *root, Node *expr, Index relid)
+{
+	return !bms_is_member(relid, pull_varnos(root, expr)) &&
+		!contain_volatile_functions(expr) && !contain_subplans(expr);
+}
+
+/*
+ * Planner: UPDATE t SET <values of the other relations> FROM ... WHERE
+ * t.id = <expression of them>, planned as a bind join that is the
+ * statement's last join (each record joined once) with no other condition
+ * on t. Replaces the join with a direct UPDATE over its outer plan, which
+ * sends each outer row's record id and values in batch/update inputs and
+ * reads nothing: the records HubSpot lacks are the inputs it answers
+ * OBJECT_NOT_FOUND. Keys by id_property stay joined: HubSpot matches some
+ * of their values its own way (email in any case), and PostgreSQL's
+ * equality must decide, as in the join.
+ */
+static bool
+hs_plan_direct_join(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
+					int subplan_index, RangeTblEntry *rte)
+{
+	Plan	   *join = outerPlan(plan);
+	HsBindJoinParts bj;
+	List	   *processed_tlist = NIL;
+	List	   *targets = NIL;
+	List	   *exprs;
+	ListCell   *lc;
+	ListCell   *lc2;
+	ForeignScan *fscan;
+	HsDirectPlan direct;
+	Relation	rel;
+
+	if (join == NULL || !hs_bind_join_parts(join, &bj) ||
+		bj.inner_relid != resultRelation || bj.jointype != JOIN_INNER ||
+		!bj.unique || !bj.only_key || bj.by_key ||
+		hs_returning_list(plan, subplan_index) != NIL ||
+		!hs_direct_join_expr_ok(root, (Node *) bj.key_expr, resultRelation))
+		return false;
+
+	/* fdw_exprs: the record id, then the new values, one per target attnum */
+	get_translated_update_targetlist(root, resultRelation, &processed_tlist, &targets);
+	exprs = list_make1(copyObject(bj.key_expr));
+	/* the new values are the first entries, one per target (junk follows) */
+	forboth(lc, processed_tlist, lc2, targets)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (!hs_direct_join_expr_ok(root, (Node *) tle->expr, resultRelation))
+			return false;
+		exprs = lappend(exprs, tle->expr);
+	}
+	rel = table_open(rte->relid, NoLock);
+	hs_check_targets(rel, hs_get_columns(rel), targets);
+	table_close(rel, NoLock);
+
+	/*
+	 * The scan tuple and target list stay the join's, so that setrefs.c
+	 * finds every Var (the junk columns ModifyTable looks for by name among
+	 * them); only the outer columns are filled at run time.
+	 */
+	fscan = make_foreignscan(join->targetlist, NIL, resultRelation, exprs, NIL,
+							 list_copy(bj.scan_tlist), NIL, bj.outer_plan);
+	fscan->operation = CMD_UPDATE;
+	fscan->resultRelation = resultRelation;
+	fscan->fs_server = GetForeignTable(rte->relid)->serverid;
+	hs_foreignscan_set_rel(fscan, resultRelation, bj.userid);
+	fscan->scan.plan.startup_cost = join->startup_cost;
+	fscan->scan.plan.total_cost = join->total_cost;
+	fscan->scan.plan.plan_rows = join->plan_rows;
+	fscan->scan.plan.plan_width = join->plan_width;
+	fscan->scan.plan.parallel_safe = false;
+	direct.mode = HS_SCAN_IDS;
+	direct.targets = targets;
+	direct.by_key = false;
+	direct.join = true;
+	fscan->fdw_private = hs_direct_plan_pack(&direct);
+	outerPlan(plan) = &fscan->scan.plan;
+	return true;
+}
+
+/*
  * Planner: turn UPDATE ... SET <values known up front> WHERE id = x (or
  * id IN (...), or the same on the id_property's column) with nothing else
- * to check into requests that need no read.
+ * to check into requests that need no read; and UPDATE ... FROM over a
+ * bind join into batch/update of the other side's rows
+ * (hs_plan_direct_join).
  */
 bool
 hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
@@ -415,6 +516,9 @@ hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	hs_get_table_options(rte->relid, &opts);
 	if (opts.send_at_commit)
 		return false;			/* rows are read first, so UPDATE counts stay true */
+	if (hs_enable_bind_join &&
+		hs_plan_direct_join(root, plan, resultRelation, subplan_index, rte))
+		return true;
 	fscan = hs_direct_modify_scan(plan, resultRelation, subplan_index, true,
 								  &mode, &by_key);
 	if (fscan == NULL)
@@ -445,6 +549,7 @@ hsPlanDirectModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 	direct.mode = (HsScanMode) mode;
 	direct.targets = targets;
 	direct.by_key = by_key;
+	direct.join = false;
 	fscan->fdw_private = hs_direct_plan_pack(&direct);
 	return true;
 }
@@ -465,6 +570,21 @@ hsBeginDirectModify(ForeignScanState *node, int eflags)
 				   explain_only ? InvalidOid : hs_scan_user(fsplan, estate),
 				   !explain_only, direct.by_key);
 	st->w.kind = &hs_batch_update;
+	st->join = direct.join;
+	if (direct.join)
+	{
+		Expr	   *key_expr = linitial(fsplan->fdw_exprs);
+
+		/* ExecInitForeignScan has set up the outer plan already */
+		st->nouter = ExecGetResultType(outerPlanState(node))->natts;
+		hs_bind_key_init(&st->key, key_expr,
+						 hs_find_id_column(hs_get_columns(node->ss.ss_currentRelation)),
+						 false);
+		st->key_state = ExecInitExpr(key_expr, &node->ss.ps);
+		st->value_states = ExecInitExprList(list_delete_first(list_copy(fsplan->fdw_exprs)),
+											&node->ss.ps);
+		st->seen = hs_idset_create(estate->es_query_cxt);
+	}
 }
 
 /*
@@ -500,6 +620,112 @@ hs_direct_eval(ForeignScanState *node, HsDirectState *st)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * Is "key" written as HubSpot writes record ids: decimal digits, without a
+ * leading zero? A key written otherwise is equal to no record's id, so it
+ * is not sent (HubSpot might read "0512" as record 512).
+ */
+static bool
+hs_is_record_id(const char *key)
+{
+	const char *p;
+
+	if (key[0] < '1' || key[0] > '9')
+		return false;
+	for (p = key + 1; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+/*
+ * UPDATE ... FROM: one batch/update input per outer row, with the record
+ * id and new values its expressions give, batch_size inputs a request. The
+ * first row naming a record is used (as the join would: each record once);
+ * a NULL or impossible id sends nothing. Returns the records HubSpot
+ * updated: inputs it answers OBJECT_NOT_FOUND are records it does not have.
+ */
+static int
+hs_direct_join(ForeignScanState *node, HsDirectState *st)
+{
+	PlanState  *outer = outerPlanState(node);
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	TupleTableSlot *scan = node->ss.ss_ScanTupleSlot;
+	int			natts = scan->tts_tupleDescriptor->natts;
+	int			bs = st->w.opts.batch_size;
+	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+	MemoryContext cxt = NULL;	/* the batch being filled, and its strings */
+	HsWriteInput *inputs = NULL;
+	int			n = 0;
+	int			seq = 0;
+
+	for (;;)
+	{
+		TupleTableSlot *slot;
+		HsWriteInput *in;
+		ListCell   *lc;
+		bool		isnull;
+		Datum		d;
+		char	   *key;
+		int			i = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		slot = ExecProcNode(outer);
+		if (TupIsNull(slot))
+			break;
+		ResetExprContext(econtext);
+		slot_getallattrs(slot);
+		ExecClearTuple(scan);
+		memcpy(scan->tts_values, slot->tts_values, sizeof(Datum) * st->nouter);
+		memcpy(scan->tts_isnull, slot->tts_isnull, sizeof(bool) * st->nouter);
+		memset(scan->tts_isnull + st->nouter, true, sizeof(bool) * (natts - st->nouter));
+		ExecStoreVirtualTuple(scan);
+		econtext->ecxt_scantuple = scan;
+
+		MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+		d = ExecEvalExpr(st->key_state, econtext, &isnull);
+		key = hs_bind_key_value(&st->key, d, isnull);
+		if (key == NULL || !hs_is_record_id(key) || !hs_idset_add(st->seen, key))
+		{
+			MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+			continue;
+		}
+		if (cxt == NULL)
+		{
+			cxt = AllocSetContextCreate(node->ss.ps.state->es_query_cxt,
+										"hubspot_fdw batch", ALLOCSET_SMALL_SIZES);
+			inputs = MemoryContextAllocZero(cxt, sizeof(HsWriteInput) * bs);
+			n = 0;
+		}
+		in = &inputs[n++];
+		in->id = MemoryContextStrdup(cxt, key);
+		in->trace_id = MemoryContextStrdup(cxt, psprintf("%d", ++seq));
+		in->nprops = st->w.ntargets;
+		in->names = st->w.target_props;
+		in->values = MemoryContextAllocZero(cxt, sizeof(char *) * Max(st->w.ntargets, 1));
+		foreach(lc, st->value_states)
+		{
+			char	   *value;
+
+			d = ExecEvalExpr((ExprState *) lfirst(lc), econtext, &isnull);
+			value = hs_datum_to_value(&st->w.target_convs[i], d, isnull);
+			in->values[i++] = value ? MemoryContextStrdup(cxt, value) : NULL;
+		}
+		MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
+		if (n == bs)
+		{
+			/* the ids are distinct: batches need not wait for each other */
+			hs_batch_submit(&st->w, cxt, inputs, n, true);
+			cxt = NULL;
+		}
+	}
+	if (cxt != NULL)
+		hs_batch_submit(&st->w, cxt, inputs, n, true);
+	hs_batch_drain(&st->w);
+	MemoryContextSwitchTo(old);
+	return st->w.applied;
+}
+
 /* Executor: send the requests (first call) and count the rows HubSpot changed. */
 TupleTableSlot *
 hsIterateDirectModify(ForeignScanState *node)
@@ -513,6 +739,11 @@ hsIterateDirectModify(ForeignScanState *node)
 	if (st->done)
 		return ExecClearTuple(slot);
 	st->done = true;
+	if (st->join)
+	{
+		estate->es_processed += hs_direct_join(node, st);
+		return ExecClearTuple(slot);
+	}
 	hs_direct_eval(node, st);
 	nids = list_length(st->ids);
 
@@ -574,7 +805,20 @@ hsExplainDirectModify(ForeignScanState *node, ExplainState *es)
 	HsDirectPlan direct;
 
 	hs_direct_plan_unpack(fsplan->fdw_private, &direct);
-	if (direct.mode == HS_SCAN_ID && st->w.id_property)
+	if (direct.join)
+	{
+		List	   *context = set_deparse_context_plan(es->deparse_cxt,
+													   &fsplan->scan.plan, NIL);
+
+		ExplainPropertyText("HubSpot Request",
+							psprintf("POST %s/batch/update (direct, no read, up to %d ids each, from the rows below)",
+									 st->w.type_path, st->w.opts.batch_size), es);
+		ExplainPropertyText("HubSpot Ids",
+							deparse_expression(linitial(fsplan->fdw_exprs), context,
+											   list_length(es->rtable) > 1 || es->verbose,
+											   false), es);
+	}
+	else if (direct.mode == HS_SCAN_ID && st->w.id_property)
 		ExplainPropertyText("HubSpot Request",
 							psprintf("PATCH %s/{%s}?idProperty=%s (direct, no read)",
 									 st->w.type_path, st->w.id_property,

@@ -275,6 +275,7 @@ enum HsDirectPrivate
 	HS_DM_PRIV_MODE,			/* Integer: HsScanMode */
 	HS_DM_PRIV_TARGETS,			/* IntList: attnums set */
 	HS_DM_PRIV_BY_KEY,			/* Boolean: ids are id_property values */
+	HS_DM_PRIV_JOIN,			/* Boolean: ids and values come from the outer plan */
 	HS_DM_PRIV_COUNT
 };
 
@@ -287,6 +288,7 @@ hs_direct_plan_pack(const HsDirectPlan *plan)
 	slots[HS_DM_PRIV_MODE] = (Node *) makeInteger(plan->mode);
 	slots[HS_DM_PRIV_TARGETS] = (Node *) plan->targets;
 	slots[HS_DM_PRIV_BY_KEY] = (Node *) makeBoolean(plan->by_key);
+	slots[HS_DM_PRIV_JOIN] = (Node *) makeBoolean(plan->join);
 	return hs_slot_list(slots, HS_DM_PRIV_COUNT);
 }
 
@@ -298,6 +300,7 @@ hs_direct_plan_unpack(List *fdw_private, HsDirectPlan *out)
 	out->mode = (HsScanMode) intVal(list_nth(fdw_private, HS_DM_PRIV_MODE));
 	out->targets = (List *) list_nth(fdw_private, HS_DM_PRIV_TARGETS);
 	out->by_key = boolVal(list_nth(fdw_private, HS_DM_PRIV_BY_KEY));
+	out->join = boolVal(list_nth(fdw_private, HS_DM_PRIV_JOIN));
 }
 
 /* EXPLAIN VERBOSE: the properties a write sends. */

@@ -189,6 +189,7 @@ typedef struct HsDirectPlan
 	HsScanMode	mode;			/* HS_SCAN_ID or HS_SCAN_IDS */
 	List	   *targets;		/* IntList: attnums set (UPDATE) */
 	bool		by_key;			/* ids are id_property values */
+	bool		join;			/* UPDATE ... FROM: one input per outer row */
 } HsDirectPlan;
 
 extern List *hs_direct_plan_pack(const HsDirectPlan *plan);
