@@ -14,14 +14,6 @@
 
 #include "utils/memutils.h"
 
-/* The path of associations batch/create from "from_type" to "to_type". */
-static char *
-hs_assoc_batch_path(const char *from_type, const char *to_type)
-{
-	return psprintf("/crm/v3/associations/%s/%s/batch/create",
-					hs_url_escape(from_type), hs_url_escape(to_type));
-}
-
 /*
  * Set up group "g" of associations from "from_type" to "to_type", sent
  * through "conn" with "opts" (copied into "cxt", whatever the caller's
@@ -38,7 +30,7 @@ hs_assoc_group_init(HsAssocGroup *g, MemoryContext cxt, HsConnection *conn,
 	g->to_type = pstrdup(to_type);
 	hs_copy_table_options(&g->opts, opts);
 	g->conn = conn;
-	g->path = hs_assoc_batch_path(from_type, to_type);
+	g->path = hs_path_assoc_batch_create(from_type, to_type);
 	g->buf_cxt = AllocSetContextCreate(cxt, "hubspot_fdw association inputs",
 									   ALLOCSET_DEFAULT_SIZES);
 	g->pairs = hs_idset_create(cxt);
@@ -264,7 +256,7 @@ hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
 	g->to_type = pstrdup(to_type);
 	g->opts = *opts;
 	g->conn = conn;
-	g->path = hs_assoc_batch_path(from_type, to_type);
+	g->path = hs_path_assoc_batch_create(from_type, to_type);
 	g->pairs = hs_idset_create(CurrentMemoryContext);
 	/*
 	 * HubSpot's answer names pairs, not types: a pair queued with two types

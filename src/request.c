@@ -534,3 +534,32 @@ hs_send(HsHttpRequest *req)
 	hs_send_begin(req);
 	hs_send_complete(req);
 }
+
+/* The path of associations batch/{op} from "from_type" to "to_type" (v3). */
+static char *
+hs_path_assoc_batch(const char *from_type, const char *to_type, const char *op)
+{
+	return psprintf("/crm/v3/associations/%s/%s/batch/%s",
+					hs_url_escape(from_type), hs_url_escape(to_type), op);
+}
+
+/* POST .../batch/create: create associations (links). */
+char *
+hs_path_assoc_batch_create(const char *from_type, const char *to_type)
+{
+	return hs_path_assoc_batch(from_type, to_type, "create");
+}
+
+/* POST .../batch/read: read the links of records. */
+char *
+hs_path_assoc_batch_read(const char *from_type, const char *to_type)
+{
+	return hs_path_assoc_batch(from_type, to_type, "read");
+}
+
+/* POST .../batch/archive: remove links. */
+char *
+hs_path_assoc_batch_archive(const char *from_type, const char *to_type)
+{
+	return hs_path_assoc_batch(from_type, to_type, "archive");
+}

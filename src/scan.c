@@ -135,6 +135,8 @@ typedef struct HsScanState
 	bool		wide;			/* props_query would make a GET's URL too
 								 * long: the properties are read with
 								 * batch/read, list pages give ids only */
+	bool		links;			/* a link table (associations_to): list pages
+								 * give from ids, batch/read their links */
 	MemoryContext scan_cxt;		/* lives as long as the scan (cursor) */
 	int			requests;		/* sent by this scan, for EXPLAIN ANALYZE */
 	int			retries;
@@ -257,8 +259,8 @@ hsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	else if (baserel->tuples < 0)
 		baserel->tuples = HS_ASSUMED_ROWS;
 
-	/* without an id qual, what search could answer */
-	if (!info->have_id_qual)
+	/* without an id qual, what search could answer; a link table has no search */
+	if (!info->have_id_qual && info->opts.associations_to == NULL)
 		info->search = hs_search_analyze(root, baserel, columns, &info->opts);
 
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &info->attrs_used);
@@ -306,7 +308,10 @@ hsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	Cost		total;
 
 	if (info->have_id_qual)
-		requests = ceil(baserel->rows / HS_MAX_BATCH_SIZE);
+		requests = ceil(baserel->rows / (info->opts.associations_to
+										 ? HS_LINK_READ_MAX : HS_MAX_BATCH_SIZE));
+	else if (info->opts.associations_to)
+		requests = 2 * ceil(baserel->tuples / HS_LIST_PAGE_SIZE);	/* page, links */
 	else
 		requests = ceil(baserel->tuples / HS_LIST_PAGE_SIZE);	/* every page */
 	total = per_request * Max(requests, 1) + baserel->rows * cpu_tuple_cost;
@@ -497,8 +502,11 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	st->nretrieved = list_length(plan.attrs);
 	hs_read_columns(columns, plan.attrs, &st->retrieved, &st->convs, &st->props,
 					&st->prop_names, &st->nprops);
-	st->props_query = hs_properties_query(st->prop_names, st->nprops);
-	st->wide = strlen(st->opts.api_url) + strlen(st->type_path) +
+	st->links = st->opts.associations_to != NULL;
+	/* a link table's columns are no properties: list pages give ids only */
+	st->props_query = st->links ? "properties=hs_object_id"
+		: hs_properties_query(st->prop_names, st->nprops);
+	st->wide = !st->links && strlen(st->opts.api_url) + strlen(st->type_path) +
 		strlen(st->props_query) + HS_URL_RESERVE > HS_MAX_URL_BYTES;
 	if (plan.by_key)
 		st->id.property = st->opts.id_property;
@@ -552,6 +560,8 @@ hs_scan_list_request(HsScanState *st, HsHttpRequest *req)
 {
 	char	   *query = hs_list_query(st->wide ? "properties=hs_object_id" : st->props_query,
 									  st->list.after);
+
+	/* st->props_query is "properties=hs_object_id" for a link table */
 
 	hs_request_init(req, st->conn, &st->opts, "GET", st->type_path, query, NULL);
 }
@@ -666,6 +676,34 @@ hs_scan_fill_wide(HsScanState *st, HsObject *objects, int *nobjects)
 }
 
 /*
+ * A link table's list page: "objects" gave the from type's ids; replace
+ * them with their links, read with batch/read (HS_LIST_PAGE_SIZE ids fit
+ * in one). Runs in the page's memory context.
+ */
+static void
+hs_scan_fill_links(HsScanState *st, HsObject **objects, int *nobjects)
+{
+	HsHttpRequest req;
+	char	  **ids;
+	int			i;
+
+	StaticAssertStmt(HS_LIST_PAGE_SIZE <= HS_LINK_READ_MAX,
+					 "a list page must fit in one associations batch/read");
+	if (*nobjects == 0)
+		return;
+	ids = palloc(sizeof(char *) * *nobjects);
+	for (i = 0; i < *nobjects; i++)
+		ids[i] = (*objects)[i].id;
+	hs_links_read_request(&req, st->conn, &st->opts, ids, NULL, *nobjects);
+	hs_send(&req);
+	st->requests++;
+	st->retries += req.retries;
+	hs_check_response(&req, false);
+	hs_links_read_answer(&req, st->conn, &st->opts, st->props, st->nretrieved,
+						 objects, nobjects, &st->requests, &st->retries);
+}
+
+/*
  * HS_SCAN_LIST: the next page of the list endpoint into st->page.objects,
  * from the prefetched request when there is one; then start the page after
  * it.
@@ -693,7 +731,9 @@ hs_scan_fetch_page(HsScanState *st)
 	if (page.next_after)
 		hs_check_cursor(&st->list.cursors, st->list.cursor_cxt, page.next_after,
 						req);
-	if (st->wide)
+	if (st->links)
+		hs_scan_fill_links(st, &page.objects, &page.nobjects);
+	else if (st->wide)
 		hs_scan_fill_wide(st, page.objects, &page.nobjects);
 	st->page.objects = page.objects;
 	st->page.nobjects = page.nobjects;
@@ -782,12 +822,18 @@ hs_scan_next_phase(HsScanState *st)
 static void
 hs_scan_ids_request(HsScanState *st, HsHttpRequest *req)
 {
-	int			n = Min(HS_MAX_BATCH_SIZE, list_length(st->id.ids) - st->id.next);
+	int			n = Min(st->links ? HS_LINK_READ_MAX : HS_MAX_BATCH_SIZE,
+						list_length(st->id.ids) - st->id.next);
 	char	  **ids = palloc(sizeof(char *) * n);
 	int			i;
 
 	for (i = 0; i < n; i++)
 		ids[i] = list_nth(st->id.ids, st->id.next++);
+	if (st->links)
+	{
+		hs_links_read_request(req, st->conn, &st->opts, ids, NULL, n);
+		return;
+	}
 	hs_batch_read_request(req, st->conn, &st->opts, st->type_path, ids, n,
 						  st->prop_names, st->nprops, st->id.property);
 }
@@ -898,6 +944,16 @@ hs_scan_fetch_ids(HsScanState *st)
 		   (st->page.nahead == 0 || hs_http_in_flight() < HS_HTTP_SLOTS - HS_MAX_PARALLEL))
 		hs_scan_ahead_start(st, hs_scan_ids_request);
 	req = hs_scan_ahead_finish(st, &old);
+	if (st->links)
+	{
+		/* every link answers an id asked for: the answer names from ids */
+		hs_links_read_answer(req, st->conn, &st->opts, st->props, st->nretrieved,
+							 &objects, &nobjects, &st->requests, &st->retries);
+		st->page.objects = objects;
+		st->page.nobjects = nobjects;
+		MemoryContextSwitchTo(old);
+		return true;
+	}
 	hs_batch_read_answer(req, st->props, st->nretrieved, &objects, &nobjects);
 	st->page.objects = objects;
 	st->page.nobjects = hs_scan_keep_asked(st, objects, nobjects);
@@ -938,7 +994,8 @@ hs_scan_fetch(HsScanState *st)
 	}
 
 	/* a wide scan's properties do not fit in a GET: batch/read them */
-	if ((st->mode == HS_SCAN_ID || list_length(st->id.ids) == 1) && !st->wide)
+	if ((st->mode == HS_SCAN_ID || list_length(st->id.ids) == 1) && !st->wide &&
+		!st->links)
 	{
 		char	   *id = list_nth(st->id.ids, st->id.next++);
 		char	   *path = psprintf("%s/%s", st->type_path, hs_url_escape(id));
@@ -1134,6 +1191,21 @@ hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	StringInfoData props;
 	int			i;
 
+	if (st->links)
+	{
+		char	   *read_path = hs_path_assoc_batch_read(st->opts.object_type,
+														 st->opts.associations_to);
+
+		if (st->mode == HS_SCAN_LIST)
+			ExplainPropertyText("HubSpot Request",
+								psprintf("GET %s (pages of %d ids), POST %s per page (the links of its ids)",
+										 st->type_path, HS_LIST_PAGE_SIZE, read_path), es);
+		else
+			ExplainPropertyText("HubSpot Request",
+								psprintf("POST %s (the links of up to %d from ids each)",
+										 read_path, HS_LINK_READ_MAX), es);
+	}
+	else
 	switch (st->mode)
 	{
 		case HS_SCAN_LIST:

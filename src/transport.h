@@ -127,6 +127,7 @@ typedef struct HsObject
 {
 	char	   *id;
 	char	   *trace_id;		/* objectWriteTraceId echoed back, or NULL */
+	char	   *link;			/* a link's identity (links.c), else NULL */
 	char	  **values;			/* one per requested property; NULL = null */
 } HsObject;
 
@@ -250,6 +251,45 @@ typedef struct HsAssocType
 } HsAssocType;
 
 extern char *hs_json_assoc_batch_body(const HsAssocInput *inputs, int ninputs);
+/*
+ * One link of an associations batch/read answer, in either shape: v3's
+ * to: [{id, type}] fills "type"; v4's (and the date versions')
+ * to: [{toObjectId, associationTypes: [{category, typeId, label}]}] fills
+ * "category", "type_id" and "label", one link per association type.
+ */
+typedef struct HsLink
+{
+	char	   *from_id;
+	char	   *to_id;
+	char	   *type;			/* v3: the type's name */
+	char	   *category;		/* v4: HUBSPOT_DEFINED, USER_DEFINED, ... */
+	char	   *type_id;		/* v4: the type's id, as text */
+	char	   *label;			/* v4: the label, or NULL */
+} HsLink;
+
+/* A record whose links go on on another page of batch/read. */
+typedef struct HsLinkMore
+{
+	char	   *from_id;
+	char	   *after;			/* the paging cursor to send with its id */
+} HsLinkMore;
+
+/* An associations batch/read answer. */
+typedef struct HsLinkRead
+{
+	int			nlinks;
+	HsLink	   *links;
+	int			nmore;
+	HsLinkMore *more;
+	int			nerrors;
+	HsAssocError *errors;
+} HsLinkRead;
+
+extern char *hs_json_link_read_body(char **ids, char **afters, int n);
+extern bool hs_json_parse_link_read(const char *body, size_t len, HsLinkRead *result,
+									char **why);
+extern char *hs_json_link_v4_archive_body(const HsLink *links, int n);
+extern char *hs_json_link_v4_types_body(const HsLink *links, int n);
 extern bool hs_json_parse_assoc_batch(const char *body, size_t len,
 									  HsAssocBatchResult *result, char **why);
 extern bool hs_json_parse_assoc_types(const char *body, size_t len,
@@ -364,6 +404,14 @@ extern void hs_request_init(HsHttpRequest *req, HsConnection *conn,
 extern void hs_send(HsHttpRequest *req);
 extern void hs_send_begin(HsHttpRequest *req);
 extern void hs_send_complete(HsHttpRequest *req);
+
+/*
+ * The paths of the association batch endpoints, one function per
+ * operation, every segment escaped: the one place they are spelled.
+ */
+extern char *hs_path_assoc_batch_create(const char *from_type, const char *to_type);
+extern char *hs_path_assoc_batch_read(const char *from_type, const char *to_type);
+extern char *hs_path_assoc_batch_archive(const char *from_type, const char *to_type);
 
 /* ---------- errors.c ---------- */
 
