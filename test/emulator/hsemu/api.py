@@ -24,6 +24,27 @@ def route(ctx):
             return properties(ctx, tdef, s[4] if len(s) == 5 else None)
         if s[2] == "associations" and len(s) in (6, 7):
             return route_associations(ctx, s[3:], m)
+    # v4 associations, and the date versions': /crm/associations/{YYYY-MM}/...
+    if len(s) >= 3 and s[0] == "crm" and s[1] == "v4" and s[2] == "associations":
+        return route_associations_v4(ctx, s[3:], m)
+    if len(s) >= 4 and s[0] == "crm" and s[1] == "associations" and _is_date_version(s[2]):
+        return route_associations_v4(ctx, s[3:], m)
+    raise unknown_route(ctx)
+
+
+def _is_date_version(seg):
+    """Is seg a date version such as 2026-03?"""
+    return len(seg) == 7 and seg[4] == "-" and seg[:4].isdigit() and seg[5:].isdigit()
+
+
+def route_associations_v4(ctx, s, m):
+    """Route v4 (and date-versioned) association batches; s: from {from} on."""
+    if len(s) in (4, 5) and s[2] == "batch":
+        op = "/".join(s[3:])
+        if op in ("read", "create", "archive", "labels/archive"):
+            if m != "POST":
+                raise method_not_allowed(ctx)
+            return associations.assoc_batch_v4(ctx, resolve_type(s[0]), resolve_type(s[1]), op)
     raise unknown_route(ctx)
 
 

@@ -6,6 +6,7 @@ every batch endpoint makes of its inputs (doc/hubspot-api.md, "Batches").
 import json
 
 from .answers import ApiError, SCOPES_HELP, validation_error
+from .limits import ASSOC_READ_PAGE
 
 
 class Ctx:
@@ -22,6 +23,7 @@ class Ctx:
         self.cid = cid
         self.base_url = base_url
         self.drop_results = False
+        self.assoc_read_page = ASSOC_READ_PAGE   # links per record per batch/read page
 
     def q(self, name):
         v = self.query.get(name)

@@ -25,6 +25,8 @@ BATCH_HISTORY_INPUT_MAX = 50        # batch/read with propertiesWithHistory
 ASSOC_BATCH_INPUT_MAX = 100         # unconfirmed
 ASSOC_LIST_LIMIT_DEFAULT = 500
 ASSOC_LIST_LIMIT_MAX = 500          # unconfirmed
+ASSOC_READ_PAGE = 500               # links per record per batch/read answer: unconfirmed
+ASSOC_V4_READ_INPUT_MAX = 1000      # v4 (and date versions') batch/read inputs
 
 # doc/hubspot-api.md, "Search": HubSpot's search guide gives each of these
 SEARCH_LIMIT_DEFAULT = 10
