@@ -38,6 +38,17 @@ SELECT * FROM try($$CREATE FOREIGN TABLE keyed_links (from_id text, to_id text, 
 SELECT * FROM try($$CREATE FOREIGN TABLE odd_links (from_id text, to_id text, association_type text)
   SERVER hubspot OPTIONS (object_type 'partner_clients', associations_to 'no such type')$$);
 DROP FOREIGN TABLE bad_links, short_links;
+-- IMPORT FOREIGN SCHEMA names a link table "from_type>to_type"
+CREATE SCHEMA imported_links;
+IMPORT FOREIGN SCHEMA crm LIMIT TO ("partner_clients>contacts", "partner_services>partner_clients")
+  FROM SERVER hubspot INTO imported_links;
+SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), t.ftoptions
+  FROM pg_class c JOIN pg_foreign_table t ON t.ftrelid = c.oid
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
+ WHERE c.relnamespace = 'imported_links'::regnamespace ORDER BY 1, a.attnum;
+SELECT * FROM try($$IMPORT FOREIGN SCHEMA crm LIMIT TO ("partner_clients>no such")
+  FROM SERVER hubspot INTO imported_links$$);
+DROP SCHEMA imported_links CASCADE;
 SELECT count(*) FROM emu_requests;
 
 -- ---------- INSERT: 250 links are 3 batch/create ----------

@@ -25,6 +25,10 @@
  * again by PostgreSQL on the joined row: HubSpot's matching of key values
  * (email ignores case, for one) may differ from PostgreSQL's equality.
  *
+ * A link table (associations_to) joins on from_id the same way: its
+ * batch/read is the associations one (links.c), each key may find many
+ * links, and a link, not a record id, is what "joins at most once" counts.
+ *
  * The scan tuple (custom_scan_tlist) is the outer plan's output followed by
  * the HubSpot table's columns the join uses, so setrefs.c turns the target
  * list and the quals into references to it. A whole-row Var of the HubSpot

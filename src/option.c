@@ -918,7 +918,10 @@ hs_get_table_options(Oid foreigntableid, HsTableOptions *opts)
 /*
  * The columns of a hubspot_fdw foreign table: "id" is the record id, every
  * other column the property named by its "property" option or its own name,
- * with what its other options say about that property.
+ * with what its other options say about that property. In a link table
+ * (associations_to), "from_id" is the id column and the others are link
+ * fields under their own names; any other name, or a missing required
+ * column, is an error.
  */
 List *
 hs_get_columns(Relation rel)

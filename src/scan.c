@@ -1183,29 +1183,10 @@ hsEndForeignScan(ForeignScanState *node)
 		ExecDropSingleTupleTableSlot(st->search.sort_slot);
 }
 
-/* EXPLAIN: the request the scan sends and the properties it asks for. */
-void
-hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
+/* EXPLAIN: the request a scan of a table of records sends. */
+static void
+hs_scan_explain_request(HsScanState *st, ExplainState *es)
 {
-	HsScanState *st = (HsScanState *) node->fdw_state;
-	StringInfoData props;
-	int			i;
-
-	if (st->links)
-	{
-		char	   *read_path = hs_path_assoc_batch_read(st->opts.object_type,
-														 st->opts.associations_to);
-
-		if (st->mode == HS_SCAN_LIST)
-			ExplainPropertyText("HubSpot Request",
-								psprintf("GET %s (pages of %d ids), POST %s per page (the links of its ids)",
-										 st->type_path, HS_LIST_PAGE_SIZE, read_path), es);
-		else
-			ExplainPropertyText("HubSpot Request",
-								psprintf("POST %s (the links of up to %d from ids each)",
-										 read_path, HS_LINK_READ_MAX), es);
-	}
-	else
 	switch (st->mode)
 	{
 		case HS_SCAN_LIST:
@@ -1251,6 +1232,37 @@ hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			hs_search_explain(st->search.exec, es);
 			break;
 	}
+}
+
+/* EXPLAIN: the requests a scan of a link table sends. */
+static void
+hs_scan_explain_links(HsScanState *st, ExplainState *es)
+{
+	char	   *read_path = hs_path_assoc_batch_read(st->opts.object_type,
+													 st->opts.associations_to);
+
+	if (st->mode == HS_SCAN_LIST)
+		ExplainPropertyText("HubSpot Request",
+							psprintf("GET %s (pages of %d ids), POST %s per page (the links of its ids)",
+									 st->type_path, HS_LIST_PAGE_SIZE, read_path), es);
+	else
+		ExplainPropertyText("HubSpot Request",
+							psprintf("POST %s (the links of up to %d from ids each)",
+									 read_path, HS_LINK_READ_MAX), es);
+}
+
+/* EXPLAIN: the request the scan sends and the properties it asks for. */
+void
+hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	HsScanState *st = (HsScanState *) node->fdw_state;
+	StringInfoData props;
+	int			i;
+
+	if (st->links)
+		hs_scan_explain_links(st, es);
+	else
+		hs_scan_explain_request(st, es);
 	if (es->verbose)
 	{
 		initStringInfo(&props);

@@ -24,6 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	HsBatchResult batch;
 	HsApiError	err;
 	HsAssocBatchResult assoc;
+	HsLinkRead	links;
 	List	   *types;
 	List	   *defs;
 	int64		total;
@@ -39,6 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hs_json_parse_error(body, size, &err);
 	(void) hs_json_parse_assoc_batch(body, size, &assoc, &why);
 	(void) hs_json_parse_assoc_types(body, size, &types, &why);
+	(void) hs_json_parse_link_read(body, size, &links, &why);
 	(void) hs_json_object_text(body, size, &why);
 	(void) hs_json_parse_properties(body, size, &defs, &why);
 	(void) hs_json_parse_search(body, size, props, nprops, &page, &total, &why);
