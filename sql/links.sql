@@ -152,6 +152,16 @@ SELECT * FROM try($$INSERT INTO pc_contacts VALUES ('503', NULL, 'partner_client
 SELECT * FROM try($$INSERT INTO pc_contacts VALUES ('503', '1003', 'no_such_type')$$);
 SELECT * FROM try($$INSERT INTO pc_contacts VALUES ('503', '4242', 'partner_client_to_contact')$$);
 
+-- ---------- COPY, and EXPLAIN ANALYZE of an INSERT ----------
+CALL emu_clear();
+COPY pc_contacts FROM stdin;
+560	1001	partner_client_to_contact
+560	1002	partner_client_to_contact
+\.
+SELECT * FROM explain_analyze($$INSERT INTO pc_contacts VALUES ('560', '1003', 'partner_client_to_contact')$$);
+SELECT method, path, inputs, status FROM link_requests;
+SELECT to_id FROM emu_links() WHERE from_id = '560' ORDER BY 1;
+
 -- ---------- send_at 'commit': links are created at COMMIT ----------
 ALTER FOREIGN TABLE pc_contacts OPTIONS (ADD send_at 'commit');
 CALL emu_clear();
