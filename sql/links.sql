@@ -71,7 +71,11 @@ SELECT method, path, body FROM emu_requests ORDER BY seq;
 -- a record's links that HubSpot pages are read to the end
 CALL emu_faults('{"assoc_read_page": 2}');
 CALL emu_clear();
-SELECT to_id FROM pc_contacts WHERE from_id = '503' ORDER BY to_id;
+SELECT from_id, to_id FROM pc_contacts WHERE from_id IN ('503', '504') ORDER BY 1, 2;
+SELECT method, path, body->'inputs' AS inputs FROM emu_requests ORDER BY seq;
+-- and so does a bind join
+CALL emu_clear();
+SELECT count(*) FROM (VALUES ('503'), ('504'), ('999')) s(id) JOIN pc_contacts l ON l.from_id = s.id;
 SELECT method, path, body->'inputs' AS inputs FROM emu_requests ORDER BY seq;
 CALL emu_faults('{}');
 

@@ -124,8 +124,8 @@ hs_links_collect(HsHttpRequest *req, char **props, int nprops,
 /*
  * The links a sent batch/read answers, as objects (see hs_links_collect),
  * with the further pages of records whose links HubSpot pages read here,
- * one batch/read of up to HS_LINK_READ_MAX cursors at a time. *requests
- * and *retries count the requests this sends.
+ * one batch/read of up to HS_LINK_READ_MAX cursors at a time, until no
+ * record has more. *requests and *retries count the requests this sends.
  */
 void
 hs_links_read_answer(HsHttpRequest *req, HsConnection *conn,
@@ -133,46 +133,51 @@ hs_links_read_answer(HsHttpRequest *req, HsConnection *conn,
 					 HsObject **objects, int *nobjects, int *requests, int *retries)
 {
 	HsLinkRead *res;
+	HsLinkMore *pending = NULL;	/* records with more links, oldest first */
+	int			npending = 0;
+	int			first = 0;
 	HsIdSet    *cursors = NULL;
 	int			room = 0;
 
 	*objects = NULL;
 	*nobjects = 0;
 	res = hs_links_collect(req, props, nprops, objects, nobjects, &room);
-	while (res->nmore > 0)
+	for (;;)
 	{
-		int			n = Min(res->nmore, HS_LINK_READ_MAX);
-		char	  **ids = palloc(sizeof(char *) * n);
-		char	  **afters = palloc(sizeof(char *) * n);
 		HsHttpRequest next;
+		char	  **ids;
+		char	  **afters;
+		int			n;
 		int			i;
 
+		/* queue the records this answer says go on, after those waiting */
+		if (res->nmore > 0)
+		{
+			pending = pending
+				? repalloc(pending, sizeof(HsLinkMore) * (npending + res->nmore))
+				: palloc(sizeof(HsLinkMore) * res->nmore);
+			memcpy(pending + npending, res->more, sizeof(HsLinkMore) * res->nmore);
+			npending += res->nmore;
+		}
+		if (first == npending)
+			break;
+		n = Min(npending - first, HS_LINK_READ_MAX);
+		ids = palloc(sizeof(char *) * n);
+		afters = palloc(sizeof(char *) * n);
 		for (i = 0; i < n; i++)
 		{
-			ids[i] = res->more[i].from_id;
-			afters[i] = res->more[i].after;
+			ids[i] = pending[first + i].from_id;
+			afters[i] = pending[first + i].after;
 			/* a record's cursor given twice would page forever */
 			hs_check_cursor(&cursors, CurrentMemoryContext,
 							psprintf("%s %s", ids[i], afters[i]), req);
 		}
+		first += n;
 		hs_links_read_request(&next, conn, opts, ids, afters, n);
 		hs_send(&next);
 		(*requests)++;
 		*retries += next.retries;
 		hs_check_response(&next, false);
-		/* the records past the first HS_LINK_READ_MAX wait for the next round */
-		if (res->nmore > n)
-		{
-			HsLinkRead *rest = res;
-
-			res = hs_links_collect(&next, props, nprops, objects, nobjects, &room);
-			res->more = repalloc(res->more ? res->more : palloc(1),
-								 sizeof(HsLinkMore) * (res->nmore + rest->nmore - n));
-			memcpy(res->more + res->nmore, rest->more + n,
-				   sizeof(HsLinkMore) * (rest->nmore - n));
-			res->nmore += rest->nmore - n;
-		}
-		else
-			res = hs_links_collect(&next, props, nprops, objects, nobjects, &room);
+		res = hs_links_collect(&next, props, nprops, objects, nobjects, &room);
 	}
 }
