@@ -103,6 +103,15 @@ SELECT method, path, inputs, status FROM link_requests;
 SELECT count(*) FROM emu_links() WHERE from_id IN ('501', '502');
 SELECT count(*) FROM emu_links();
 
+-- EXPLAIN ANALYZE counts the links removed; a refused batch/archive names
+-- what the statement removed before it
+SELECT * FROM explain_analyze($$DELETE FROM pc_contacts WHERE from_id = '510' AND to_id = '1001'$$);
+CALL emu_faults('{"fail_next": [{"status": 403, "match": {"path_contains": "/batch/archive"},
+  "body": {"status": "error", "category": "MISSING_SCOPES", "message": "This app lacks the scope to remove associations."}}]}');
+SELECT * FROM try($$DELETE FROM pc_contacts WHERE from_id = '510'$$);
+CALL emu_faults('{}');
+SELECT count(*) FROM emu_links() WHERE from_id = '510';
+
 -- ---------- the sync in one statement each ----------
 -- staging names records 501, 503, 504 and 505; staging_links what they
 -- must link to: 501 (no links left) a new one, 503 two of its five, 504
