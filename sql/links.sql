@@ -206,6 +206,15 @@ CALL emu_faults('{"fail_next": [{"status": 200, "match": {"path_contains": "/bat
                                {"toObjectId": "1003", "associationTypes": [
                                   {"category": "HUBSPOT_DEFINED", "typeId": 901}]}]}]}}]}');
 SELECT * FROM pc_contacts_v4 WHERE from_id = 510 ORDER BY to_id, association_type_id;
+-- a record whose paging cursor comes back again would page forever
+CALL emu_faults('{"fail_next": [
+  {"status": 200, "match": {"path_contains": "/batch/read"},
+   "body": {"status": "COMPLETE", "results": [{"from": {"id": "510"}, "to": [{"id": "1001", "type": "partner_client_to_contact"}],
+            "paging": {"next": {"after": "again"}}}]}},
+  {"status": 200, "match": {"path_contains": "/batch/read"},
+   "body": {"status": "COMPLETE", "results": [{"from": {"id": "510"}, "to": [{"id": "1002", "type": "partner_client_to_contact"}],
+            "paging": {"next": {"after": "again"}}}]}}]}');
+SELECT sqlstate, message FROM try($$SELECT * FROM pc_contacts WHERE from_id = '510'$$);
 -- an answer that is not one
 CALL emu_faults('{"fail_next": [{"status": 200, "match": {"path_contains": "/batch/read"},
   "body": {"status": "COMPLETE", "results": [{"from": {"id": "510"}, "to": [{"toObjectId": "1"}]}]}}]}');
