@@ -31,9 +31,9 @@
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
 #include "miscadmin.h"
+#include "parser/parsetree.h"
 #include "tcop/tcopprot.h"
 #include "utils/elog.h"
-#include "parser/parsetree.h"
 #include "utils/guc.h"
 #include "utils/rel.h"
 
