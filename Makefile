@@ -13,7 +13,7 @@ OBJS = hubspot_fdw.o src/option.o src/connection.o src/http.o src/json.o \
        src/import.o src/search.o src/compat.o \
        src/write.o src/insert.o src/delete.o src/batch.o src/xact.o \
        src/quals.o src/assoc_batch.o src/idset.o src/bindjoin.o src/analyze.o src/oauth.o \
-       src/apipath.o
+       src/apipath.o src/links.o src/link_write.o
 
 EXTENSION = hubspot_fdw
 DATA = $(wildcard hubspot_fdw--*.sql)

@@ -31,9 +31,11 @@
 #include "fmgr.h"
 #include "foreign/fdwapi.h"
 #include "miscadmin.h"
+#include "parser/parsetree.h"
 #include "tcop/tcopprot.h"
 #include "utils/elog.h"
 #include "utils/guc.h"
+#include "utils/rel.h"
 
 /* From PostgreSQL 18 the module also tells its name and version. */
 #ifdef PG_MODULE_MAGIC_EXT
@@ -147,7 +149,9 @@ static void
 hs_add_targets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte,
 			   Relation target_relation)
 {
-	if (root->parse->commandType == CMD_DELETE)
+	if (hs_is_link_table(RelationGetRelid(target_relation)))
+		hs_link_add_targets(root, rtindex, target_rte, target_relation);
+	else if (root->parse->commandType == CMD_DELETE)
 		hsAddForeignDeleteTargets(root, rtindex, target_rte, target_relation);
 	else
 		hsAddForeignUpdateTargets(root, rtindex, target_rte, target_relation);
@@ -158,6 +162,8 @@ static List *
 hs_plan_modify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 			   int subplan_index)
 {
+	if (hs_is_link_table(planner_rt_fetch(resultRelation, root)->relid))
+		return hs_link_plan_modify(root, plan, resultRelation, subplan_index);
 	switch (plan->operation)
 	{
 		case CMD_INSERT:
@@ -174,6 +180,11 @@ static void
 hs_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
 				int subplan_index, int eflags)
 {
+	if (hs_is_link_table(RelationGetRelid(rinfo->ri_RelationDesc)))
+	{
+		hs_link_begin_modify(mtstate, rinfo, mtstate->ps.state, mtstate->operation, eflags);
+		return;
+	}
 	switch (mtstate->operation)
 	{
 		case CMD_INSERT:
@@ -192,6 +203,11 @@ hs_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_priva
 static void
 hs_end_modify(EState *estate, ResultRelInfo *rinfo)
 {
+	if (hs_modify_is_links(rinfo))
+	{
+		hs_link_end_modify(estate, rinfo);
+		return;
+	}
 	switch (hs_modify_operation(rinfo))
 	{
 		case CMD_INSERT:
@@ -211,6 +227,11 @@ static void
 hs_explain_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
 				  int subplan_index, ExplainState *es)
 {
+	if (hs_modify_is_links(rinfo))
+	{
+		hs_link_explain_modify(rinfo, es);
+		return;
+	}
 	switch (mtstate->operation)
 	{
 		case CMD_INSERT:
@@ -230,6 +251,8 @@ static bool
 hs_plan_direct(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 			   int subplan_index)
 {
+	if (hs_is_link_table(planner_rt_fetch(resultRelation, root)->relid))
+		return false;			/* links are removed by their rows */
 	if (plan->operation == CMD_DELETE)
 		return hsPlanDirectDelete(root, plan, resultRelation, subplan_index);
 	return hsPlanDirectModify(root, plan, resultRelation, subplan_index);
@@ -277,6 +300,76 @@ hs_explain_direct(ForeignScanState *node, ExplainState *es)
 		hsExplainDirectModify(node, es);
 }
 
+/* Executor: one row to insert, into a link table or a table of records. */
+static TupleTableSlot *
+hs_exec_insert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+			   TupleTableSlot *planSlot)
+{
+	if (hs_modify_is_links(rinfo))
+		return hs_link_exec_insert(estate, rinfo, slot);
+	return hsExecForeignInsert(estate, rinfo, slot, planSlot);
+}
+
+/* Executor: one row to delete, from a link table or a table of records. */
+static TupleTableSlot *
+hs_exec_delete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+			   TupleTableSlot *planSlot)
+{
+	if (hs_modify_is_links(rinfo))
+		return hs_link_exec_delete(estate, rinfo, slot, planSlot);
+	return hsExecForeignDelete(estate, rinfo, slot, planSlot);
+}
+
+/* Executor: rows per ExecForeignBatchInsert; a link table buffers its own. */
+static int
+hs_modify_batch_size(ResultRelInfo *rinfo)
+{
+	if (hs_modify_is_links(rinfo))
+		return 1;
+	return hsGetForeignModifyBatchSize(rinfo);
+}
+
+/* Executor: set up a COPY (or a routed INSERT) into a HubSpot table. */
+static void
+hs_begin_insert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
+{
+	if (hs_is_link_table(RelationGetRelid(rinfo->ri_RelationDesc)))
+		hs_link_begin_modify(mtstate, rinfo, mtstate->ps.state, CMD_INSERT, 0);
+	else
+		hsBeginForeignInsert(mtstate, rinfo);
+}
+
+/* Executor: finish a COPY (or a routed INSERT). */
+static void
+hs_end_insert(EState *estate, ResultRelInfo *rinfo)
+{
+	if (hs_modify_is_links(rinfo))
+		hs_link_end_modify(estate, rinfo);
+	else
+		hsEndForeignInsert(estate, rinfo);
+}
+
+/*
+ * Which statements a table takes: a link table INSERT and DELETE (UPDATE
+ * is let through to be refused with a message of its own).
+ */
+static int
+hs_rel_updatable(Relation rel)
+{
+	if (hs_is_link_table(RelationGetRelid(rel)))
+		return (1 << CMD_UPDATE) | (1 << CMD_INSERT) | (1 << CMD_DELETE);
+	return hsIsForeignRelUpdatable(rel);
+}
+
+/* ANALYZE: a link table has no records to count or sample. */
+static bool
+hs_analyze(Relation rel, AcquireSampleRowsFunc *func, BlockNumber *totalpages)
+{
+	if (hs_is_link_table(RelationGetRelid(rel)))
+		return false;
+	return hsAnalyzeForeignTable(rel, func, totalpages);
+}
+
 PG_FUNCTION_INFO_V1(hubspot_fdw_handler);
 
 /* The FDW routine table. */
@@ -293,20 +386,20 @@ hubspot_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ReScanForeignScan = hsReScanForeignScan;
 	routine->EndForeignScan = hsEndForeignScan;
 	routine->ExplainForeignScan = hsExplainForeignScan;
-	routine->AnalyzeForeignTable = hsAnalyzeForeignTable;
+	routine->AnalyzeForeignTable = hs_analyze;
 
 	routine->AddForeignUpdateTargets = hs_add_targets;
 	routine->PlanForeignModify = hs_plan_modify;
 	routine->BeginForeignModify = hs_begin_modify;
-	routine->ExecForeignInsert = hsExecForeignInsert;
+	routine->ExecForeignInsert = hs_exec_insert;
 	routine->ExecForeignBatchInsert = hsExecForeignBatchInsert;
-	routine->GetForeignModifyBatchSize = hsGetForeignModifyBatchSize;
+	routine->GetForeignModifyBatchSize = hs_modify_batch_size;
 	routine->ExecForeignUpdate = hsExecForeignUpdate;
-	routine->ExecForeignDelete = hsExecForeignDelete;
+	routine->ExecForeignDelete = hs_exec_delete;
 	routine->EndForeignModify = hs_end_modify;
-	routine->BeginForeignInsert = hsBeginForeignInsert;
-	routine->EndForeignInsert = hsEndForeignInsert;
-	routine->IsForeignRelUpdatable = hsIsForeignRelUpdatable;
+	routine->BeginForeignInsert = hs_begin_insert;
+	routine->EndForeignInsert = hs_end_insert;
+	routine->IsForeignRelUpdatable = hs_rel_updatable;
 	routine->ExplainForeignModify = hs_explain_modify;
 
 	routine->PlanDirectModify = hs_plan_direct;

@@ -167,7 +167,7 @@ hs_assoc_is_type_id(const char *s)
  * association creates). The labels come from hs_assoc_labels(); a type
  * they do not list is an error naming the function "fname".
  */
-static void
+void
 hs_assoc_resolve(HsConnection *conn, const HsTableOptions *opts,
 				 const char *from_type, const char *to_type, const char *type,
 				 HsAssocInput *in, const char *fname)

@@ -28,6 +28,9 @@
  * An UPDATE ... FROM whose new values need nothing of the records does not
  * run the join at all: update.c takes its outer plan and key expression
  * (hs_bind_join_parts) for a direct UPDATE that sends batch/update only.
+ * A link table (associations_to) joins on from_id the same way: its
+ * batch/read is the associations one (links.c), each key may find many
+ * links, and a link, not a record id, is what "joins at most once" counts.
  *
  * The scan tuple (custom_scan_tlist) is the outer plan's output followed by
  * the HubSpot table's columns the join uses, so setrefs.c turns the target
@@ -137,6 +140,7 @@ typedef struct HsBindJoinState
 	bool		skip_sent;		/* (unique) rows of a key asked for are dropped */
 	bool		by_key;
 	bool		exact;
+	bool		links;			/* a link table: keys are from ids */
 	int			nouter;			/* scan tuple: outer columns, then inner ones */
 	int			ninner;
 	AttrNumber *inner_attnos;	/* per inner column: attnum, 0 for a whole row */
@@ -892,6 +896,7 @@ hs_bj_begin(CustomScanState *node, EState *estate, int eflags)
 	rte = exec_rt_fetch(castNode(Var, first_inner->expr)->varno, estate);
 	hs_get_table_options(rte->relid, &st->opts);
 	st->type_path = hs_objects_path(&st->opts, st->opts.object_type);
+	st->links = st->opts.associations_to != NULL;
 	st->relname = get_rel_name(rte->relid);
 	if (rte->eref && strcmp(rte->eref->aliasname, st->relname) != 0)
 		st->relname = psprintf("%s %s", st->relname, rte->eref->aliasname);
@@ -1136,9 +1141,14 @@ hs_bj_fill(HsBindJoinState *st)
 	{
 		old = MemoryContextSwitchTo(cxt);
 		b->req = palloc(sizeof(HsHttpRequest));
-		hs_batch_read_request(b->req, st->conn, &st->opts, st->type_path, b->keys,
-							  b->nkeys, st->prop_names, st->nprops,
-							  st->by_key ? st->opts.id_property : NULL);
+		StaticAssertStmt(HS_MAX_BATCH_SIZE <= HS_LINK_READ_MAX,
+						 "a batch's keys must fit in one associations batch/read");
+		if (st->links)
+			hs_links_read_request(b->req, st->conn, &st->opts, b->keys, NULL, b->nkeys);
+		else
+			hs_batch_read_request(b->req, st->conn, &st->opts, st->type_path, b->keys,
+								  b->nkeys, st->prop_names, st->nprops,
+								  st->by_key ? st->opts.id_property : NULL);
 		hs_send_begin(b->req);	/* its answer lands in cxt */
 		MemoryContextSwitchTo(old);
 	}
@@ -1170,14 +1180,19 @@ hs_bj_receive(HsBindJoinState *st, HsBjBatch *b)
 	st->requests++;
 	st->retries += b->req->retries;
 	hs_check_response(b->req, false);
-	hs_batch_read_answer(b->req, st->props, st->nretrieved, &objects, &nobjects);
+	if (st->links)
+		hs_links_read_answer(b->req, st->conn, &st->opts, st->props, st->nretrieved,
+							 &objects, &nobjects, &st->requests, &st->retries);
+	else
+		hs_batch_read_answer(b->req, st->props, st->nretrieved, &objects, &nobjects);
 	b->matches = palloc(sizeof(HsBjMatch) * Max(nobjects, 1));
 	ids = hs_idset_create(b->cxt);
 	for (i = 0; i < nobjects; i++)
 	{
 		const char *key = st->by_key ? objects[i].values[st->key_index] : objects[i].id;
 
-		if (!hs_idset_add(ids, objects[i].id))
+		/* a record (a link: its pair and type) counts once */
+		if (!hs_idset_add(ids, objects[i].link ? objects[i].link : objects[i].id))
 			continue;
 		if (st->exact && key == NULL)
 			continue;
@@ -1278,7 +1293,7 @@ hs_bj_next_pair(HsBindJoinState *st)
 			HsObject   *obj = st->cur->matches[st->next_match++].obj;
 			MemoryContext old;
 
-			if (st->unique && hs_idset_contains(st->emitted, obj->id))
+			if (st->unique && hs_idset_contains(st->emitted, obj->link ? obj->link : obj->id))
 				continue;
 			ResetExprContext(econtext);
 			old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
@@ -1292,7 +1307,7 @@ hs_bj_next_pair(HsBindJoinState *st)
 			if (st->jointype == JOIN_SEMI)
 				st->have_outer = false;
 			if (st->unique)
-				(void) hs_idset_add(st->emitted, obj->id);
+				(void) hs_idset_add(st->emitted, obj->link ? obj->link : obj->id);
 			return true;
 		}
 		st->have_outer = false;
@@ -1432,7 +1447,16 @@ hs_bj_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 							deparse_expression((Node *) make_ands_explicit(joinquals),
 											   context, useprefix, false), es);
 	ExplainPropertyText("HubSpot Table", st->relname, es);
-	if (st->by_key)
+	if (st->links)
+	{
+		ExplainPropertyText("HubSpot Key", HS_LINK_FROM_ID, es);
+		ExplainPropertyText("HubSpot Request",
+							psprintf("POST %s (the links of up to %d from ids each)",
+									 hs_assoc_batch_path(&st->opts, false, st->opts.object_type,
+								st->opts.associations_to, "read"),
+									 HS_MAX_BATCH_SIZE), es);
+	}
+	else if (st->by_key)
 	{
 		ExplainPropertyText("HubSpot Key", psprintf("%s (id_property)", st->opts.id_property), es);
 		ExplainPropertyText("HubSpot Request",

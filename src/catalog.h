@@ -91,6 +91,7 @@ typedef struct HsTableOptions
 	bool		insert_upsert;	/* insert_mode 'upsert': INSERT is batch/upsert */
 	int			estimated_rows; /* estimated_rows: the table's size; 0: not given */
 	int			api_version;	/* api_version: an HsApiVersion */
+	char	   *associations_to;	/* a link table: links of object_type to this */
 } HsTableOptions;
 
 /* One column of a foreign table and the HubSpot field it maps to. */
@@ -119,6 +120,18 @@ extern bool hs_object_type_is_partner(const char *object_type);
 extern bool hs_object_type_can_create(const char *object_type);
 extern bool hs_is_hubspot_wrapper(ForeignDataWrapper *fdw);
 extern const char *hs_api_version_name(int version);
+extern bool hs_is_link_table(Oid relid);
+
+/*
+ * The columns of a link table (option associations_to), by name: from_id is
+ * its "id" column; the others are link fields under their own names.
+ */
+#define HS_LINK_FROM_ID "from_id"
+#define HS_LINK_TO_ID "to_id"
+#define HS_LINK_TYPE "association_type"
+#define HS_LINK_CATEGORY "association_category"
+#define HS_LINK_TYPE_ID "association_type_id"
+#define HS_LINK_LABEL "label"
 
 /* The hint of every error about an object type that is not valid. */
 #define HS_OBJECT_TYPE_HINT \

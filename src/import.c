@@ -9,6 +9,11 @@
  * text[], anything else -> text. Every column records its HubSpot type
  * (hubspot_type); read-only or calculated properties are marked read_only,
  * properties with unique values unique.
+ *
+ * LIMIT TO may also name link tables as "from_type>to_type": the table of
+ * that name holds the links of from_type's records to to_type's (option
+ * associations_to). Its columns are fixed, so it costs no request.
+ * PostgreSQL keeps only the tables LIMIT TO names, hence the name.
  */
 #include "postgres.h"
 
@@ -22,6 +27,9 @@
 
 /* The only remote schema: HubSpot's CRM. */
 #define HS_REMOTE_SCHEMA "crm"
+
+/* What separates the two object types of a link table's name in LIMIT TO. */
+#define HS_IMPORT_LINK_SEP '>'
 
 /* The object types imported when no LIMIT TO is given. */
 static const char *const hs_default_types[] = {"partner_clients", "partner_services", NULL};
@@ -78,12 +86,21 @@ hs_import_types(ImportForeignSchemaStmt *stmt)
 		foreach(lc, stmt->table_list)
 		{
 			char	   *name = ((RangeVar *) lfirst(lc))->relname;
+			char	   *sep = strchr(name, HS_IMPORT_LINK_SEP);
 
+			if (sep && sep > name &&
+				hs_object_type_is_valid(pnstrdup(name, sep - name)) &&
+				hs_object_type_is_valid(sep + 1))
+			{
+				if (!list_member(types, makeString(name)))
+					types = lappend(types, makeString(name));
+				continue;
+			}
 			if (!hs_object_type_is_valid(name))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_NAME),
 						 errmsg("invalid HubSpot object type \"%s\" in LIMIT TO", name),
-						 errhint("Use object type names such as partner_clients, or object type ids such as 2-123456.")));
+						 errhint("Use object type names such as partner_clients, or object type ids such as 2-123456; name a link table as \"partner_clients>contacts\".")));
 			if (!list_member(types, makeString(name)))
 				types = lappend(types, makeString(name));
 		}
@@ -258,6 +275,22 @@ hs_import_table(HsConnection *conn, const HsTableOptions *opts,
 }
 
 /*
+ * The CREATE FOREIGN TABLE of link table "name" ("from_type>to_type"), in
+ * the columns v3's answers fill.
+ */
+static char *
+hs_import_link_table(ForeignServer *server, const char *name)
+{
+	const char *sep = strchr(name, HS_IMPORT_LINK_SEP);
+
+	return psprintf("CREATE FOREIGN TABLE %s (\n  %s text,\n  %s text,\n  %s text\n) SERVER %s OPTIONS (object_type %s, associations_to %s)",
+					quote_identifier(name), HS_LINK_FROM_ID, HS_LINK_TO_ID, HS_LINK_TYPE,
+					quote_identifier(server->servername),
+					quote_literal_cstr(pnstrdup(name, sep - name)),
+					quote_literal_cstr(sep + 1));
+}
+
+/*
  * IMPORT FOREIGN SCHEMA crm [LIMIT TO | EXCEPT] FROM SERVER s INTO local:
  * the CREATE FOREIGN TABLE statements, one per object type. Requests are
  * sent with the current user's user mapping.
@@ -285,7 +318,14 @@ hsImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	conn = hs_get_connection(server, hs_user_mapping(server, GetUserId()));
 
 	foreach(lc, hs_import_types(stmt))
-		commands = lappend(commands,
-						   hs_import_table(conn, &opts, server, strVal(lfirst(lc)), &iopts));
+	{
+		const char *name = strVal(lfirst(lc));
+
+		if (strchr(name, HS_IMPORT_LINK_SEP))
+			commands = lappend(commands, hs_import_link_table(server, name));
+		else
+			commands = lappend(commands,
+							   hs_import_table(conn, &opts, server, name, &iopts));
+	}
 	return commands;
 }

@@ -1176,6 +1176,184 @@ hs_json_parse_assoc_batch(const char *body, size_t len,
 	return true;
 }
 
+/*
+ * The body of associations batch/read: {"inputs":[{"id", "after"?}]}, with
+ * "after" the paging cursor of a record whose links go on (NULL: none).
+ */
+char *
+hs_json_link_read_body(char **ids, char **afters, int n)
+{
+	HsJsonTree *b = hs_build_start();
+	struct json_object *arr = json_object_new_array_ext(n);
+	int			i;
+
+	json_object_object_add(b->root, "inputs", arr);
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *in = json_object_new_object();
+
+		json_object_object_add(in, "id", json_object_new_string(ids[i]));
+		if (afters && afters[i])
+			json_object_object_add(in, "after", json_object_new_string(afters[i]));
+		json_object_array_add(arr, in);
+	}
+	return hs_build_finish(b);
+}
+
+/*
+ * Append the links of one "to" entry of record "from" to "out" (room for
+ * them is the caller's): v3's {id, type} is one link, v4's {toObjectId,
+ * associationTypes} one per type. Returns how many, or -1 (*why set).
+ */
+static int
+hs_link_entry(struct json_object *t, char *from, HsLink *out, char **why)
+{
+	struct json_object *types = hs_get(t, "associationTypes", json_type_array);
+	struct json_object *to_obj;
+	char	   *to;
+	size_t		k;
+
+	to_obj = hs_get(t, "toObjectId", json_type_string);
+	if (to_obj == NULL)
+		to_obj = hs_get(t, "toObjectId", json_type_int);
+	if (to_obj == NULL)
+	{
+		/* v3: {id, type} */
+		to = hs_object_id_text(t);
+		if (to == NULL)
+		{
+			*why = "a link has no \"id\" or \"toObjectId\"";
+			return -1;
+		}
+		out->from_id = from;
+		out->to_id = to;
+		out->type = hs_get_string(t, "type");
+		return 1;
+	}
+	to = hs_value_text(to_obj);
+	if (types == NULL || json_object_array_length(types) == 0)
+	{
+		*why = "a link has no \"associationTypes\"";
+		return -1;
+	}
+	for (k = 0; k < json_object_array_length(types); k++)
+	{
+		struct json_object *at = json_object_array_get_idx(types, k);
+		struct json_object *tid = hs_get(at, "typeId", json_type_int);
+
+		if (tid == NULL)
+			tid = hs_get(at, "typeId", json_type_string);
+		out[k].from_id = from;
+		out[k].to_id = to;
+		out[k].category = hs_get_string(at, "category");
+		out[k].type_id = tid ? hs_value_text(tid) : NULL;
+		out[k].label = hs_get_string(at, "label");
+		if (out[k].type_id == NULL)
+		{
+			*why = "an association type has no \"typeId\"";
+			return -1;
+		}
+	}
+	return (int) k;
+}
+
+/*
+ * Parse an associations batch/read answer, v3 (BatchResponsePublicAssociationMulti)
+ * or v4 (...MultiWithLabel), told apart entry by entry: the links, the
+ * records whose links go on (paging.next.after) and the errors.
+ */
+bool
+hs_json_parse_link_read(const char *body, size_t len, HsLinkRead *result, char **why)
+{
+	HsJsonTree *tree = hs_json_tree_parse(body, len, 0, why);
+	struct json_object *results;
+	struct json_object *errors;
+	size_t		n;
+	size_t		i;
+	size_t		room = 0;
+	int			nmore = 0;
+
+	memset(result, 0, sizeof(*result));
+	if (tree == NULL)
+		return false;
+	results = hs_get(tree->root, "results", json_type_array);
+	errors = hs_get(tree->root, "errors", json_type_array);
+	if (results == NULL && errors == NULL)
+	{
+		*why = "the answer has neither a \"results\" nor an \"errors\" array";
+		hs_json_tree_release(tree);
+		return false;
+	}
+	n = results ? json_object_array_length(results) : 0;
+	/* room for every link: one per "to" entry, or one per type of it */
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *to = hs_get(json_object_array_get_idx(results, i), "to",
+										json_type_array);
+		size_t		j;
+
+		for (j = 0; to && j < json_object_array_length(to); j++)
+		{
+			struct json_object *types = hs_get(json_object_array_get_idx(to, j),
+											   "associationTypes", json_type_array);
+
+			room += types ? Max(json_object_array_length(types), 1) : 1;
+		}
+	}
+	result->links = room > 0 ? palloc0(sizeof(HsLink) * room) : NULL;
+	result->more = n > 0 ? palloc0(sizeof(HsLinkMore) * n) : NULL;
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *r = json_object_array_get_idx(results, i);
+		struct json_object *to = hs_get(r, "to", json_type_array);
+		struct json_object *next = hs_get(hs_get(r, "paging", json_type_object),
+										  "next", json_type_object);
+		char	   *from = hs_object_id_text(hs_get(r, "from", json_type_object));
+		size_t		j;
+
+		if (from == NULL || to == NULL)
+		{
+			*why = "a result has no \"from.id\" or no \"to\" array";
+			hs_json_tree_release(tree);
+			return false;
+		}
+		for (j = 0; j < json_object_array_length(to); j++)
+		{
+			int			got = hs_link_entry(json_object_array_get_idx(to, j), from,
+											&result->links[result->nlinks], why);
+
+			if (got < 0)
+			{
+				hs_json_tree_release(tree);
+				return false;
+			}
+			result->nlinks += got;
+		}
+		if (next && hs_get_string(next, "after"))
+		{
+			result->more[nmore].from_id = from;
+			result->more[nmore].after = hs_get_string(next, "after");
+			nmore++;
+		}
+	}
+	result->nmore = nmore;
+
+	n = errors ? json_object_array_length(errors) : 0;
+	result->errors = n > 0 ? palloc0(sizeof(HsAssocError) * n) : NULL;
+	for (i = 0; i < n; i++)
+	{
+		struct json_object *e = json_object_array_get_idx(errors, i);
+		HsAssocError *ae = &result->errors[i];
+
+		ae->category = hs_get_string(e, "category");
+		ae->message = hs_get_string(e, "message");
+		hs_assoc_error_ids(hs_get(e, "context", json_type_object), ae);
+	}
+	result->nerrors = (int) n;
+	hs_json_tree_release(tree);
+	return true;
+}
+
 /* One association type ({"id", "name"}) as an HsAssocType; it needs both. */
 static void *
 hs_assoc_type_item(struct json_object *r, char **why)

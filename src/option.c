@@ -164,6 +164,10 @@ static const HsOption hs_options[] = {
 		.min = 1, .max = PG_INT32_MAX,
 		.field = HS_TABLE_FIELD(estimated_rows)
 	},
+	{
+		.name = "associations_to", .where = HS_IN_TABLE, .kind = HS_OPT_OBJECT_TYPE,
+		.field = HS_TABLE_FIELD(associations_to)
+	},
 	/* read by connection.c, never kept with the other options */
 	{
 		.name = "access_token", .where = HS_IN_MAPPING, .kind = HS_OPT_TOKEN
@@ -195,6 +199,9 @@ static const HsOption hs_options[] = {
 	},
 	{.name = NULL}
 };
+
+static void hs_check_link_column(Relation rel, HsColumn *col);
+static void hs_check_link_columns(Relation rel, List *columns);
 
 /* Whether option "opt" fills a string (char *) field. */
 static bool
@@ -866,6 +873,14 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 				 errdetail("HubSpot's batch/upsert finds the records to update by the value of a unique property."),
 				 errhint("For example: OPTIONS (insert_mode 'upsert', id_property 'email').")));
 
+	/* a link table's rows are links, never named by a property */
+	if (opts.associations_to && (opts.id_property || opts.insert_upsert))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("option \"associations_to\" cannot be combined with \"%s\"",
+						opts.id_property ? "id_property" : "insert_mode"),
+				 errdetail("A table with associations_to holds links between records, not records.")));
+
 	if (where == HS_IN_MAPPING)
 		hs_check_mapping_credentials(options);
 
@@ -932,13 +947,17 @@ hs_get_table_options(Oid foreigntableid, HsTableOptions *opts)
 /*
  * The columns of a hubspot_fdw foreign table: "id" is the record id, every
  * other column the property named by its "property" option or its own name,
- * with what its other options say about that property.
+ * with what its other options say about that property. In a link table
+ * (associations_to), "from_id" is the id column and the others are link
+ * fields under their own names; any other name, or a missing required
+ * column, is an error.
  */
 List *
 hs_get_columns(Relation rel)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	List	   *columns = NIL;
+	bool		links = hs_is_link_table(RelationGetRelid(rel));
 	int			i;
 
 	for (i = 0; i < tupdesc->natts; i++)
@@ -958,14 +977,84 @@ hs_get_columns(Relation rel)
 
 		options = GetForeignColumnOptions(RelationGetRelid(rel), att->attnum);
 		hs_apply_options(options, HS_IN_COLUMN, false, NULL, col);
-		if (strcmp(col->attname, "id") == 0)
+		if (strcmp(col->attname, links ? HS_LINK_FROM_ID : "id") == 0)
 		{
 			col->is_id = true;
 			col->property = NULL;
 		}
+		else if (links)
+			hs_check_link_column(rel, col);
 		columns = lappend(columns, col);
 	}
+	if (links)
+		hs_check_link_columns(rel, columns);
 	return columns;
+}
+
+/* Is foreign table "relid" a link table (option associations_to)? */
+bool
+hs_is_link_table(Oid relid)
+{
+	ListCell   *lc;
+
+	foreach(lc, GetForeignTable(relid)->options)
+	{
+		DefElem    *d = lfirst_node(DefElem, lc);
+
+		if (strcmp(d->defname, "associations_to") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The hint of every error about the columns of a link table. */
+#define HS_LINK_COLUMNS_HINT \
+	"A table with associations_to has the columns from_id, to_id and association_type, and may have association_category, association_type_id and label."
+
+/* Refuse column "col" of link table "rel" unless it names a link field. */
+static void
+hs_check_link_column(Relation rel, HsColumn *col)
+{
+	static const char *const fields[] = {
+		HS_LINK_TO_ID, HS_LINK_TYPE, HS_LINK_CATEGORY, HS_LINK_TYPE_ID, HS_LINK_LABEL
+	};
+	int			i;
+
+	for (i = 0; i < lengthof(fields); i++)
+		if (strcmp(col->attname, fields[i]) == 0)
+		{
+			col->property = col->attname;
+			return;
+		}
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_COLUMN_NAME),
+			 errmsg("column \"%s\" of foreign table \"%s\" is not a link column",
+					col->attname, RelationGetRelationName(rel)),
+			 errhint(HS_LINK_COLUMNS_HINT)));
+}
+
+/* Refuse link table "rel" if it lacks from_id, to_id or association_type. */
+static void
+hs_check_link_columns(Relation rel, List *columns)
+{
+	static const char *const required[] = {HS_LINK_FROM_ID, HS_LINK_TO_ID, HS_LINK_TYPE};
+	int			i;
+
+	for (i = 0; i < lengthof(required); i++)
+	{
+		ListCell   *lc;
+		bool		found = false;
+
+		foreach(lc, columns)
+			if (strcmp(((HsColumn *) lfirst(lc))->attname, required[i]) == 0)
+				found = true;
+		if (!found)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+					 errmsg("foreign table \"%s\" has no column \"%s\"",
+							RelationGetRelationName(rel), required[i]),
+					 errhint(HS_LINK_COLUMNS_HINT)));
+	}
 }
 
 /* The record id column, or NULL when the table has none. */

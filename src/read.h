@@ -100,6 +100,23 @@ extern void hs_batch_read_request(HsHttpRequest *req, HsConnection *conn,
 extern void hs_batch_read_answer(HsHttpRequest *req, char **props, int nprops,
 								 HsObject **objects, int *nobjects);
 
+/* ---------- links.c: link tables (associations_to) ---------- */
+
+/*
+ * Records per associations batch/read. v3 states no limit; 100, as its
+ * other batch endpoints (v4 and the date versions take 1,000):
+ * doc/hubspot-api.md, "Associations".
+ */
+#define HS_LINK_READ_MAX 100
+
+extern void hs_links_read_request(HsHttpRequest *req, HsConnection *conn,
+								  const HsTableOptions *opts, char **ids,
+								  char **afters, int n);
+extern void hs_links_read_answer(HsHttpRequest *req, HsConnection *conn,
+								 const HsTableOptions *opts, char **props, int nprops,
+								 HsObject **objects, int *nobjects, int *requests,
+								 int *retries);
+
 /* ---------- search.c ---------- */
 
 typedef struct HsSearchInfo HsSearchInfo;	/* what the planner can push */

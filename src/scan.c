@@ -135,6 +135,8 @@ typedef struct HsScanState
 	bool		wide;			/* props_query would make a GET's URL too
 								 * long: the properties are read with
 								 * batch/read, list pages give ids only */
+	bool		links;			/* a link table (associations_to): list pages
+								 * give from ids, batch/read their links */
 	MemoryContext scan_cxt;		/* lives as long as the scan (cursor) */
 	int			requests;		/* sent by this scan, for EXPLAIN ANALYZE */
 	int			retries;
@@ -257,8 +259,8 @@ hsGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	else if (baserel->tuples < 0)
 		baserel->tuples = HS_ASSUMED_ROWS;
 
-	/* without an id qual, what search could answer */
-	if (!info->have_id_qual)
+	/* without an id qual, what search could answer; a link table has no search */
+	if (!info->have_id_qual && info->opts.associations_to == NULL)
 		info->search = hs_search_analyze(root, baserel, columns, &info->opts);
 
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &info->attrs_used);
@@ -306,7 +308,10 @@ hsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	Cost		total;
 
 	if (info->have_id_qual)
-		requests = ceil(baserel->rows / HS_MAX_BATCH_SIZE);
+		requests = ceil(baserel->rows / (info->opts.associations_to
+										 ? HS_LINK_READ_MAX : HS_MAX_BATCH_SIZE));
+	else if (info->opts.associations_to)
+		requests = 2 * ceil(baserel->tuples / HS_LIST_PAGE_SIZE);	/* page, links */
 	else
 		requests = ceil(baserel->tuples / HS_LIST_PAGE_SIZE);	/* every page */
 	total = per_request * Max(requests, 1) + baserel->rows * cpu_tuple_cost;
@@ -497,8 +502,11 @@ hsBeginForeignScan(ForeignScanState *node, int eflags)
 	st->nretrieved = list_length(plan.attrs);
 	hs_read_columns(columns, plan.attrs, &st->retrieved, &st->convs, &st->props,
 					&st->prop_names, &st->nprops);
-	st->props_query = hs_properties_query(st->prop_names, st->nprops);
-	st->wide = hs_list_is_wide(&st->opts, st->type_path, st->props_query);
+	st->links = st->opts.associations_to != NULL;
+	/* a link table's columns are no properties: list pages give ids only */
+	st->props_query = st->links ? "properties=hs_object_id"
+		: hs_properties_query(st->prop_names, st->nprops);
+	st->wide = !st->links && hs_list_is_wide(&st->opts, st->type_path, st->props_query);
 	if (plan.by_key)
 		st->id.property = st->opts.id_property;
 
@@ -566,6 +574,8 @@ static void
 hs_scan_list_request(HsScanState *st, HsHttpRequest *req)
 {
 	char	   *query = hs_list_query(st->props_query, st->wide, st->list.after);
+
+	/* st->props_query is "properties=hs_object_id" for a link table */
 
 	hs_request_init(req, st->conn, &st->opts, "GET", st->type_path, query, NULL);
 }
@@ -683,6 +693,34 @@ hs_list_fill_wide(HsConnection *conn, const HsTableOptions *opts,
 }
 
 /*
+ * A link table's list page: "objects" gave the from type's ids; replace
+ * them with their links, read with batch/read (HS_LIST_PAGE_SIZE ids fit
+ * in one). Runs in the page's memory context.
+ */
+static void
+hs_scan_fill_links(HsScanState *st, HsObject **objects, int *nobjects)
+{
+	HsHttpRequest req;
+	char	  **ids;
+	int			i;
+
+	StaticAssertStmt(HS_LIST_PAGE_SIZE <= HS_LINK_READ_MAX,
+					 "a list page must fit in one associations batch/read");
+	if (*nobjects == 0)
+		return;
+	ids = palloc(sizeof(char *) * *nobjects);
+	for (i = 0; i < *nobjects; i++)
+		ids[i] = (*objects)[i].id;
+	hs_links_read_request(&req, st->conn, &st->opts, ids, NULL, *nobjects);
+	hs_send(&req);
+	st->requests++;
+	st->retries += req.retries;
+	hs_check_response(&req, false);
+	hs_links_read_answer(&req, st->conn, &st->opts, st->props, st->nretrieved,
+						 objects, nobjects, &st->requests, &st->retries);
+}
+
+/*
  * HS_SCAN_LIST: the next page of the list endpoint into st->page.objects,
  * from the prefetched request when there is one; then start the page after
  * it.
@@ -710,7 +748,9 @@ hs_scan_fetch_page(HsScanState *st)
 	if (page.next_after)
 		hs_check_cursor(&st->list.cursors, st->list.cursor_cxt, page.next_after,
 						req);
-	if (st->wide && page.nobjects > 0)
+	if (st->links)
+		hs_scan_fill_links(st, &page.objects, &page.nobjects);
+	else if (st->wide && page.nobjects > 0)
 	{
 		st->retries += hs_list_fill_wide(st->conn, &st->opts, st->type_path,
 										 st->prop_names, st->nprops, st->props,
@@ -804,12 +844,18 @@ hs_scan_next_phase(HsScanState *st)
 static void
 hs_scan_ids_request(HsScanState *st, HsHttpRequest *req)
 {
-	int			n = Min(HS_MAX_BATCH_SIZE, list_length(st->id.ids) - st->id.next);
+	int			n = Min(st->links ? HS_LINK_READ_MAX : HS_MAX_BATCH_SIZE,
+						list_length(st->id.ids) - st->id.next);
 	char	  **ids = palloc(sizeof(char *) * n);
 	int			i;
 
 	for (i = 0; i < n; i++)
 		ids[i] = list_nth(st->id.ids, st->id.next++);
+	if (st->links)
+	{
+		hs_links_read_request(req, st->conn, &st->opts, ids, NULL, n);
+		return;
+	}
 	hs_batch_read_request(req, st->conn, &st->opts, st->type_path, ids, n,
 						  st->prop_names, st->nprops, st->id.property);
 }
@@ -920,6 +966,16 @@ hs_scan_fetch_ids(HsScanState *st)
 		   (st->page.nahead == 0 || hs_http_in_flight() < HS_HTTP_SLOTS - HS_MAX_PARALLEL))
 		hs_scan_ahead_start(st, hs_scan_ids_request);
 	req = hs_scan_ahead_finish(st, &old);
+	if (st->links)
+	{
+		/* every link answers an id asked for: the answer names from ids */
+		hs_links_read_answer(req, st->conn, &st->opts, st->props, st->nretrieved,
+							 &objects, &nobjects, &st->requests, &st->retries);
+		st->page.objects = objects;
+		st->page.nobjects = nobjects;
+		MemoryContextSwitchTo(old);
+		return true;
+	}
 	hs_batch_read_answer(req, st->props, st->nretrieved, &objects, &nobjects);
 	st->page.objects = objects;
 	st->page.nobjects = hs_scan_keep_asked(st, objects, nobjects);
@@ -960,7 +1016,8 @@ hs_scan_fetch(HsScanState *st)
 	}
 
 	/* a wide scan's properties do not fit in a GET: batch/read them */
-	if ((st->mode == HS_SCAN_ID || list_length(st->id.ids) == 1) && !st->wide)
+	if ((st->mode == HS_SCAN_ID || list_length(st->id.ids) == 1) && !st->wide &&
+		!st->links)
 	{
 		char	   *id = list_nth(st->id.ids, st->id.next++);
 		char	   *path = psprintf("%s/%s", st->type_path, hs_url_escape(id));
@@ -1165,14 +1222,10 @@ hs_explain_batch_read_source(const HsTableOptions *opts, ExplainState *es)
 									 hs_api_version_name(opts->api_version)), es);
 }
 
-/* EXPLAIN: the request the scan sends and the properties it asks for. */
-void
-hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
+/* EXPLAIN: the request a scan of a table of records sends. */
+static void
+hs_scan_explain_request(HsScanState *st, ExplainState *es)
 {
-	HsScanState *st = (HsScanState *) node->fdw_state;
-	StringInfoData props;
-	int			i;
-
 	switch (st->mode)
 	{
 		case HS_SCAN_LIST:
@@ -1220,6 +1273,37 @@ hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	}
 	if (st->wide || st->mode == HS_SCAN_IDS)
 		hs_explain_batch_read_source(&st->opts, es);
+}
+
+/* EXPLAIN: the requests a scan of a link table sends. */
+static void
+hs_scan_explain_links(HsScanState *st, ExplainState *es)
+{
+	char	   *read_path = hs_assoc_batch_path(&st->opts, false, st->opts.object_type,
+								st->opts.associations_to, "read");
+
+	if (st->mode == HS_SCAN_LIST)
+		ExplainPropertyText("HubSpot Request",
+							psprintf("GET %s (pages of %d ids), POST %s per page (the links of its ids)",
+									 st->type_path, HS_LIST_PAGE_SIZE, read_path), es);
+	else
+		ExplainPropertyText("HubSpot Request",
+							psprintf("POST %s (the links of up to %d from ids each)",
+									 read_path, HS_LINK_READ_MAX), es);
+}
+
+/* EXPLAIN: the request the scan sends and the properties it asks for. */
+void
+hsExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	HsScanState *st = (HsScanState *) node->fdw_state;
+	StringInfoData props;
+	int			i;
+
+	if (st->links)
+		hs_scan_explain_links(st, es);
+	else
+		hs_scan_explain_request(st, es);
 	if (es->verbose)
 	{
 		initStringInfo(&props);

@@ -148,6 +148,7 @@ typedef struct HsObject
 {
 	char	   *id;
 	char	   *trace_id;		/* objectWriteTraceId echoed back, or NULL */
+	char	   *link;			/* a link's identity (links.c), else NULL */
 	char	  **values;			/* one per requested property; NULL = null */
 } HsObject;
 
@@ -285,6 +286,43 @@ extern char *hs_json_assoc_batch_body(const HsAssocInput *inputs, int ninputs,
 extern char *hs_json_assoc_spec_body(const char *category, int type_id);
 extern bool hs_json_parse_assoc_labels(const char *body, size_t len,
 									   List **types, char **why);
+/*
+ * One link of an associations batch/read answer, in either shape: v3's
+ * to: [{id, type}] fills "type"; v4's (and the date versions')
+ * to: [{toObjectId, associationTypes: [{category, typeId, label}]}] fills
+ * "category", "type_id" and "label", one link per association type.
+ */
+typedef struct HsLink
+{
+	char	   *from_id;
+	char	   *to_id;
+	char	   *type;			/* v3: the type's name */
+	char	   *category;		/* v4: HUBSPOT_DEFINED, USER_DEFINED, ... */
+	char	   *type_id;		/* v4: the type's id, as text */
+	char	   *label;			/* v4: the label, or NULL */
+} HsLink;
+
+/* A record whose links go on on another page of batch/read. */
+typedef struct HsLinkMore
+{
+	char	   *from_id;
+	char	   *after;			/* the paging cursor to send with its id */
+} HsLinkMore;
+
+/* An associations batch/read answer. */
+typedef struct HsLinkRead
+{
+	int			nlinks;
+	HsLink	   *links;
+	int			nmore;
+	HsLinkMore *more;
+	int			nerrors;
+	HsAssocError *errors;
+} HsLinkRead;
+
+extern char *hs_json_link_read_body(char **ids, char **afters, int n);
+extern bool hs_json_parse_link_read(const char *body, size_t len, HsLinkRead *result,
+									char **why);
 extern bool hs_json_parse_assoc_batch(const char *body, size_t len,
 									  HsAssocBatchResult *result, char **why);
 extern bool hs_json_parse_assoc_types(const char *body, size_t len,

@@ -139,7 +139,17 @@ extern void hs_explain_writer(HsWriter *w, int concurrency, ExplainState *es);
 typedef struct HsModifyHeader
 {
 	CmdType		operation;		/* CMD_UPDATE, CMD_INSERT or CMD_DELETE */
+	bool		links;			/* a link table's (link_write.c) */
 } HsModifyHeader;
+
+/* Is the modify state of "rinfo" a link table's (link_write.c)? */
+static inline bool
+hs_modify_is_links(const ResultRelInfo *rinfo)
+{
+	const HsModifyHeader *hdr = (const HsModifyHeader *) rinfo->ri_FdwState;
+
+	return hdr && hdr->links;
+}
 
 /* The operation the modify state of "rinfo" serves; CMD_UNKNOWN without one. */
 static inline CmdType
@@ -318,6 +328,9 @@ typedef struct HsAssocBatchState
 extern void hs_assoc_group_init(HsAssocGroup *g, MemoryContext cxt,
 								HsConnection *conn, const HsTableOptions *opts,
 								const char *from_type, const char *to_type);
+extern void hs_assoc_resolve(HsConnection *conn, const HsTableOptions *opts,
+							 const char *from_type, const char *to_type, const char *type,
+							 HsAssocInput *in, const char *fname);
 extern void hs_assoc_add(HsAssocBatchState *st, HsAssocGroup *g, const char *from,
 						 const char *to, const char *type, const char *category,
 						 int type_id);
@@ -325,5 +338,21 @@ extern void hs_assoc_flush(HsAssocBatchState *st, HsAssocGroup *g);
 extern void hs_assoc_send_deferred(HsConnection *conn, const HsTableOptions *opts,
 								   const char *from_type, const char *to_type,
 								   const HsAssocInput *inputs, int ninputs);
+
+/* ---------- link_write.c: INSERT and DELETE of link tables ---------- */
+
+extern void hs_link_add_targets(PlannerInfo *root, Index rtindex,
+								RangeTblEntry *target_rte, Relation rel);
+extern List *hs_link_plan_modify(PlannerInfo *root, ModifyTable *plan,
+								 Index resultRelation, int subplan_index);
+extern void hs_link_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+								 EState *estate, CmdType operation, int eflags);
+extern TupleTableSlot *hs_link_exec_insert(EState *estate, ResultRelInfo *rinfo,
+										   TupleTableSlot *slot);
+extern TupleTableSlot *hs_link_exec_delete(EState *estate, ResultRelInfo *rinfo,
+										   TupleTableSlot *slot,
+										   TupleTableSlot *planSlot);
+extern void hs_link_end_modify(EState *estate, ResultRelInfo *rinfo);
+extern void hs_link_explain_modify(ResultRelInfo *rinfo, ExplainState *es);
 
 #endif							/* WRITE_H */

@@ -69,7 +69,8 @@ class Specs:
         self.ok = False
         files = {"v3/partnerClients.json": "pc", "v3/objects.json": "obj",
                  "v3/properties.json": "props",
-                 "v3/associations.json": "assoc", "v3/associationsSchema.json": "assocschema"}
+                 "v3/associations.json": "assoc", "v3/associationsSchema.json": "assocschema",
+                 "v4/associations.json": "assoc4"}
         try:
             for f, key in files.items():
                 with open(os.path.join(root, f)) as fh:
@@ -865,6 +866,70 @@ def t_associations(c, env):
     check(not any(l["fromObjectId"] == "3003" for l in lines), "archived association gone")
     check(not any(l["toObjectId"] == "1003" and l["fromObjectId"] == "510" for l in lines),
           "deleted association gone")
+
+
+@test
+def t_association_links(c, env):
+    """Reading and removing links: v3 batch/read (paged inside a record, 207
+    for unknown from ids) and batch/archive; v4 and a date version."""
+    v3 = "/crm/v3/associations/partner_services/partner_clients/batch/"
+    ins = [{"from": {"id": "3010"}, "to": {"id": str(501 + i)},
+            "type": "partner_service_to_partner_client"} for i in range(250)]
+    for k in range(0, 250, 100):
+        eq(c.req("POST", v3 + "create", {"inputs": ins[k:k + 100]}).status, 201, "create 250")
+    r = c.req("POST", v3 + "read", {"inputs": [{"id": "3010"}, {"id": "99"}]})
+    eq(r.status, 207, "read with an unknown from id")
+    schema("assoc", "BatchResponsePublicAssociationMultiWithErrors", r.json, "read 207")
+    eq(len(r.json["results"][0]["to"]), 250, "a record's links on one page by default")
+    eq(r.json["errors"][0]["context"]["ids"], ["99"], "207 names the unknown id")
+    config(c, {"assoc_read_page": 200})
+    r = c.req("POST", v3 + "read", {"inputs": [{"id": "3010"}]})
+    res = r.json["results"][0]
+    eq(len(res["to"]), 200, "first page of a record's links")
+    after = res["paging"]["next"]["after"]
+    r = c.req("POST", v3 + "read", {"inputs": [{"id": "3010", "after": after}]})
+    eq(r.status, 200, "read the next page")
+    eq(len(r.json["results"][0]["to"]), 50, "last page of a record's links")
+    check("paging" not in r.json["results"][0], "last page has no paging")
+    config(c, {})
+    error_shape(c.req("POST", v3 + "read", {"inputs": [{"id": "3010", "after": "zz"}]}), 400,
+                "VALIDATION_ERROR", "read with a cursor never given")
+    eq(c.req("POST", v3 + "archive", {"inputs": ins[:101]}).status, 400, "archive 101 refused")
+    eq(c.req("POST", v3 + "archive", {"inputs": ins[:100]}).status, 204, "archive 100")
+    r = c.req("POST", v3 + "read", {"inputs": [{"id": "3010"}]})
+    eq(len(r.json["results"][0]["to"]), 150, "archived links are gone")
+    for ver in ("v4", "2026-03"):
+        base = ("/crm/v4/associations/" if ver == "v4" else "/crm/associations/%s/" % ver) + \
+            "partner_clients/contacts/batch/"
+        r = c.req("POST", base + "create", {"inputs": [
+            {"from": {"id": "520"}, "to": {"id": "1004"},
+             "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 901}]}]})
+        eq(r.status, 201, ver + " create")
+        schema("assoc4", "BatchResponseLabelsBetweenObjectPair", r.json, ver + " create")
+        r = c.req("POST", base + "read", {"inputs": [{"id": "520"}, {"id": "98"}]})
+        eq(r.status, 207, ver + " read 207")
+        schema("assoc4", "BatchResponsePublicAssociationMultiWithLabelWithErrors", r.json,
+               ver + " read")
+        eq(r.json["results"][0]["to"], [{"toObjectId": "1004", "associationTypes": [
+            {"category": "HUBSPOT_DEFINED", "typeId": 901}]}], ver + " read shape")
+        eq(c.req("POST", base + "labels/archive", {"inputs": [
+            {"from": {"id": "520"}, "to": {"id": "1004"},
+             "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 901}]}]}
+        ).status, 204, ver + " labels/archive")
+        eq(c.req("POST", base + "read", {"inputs": [{"id": "520"}]}).json["results"][0]["to"],
+           [], ver + " label archived")
+        c.req("POST", base + "create", {"inputs": [
+            {"from": {"id": "520"}, "to": {"id": "1005"},
+             "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 901}]}]})
+        eq(c.req("POST", base + "archive", {"inputs": [
+            {"from": {"id": "520"}, "to": [{"id": "1005"}]}]}).status, 204, ver + " archive")
+        eq(c.req("POST", base + "read", {"inputs": [{"id": "520"}]}).json["results"][0]["to"],
+           [], ver + " pair archived")
+    error_shape(c.req("POST", "/crm/v4/associations/partner_clients/contacts/batch/create",
+                      {"inputs": [{"from": {"id": "520"}, "to": {"id": "1004"},
+                                   "types": [{"associationCategory": "HUBSPOT_DEFINED",
+                                              "associationTypeId": 1}]}]}),
+                400, "VALIDATION_ERROR", "v4 create wrong type id")
 
 
 @test

@@ -24,6 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	HsBatchResult batch;
 	HsApiError	err;
 	HsAssocBatchResult assoc;
+	HsLinkRead	links;
 	List	   *types;
 	List	   *defs;
 	int64		total;
@@ -43,6 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void) hs_json_parse_assoc_labels(body, size, &types, &why);
 	(void) hs_json_object_text(body, size, true, &why);
 	(void) hs_json_object_text(body, size, false, &why);
+	(void) hs_json_parse_link_read(body, size, &links, &why);
 	(void) hs_json_parse_properties(body, size, &defs, &why);
 	(void) hs_json_parse_search(body, size, props, nprops, &page, &total, &why);
 	(void) hs_json_parse_search(body, size, NULL, 0, &page, &total, &why);

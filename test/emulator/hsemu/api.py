@@ -32,6 +32,10 @@ def route(ctx):
             if m != "GET":
                 raise method_not_allowed(ctx)
             return properties(ctx, resolve_type(s[3]), s[4] if len(s) == 5 else None)
+        if s[1] == "associations" and len(s) in (7, 8) and s[5] == "batch" and \
+                "/".join(s[6:]) in ("read", "archive", "labels/archive"):
+            # v4's shapes: links read as toObjectId and associationTypes
+            return route_associations_v4(ctx, s[3:], m)
         if s[1] == "associations" and len(s) in (6, 7):
             return route_associations(ctx, s[3:], m)
         raise unknown_route(ctx)
@@ -45,6 +49,20 @@ def route(ctx):
             return properties(ctx, tdef, s[4] if len(s) == 5 else None)
         if s[2] == "associations" and len(s) in (6, 7):
             return route_associations(ctx, s[3:], m)
+    # v4 associations (the date versions' are routed above)
+    if len(s) >= 3 and s[0] == "crm" and s[1] == "v4" and s[2] == "associations":
+        return route_associations_v4(ctx, s[3:], m)
+    raise unknown_route(ctx)
+
+
+def route_associations_v4(ctx, s, m):
+    """Route v4 (and date-versioned) association batches; s: from {from} on."""
+    if len(s) in (4, 5) and s[2] == "batch":
+        op = "/".join(s[3:])
+        if op in ("read", "create", "archive", "labels/archive"):
+            if m != "POST":
+                raise method_not_allowed(ctx)
+            return associations.assoc_batch_v4(ctx, resolve_type(s[0]), resolve_type(s[1]), op)
     raise unknown_route(ctx)
 
 

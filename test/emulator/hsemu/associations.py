@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from .answers import ApiError, batch_response, batch_times, not_found, std_error, validation_error
 from .context import batch_inputs, input_id
 from .limits import (ASSOC_BATCH_INPUT_MAX, ASSOC_BATCH_READ_INPUT_MAX, ASSOC_LIST_LIMIT_DEFAULT,
-                     ASSOC_LIST_LIMIT_MAX)
+                     ASSOC_LIST_LIMIT_MAX, ASSOC_V4_READ_INPUT_MAX)
 from .schema import (assoc_labels_between, assoc_types_between, find_assoc_spec,
                      find_assoc_type, resolve_type, select_props)
 from .schema import TYPE_BY_NAME
@@ -175,17 +175,130 @@ def _bad_assoc_type(ftype, ttype, spec):
         context={"associationType": [str(spec)]})
 
 
+def _cursor(offset):
+    """The paging cursor of the link at offset in a record's links."""
+    return base64.b64encode(("a:%d" % offset).encode()).decode()
+
+
+def _offset(after):
+    """The offset a paging cursor names; a 400 for one we never gave."""
+    if after in (None, ""):
+        return 0
+    if not isinstance(after, str):
+        raise validation_error('Invalid paging cursor "after": %r' % (after,))
+    try:
+        text = base64.b64decode(after.encode(), validate=True).decode()
+        if not text.startswith("a:"):
+            raise ValueError(text)
+        return int(text[2:])
+    except (ValueError, UnicodeDecodeError):
+        raise validation_error('Invalid paging cursor "after": %s' % after)
+
+
+def _check_read_cursors(inputs):
+    """Refuse a batch/read whose inputs carry a cursor we never gave."""
+    for inp in inputs:
+        _offset(inp.get("after"))
+
+
+def _read_page(ctx, lst, after):
+    """One page of a record's links (batch/read pages inside a record at
+    ctx.assoc_read_page, ASSOC_READ_PAGE unless the fault config says):
+    the page and its "paging" object, None on the last."""
+    offset = _offset(after)
+    size = ctx.assoc_read_page
+    page = lst[offset:offset + size]
+    if offset + size < len(lst):
+        return page, {"next": {"after": _cursor(offset + size)}}
+    return page, None
+
+
+# -- v4 and the date versions (/crm/v4/associations/..., /crm/associations/{version}/...)
+
+def _v4_spec(a):
+    """The AssociationSpecWithLabel of association type a, as the labels
+    endpoint lists it."""
+    spec = {"category": a.get("category", "HUBSPOT_DEFINED"), "typeId": a["id"]}
+    if a.get("label") is not None:
+        spec["label"] = a["label"]
+    return spec
+
+
+def assoc_batch_v4(ctx, ftype, ttype, op):
+    """POST /crm/v4/associations/{from}/{to}/batch/{op} (and the date
+    versions'): op is read, create, archive or labels/archive."""
+    body = ctx.json_object_body()
+    started = batch_times()
+    store = ctx.store
+    if op == "read":
+        inputs = batch_inputs(body, ASSOC_V4_READ_INPUT_MAX)
+        _check_read_cursors(inputs)
+        results, missing = [], []
+        for i, inp in enumerate(inputs):
+            fid = input_id(inp, i)
+            if fid not in store.records[ftype.name]:
+                if fid not in missing:
+                    missing.append(fid)
+                continue
+            by_to = {}
+            for tid, a in store.assocs_of(ftype.name, fid, ttype.name):
+                by_to.setdefault(tid, []).append(_v4_spec(a))
+            page, paging = _read_page(ctx, sorted(by_to.items(), key=lambda x: int(x[0])),
+                                      inp.get("after"))
+            res = {"from": {"id": fid},
+                   "to": [{"toObjectId": tid, "associationTypes": specs} for tid, specs in page]}
+            if paging:
+                res["paging"] = paging
+            results.append(res)
+        errors = None
+        if missing:
+            errors = [std_error("OBJECT_NOT_FOUND", "No %s objects exist with ids: %s"
+                                % (ftype.name, ", ".join(missing)), {"ids": missing})]
+        return (207 if errors else 200), batch_response(results, errors, started)
+    ctx.require_write(ftype)
+    if op == "create":
+        return assoc_batch(ctx, ftype, ttype, "create", specs=True, body=body)
+    inputs = batch_inputs(body, ASSOC_BATCH_INPUT_MAX)
+    if op == "archive":
+        for i, inp in enumerate(inputs):
+            fid = input_id(inp.get("from") if isinstance(inp.get("from"), dict) else {}, i)
+            tos = inp.get("to")
+            if not isinstance(tos, list):
+                raise validation_error("Invalid input JSON: inputs[%d].to must be an array" % i)
+            for t in tos:
+                tid = input_id(t if isinstance(t, dict) else {}, i)
+                for a, _, _ in assoc_labels_between(ftype.name, ttype.name):
+                    store.assocs.pop(store.assoc_key(ftype.name, fid, ttype.name, tid, a), None)
+        return 204, None
+    # labels/archive: the specs named, between each pair
+    for i, inp in enumerate(inputs):
+        fr, to = inp.get("from"), inp.get("to")
+        if not isinstance(fr, dict) or not isinstance(to, dict):
+            raise validation_error("Invalid input JSON: inputs[%d] needs from.id and to.id" % i)
+        fid, tid = input_id(fr, i), input_id(to, i)
+        for a in _spec_types(ctx, ftype.name, ttype.name, inp.get("types"), "inputs[%d].types" % i):
+            store.assocs.pop(store.assoc_key(ftype.name, fid, ttype.name, tid, a), None)
+    return 204, None
+
+
 def assoc_types(ftype, ttype):
     """GET /crm/v3/associations/{from}/{to}/types."""
     return 200, {"results": [{"id": str(a["id"]), "name": a["name"]}
                              for a in assoc_types_between(ftype.name, ttype.name)]}
 
 
-def assoc_batch(ctx, ftype, ttype, op):
-    """POST /crm/v3/associations/{from}/{to}/batch/{op}: op is create, read or archive."""
-    body = ctx.json_object_body()
+def assoc_batch(ctx, ftype, ttype, op, specs=None, body=None):
+    """POST /crm/v3/associations/{from}/{to}/batch/{op}: op is create, read or
+    archive; with "specs" (the date versions, and v4's create), inputs name
+    association specs and create answers LabelsBetweenObjectPair."""
+    if specs is None:
+        specs = ctx.api_version is not None
+    if body is None:
+        body = ctx.json_object_body()
     started = batch_times()
     inputs = batch_inputs(body, ASSOC_BATCH_READ_INPUT_MAX if op == "read" else ASSOC_BATCH_INPUT_MAX)
+    if op == "read":
+        _check_read_cursors(inputs)
     items = []
     for i, inp in enumerate(inputs):
         if op == "read":
@@ -194,7 +307,7 @@ def assoc_batch(ctx, ftype, ttype, op):
         fr, to = inp.get("from"), inp.get("to")
         if not isinstance(fr, dict) or not isinstance(to, dict):
             raise validation_error("Invalid input JSON: inputs[%d] needs from.id and to.id" % i)
-        if ctx.api_version is not None:
+        if specs:
             # the date versions take association specs (PublicAssociationMultiPost)
             atype = _spec_types(ctx, ftype.name, ttype.name, inp.get("types"),
                                 "inputs[%d].types" % i)[0]
@@ -213,14 +326,18 @@ def assoc_batch(ctx, ftype, ttype, op):
     recs_t = ctx.store.records[ttype.name]
     if op == "read":
         results, missing = [], []
-        for fid, _, _ in items:
+        for n, (fid, _, _) in enumerate(items):
             if fid not in recs_f:
                 if fid not in missing:
                     missing.append(fid)
                 continue
             lst = ctx.store.assocs_of(ftype.name, fid, ttype.name)
-            results.append({"from": {"id": fid},
-                            "to": [{"id": i, "type": a["name"]} for i, a in lst]})
+            page, paging = _read_page(ctx, lst, inputs[n].get("after"))
+            res = {"from": {"id": fid},
+                   "to": [{"id": i, "type": a["name"]} for i, a in page]}
+            if paging:
+                res["paging"] = paging
+            results.append(res)
         errors = None
         if missing:
             errors = [std_error("OBJECT_NOT_FOUND", "No %s objects exist with ids: %s"
@@ -249,7 +366,7 @@ def assoc_batch(ctx, ftype, ttype, op):
         if (fid, tid, atype["id"]) not in seen:
             seen.add((fid, tid, atype["id"]))
             results.append(_labels_between(ctx.store, ftype.name, fid, ttype.name, tid)
-                           if ctx.api_version is not None else
+                           if specs else
                            {"from": {"id": fid}, "to": {"id": tid}, "type": atype["name"]})
     errors = []
     if miss_from:

@@ -6,6 +6,7 @@ every batch endpoint makes of its inputs (doc/hubspot-api.md, "Batches").
 import json
 
 from .answers import ApiError, SCOPES_HELP, validation_error
+from .limits import ASSOC_READ_PAGE
 
 
 class Ctx:
@@ -23,6 +24,7 @@ class Ctx:
         self.base_url = base_url
         self.drop_results = False
         self.api_version = None     # a date version ("2026-03"), None for v3
+        self.assoc_read_page = ASSOC_READ_PAGE   # links per record per batch/read page
 
     def q(self, name):
         v = self.query.get(name)

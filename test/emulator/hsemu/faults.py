@@ -13,13 +13,13 @@ import re
 import time
 
 from .answers import default_error_body, dumps
-from .limits import RATE_LIMIT_DAILY, RATE_LIMIT_INTERVAL_MS, RATE_LIMIT_MAX, SEARCH_RATE_PER_S
+from .limits import ASSOC_READ_PAGE, RATE_LIMIT_DAILY, RATE_LIMIT_INTERVAL_MS, RATE_LIMIT_MAX, SEARCH_RATE_PER_S
 
 MATCH_KEYS = {"method", "path", "path_prefix", "path_contains", "path_regex", "body_contains"}
 CONFIG_KEYS = {"status_every", "rules", "fail_next", "delay_ms", "delay_ms_match", "delays",
                "reset_connection_every", "malformed_json_every", "drop_results",
                "huge_body_bytes", "enforce_rate_limit", "search_stale", "raw_repeat_once",
-               "rate_limit_headers"}
+               "rate_limit_headers", "assoc_read_page"}
 
 
 class ConfigError(Exception):
@@ -165,7 +165,9 @@ def compile_config(cfg):
     c = {"raw": cfg, "rules": [], "fail_next": [], "delays": [], "reset": None,
          "malformed": None, "drop_results": bool(cfg.get("drop_results", False)),
          "huge": None, "enforce": None, "search_stale": bool(cfg.get("search_stale", False)),
-         "repeat": None, "headers": compile_rate_headers(cfg.get("rate_limit_headers", True))}
+         "repeat": None, "headers": compile_rate_headers(cfg.get("rate_limit_headers", True)),
+         "assoc_read_page": check_int(cfg.get("assoc_read_page", ASSOC_READ_PAGE),
+                                      "assoc_read_page", 1)}
     if "status_every" in cfg:
         c["rules"].append(compile_answer(cfg["status_every"], "status_every", True))
     rules = cfg.get("rules", [])
@@ -321,6 +323,7 @@ class Faults:
         c = self.config
         plan = {"delay_ms": 0, "action": None, "answer": None, "malformed": False,
                 "reset_mode": None, "drop_results": c["drop_results"],
+                "assoc_read_page": c["assoc_read_page"],
                 "enforce": c["enforce"]}
         for d in c["delays"]:
             if match_ok(d["match"], method, path, body):

@@ -26,6 +26,8 @@ ASSOC_BATCH_INPUT_MAX = 100         # batch/create and archive: unconfirmed
 ASSOC_BATCH_READ_INPUT_MAX = 1000   # batch/read: HubSpot's changelog, February 2025
 ASSOC_LIST_LIMIT_DEFAULT = 500
 ASSOC_LIST_LIMIT_MAX = 500          # unconfirmed
+ASSOC_READ_PAGE = 500               # links per record per batch/read answer: unconfirmed
+ASSOC_V4_READ_INPUT_MAX = 1000      # v4 (and date versions') batch/read inputs
 
 # doc/hubspot-api.md, "Search": HubSpot's search guide gives each of these
 SEARCH_LIMIT_DEFAULT = 10

@@ -516,6 +516,7 @@ class Handler(BaseHTTPRequestHandler):
         host = "127.0.0.1:%d" % self.server.server_address[1]
         ctx = Ctx(st.store, self.command, raw_path, segs, query, body, auth, cid, "http://" + host)
         ctx.drop_results = plan["drop_results"]
+        ctx.assoc_read_page = plan["assoc_read_page"]
         try:
             if not raw_path.startswith("/crm/") and raw_path != accounts.DETAILS_PATH:
                 raise ApiError(404, "OBJECT_NOT_FOUND",
