@@ -277,7 +277,11 @@ def assoc_batch_v4(ctx, ftype, ttype, op):
             raise validation_error("Invalid input JSON: inputs[%d] needs from.id and to.id" % i)
         fid, tid = input_id(fr, i), input_id(to, i)
         for a in _spec_types(ctx, ftype.name, ttype.name, inp.get("types"), "inputs[%d].types" % i):
-            store.assocs.pop(store.assoc_key(ftype.name, fid, ttype.name, tid, a), None)
+            # the spec: removing the unlabeled type removes the labeled ones too
+            gone = [a] if a.get("label") else [b for b, _, _ in
+                                               assoc_labels_between(ftype.name, ttype.name)]
+            for b in gone:
+                store.assocs.pop(store.assoc_key(ftype.name, fid, ttype.name, tid, b), None)
     return 204, None
 
 
