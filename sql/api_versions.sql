@@ -83,7 +83,8 @@ SELECT a->>'toObjectId' AS to_id, a->>'associationType' AS type, a->>'associatio
  ORDER BY 1, 3;
 
 -- a name that is no label (v3's names are not labels), an id that is none:
--- refused after one read of hs_09's labels, before anything is written
+-- refused before anything is written, after hs_09's labels are read and,
+-- each time a type is not among them, read once more (a label made since)
 CALL emu_clear();
 SELECT * FROM try($$SELECT hubspot_associate('hs_09', 'partner_clients', '512', 'contacts', '1002', 'partner_client_to_contact')$$);
 SELECT * FROM try($$SELECT hubspot_associate('hs_09', 'partner_clients', '512', 'contacts', '1002', '12345')$$);

@@ -118,6 +118,20 @@ SELECT affected('UPDATE pc_numeric pc SET tier = s.tier FROM staging_num s WHERE
 SELECT * FROM bm_requests;
 SELECT jsonb_array_elements(body->'inputs')->>'id' AS id FROM emu_requests ORDER BY 1;
 
+-- char(n) keys compare without their padding, as PostgreSQL compares them;
+-- a key of more than 2^63 - 1 names no record and is not sent
+CREATE FOREIGN TABLE pc_char (id char(6), tier text OPTIONS (property 'hs_tier'))
+  SERVER hubspot OPTIONS (object_type 'partner_clients');
+CREATE TABLE staging_char (id char(24), tier text);
+INSERT INTO staging_char VALUES ('553', 'bronze'), ('554', 'bronze'), ('92233720368547758070', 'bronze');
+ANALYZE staging_char;
+CALL emu_clear();
+SELECT count(*) AS joined FROM pc_char p JOIN staging_char s ON p.id = s.id;
+SELECT affected('UPDATE pc_char pc SET tier = s.tier FROM staging_char s WHERE pc.id = s.id');
+SELECT method, path, jsonb_path_query_array(body, '$.inputs[*].id') AS ids, status FROM emu_requests ORDER BY seq;
+DROP FOREIGN TABLE pc_char;
+DROP TABLE staging_char;
+
 -- the join stays (batch/read, then batch/update) when the new values use
 -- the HubSpot table's columns, a condition looks at them, rows come back
 -- (RETURNING: a PATCH per row), or the key is the id_property

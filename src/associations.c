@@ -93,38 +93,46 @@ hs_assoc_target(const char *name, HsAssocTarget *t)
 	hs_get_server_options(t->server, &t->opts);
 }
 
-/* The labels of one pair of object types, for one mapping, URL and version. */
+/* The labels of one pair of object types, for one token, URL and version. */
 typedef struct HsAssocLabels
 {
-	char	   *key;			/* "umid version api_url from to" */
+	char	   *key;			/* "credentials-hash version api_url from to" */
 	List	   *types;			/* of HsAssocType */
 } HsAssocLabels;
+
+/* Labels read in this session (in TopMemoryContext), of HsAssocLabels. */
+static List *hs_label_cache = NIL;
 
 /*
  * The association labels from "from_type" to "to_type" for "conn" under
  * api_version "opts": fetched from the labels endpoint at the first use in
- * the session, then kept (in TopMemoryContext) for the rest of it.
+ * the session, then kept for the rest of it; with "refresh", fetched again
+ * in any case. They are kept per credentials, not per mapping: labelled
+ * types belong to a HubSpot account, and a mapping may change its token.
  */
 static List *
 hs_assoc_labels(HsConnection *conn, const HsTableOptions *opts,
-				const char *from_type, const char *to_type)
+				const char *from_type, const char *to_type, bool refresh)
 {
-	static List *cache = NIL;	/* of HsAssocLabels */
-	char	   *key = psprintf("%u %d %s %s %s", conn->umid, opts->api_version,
-							   opts->api_url, from_type, to_type);
-	HsAssocLabels *entry;
+	char	   *key = psprintf("%016llx %d %s %s %s",
+							   (unsigned long long) hs_ratelimit_conn_key(conn),
+							   opts->api_version, opts->api_url, from_type, to_type);
+	HsAssocLabels *entry = NULL;
 	HsHttpRequest req;
 	MemoryContext old;
 	List	   *types;
 	ListCell   *lc;
 	char	   *why;
 
-	foreach(lc, cache)
+	foreach(lc, hs_label_cache)
 	{
-		entry = (HsAssocLabels *) lfirst(lc);
-		if (strcmp(entry->key, key) == 0)
-			return entry->types;
+		HsAssocLabels *e = (HsAssocLabels *) lfirst(lc);
+
+		if (strcmp(e->key, key) == 0)
+			entry = e;
 	}
+	if (entry != NULL && !refresh)
+		return entry->types;
 	hs_request_init(&req, conn, opts, "GET",
 					hs_assoc_types_path(opts, true, from_type, to_type), NULL, NULL);
 	hs_send(&req);
@@ -133,8 +141,13 @@ hs_assoc_labels(HsConnection *conn, const HsTableOptions *opts,
 		hs_report_bad_response(&req, why);
 
 	old = MemoryContextSwitchTo(TopMemoryContext);
-	entry = palloc0(sizeof(HsAssocLabels));
-	entry->key = pstrdup(key);
+	if (entry == NULL)
+	{
+		entry = palloc0(sizeof(HsAssocLabels));
+		entry->key = pstrdup(key);
+		hs_label_cache = lappend(hs_label_cache, entry);
+	}
+	entry->types = NIL;			/* the old list stays allocated: rare, small */
 	foreach(lc, types)
 	{
 		HsAssocType *t = (HsAssocType *) lfirst(lc);
@@ -145,7 +158,6 @@ hs_assoc_labels(HsConnection *conn, const HsTableOptions *opts,
 		copy->category = pstrdup(t->category);
 		entry->types = lappend(entry->types, copy);
 	}
-	cache = lappend(cache, entry);
 	MemoryContextSwitchTo(old);
 	return entry->types;
 }
@@ -172,21 +184,35 @@ hs_assoc_resolve(HsConnection *conn, const HsTableOptions *opts,
 				 const char *from_type, const char *to_type, const char *type,
 				 HsAssocInput *in, const char *fname)
 {
-	List	   *labels = hs_assoc_labels(conn, opts, from_type, to_type);
 	bool		by_id = hs_assoc_is_type_id(type);
 	bool		by_default = strcmp(type, "default") == 0;
-	ListCell   *lc;
+	int			attempt;
 
-	foreach(lc, labels)
+	/* a label made since the labels were read: read them once more */
+	for (attempt = 0; attempt < 2; attempt++)
 	{
-		HsAssocType *t = (HsAssocType *) lfirst(lc);
+		List	   *labels = hs_assoc_labels(conn, opts, from_type, to_type, attempt > 0);
+		HsAssocType *named = NULL;
+		ListCell   *lc;
 
-		if ((by_id && strcmp(t->id, type) == 0) ||
-			(by_default && t->name == NULL && strcmp(t->category, "HUBSPOT_DEFINED") == 0) ||
-			(!by_id && !by_default && t->name != NULL && strcmp(t->name, type) == 0))
+		foreach(lc, labels)
 		{
-			in->category = t->category;
-			in->type_id = atoi(t->id);
+			HsAssocType *t = (HsAssocType *) lfirst(lc);
+
+			if ((by_id && strcmp(t->id, type) == 0) ||
+				(by_default && t->name == NULL && strcmp(t->category, "HUBSPOT_DEFINED") == 0))
+			{
+				named = t;
+				break;
+			}
+			/* a label's name; one made of digits too, when no type has that id */
+			if (!by_default && named == NULL && t->name != NULL && strcmp(t->name, type) == 0)
+				named = t;
+		}
+		if (named != NULL)
+		{
+			in->category = named->category;
+			in->type_id = atoi(named->id);
 			return;
 		}
 	}
@@ -423,7 +449,7 @@ hubspot_association_types(PG_FUNCTION_ARGS)
 	conn = hs_get_connection(t.server, t.user);
 
 	if (hs_api_is_dated(&t.opts))
-		types = hs_assoc_labels(conn, &t.opts, from_type, to_type);
+		types = hs_assoc_labels(conn, &t.opts, from_type, to_type, true);
 	else
 	{
 		hs_request_init(&req, conn, &t.opts, "GET",

@@ -80,7 +80,8 @@ hs_connection_free(HsConnection *conn)
 }
 
 /*
- * End of a transaction: wipe the credentials replaced during it. Nothing
+ * End of a transaction: wipe the credentials replaced during it, and those
+ * of mappings changed or dropped since they were last used. Nothing
  * uses them any more: scans and writes end with their statement, held
  * cursors are materialized at commit, and work deferred to commit is sent
  * before this.
@@ -90,6 +91,22 @@ hs_connection_end_xact(void)
 {
 	ListCell   *lc;
 
+	/* a changed or dropped mapping's credentials are not kept either */
+	if (hs_connections != NULL)
+	{
+		HASH_SEQ_STATUS scan;
+		HsConnectionEntry *entry;
+
+		hash_seq_init(&scan, hs_connections);
+		while ((entry = (HsConnectionEntry *) hash_seq_search(&scan)) != NULL)
+		{
+			if (entry->invalidated && entry->conn != NULL)
+			{
+				hs_retired = lappend(hs_retired, entry->conn);
+				entry->conn = NULL;
+			}
+		}
+	}
 	foreach(lc, hs_retired)
 		hs_connection_free((HsConnection *) lfirst(lc));
 	list_free(hs_retired);

@@ -622,7 +622,7 @@ hs_direct_eval(ForeignScanState *node, HsDirectState *st)
 
 /*
  * Is "key" written as HubSpot writes record ids: decimal digits, without a
- * leading zero? A key written otherwise is equal to no record's id, so it
+ * leading zero, at most 2^63 - 1 (the ids are 64-bit)? A key written otherwise is equal to no record's id, so it
  * is not sent (HubSpot might read "0512" as record 512).
  */
 static bool
@@ -635,7 +635,8 @@ hs_is_record_id(const char *key)
 	for (p = key + 1; *p; p++)
 		if (*p < '0' || *p > '9')
 			return false;
-	return true;
+	/* record ids are 64-bit integers: longer digit strings name none */
+	return p - key < 19 || (p - key == 19 && strcmp(key, "9223372036854775807") <= 0);
 }
 
 /*
