@@ -1095,6 +1095,26 @@ hs_assoc_error_ids(struct json_object *ctx, HsAssocError *ae)
 	}
 }
 
+/* The "errors" array of an association batch answer, and how many: *n. */
+static HsAssocError *
+hs_assoc_errors(struct json_object *errors, int *n)
+{
+	size_t		count = errors ? json_object_array_length(errors) : 0;
+	HsAssocError *out = count > 0 ? palloc0(sizeof(HsAssocError) * count) : NULL;
+	size_t		i;
+
+	for (i = 0; i < count; i++)
+	{
+		struct json_object *e = json_object_array_get_idx(errors, i);
+
+		out[i].category = hs_get_string(e, "category");
+		out[i].message = hs_get_string(e, "message");
+		hs_assoc_error_ids(hs_get(e, "context", json_type_object), &out[i]);
+	}
+	*n = (int) count;
+	return out;
+}
+
 /*
  * Parse an associations batch/create answer
  * (BatchResponsePublicAssociation[WithErrors]): results as from/to/type,
@@ -1160,18 +1180,7 @@ hs_json_parse_assoc_batch(const char *body, size_t len,
 	}
 	result->nresults = (int) n;
 
-	n = errors ? json_object_array_length(errors) : 0;
-	result->errors = n > 0 ? palloc0(sizeof(HsAssocError) * n) : NULL;
-	for (i = 0; i < n; i++)
-	{
-		struct json_object *e = json_object_array_get_idx(errors, i);
-		HsAssocError *ae = &result->errors[i];
-
-		ae->category = hs_get_string(e, "category");
-		ae->message = hs_get_string(e, "message");
-		hs_assoc_error_ids(hs_get(e, "context", json_type_object), ae);
-	}
-	result->nerrors = (int) n;
+	result->errors = hs_assoc_errors(errors, &result->nerrors);
 	hs_json_tree_release(tree);
 	return true;
 }
@@ -1338,18 +1347,7 @@ hs_json_parse_link_read(const char *body, size_t len, HsLinkRead *result, char *
 	}
 	result->nmore = nmore;
 
-	n = errors ? json_object_array_length(errors) : 0;
-	result->errors = n > 0 ? palloc0(sizeof(HsAssocError) * n) : NULL;
-	for (i = 0; i < n; i++)
-	{
-		struct json_object *e = json_object_array_get_idx(errors, i);
-		HsAssocError *ae = &result->errors[i];
-
-		ae->category = hs_get_string(e, "category");
-		ae->message = hs_get_string(e, "message");
-		hs_assoc_error_ids(hs_get(e, "context", json_type_object), ae);
-	}
-	result->nerrors = (int) n;
+	result->errors = hs_assoc_errors(errors, &result->nerrors);
 	hs_json_tree_release(tree);
 	return true;
 }
