@@ -250,6 +250,30 @@ SELECT from_id, to_id, association_type FROM emu_links() WHERE from_id IN ('590'
 SELECT method, path, body->'inputs' AS inputs, status FROM emu_requests
  WHERE path NOT LIKE '%/labels' ORDER BY seq;
 SELECT count(*) AS label_reads FROM emu_requests WHERE path LIKE '%/labels';
+-- from ids not written as record ids are not sent; a link answered for
+-- another id than those asked (a merged record) is no row
+CALL emu_clear();
+SELECT * FROM pc_contacts_2609 WHERE from_id IN ('0590', ' 590', '590x');
+SELECT count(*) AS requests FROM emu_requests;
+CALL emu_faults('{"fail_next": [{"status": 200, "match": {"path_contains": "/batch/read"},
+  "body": {"status": "COMPLETE", "startedAt": "2026-01-01T00:00:00Z", "completedAt": "2026-01-01T00:00:00Z",
+           "results": [{"from": {"id": "600"}, "to": [{"toObjectId": 1001, "associationTypes": [
+                          {"category": "HUBSPOT_DEFINED", "typeId": 901}]}]}]}}]}');
+SELECT * FROM pc_contacts_2609 WHERE from_id = '590';
+CALL emu_faults('{}');
+-- a date version answers a removal with a batch response: its errors fail
+-- the statement
+CALL emu_faults('{"fail_next": [{"status": 200, "match": {"path_contains": "/batch/labels/archive"},
+  "body": {"status": "COMPLETE", "results": [], "numErrors": 1, "startedAt": "2026-01-01T00:00:00Z",
+           "completedAt": "2026-01-01T00:00:00Z",
+           "errors": [{"status": "error", "category": "VALIDATION_ERROR", "message": "cannot remove"}]}}]}');
+SELECT sqlstate, message, detail FROM try($$DELETE FROM pc_contacts_2603 WHERE from_id = '590'$$);
+CALL emu_faults('{}');
+-- a date version reads the links of up to 1,000 records per request (v3: 100)
+CALL emu_clear();
+SELECT count(DISTINCT from_id) AS records FROM pc_contacts_2609
+ WHERE from_id = ANY (ARRAY(SELECT (500 + g)::text FROM generate_series(1, 150) g));
+SELECT method, path, jsonb_array_length(body->'inputs') AS inputs FROM emu_requests ORDER BY seq;
 SET client_min_messages = warning;
 DROP SERVER hubspot_2603, hubspot_2609 CASCADE;
 RESET client_min_messages;

@@ -103,6 +103,28 @@ typedef struct HsAssocLabels
 /* Labels read in this session (in TopMemoryContext), of HsAssocLabels. */
 static List *hs_label_cache = NIL;
 
+/* Do two lists of HsAssocType name the same types, in the same order? */
+static bool
+hs_assoc_types_equal(List *a, List *b)
+{
+	ListCell   *la;
+	ListCell   *lb;
+
+	if (list_length(a) != list_length(b))
+		return false;
+	forboth(la, a, lb, b)
+	{
+		HsAssocType *x = (HsAssocType *) lfirst(la);
+		HsAssocType *y = (HsAssocType *) lfirst(lb);
+
+		if (strcmp(x->id, y->id) != 0 || strcmp(x->category, y->category) != 0 ||
+			(x->name == NULL) != (y->name == NULL) ||
+			(x->name != NULL && strcmp(x->name, y->name) != 0))
+			return false;
+	}
+	return true;
+}
+
 /*
  * The association labels from "from_type" to "to_type" for "conn" under
  * api_version "opts": fetched from the labels endpoint at the first use in
@@ -140,6 +162,8 @@ hs_assoc_labels(HsConnection *conn, const HsTableOptions *opts,
 	if (!hs_json_parse_assoc_labels(req.response, req.response_len, &types, &why))
 		hs_report_bad_response(&req, why);
 
+	if (entry != NULL && hs_assoc_types_equal(entry->types, types))
+		return entry->types;
 	old = MemoryContextSwitchTo(TopMemoryContext);
 	if (entry == NULL)
 	{
@@ -147,7 +171,8 @@ hs_assoc_labels(HsConnection *conn, const HsTableOptions *opts,
 		entry->key = pstrdup(key);
 		hs_label_cache = lappend(hs_label_cache, entry);
 	}
-	entry->types = NIL;			/* the old list stays allocated: rare, small */
+	/* the old list stays allocated: callers may hold its categories */
+	entry->types = NIL;
 	foreach(lc, types)
 	{
 		HsAssocType *t = (HsAssocType *) lfirst(lc);

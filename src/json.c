@@ -1352,6 +1352,30 @@ hs_json_parse_link_read(const char *body, size_t len, HsLinkRead *result, char *
 	return true;
 }
 
+/*
+ * The errors of a batch answer whose results the caller does not use (a
+ * date version's association archive answers BatchResponse): *errors and
+ * *nerrors. False (and *why) when the answer is not a JSON object.
+ */
+bool
+hs_json_parse_batch_errors(const char *body, size_t len, HsAssocError **errors,
+						   int *nerrors, char **why)
+{
+	HsJsonTree *tree = hs_json_tree_parse(body, len, 0, why);
+
+	if (tree == NULL)
+		return false;
+	if (!json_object_is_type(tree->root, json_type_object))
+	{
+		*why = "the answer is not a JSON object";
+		hs_json_tree_release(tree);
+		return false;
+	}
+	*errors = hs_assoc_errors(hs_get(tree->root, "errors", json_type_array), nerrors);
+	hs_json_tree_release(tree);
+	return true;
+}
+
 /* One association type ({"id", "name"}) as an HsAssocType; it needs both. */
 static void *
 hs_assoc_type_item(struct json_object *r, char **why)

@@ -260,7 +260,7 @@ hs_link_exec_insert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot)
 	HsLinkModifyState *st = (HsLinkModifyState *) rinfo->ri_FdwState;
 	Relation	rel = rinfo->ri_RelationDesc;
 	MemoryContext old;
-	HsAssocInput in;
+	HsAssocInput in = {0};
 
 	MemoryContextReset(st->row_cxt);
 	old = MemoryContextSwitchTo(st->row_cxt);
@@ -318,6 +318,34 @@ hs_link_archive_path(const HsTableOptions *opts)
 }
 
 /*
+ * A date version answers a removal with a batch response (v3 and v4: 204,
+ * no body): raise for the errors it names, as a batch/create's are.
+ */
+static void
+hs_link_archive_errors(HsLinkModifyState *st, HsHttpRequest *req)
+{
+	HsAssocError *errors;
+	int			nerrors;
+	char	   *why = NULL;
+
+	if (!hs_json_parse_batch_errors(req->response, req->response_len, &errors, &nerrors, &why))
+		hs_report_bad_response(req, why);
+	if (nerrors == 0)
+		return;
+	ereport(ERROR,
+			(errcode(hs_category_sqlstate(errors[0].category, NULL, req->http_status)),
+			 errmsg_plural("HubSpot refused to remove links of a batch of %d link",
+						   "HubSpot refused to remove links of a batch of %d links",
+						   st->ninputs, st->ninputs),
+			 errors[0].message
+			 ? errdetail("HubSpot says \"%s\" (category: %s).",
+						 hs_hide_token(req->token, errors[0].message),
+						 errors[0].category ? hs_hide_token(req->token, errors[0].category) : "none")
+			 : errdetail("HubSpot gives no message (category: %s).",
+						 errors[0].category ? hs_hide_token(req->token, errors[0].category) : "none")));
+}
+
+/*
  * Send the buffered links as one batch/archive. HubSpot answers 204 with no
  * body: every input counts as removed once the request succeeds.
  */
@@ -341,6 +369,8 @@ hs_link_archive_flush(HsLinkModifyState *st)
 												   hs_api_is_dated(&st->opts)));
 	hs_send(&req);
 	hs_check_response(&req, false);
+	if (req.response_len > 0)
+		hs_link_archive_errors(st, &req);
 	error_context_stack = errcb.previous;
 	hs_stats_rows_written(&req, st->ninputs);
 	st->removed += st->ninputs;

@@ -16,8 +16,15 @@
 
 #include "read.h"
 
+/* Records per associations batch/read under the table's api_version. */
+int
+hs_links_read_max(const HsTableOptions *opts)
+{
+	return hs_api_is_dated(opts) ? HS_LINK_READ_MAX_V4 : HS_LINK_READ_MAX;
+}
+
 /*
- * A batch/read of the links of "ids" (at most HS_LINK_READ_MAX), each with
+ * A batch/read of the links of "ids" (at most hs_links_read_max()), each with
  * its paging cursor in "afters" (NULL: all first pages). Built in the
  * current memory context; link scans and bind joins send it.
  */
@@ -124,7 +131,7 @@ hs_links_collect(HsHttpRequest *req, char **props, int nprops,
 /*
  * The links a sent batch/read answers, as objects (see hs_links_collect),
  * with the further pages of records whose links HubSpot pages read here,
- * one batch/read of up to HS_LINK_READ_MAX cursors at a time, until no
+ * one batch/read of up to hs_links_read_max() cursors at a time, until no
  * record has more. *requests and *retries count the requests this sends.
  */
 void
@@ -161,7 +168,7 @@ hs_links_read_answer(HsHttpRequest *req, HsConnection *conn,
 		}
 		if (first == npending)
 			break;
-		n = Min(npending - first, HS_LINK_READ_MAX);
+		n = Min(npending - first, hs_links_read_max(opts));
 		ids = palloc(sizeof(char *) * n);
 		afters = palloc(sizeof(char *) * n);
 		for (i = 0; i < n; i++)

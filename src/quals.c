@@ -207,3 +207,22 @@ hs_slot_list(Node **slots, int n)
 		list = lappend(list, slots[i]);
 	return list;
 }
+
+/*
+ * Is "key" written as HubSpot writes record ids: decimal digits, without a
+ * leading zero, at most 2^63 - 1 (the ids are 64-bit)? A key written otherwise is equal to no record's id, so it
+ * is not sent (HubSpot might read "0512" as record 512).
+ */
+bool
+hs_is_record_id(const char *key)
+{
+	const char *p;
+
+	if (key[0] < '1' || key[0] > '9')
+		return false;
+	for (p = key + 1; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	/* record ids are 64-bit integers: longer digit strings name none */
+	return p - key < 19 || (p - key == 19 && strcmp(key, "9223372036854775807") <= 0);
+}

@@ -57,6 +57,7 @@ extern bool hs_is_runtime_constant(Node *node);
 extern int	hs_cmp_strings(const void *a, const void *b);
 extern List *hs_slot_list(Node **slots, int n);
 /* The id values a plan's quals name (scan.c, update.c, delete.c). */
+extern bool hs_is_record_id(const char *key);
 extern List *hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps,
 							  HsConverter *conv);
 
@@ -104,10 +105,13 @@ extern void hs_batch_read_answer(HsHttpRequest *req, char **props, int nprops,
 
 /*
  * Records per associations batch/read. v3 states no limit; 100, as its
- * other batch endpoints (v4 and the date versions take 1,000):
- * doc/hubspot-api.md, "Associations".
+ * other batch endpoints. v4 and its successors, the date versions, take
+ * 1,000 (hs_links_read_max()): doc/hubspot-api.md, "Associations".
  */
 #define HS_LINK_READ_MAX 100
+#define HS_LINK_READ_MAX_V4 1000
+
+extern int	hs_links_read_max(const HsTableOptions *opts);
 
 extern void hs_links_read_request(HsHttpRequest *req, HsConnection *conn,
 								  const HsTableOptions *opts, char **ids,

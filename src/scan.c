@@ -309,7 +309,8 @@ hsGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 
 	if (info->have_id_qual)
 		requests = ceil(baserel->rows / (info->opts.associations_to
-										 ? HS_LINK_READ_MAX : HS_MAX_BATCH_SIZE));
+										 ? hs_links_read_max(&info->opts)
+										 : HS_MAX_BATCH_SIZE));
 	else if (info->opts.associations_to)
 		requests = 2 * ceil(baserel->tuples / HS_LIST_PAGE_SIZE);	/* page, links */
 	else
@@ -428,6 +429,17 @@ hs_scan_eval_ids(HsScanState *st)
 	old = MemoryContextSwitchTo(st->id.cxt);
 	st->id.ids = hs_eval_id_exprs(st->id.exprs, st->mode == HS_SCAN_IDS,
 								  st->id.ps, &st->id.conv);
+	if (st->links)
+	{
+		/* from ids not written as record ids are none (HubSpot might read "0512" as 512) */
+		List	   *ids = NIL;
+		ListCell   *lc;
+
+		foreach(lc, st->id.ids)
+			if (hs_is_record_id((char *) lfirst(lc)))
+				ids = lappend(ids, lfirst(lc));
+		st->id.ids = ids;
+	}
 	st->id.array = palloc(sizeof(char *) * Max(list_length(st->id.ids), 1));
 	st->id.answered = palloc0(sizeof(bool) * Max(list_length(st->id.ids), 1));
 	for (i = 0; i < list_length(st->id.ids); i++)
@@ -844,7 +856,7 @@ hs_scan_next_phase(HsScanState *st)
 static void
 hs_scan_ids_request(HsScanState *st, HsHttpRequest *req)
 {
-	int			n = Min(st->links ? HS_LINK_READ_MAX : HS_MAX_BATCH_SIZE,
+	int			n = Min(st->links ? hs_links_read_max(&st->opts) : HS_MAX_BATCH_SIZE,
 						list_length(st->id.ids) - st->id.next);
 	char	  **ids = palloc(sizeof(char *) * n);
 	int			i;
@@ -968,11 +980,21 @@ hs_scan_fetch_ids(HsScanState *st)
 	req = hs_scan_ahead_finish(st, &old);
 	if (st->links)
 	{
-		/* every link answers an id asked for: the answer names from ids */
+		int			kept = 0;
+		int			i;
+
+		/*
+		 * Only links from an id asked for: a merged record answers for the
+		 * ids merged into it, and its links are not those of "from_id = x".
+		 */
 		hs_links_read_answer(req, st->conn, &st->opts, st->props, st->nretrieved,
 							 &objects, &nobjects, &st->requests, &st->retries);
+		for (i = 0; i < nobjects; i++)
+			if (bsearch(&objects[i].id, st->id.array, list_length(st->id.ids),
+						sizeof(char *), hs_cmp_strings) != NULL)
+				objects[kept++] = objects[i];
 		st->page.objects = objects;
-		st->page.nobjects = nobjects;
+		st->page.nobjects = kept;
 		MemoryContextSwitchTo(old);
 		return true;
 	}
@@ -1289,7 +1311,7 @@ hs_scan_explain_links(HsScanState *st, ExplainState *es)
 	else
 		ExplainPropertyText("HubSpot Request",
 							psprintf("POST %s (the links of up to %d from ids each)",
-									 read_path, HS_LINK_READ_MAX), es);
+									 read_path, hs_links_read_max(&st->opts)), es);
 }
 
 /* EXPLAIN: the request the scan sends and the properties it asks for. */

@@ -323,6 +323,8 @@ typedef struct HsLinkRead
 extern char *hs_json_link_read_body(char **ids, char **afters, int n);
 extern bool hs_json_parse_link_read(const char *body, size_t len, HsLinkRead *result,
 									char **why);
+extern bool hs_json_parse_batch_errors(const char *body, size_t len,
+									   HsAssocError **errors, int *nerrors, char **why);
 extern bool hs_json_parse_assoc_batch(const char *body, size_t len,
 									  HsAssocBatchResult *result, char **why);
 extern bool hs_json_parse_assoc_types(const char *body, size_t len,

@@ -915,14 +915,15 @@ def t_association_links(c, env):
         eq(c.req("POST", base + "labels/archive", {"inputs": [
             {"from": {"id": "520"}, "to": {"id": "1004"},
              "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 901}]}]}
-        ).status, 204, ver + " labels/archive")
+        ).status, 204 if ver == "v4" else 200, ver + " labels/archive")
         eq(c.req("POST", base + "read", {"inputs": [{"id": "520"}]}).json["results"][0]["to"],
            [], ver + " label archived")
         c.req("POST", base + "create", {"inputs": [
             {"from": {"id": "520"}, "to": {"id": "1005"},
              "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 901}]}]})
         eq(c.req("POST", base + "archive", {"inputs": [
-            {"from": {"id": "520"}, "to": [{"id": "1005"}]}]}).status, 204, ver + " archive")
+            {"from": {"id": "520"}, "to": [{"id": "1005"}]}]}).status, 204 if ver == "v4" else 200,
+           ver + " archive")
         eq(c.req("POST", base + "read", {"inputs": [{"id": "520"}]}).json["results"][0]["to"],
            [], ver + " pair archived")
     error_shape(c.req("POST", "/crm/v4/associations/partner_clients/contacts/batch/create",

@@ -269,7 +269,7 @@ def assoc_batch_v4(ctx, ftype, ttype, op):
                 tid = input_id(t if isinstance(t, dict) else {}, i)
                 for a, _, _ in assoc_labels_between(ftype.name, ttype.name):
                     store.assocs.pop(store.assoc_key(ftype.name, fid, ttype.name, tid, a), None)
-        return 204, None
+        return _archived(ctx, started)
     # labels/archive: the specs named, between each pair
     for i, inp in enumerate(inputs):
         fr, to = inp.get("from"), inp.get("to")
@@ -282,7 +282,15 @@ def assoc_batch_v4(ctx, ftype, ttype, op):
                                                assoc_labels_between(ftype.name, ttype.name)]
             for b in gone:
                 store.assocs.pop(store.assoc_key(ftype.name, fid, ttype.name, tid, b), None)
-    return 204, None
+    return _archived(ctx, started)
+
+
+def _archived(ctx, started):
+    """The answer of a removal: v4's 204 without a body; the date versions'
+    200 with a batch response (BatchResponse, BatchResponseVoid)."""
+    if ctx.api_version is None:
+        return 204, None
+    return 200, batch_response([], None, started)
 
 
 def assoc_types(ftype, ttype):
