@@ -129,6 +129,9 @@ CALL emu_clear();
 SELECT count(*) AS joined FROM pc_char p JOIN staging_char s ON p.id = s.id;
 SELECT affected('UPDATE pc_char pc SET tier = s.tier FROM staging_char s WHERE pc.id = s.id');
 SELECT method, path, jsonb_path_query_array(body, '$.inputs[*].id') AS ids, status FROM emu_requests ORDER BY seq;
+-- and so does an id scan of a char(n) id column
+SELECT id, length(id) FROM pc_char WHERE id = '553';
+SELECT id FROM pc_char WHERE id IN ('553', '554') ORDER BY id;
 DROP FOREIGN TABLE pc_char;
 DROP TABLE staging_char;
 

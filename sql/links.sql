@@ -269,6 +269,14 @@ CALL emu_faults('{"fail_next": [{"status": 200, "match": {"path_contains": "/bat
            "errors": [{"status": "error", "category": "VALIDATION_ERROR", "message": "cannot remove"}]}}]}');
 SELECT sqlstate, message, detail FROM try($$DELETE FROM pc_contacts_2603 WHERE from_id = '590'$$);
 CALL emu_faults('{}');
+-- two types of one pair go in two removals, in the order of the rows
+CALL emu_clear();
+SELECT affected($$INSERT INTO pc_contacts_2603 (from_id, to_id, association_type)
+  VALUES ('592', '1001', '901'), ('592', '1001', 'Billing contact')$$) AS inserted;
+SELECT affected($$DELETE FROM pc_contacts_2603 WHERE from_id = '592'$$) AS deleted;
+SELECT method, path, jsonb_array_length(body->'inputs') AS inputs, status FROM emu_requests
+ WHERE path NOT LIKE '%/labels' ORDER BY seq;
+SELECT count(*) AS left_592 FROM emu_links() WHERE from_id = '592';
 -- a date version reads the links of up to 1,000 records per request (v3: 100)
 CALL emu_clear();
 SELECT count(DISTINCT from_id) AS records FROM pc_contacts_2609

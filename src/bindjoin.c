@@ -962,14 +962,7 @@ hs_bind_key_value(HsBindKey *k, Datum value, bool isnull)
 		return NULL;
 	if (k->conv.kind == HS_VALUE_TIMESTAMP || k->conv.kind == HS_VALUE_TIMESTAMPTZ)
 		key = hs_datum_to_value(&k->conv, value, false);
-	if (k->conv.typid == BPCHAROID)
-	{
-		/* char(n) compares without its padding, as HubSpot's value has none */
-		size_t		n = strlen(key);
-
-		while (n > 0 && key[n - 1] == ' ')
-			key[--n] = '\0';
-	}
+	hs_trim_char_padding(&k->conv, key);
 	if (k->is_number)
 	{
 		char	   *dot = strchr(key, '.');

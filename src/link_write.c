@@ -57,6 +57,7 @@ typedef struct HsLinkModifyState
 	HsAssocInput inputs[HS_ASSOC_BATCH_MAX];
 	int			ninputs;
 	HsIdSet    *seen;			/* links removed by this statement */
+	HsIdSet    *pairs;			/* the pairs of the batch being filled */
 	int64		removed;		/* links HubSpot removed so far */
 	int			requests;
 } HsLinkModifyState;
@@ -208,6 +209,7 @@ hs_link_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo, EState *es
 											"hubspot_fdw link archive batch",
 											ALLOCSET_DEFAULT_SIZES);
 		st->seen = hs_idset_create(estate->es_query_cxt);
+		st->pairs = hs_idset_create(estate->es_query_cxt);
 		return;
 	}
 	st->batch.cxt = estate->es_query_cxt;
@@ -377,6 +379,7 @@ hs_link_archive_flush(HsLinkModifyState *st)
 	st->ninputs = 0;
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->buf_cxt);
+	hs_idset_reset(st->pairs);
 }
 
 /*
@@ -403,6 +406,12 @@ hs_link_exec_delete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 		return NULL;			/* no link has a NULL end or type */
 	if (!hs_idset_add(st->seen, hs_idset_key(st->seen, 3, from, to, type)))
 		return NULL;			/* removed by this statement already */
+	/* one input per pair in a batch, as batch/create's: the order then holds */
+	if (!hs_idset_add(st->pairs, hs_idset_key(st->pairs, 2, from, to)))
+	{
+		hs_link_archive_flush(st);
+		(void) hs_idset_add(st->pairs, hs_idset_key(st->pairs, 2, from, to));
+	}
 	old = MemoryContextSwitchTo(st->buf_cxt);
 	memset(&st->inputs[st->ninputs], 0, sizeof(HsAssocInput));
 	st->inputs[st->ninputs].from_id = pstrdup(from);

@@ -120,6 +120,23 @@ hs_cmp_strings(const void *a, const void *b)
 }
 
 /*
+ * Strip, in place, the padding of "key", the text of a char(n) value of
+ * converter "conv": char(n) compares without it, and HubSpot's values
+ * have none. Other types are left as they are.
+ */
+void
+hs_trim_char_padding(const HsConverter *conv, char *key)
+{
+	size_t		n;
+
+	if (conv->typid != BPCHAROID)
+		return;
+	n = strlen(key);
+	while (n > 0 && key[n - 1] == ' ')
+		key[--n] = '\0';
+}
+
+/*
  * Evaluate the id expressions of a plan (id = expr, or id = ANY(expr))
  * into a sorted list of distinct id strings. NULLs match nothing and are
  * dropped, and so are empty strings: no record has an empty id or key
@@ -149,6 +166,7 @@ hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps, HsConverter *conv)
 		{
 			char	   *id = hs_datum_to_value(conv, value, false);
 
+			hs_trim_char_padding(conv, id);
 			if (*id != '\0')
 				ids = lappend(ids, id);
 		}
@@ -172,6 +190,7 @@ hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps, HsConverter *conv)
 				if (nulls[i])
 					continue;
 				id = hs_datum_to_value(conv, elems[i], false);
+				hs_trim_char_padding(conv, id);
 				if (*id != '\0')
 					ids = lappend(ids, id);
 			}

@@ -58,6 +58,7 @@ extern int	hs_cmp_strings(const void *a, const void *b);
 extern List *hs_slot_list(Node **slots, int n);
 /* The id values a plan's quals name (scan.c, update.c, delete.c). */
 extern bool hs_is_record_id(const char *key);
+extern void hs_trim_char_padding(const HsConverter *conv, char *key);
 extern List *hs_eval_id_exprs(List *exprs, bool is_array, PlanState *ps,
 							  HsConverter *conv);
 
