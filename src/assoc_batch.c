@@ -15,14 +15,32 @@
 #include "utils/memutils.h"
 
 /*
- * Set up group "g" of associations from "from_type" to "to_type", sent
- * through "conn" with "opts" (copied into "cxt", whatever the caller's
- * memory); its inputs' strings live in a child of "cxt".
+ * The path that removes associations from "from_type" to "to_type": v3's
+ * batch/archive, which takes each input's type name; under a date version,
+ * batch/labels/archive, which takes each input's association spec and
+ * removes that type only (batch/archive there would remove every type
+ * between the two records).
+ */
+char *
+hs_assoc_remove_path(const HsTableOptions *opts, const char *from_type,
+					 const char *to_type)
+{
+	bool		dated = hs_api_is_dated(opts);
+
+	return hs_assoc_batch_path(opts, dated, from_type, to_type,
+							   dated ? "labels/archive" : "archive");
+}
+
+/*
+ * Set up group "g" of associations from "from_type" to "to_type", to
+ * create (or with "archive", to remove), sent through "conn" with "opts"
+ * (copied into "cxt", whatever the caller's memory); its inputs' strings
+ * live in a child of "cxt".
  */
 void
 hs_assoc_group_init(HsAssocGroup *g, MemoryContext cxt, HsConnection *conn,
 					const HsTableOptions *opts, const char *from_type,
-					const char *to_type)
+					const char *to_type, bool archive)
 {
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 
@@ -30,7 +48,9 @@ hs_assoc_group_init(HsAssocGroup *g, MemoryContext cxt, HsConnection *conn,
 	g->to_type = pstrdup(to_type);
 	hs_copy_table_options(&g->opts, opts);
 	g->conn = conn;
-	g->path = hs_assoc_batch_path(opts, false, from_type, to_type, "create");
+	g->archive = archive;
+	g->path = archive ? hs_assoc_remove_path(opts, from_type, to_type)
+		: hs_assoc_batch_path(opts, false, from_type, to_type, "create");
 	g->buf_cxt = AllocSetContextCreate(cxt, "hubspot_fdw association inputs",
 									   ALLOCSET_DEFAULT_SIZES);
 	g->pairs = hs_idset_create(cxt);
@@ -190,6 +210,76 @@ hs_assoc_batch_create(HsAssocBatchState *st, HsAssocGroup *g)
 	return hs_check_batch_answer(&check);
 }
 
+/* Error context of a removal: what the statement removed before. */
+static void
+hs_assoc_archive_error_context(void *arg)
+{
+	HsAssocBatchState *st = (HsAssocBatchState *) arg;
+
+	errcontext(ngettext("batch/archive %d of %s, %s to %s; %lld link was removed in HubSpot before this batch and stays removed (HubSpot has no transactions)",
+						"batch/archive %d of %s, %s to %s; %lld links were removed in HubSpot before this batch and stay removed (HubSpot has no transactions)",
+						(unsigned long) Min(st->removed, 1000000)),
+			   st->batches, st->what, st->sending->from_type, st->sending->to_type,
+			   (long long) st->removed);
+}
+
+/*
+ * A date version answers a removal with a batch response (v3 and v4: 204,
+ * no body): raise for the errors it names.
+ */
+static void
+hs_assoc_archive_errors(HsAssocGroup *g, HsHttpRequest *req)
+{
+	HsAssocError *errors;
+	int			nerrors;
+	char	   *why = NULL;
+
+	if (!hs_json_parse_batch_errors(req->response, req->response_len, &errors, &nerrors, &why))
+		hs_report_bad_response(req, why);
+	if (nerrors == 0)
+		return;
+	ereport(ERROR,
+			(errcode(hs_category_sqlstate(errors[0].category, NULL, req->http_status)),
+			 errmsg_plural("HubSpot refused to remove links of a batch of %d link",
+						   "HubSpot refused to remove links of a batch of %d links",
+						   g->ninputs, g->ninputs),
+			 errors[0].message
+			 ? errdetail("HubSpot says \"%s\" (category: %s).",
+						 hs_hide_token(req->token, errors[0].message),
+						 errors[0].category ? hs_hide_token(req->token, errors[0].category) : "none")
+			 : errdetail("HubSpot gives no message (category: %s).",
+						 errors[0].category ? hs_hide_token(req->token, errors[0].category) : "none")));
+}
+
+/*
+ * Send the inputs of "g" as one removal. HubSpot's answer says nothing of
+ * each input (204, or a batch response naming only errors): every input
+ * counts as removed once the request succeeds. Returns how many.
+ */
+static int
+hs_assoc_batch_archive(HsAssocBatchState *st, HsAssocGroup *g)
+{
+	HsHttpRequest req;
+	ErrorContextCallback errcb;
+
+	st->batches++;
+	st->sending = g;
+	errcb.callback = hs_assoc_archive_error_context;
+	errcb.arg = st;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	hs_request_init(&req, g->conn, &g->opts, "POST", g->path, NULL,
+					hs_json_assoc_batch_body(g->inputs, g->ninputs,
+											 hs_api_is_dated(&g->opts)));
+	hs_send(&req);
+	hs_check_response(&req, false);
+	if (req.response_len > 0)
+		hs_assoc_archive_errors(g, &req);
+	error_context_stack = errcb.previous;
+	hs_stats_rows_written(&req, g->ninputs);
+	return g->ninputs;
+}
+
 /* Send what group "g" has buffered, then forget it. */
 void
 hs_assoc_flush(HsAssocBatchState *st, HsAssocGroup *g)
@@ -199,7 +289,10 @@ hs_assoc_flush(HsAssocBatchState *st, HsAssocGroup *g)
 	if (g->ninputs == 0)
 		return;
 	old = MemoryContextSwitchTo(st->flush_cxt);
-	st->created += hs_assoc_batch_create(st, g);
+	if (g->archive)
+		st->removed += hs_assoc_batch_archive(st, g);
+	else
+		st->created += hs_assoc_batch_create(st, g);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->flush_cxt);
 	MemoryContextReset(g->buf_cxt);

@@ -351,7 +351,7 @@ hs_assoc_group(HsAssocBatchState *st, const char *server,
 	g->server_name = pstrdup(server);
 	hs_assoc_target(server, &target);
 	hs_assoc_group_init(g, st->cxt, hs_get_connection(target.server, target.user),
-						&target.opts, from_type, to_type);
+						&target.opts, from_type, to_type, false);
 	st->groups = lappend(st->groups, g);
 	MemoryContextSwitchTo(old);
 	return st->last = g;

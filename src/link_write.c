@@ -4,7 +4,8 @@
  *		creates links with associations batch/create through the batches of
  *		hubspot_associate_batch() (assoc_batch.c), or keeps them until COMMIT
  *		with send_at 'commit'; DELETE removes them with associations
- *		batch/archive, HS_ASSOC_BATCH_MAX at a time.
+ *		batch/archive (a date version's batch/labels/archive) through the
+ *		same batches, HS_ASSOC_BATCH_MAX at a time.
  *
  * UPDATE is refused: a link has nothing to change but its ends and type,
  * which make it another link. Reading is links.c's.
@@ -47,19 +48,11 @@ typedef struct HsLinkModifyState
 	HsLinkCol	type_id;		/* INSERT: association_type_id, if a column */
 	MemoryContext row_cxt;		/* one row's work, reset for the next */
 
-	/* INSERT: the batches of hubspot_associate_batch() */
+	/* the batches of hubspot_associate_batch(), creating or removing */
 	HsAssocBatchState batch;
 	HsAssocGroup *group;
-	int64		queued;			/* kept for COMMIT */
-
-	/* DELETE: the batch/archive being filled */
-	MemoryContext buf_cxt;
-	HsAssocInput inputs[HS_ASSOC_BATCH_MAX];
-	int			ninputs;
-	HsIdSet    *seen;			/* links removed by this statement */
-	HsIdSet    *pairs;			/* the pairs of the batch being filled */
-	int64		removed;		/* links HubSpot removed so far */
-	int			requests;
+	int64		queued;			/* INSERT: kept for COMMIT */
+	HsIdSet    *seen;			/* DELETE: links removed by this statement */
 } HsLinkModifyState;
 
 StaticAssertDecl(offsetof(HsLinkModifyState, hdr) == 0,
@@ -204,22 +197,15 @@ hs_link_begin_modify(ModifyTableState *mtstate, ResultRelInfo *rinfo, EState *es
 	st->row_cxt = AllocSetContextCreate(estate->es_query_cxt, "hubspot_fdw link row",
 										ALLOCSET_SMALL_SIZES);
 	if (del)
-	{
-		st->buf_cxt = AllocSetContextCreate(estate->es_query_cxt,
-											"hubspot_fdw link archive batch",
-											ALLOCSET_DEFAULT_SIZES);
 		st->seen = hs_idset_create(estate->es_query_cxt);
-		st->pairs = hs_idset_create(estate->es_query_cxt);
-		return;
-	}
 	st->batch.cxt = estate->es_query_cxt;
 	st->batch.flush_cxt = AllocSetContextCreate(estate->es_query_cxt,
 												"hubspot_fdw association batch",
 												ALLOCSET_DEFAULT_SIZES);
-	st->batch.what = "this INSERT";
+	st->batch.what = del ? "this DELETE" : "this INSERT";
 	st->group = MemoryContextAllocZero(estate->es_query_cxt, sizeof(HsAssocGroup));
 	hs_assoc_group_init(st->group, estate->es_query_cxt, st->conn, &st->opts,
-						st->opts.object_type, st->opts.associations_to);
+						st->opts.object_type, st->opts.associations_to, del);
 }
 
 /*
@@ -291,100 +277,10 @@ hs_link_exec_insert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot)
 	return slot;
 }
 
-/* Error context of a batch/archive: what the statement removed before. */
-static void
-hs_link_archive_error_context(void *arg)
-{
-	HsLinkModifyState *st = (HsLinkModifyState *) arg;
-
-	errcontext(ngettext("batch/archive %d of this DELETE, %s to %s; %lld link was removed in HubSpot before this batch and stays removed (HubSpot has no transactions)",
-						"batch/archive %d of this DELETE, %s to %s; %lld links were removed in HubSpot before this batch and stay removed (HubSpot has no transactions)",
-						(unsigned long) Min(st->removed, 1000000)),
-			   st->requests, st->opts.object_type, st->opts.associations_to,
-			   (long long) st->removed);
-}
-
 /*
- * The path that removes links: v3's batch/archive, which takes each
- * link's type name; under a date version, batch/labels/archive, which takes
- * each link's association spec and removes that type only (batch/archive
- * there would remove every type between the two records).
- */
-static char *
-hs_link_archive_path(const HsTableOptions *opts)
-{
-	bool		dated = hs_api_is_dated(opts);
-
-	return hs_assoc_batch_path(opts, dated, opts->object_type, opts->associations_to,
-							   dated ? "labels/archive" : "archive");
-}
-
-/*
- * A date version answers a removal with a batch response (v3 and v4: 204,
- * no body): raise for the errors it names, as a batch/create's are.
- */
-static void
-hs_link_archive_errors(HsLinkModifyState *st, HsHttpRequest *req)
-{
-	HsAssocError *errors;
-	int			nerrors;
-	char	   *why = NULL;
-
-	if (!hs_json_parse_batch_errors(req->response, req->response_len, &errors, &nerrors, &why))
-		hs_report_bad_response(req, why);
-	if (nerrors == 0)
-		return;
-	ereport(ERROR,
-			(errcode(hs_category_sqlstate(errors[0].category, NULL, req->http_status)),
-			 errmsg_plural("HubSpot refused to remove links of a batch of %d link",
-						   "HubSpot refused to remove links of a batch of %d links",
-						   st->ninputs, st->ninputs),
-			 errors[0].message
-			 ? errdetail("HubSpot says \"%s\" (category: %s).",
-						 hs_hide_token(req->token, errors[0].message),
-						 errors[0].category ? hs_hide_token(req->token, errors[0].category) : "none")
-			 : errdetail("HubSpot gives no message (category: %s).",
-						 errors[0].category ? hs_hide_token(req->token, errors[0].category) : "none")));
-}
-
-/*
- * Send the buffered links as one batch/archive. HubSpot answers 204 with no
- * body: every input counts as removed once the request succeeds.
- */
-static void
-hs_link_archive_flush(HsLinkModifyState *st)
-{
-	HsHttpRequest req;
-	ErrorContextCallback errcb;
-	MemoryContext old;
-
-	if (st->ninputs == 0)
-		return;
-	old = MemoryContextSwitchTo(st->buf_cxt);
-	st->requests++;
-	errcb.callback = hs_link_archive_error_context;
-	errcb.arg = st;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
-	hs_request_init(&req, st->conn, &st->opts, "POST", hs_link_archive_path(&st->opts),
-					NULL, hs_json_assoc_batch_body(st->inputs, st->ninputs,
-												   hs_api_is_dated(&st->opts)));
-	hs_send(&req);
-	hs_check_response(&req, false);
-	if (req.response_len > 0)
-		hs_link_archive_errors(st, &req);
-	error_context_stack = errcb.previous;
-	hs_stats_rows_written(&req, st->ninputs);
-	st->removed += st->ninputs;
-	st->ninputs = 0;
-	MemoryContextSwitchTo(old);
-	MemoryContextReset(st->buf_cxt);
-	hs_idset_reset(st->pairs);
-}
-
-/*
- * Executor: one link to remove, buffered into batch/archive (sent when 100
- * are buffered). A link the statement already removed is not sent again.
+ * Executor: one link to remove, buffered into a removal of the group's
+ * (sent when HS_ASSOC_BATCH_MAX are buffered). A link the statement already
+ * removed is not sent again.
  */
 TupleTableSlot *
 hs_link_exec_delete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
@@ -392,6 +288,7 @@ hs_link_exec_delete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 {
 	HsLinkModifyState *st = (HsLinkModifyState *) rinfo->ri_FdwState;
 	MemoryContext old;
+	HsAssocInput in = {0};
 	char	   *from;
 	char	   *to;
 	char	   *type;
@@ -406,25 +303,11 @@ hs_link_exec_delete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
 		return NULL;			/* no link has a NULL end or type */
 	if (!hs_idset_add(st->seen, hs_idset_key(st->seen, 3, from, to, type)))
 		return NULL;			/* removed by this statement already */
-	/* one input per pair in a batch, as batch/create's: the order then holds */
-	if (!hs_idset_add(st->pairs, hs_idset_key(st->pairs, 2, from, to)))
-	{
-		hs_link_archive_flush(st);
-		(void) hs_idset_add(st->pairs, hs_idset_key(st->pairs, 2, from, to));
-	}
-	old = MemoryContextSwitchTo(st->buf_cxt);
-	memset(&st->inputs[st->ninputs], 0, sizeof(HsAssocInput));
-	st->inputs[st->ninputs].from_id = pstrdup(from);
-	st->inputs[st->ninputs].to_id = pstrdup(to);
-	st->inputs[st->ninputs].type = pstrdup(type);
 	if (hs_api_is_dated(&st->opts))
 		hs_assoc_resolve(st->conn, &st->opts, st->opts.object_type,
-						 st->opts.associations_to, type, &st->inputs[st->ninputs],
-						 "the association_type column");
-	st->ninputs++;
-	MemoryContextSwitchTo(old);
-	if (st->ninputs >= HS_ASSOC_BATCH_MAX)
-		hs_link_archive_flush(st);
+						 st->opts.associations_to, type, &in, "the association_type column");
+	/* one input per pair in a batch, as for batch/create: the order holds */
+	hs_assoc_add(&st->batch, st->group, from, to, type, in.category, in.type_id);
 	return slot;
 }
 
@@ -436,10 +319,7 @@ hs_link_end_modify(EState *estate, ResultRelInfo *rinfo)
 
 	if (st == NULL || st->conn == NULL)
 		return;
-	if (st->hdr.operation == CMD_DELETE)
-		hs_link_archive_flush(st);
-	else if (st->group)
-		hs_assoc_flush(&st->batch, st->group);
+	hs_assoc_flush(&st->batch, st->group);
 }
 
 /* EXPLAIN of an INSERT or DELETE of a link table: the requests it sends. */
@@ -458,7 +338,8 @@ hs_link_explain_modify(ResultRelInfo *rinfo, ExplainState *es)
 	else
 		ExplainPropertyText("HubSpot Request",
 							psprintf("POST %s (up to %d links each)",
-									 del ? hs_link_archive_path(&st->opts)
+									 del ? hs_assoc_remove_path(&st->opts, st->opts.object_type,
+															   st->opts.associations_to)
 									 : hs_assoc_batch_path(&st->opts, false, st->opts.object_type,
 								st->opts.associations_to, "create"),
 									 HS_ASSOC_BATCH_MAX), es);
@@ -468,10 +349,9 @@ hs_link_explain_modify(ResultRelInfo *rinfo, ExplainState *es)
 		hs_link_end_modify(NULL, rinfo);
 		if (st->conn)
 		{
-			ExplainPropertyInteger("HubSpot Requests Sent", NULL,
-								   del ? st->requests : st->batch.batches, es);
+			ExplainPropertyInteger("HubSpot Requests Sent", NULL, st->batch.batches, es);
 			ExplainPropertyInteger(del ? "HubSpot Links Removed" : "HubSpot Links Created",
-								   NULL, del ? st->removed : st->batch.created, es);
+								   NULL, del ? st->batch.removed : st->batch.created, es);
 		}
 	}
 }

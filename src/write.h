@@ -303,7 +303,8 @@ typedef struct HsAssocGroup
 	char	   *to_type;
 	HsTableOptions opts;		/* the server's */
 	HsConnection *conn;
-	char	   *path;			/* .../{from}/{to}/batch/create */
+	bool		archive;		/* removes its inputs (a link table's DELETE) */
+	char	   *path;			/* .../{from}/{to}/batch/create, or the removal */
 	MemoryContext buf_cxt;		/* the inputs' strings; reset by each flush */
 	HsIdSet    *pairs;			/* the inputs' (from id, to id) pairs */
 	int			ninputs;
@@ -319,6 +320,7 @@ typedef struct HsAssocBatchState
 	HsAssocGroup *last;			/* group of the previous row */
 	HsAssocGroup *sending;		/* group being flushed, for errcontext */
 	int64		created;		/* associations HubSpot confirmed so far */
+	int64		removed;		/* associations removed so far (archive) */
 	int64		queued;			/* kept for COMMIT (send_at 'commit') */
 	const char *what;			/* for messages */
 	int			batches;
@@ -327,7 +329,10 @@ typedef struct HsAssocBatchState
 
 extern void hs_assoc_group_init(HsAssocGroup *g, MemoryContext cxt,
 								HsConnection *conn, const HsTableOptions *opts,
-								const char *from_type, const char *to_type);
+								const char *from_type, const char *to_type,
+								bool archive);
+extern char *hs_assoc_remove_path(const HsTableOptions *opts, const char *from_type,
+								  const char *to_type);
 extern void hs_assoc_resolve(HsConnection *conn, const HsTableOptions *opts,
 							 const char *from_type, const char *to_type, const char *type,
 							 HsAssocInput *in, const char *fname);
