@@ -982,6 +982,23 @@ hs_bind_key_value(HsBindKey *k, Datum value, bool isnull)
 }
 
 /*
+ * Begin scan tuple "scan" (a bind join's layout: the outer columns, then
+ * the HubSpot table's) with the outer row "outer" (deformed), its first
+ * "nouter" columns, and the rest NULL; the caller stores it. Bind joins
+ * and the direct UPDATE over one (update.c) fill it so.
+ */
+void
+hs_bind_store_outer(TupleTableSlot *scan, TupleTableSlot *outer, int nouter)
+{
+	int			natts = scan->tts_tupleDescriptor->natts;
+
+	ExecClearTuple(scan);
+	memcpy(scan->tts_values, outer->tts_values, sizeof(Datum) * nouter);
+	memcpy(scan->tts_isnull, outer->tts_isnull, sizeof(bool) * nouter);
+	memset(scan->tts_isnull + nouter, true, sizeof(bool) * (natts - nouter));
+}
+
+/*
  * Put the outer row "outer" (deformed) and the record "obj" (NULL: a
  * null-extended row) in the scan tuple. Runs in per-tuple memory.
  */
@@ -995,12 +1012,9 @@ hs_bj_store(HsBindJoinState *st, TupleTableSlot *outer, HsObject *obj)
 	bool		have_wholerow = false;
 	int			i;
 
-	ExecClearTuple(scan);
-	memcpy(values, outer->tts_values, sizeof(Datum) * st->nouter);
-	memcpy(isnull, outer->tts_isnull, sizeof(bool) * st->nouter);
+	hs_bind_store_outer(scan, outer, st->nouter);
 	if (obj == NULL)
 	{
-		memset(isnull + st->nouter, true, sizeof(bool) * st->ninner);
 		ExecStoreVirtualTuple(scan);
 		return;
 	}

@@ -537,6 +537,35 @@ hs_report_token_refusal(HsHttpRequest *req)
 }
 
 /*
+ * Raise for error "category"/"message" of a batch/read answer "req", of
+ * records or ("links") of their links, unless it says a record does not
+ * exist (OBJECT_NOT_FOUND): such a record is no row and has no links.
+ */
+void
+hs_check_read_error(HsHttpRequest *req, const char *category, const char *message,
+					bool links)
+{
+	const char *correlation_id = req->correlation_id[0] ? req->correlation_id : "none";
+
+	if (category && strcmp(category, "OBJECT_NOT_FOUND") == 0)
+		return;
+	ereport(ERROR,
+			(errcode(hs_category_sqlstate(category, NULL, req->http_status)),
+			 links ? errmsg("HubSpot could not read some links")
+			 : errmsg("HubSpot could not read some objects"),
+			 message
+			 ? errdetail("HubSpot says \"%s\" (category: %s, correlationId: %s).",
+						 hs_hide_token(req->token, message),
+						 category ? hs_hide_token(req->token, category) : "none",
+						 correlation_id)
+			 : errdetail("HubSpot gives no message (category: %s, correlationId: %s).",
+						 category ? hs_hide_token(req->token, category) : "none",
+						 correlation_id),
+			 errcontext("HubSpot request: POST %s (HTTP %ld)",
+						req->path, req->http_status)));
+}
+
+/*
  * Raise an error for a 2xx answer whose body is not what the API promises:
  * fdw_error, or the SQLSTATE of the check that refused it before parsing
  * (\u0000 in a string, or too costly to parse).

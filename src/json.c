@@ -1037,15 +1037,25 @@ hs_json_assoc_batch_body(const HsAssocInput *inputs, int ninputs, bool specs)
 	return hs_build_finish(b);
 }
 
+/*
+ * Field "key" of "obj", an id HubSpot writes as a string or as an integer,
+ * as text; NULL when it is neither.
+ */
+static char *
+hs_id_field_text(struct json_object *obj, const char *key)
+{
+	struct json_object *v = hs_get(obj, key, json_type_string);
+
+	if (v == NULL)
+		v = hs_get(obj, key, json_type_int);
+	return v ? hs_value_text(v) : NULL;
+}
+
 /* The id of a PublicObjectId ({"id": "..."}), or NULL. */
 static char *
 hs_object_id_text(struct json_object *obj)
 {
-	struct json_object *id = hs_get(obj, "id", json_type_string);
-
-	if (id == NULL)
-		id = hs_get(obj, "id", json_type_int);
-	return id ? hs_value_text(id) : NULL;
+	return hs_id_field_text(obj, "id");
 }
 
 /* Does context key "key" name object ids: id, ids, ...Id, ...Ids, ..._id, ..._ids? */
@@ -1116,6 +1126,34 @@ hs_assoc_errors(struct json_object *errors, int *n)
 }
 
 /*
+ * The "results" and "errors" arrays of the batch answer parsed as "tree",
+ * at least one of them present. False (tree released, *why set) when the
+ * answer is not such an object or did not parse (tree NULL).
+ */
+static bool
+hs_batch_arrays(HsJsonTree *tree, struct json_object **results,
+				struct json_object **errors, char **why)
+{
+	if (tree == NULL)
+		return false;
+	if (!json_object_is_type(tree->root, json_type_object))
+	{
+		*why = "the answer is not a JSON object";
+		hs_json_tree_release(tree);
+		return false;
+	}
+	*results = hs_get(tree->root, "results", json_type_array);
+	*errors = hs_get(tree->root, "errors", json_type_array);
+	if (*results == NULL && *errors == NULL)
+	{
+		*why = "the answer has neither a \"results\" nor an \"errors\" array";
+		hs_json_tree_release(tree);
+		return false;
+	}
+	return true;
+}
+
+/*
  * Parse an associations batch/create answer
  * (BatchResponsePublicAssociation[WithErrors]): results as from/to/type,
  * errors with the ids they name.
@@ -1131,22 +1169,8 @@ hs_json_parse_assoc_batch(const char *body, size_t len,
 	size_t		i;
 
 	memset(result, 0, sizeof(*result));
-	if (tree == NULL)
+	if (!hs_batch_arrays(tree, &results, &errors, why))
 		return false;
-	if (!json_object_is_type(tree->root, json_type_object))
-	{
-		*why = "the answer is not a JSON object";
-		hs_json_tree_release(tree);
-		return false;
-	}
-	results = hs_get(tree->root, "results", json_type_array);
-	errors = hs_get(tree->root, "errors", json_type_array);
-	if (results == NULL && errors == NULL)
-	{
-		*why = "the answer has neither a \"results\" nor an \"errors\" array";
-		hs_json_tree_release(tree);
-		return false;
-	}
 
 	n = results ? json_object_array_length(results) : 0;
 	result->results = n > 0 ? palloc0(sizeof(HsAssocInput) * n) : NULL;
@@ -1160,15 +1184,8 @@ hs_json_parse_assoc_batch(const char *body, size_t len,
 		/* v4 and the date versions answer LabelsBetweenObjectPair */
 		if (a->from_id == NULL && a->to_id == NULL)
 		{
-			struct json_object *f = hs_get(r, "fromObjectId", json_type_string);
-			struct json_object *t = hs_get(r, "toObjectId", json_type_string);
-
-			if (f == NULL)
-				f = hs_get(r, "fromObjectId", json_type_int);
-			if (t == NULL)
-				t = hs_get(r, "toObjectId", json_type_int);
-			a->from_id = f ? hs_value_text(f) : NULL;
-			a->to_id = t ? hs_value_text(t) : NULL;
+			a->from_id = hs_id_field_text(r, "fromObjectId");
+			a->to_id = hs_id_field_text(r, "toObjectId");
 		}
 		a->type = hs_get_string(r, "type");
 		if (a->from_id == NULL || a->to_id == NULL)
@@ -1218,14 +1235,10 @@ static int
 hs_link_entry(struct json_object *t, char *from, HsLink *out, char **why)
 {
 	struct json_object *types = hs_get(t, "associationTypes", json_type_array);
-	struct json_object *to_obj;
-	char	   *to;
+	char	   *to = hs_id_field_text(t, "toObjectId");
 	size_t		k;
 
-	to_obj = hs_get(t, "toObjectId", json_type_string);
-	if (to_obj == NULL)
-		to_obj = hs_get(t, "toObjectId", json_type_int);
-	if (to_obj == NULL)
+	if (to == NULL)
 	{
 		/* v3: {id, type} */
 		to = hs_object_id_text(t);
@@ -1239,7 +1252,6 @@ hs_link_entry(struct json_object *t, char *from, HsLink *out, char **why)
 		out->type = hs_get_string(t, "type");
 		return 1;
 	}
-	to = hs_value_text(to_obj);
 	if (types == NULL || json_object_array_length(types) == 0)
 	{
 		*why = "a link has no \"associationTypes\"";
@@ -1248,14 +1260,11 @@ hs_link_entry(struct json_object *t, char *from, HsLink *out, char **why)
 	for (k = 0; k < json_object_array_length(types); k++)
 	{
 		struct json_object *at = json_object_array_get_idx(types, k);
-		struct json_object *tid = hs_get(at, "typeId", json_type_int);
 
-		if (tid == NULL)
-			tid = hs_get(at, "typeId", json_type_string);
 		out[k].from_id = from;
 		out[k].to_id = to;
 		out[k].category = hs_get_string(at, "category");
-		out[k].type_id = tid ? hs_value_text(tid) : NULL;
+		out[k].type_id = hs_id_field_text(at, "typeId");
 		out[k].label = hs_get_string(at, "label");
 		if (out[k].type_id == NULL)
 		{
@@ -1283,16 +1292,8 @@ hs_json_parse_link_read(const char *body, size_t len, HsLinkRead *result, char *
 	int			nmore = 0;
 
 	memset(result, 0, sizeof(*result));
-	if (tree == NULL)
+	if (!hs_batch_arrays(tree, &results, &errors, why))
 		return false;
-	results = hs_get(tree->root, "results", json_type_array);
-	errors = hs_get(tree->root, "errors", json_type_array);
-	if (results == NULL && errors == NULL)
-	{
-		*why = "the answer has neither a \"results\" nor an \"errors\" array";
-		hs_json_tree_release(tree);
-		return false;
-	}
 	n = results ? json_object_array_length(results) : 0;
 	/* room for every link: one per "to" entry, or one per type of it */
 	for (i = 0; i < n; i++)

@@ -59,33 +59,6 @@ hs_link_field(const HsLink *l, const char *field)
 }
 
 /*
- * Raise for the errors of a batch/read answer but those saying a record
- * does not exist: a record HubSpot does not have has no links.
- */
-static void
-hs_links_check_errors(HsHttpRequest *req, const HsLinkRead *res)
-{
-	int			i;
-
-	for (i = 0; i < res->nerrors; i++)
-	{
-		const HsAssocError *e = &res->errors[i];
-
-		if (e->category && strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
-			continue;
-		ereport(ERROR,
-				(errcode(hs_category_sqlstate(e->category, NULL, req->http_status)),
-				 errmsg("HubSpot could not read some links"),
-				 errdetail("HubSpot says \"%s\" (category: %s, correlationId: %s).",
-						   e->message ? hs_hide_token(req->token, e->message) : "",
-						   e->category ? hs_hide_token(req->token, e->category) : "none",
-						   req->correlation_id[0] ? req->correlation_id : "none"),
-				 errcontext("HubSpot request: POST %s (HTTP %ld)",
-							req->path, req->http_status)));
-	}
-}
-
-/*
  * The links of a batch/read answer that hs_check_response accepted, as
  * objects projected on "props" (per column read: its link field, NULL for
  * from_id), appended to *objects (*nobjects of them, room for *room).
@@ -102,7 +75,8 @@ hs_links_collect(HsHttpRequest *req, char **props, int nprops,
 
 	if (!hs_json_parse_link_read(req->response, req->response_len, res, &why))
 		hs_report_bad_response(req, why);
-	hs_links_check_errors(req, res);
+	for (i = 0; i < res->nerrors; i++)
+		hs_check_read_error(req, res->errors[i].category, res->errors[i].message, true);
 	if (*nobjects + res->nlinks > *room)
 	{
 		*room = Max(*room * 2, *nobjects + res->nlinks);

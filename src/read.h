@@ -172,6 +172,8 @@ typedef struct HsBindKey
 extern void hs_bind_key_init(HsBindKey *k, Expr *key_expr, const HsColumn *keycol,
 							 bool by_key);
 extern char *hs_bind_key_value(HsBindKey *k, Datum value, bool isnull);
+extern void hs_bind_store_outer(TupleTableSlot *scan, TupleTableSlot *outer,
+								int nouter);
 
 /*
  * A bind join's plan, as a direct UPDATE over it (update.c) takes it over:

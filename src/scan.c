@@ -906,25 +906,7 @@ hs_batch_read_answer(HsHttpRequest *req, char **props, int nprops,
 							 &res, &why))
 		hs_report_bad_response(req, why);
 	for (i = 0; i < res.nerrors; i++)
-	{
-		HsBatchError *e = &res.errors[i];
-
-		if (e->category && strcmp(e->category, "OBJECT_NOT_FOUND") == 0)
-			continue;
-		ereport(ERROR,
-				(errcode(hs_category_sqlstate(e->category, NULL, req->http_status)),
-				 errmsg("HubSpot could not read some objects"),
-				 e->message
-				 ? errdetail("HubSpot says \"%s\" (category: %s, correlationId: %s).",
-							 hs_hide_token(req->token, e->message),
-							 e->category ? hs_hide_token(req->token, e->category) : "none",
-							 req->correlation_id[0] ? req->correlation_id : "none")
-				 : errdetail("HubSpot gives no message (category: %s, correlationId: %s).",
-							 e->category ? hs_hide_token(req->token, e->category) : "none",
-							 req->correlation_id[0] ? req->correlation_id : "none"),
-				 errcontext("HubSpot request: POST %s (HTTP %ld)",
-							req->path, req->http_status)));
-	}
+		hs_check_read_error(req, res.errors[i].category, res.errors[i].message, false);
 	*objects = res.results;
 	*nobjects = res.nresults;
 }
@@ -933,9 +915,11 @@ hs_batch_read_answer(HsHttpRequest *req, char **props, int nprops,
  * HS_SCAN_IDS: keep, in place, the results of a batch/read that answer an
  * id asked for and not answered before, and return how many. A record
  * HubSpot returns under another id (a merged record answers for the ids
- * merged into it) does not satisfy "id = x": it is no row, as on the list.
- * Key values (id_property) are matched by HubSpot's rules, and answers
- * carry record ids: those results are all kept.
+ * merged into it) does not satisfy "id = x": it is no row, as on the list;
+ * nor are its links in a link table, where one id answers many rows (its
+ * links), so an id is not marked answered there. Key values (id_property)
+ * are matched by HubSpot's rules, and answers carry record ids: those
+ * results are all kept.
  */
 static int
 hs_scan_keep_asked(HsScanState *st, HsObject *objects, int nobjects)
@@ -950,9 +934,14 @@ hs_scan_keep_asked(HsScanState *st, HsObject *objects, int nobjects)
 		char	  **hit = bsearch(&objects[i].id, st->id.array, list_length(st->id.ids),
 								  sizeof(char *), hs_cmp_strings);
 
-		if (hit == NULL || st->id.answered[hit - st->id.array])
+		if (hit == NULL)
 			continue;
-		st->id.answered[hit - st->id.array] = true;
+		if (!st->links)
+		{
+			if (st->id.answered[hit - st->id.array])
+				continue;
+			st->id.answered[hit - st->id.array] = true;
+		}
 		objects[kept++] = objects[i];
 	}
 	return kept;
@@ -979,26 +968,10 @@ hs_scan_fetch_ids(HsScanState *st)
 		hs_scan_ahead_start(st, hs_scan_ids_request);
 	req = hs_scan_ahead_finish(st, &old);
 	if (st->links)
-	{
-		int			kept = 0;
-		int			i;
-
-		/*
-		 * Only links from an id asked for: a merged record answers for the
-		 * ids merged into it, and its links are not those of "from_id = x".
-		 */
 		hs_links_read_answer(req, st->conn, &st->opts, st->props, st->nretrieved,
 							 &objects, &nobjects, &st->requests, &st->retries);
-		for (i = 0; i < nobjects; i++)
-			if (bsearch(&objects[i].id, st->id.array, list_length(st->id.ids),
-						sizeof(char *), hs_cmp_strings) != NULL)
-				objects[kept++] = objects[i];
-		st->page.objects = objects;
-		st->page.nobjects = kept;
-		MemoryContextSwitchTo(old);
-		return true;
-	}
-	hs_batch_read_answer(req, st->props, st->nretrieved, &objects, &nobjects);
+	else
+		hs_batch_read_answer(req, st->props, st->nretrieved, &objects, &nobjects);
 	st->page.objects = objects;
 	st->page.nobjects = hs_scan_keep_asked(st, objects, nobjects);
 	MemoryContextSwitchTo(old);

@@ -457,6 +457,8 @@ extern void hs_send_complete(HsHttpRequest *req);
 extern void hs_report_transport(HsHttpRequest *req);
 extern void hs_check_response(HsHttpRequest *req, bool allow_404);
 pg_noreturn extern void hs_report_token_refusal(HsHttpRequest *req) pg_attribute_noreturn();
+extern void hs_check_read_error(HsHttpRequest *req, const char *category,
+								const char *message, bool links);
 pg_noreturn extern void hs_report_bad_response(HsHttpRequest *req,
 												const char *why) pg_attribute_noreturn();
 pg_noreturn extern void hs_report_rate_wait(HsHttpRequest *req,

@@ -633,7 +633,6 @@ hs_direct_join(ForeignScanState *node, HsDirectState *st)
 	PlanState  *outer = outerPlanState(node);
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
 	TupleTableSlot *scan = node->ss.ss_ScanTupleSlot;
-	int			natts = scan->tts_tupleDescriptor->natts;
 	int			bs = st->w.opts.batch_size;
 	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
 	MemoryContext cxt = NULL;	/* the batch being filled, and its strings */
@@ -657,10 +656,7 @@ hs_direct_join(ForeignScanState *node, HsDirectState *st)
 			break;
 		ResetExprContext(econtext);
 		slot_getallattrs(slot);
-		ExecClearTuple(scan);
-		memcpy(scan->tts_values, slot->tts_values, sizeof(Datum) * st->nouter);
-		memcpy(scan->tts_isnull, slot->tts_isnull, sizeof(bool) * st->nouter);
-		memset(scan->tts_isnull + st->nouter, true, sizeof(bool) * (natts - st->nouter));
+		hs_bind_store_outer(scan, slot, st->nouter);
 		ExecStoreVirtualTuple(scan);
 		econtext->ecxt_scantuple = scan;
 
