@@ -1467,8 +1467,7 @@ hs_bj_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 		ExplainPropertyText("HubSpot Key", HS_LINK_FROM_ID, es);
 		ExplainPropertyText("HubSpot Request",
 							psprintf("POST %s (the links of up to %d from ids each)",
-									 hs_assoc_batch_path(&st->opts, false, st->opts.object_type,
-								st->opts.associations_to, "read"),
+									 hs_links_read_path(&st->opts),
 									 HS_MAX_BATCH_SIZE), es);
 	}
 	else if (st->by_key)

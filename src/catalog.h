@@ -113,6 +113,7 @@ extern void hs_get_server_options(ForeignServer *server, HsTableOptions *opts);
 extern void hs_copy_table_options(HsTableOptions *dst, const HsTableOptions *src);
 extern List *hs_get_columns(Relation rel);
 extern HsColumn *hs_find_id_column(List *columns);
+extern HsColumn *hs_find_column(List *columns, const char *attname);
 extern HsColumn *hs_find_property_column(List *columns, const char *property);
 extern bool hs_allowed_hosts_check(char **newval, void **extra, GucSource source);
 extern bool hs_object_type_is_valid(const char *value);

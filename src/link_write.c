@@ -58,22 +58,6 @@ typedef struct HsLinkModifyState
 StaticAssertDecl(offsetof(HsLinkModifyState, hdr) == 0,
 				 "hs_modify_operation() reads hdr first");
 
-/* The column of "rel" named "name", or NULL. */
-static HsColumn *
-hs_link_column(List *columns, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, columns)
-	{
-		HsColumn   *col = lfirst(lc);
-
-		if (strcmp(col->attname, name) == 0)
-			return col;
-	}
-	return NULL;
-}
-
 /*
  * Planner: the row identity of a DELETE of a link table: its from id, to
  * id and type, as three junk columns. UPDATE is refused here, before
@@ -100,7 +84,7 @@ hs_link_add_targets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte,
 				 errhint("Delete the link and insert the new one.")));
 	for (i = 0; i < lengthof(names); i++)
 	{
-		HsColumn   *col = hs_link_column(columns, names[i][0]);
+		HsColumn   *col = hs_find_column(columns, names[i][0]);
 
 		add_row_identity_var(root, makeVar(rtindex, col->attnum, col->typid, col->typmod,
 										   get_typcollation(col->typid), 0),
@@ -144,7 +128,7 @@ hs_link_plan_modify(PlannerInfo *root, ModifyTable *plan, Index resultRelation,
 static void
 hs_link_col_init(HsLinkCol *c, List *columns, const char *name, AttrNumber attno)
 {
-	HsColumn   *col = hs_link_column(columns, name);
+	HsColumn   *col = hs_find_column(columns, name);
 
 	c->name = name;
 	c->attno = col ? (AttributeNumberIsValid(attno) ? attno : col->attnum) : InvalidAttrNumber;

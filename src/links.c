@@ -23,6 +23,13 @@ hs_links_read_max(const HsTableOptions *opts)
 	return hs_api_is_dated(opts) ? HS_LINK_READ_MAX_V4 : HS_LINK_READ_MAX;
 }
 
+/* The path of the associations batch/read of link table "opts". */
+char *
+hs_links_read_path(const HsTableOptions *opts)
+{
+	return hs_assoc_batch_path(opts, false, opts->object_type, opts->associations_to, "read");
+}
+
 /*
  * A batch/read of the links of "ids" (at most hs_links_read_max()), each with
  * its paging cursor in "afters" (NULL: all first pages). Built in the
@@ -32,9 +39,8 @@ void
 hs_links_read_request(HsHttpRequest *req, HsConnection *conn,
 					  const HsTableOptions *opts, char **ids, char **afters, int n)
 {
-	hs_request_init(req, conn, opts, "POST",
-					hs_assoc_batch_path(opts, false, opts->object_type, opts->associations_to, "read"),
-					NULL, hs_json_link_read_body(ids, afters, n));
+	hs_request_init(req, conn, opts, "POST", hs_links_read_path(opts), NULL,
+					hs_json_link_read_body(ids, afters, n));
 }
 
 /*

@@ -1042,13 +1042,7 @@ hs_check_link_columns(Relation rel, List *columns)
 
 	for (i = 0; i < lengthof(required); i++)
 	{
-		ListCell   *lc;
-		bool		found = false;
-
-		foreach(lc, columns)
-			if (strcmp(((HsColumn *) lfirst(lc))->attname, required[i]) == 0)
-				found = true;
-		if (!found)
+		if (hs_find_column(columns, required[i]) == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
 					 errmsg("foreign table \"%s\" has no column \"%s\"",
@@ -1068,6 +1062,22 @@ hs_find_id_column(List *columns)
 		HsColumn   *col = (HsColumn *) lfirst(lc);
 
 		if (col->is_id)
+			return col;
+	}
+	return NULL;
+}
+
+/* The column named "attname", or NULL. */
+HsColumn *
+hs_find_column(List *columns, const char *attname)
+{
+	ListCell   *lc;
+
+	foreach(lc, columns)
+	{
+		HsColumn   *col = (HsColumn *) lfirst(lc);
+
+		if (strcmp(col->attname, attname) == 0)
 			return col;
 	}
 	return NULL;

@@ -113,6 +113,7 @@ extern void hs_batch_read_answer(HsHttpRequest *req, char **props, int nprops,
 #define HS_LINK_READ_MAX_V4 1000
 
 extern int	hs_links_read_max(const HsTableOptions *opts);
+extern char *hs_links_read_path(const HsTableOptions *opts);
 
 extern void hs_links_read_request(HsHttpRequest *req, HsConnection *conn,
 								  const HsTableOptions *opts, char **ids,

@@ -1274,8 +1274,7 @@ hs_scan_explain_request(HsScanState *st, ExplainState *es)
 static void
 hs_scan_explain_links(HsScanState *st, ExplainState *es)
 {
-	char	   *read_path = hs_assoc_batch_path(&st->opts, false, st->opts.object_type,
-								st->opts.associations_to, "read");
+	char	   *read_path = hs_links_read_path(&st->opts);
 
 	if (st->mode == HS_SCAN_LIST)
 		ExplainPropertyText("HubSpot Request",

@@ -102,8 +102,8 @@ run_suites() {
   # (a clone under /root, say): give it copies in its own work directory.
   if [ -n "$ver" ]; then
     /usr/bin/python3 "$HS_ROOT/test/apiver.py" prepare "$ver" "$HS_ROOT" "$work"
-    # associations and api_versions test what differs beyond paths (under
-    # every version, from the v3 leg); upgrade sends no request
+    # associations, api_versions and links test what differs beyond paths
+    # (under every version, from the v3 leg); upgrade sends no request
     run=()
     for s in "${suites[@]}"; do
       case $s in associations|api_versions|links|upgrade) ;; *) run+=("$s") ;; esac

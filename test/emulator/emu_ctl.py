@@ -107,24 +107,16 @@ def main(argv):
             emit(a)
     elif cmd == "stats":
         emit(call(base, "GET", "/_emulator/stats"))
-    elif cmd == "oauth":
+    elif cmd in ("oauth", "accounts"):
+        # with a JSON argument, change that state; without, show it
         if args:
             try:
                 json.loads(args[0])
             except ValueError as e:
-                fail("oauth argument is not valid JSON: %s" % e, 2)
-            emit(call(base, "POST", "/_emulator/oauth", args[0]))
+                fail("%s argument is not valid JSON: %s" % (cmd, e), 2)
+            emit(call(base, "POST", "/_emulator/" + cmd, args[0]))
         else:
-            emit(call(base, "GET", "/_emulator/oauth"))
-    elif cmd == "accounts":
-        if args:
-            try:
-                json.loads(args[0])
-            except ValueError as e:
-                fail("accounts argument is not valid JSON: %s" % e, 2)
-            emit(call(base, "POST", "/_emulator/accounts", args[0]))
-        else:
-            emit(call(base, "GET", "/_emulator/accounts"))
+            emit(call(base, "GET", "/_emulator/" + cmd))
     else:
         fail("unknown command %r (reset, clear, requests, config, object, associations, bulk, "
              "stats, oauth, accounts)" % cmd, 2)

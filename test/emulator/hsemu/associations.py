@@ -213,6 +213,29 @@ def _read_page(ctx, lst, after):
     return page, None
 
 
+def _read_answer(ctx, ftype, inputs, links_of, started):
+    """batch/read's answer, in either shape: per input record one page of
+    the "to" entries links_of(id) gives (paging inside a record), and a 207
+    naming the records that do not exist."""
+    results, missing = [], []
+    for i, inp in enumerate(inputs):
+        fid = input_id(inp, i)
+        if fid not in ctx.store.records[ftype.name]:
+            if fid not in missing:
+                missing.append(fid)
+            continue
+        page, paging = _read_page(ctx, links_of(fid), inp.get("after"))
+        res = {"from": {"id": fid}, "to": page}
+        if paging:
+            res["paging"] = paging
+        results.append(res)
+    errors = None
+    if missing:
+        errors = [std_error("OBJECT_NOT_FOUND", "No %s objects exist with ids: %s"
+                            % (ftype.name, ", ".join(missing)), {"ids": missing})]
+    return (207 if errors else 200), batch_response(results, errors, started)
+
+
 # -- v4 and the date versions (/crm/v4/associations/..., /crm/associations/{version}/...)
 
 def _v4_spec(a):
@@ -233,28 +256,14 @@ def assoc_batch_v4(ctx, ftype, ttype, op):
     if op == "read":
         inputs = batch_inputs(body, ASSOC_V4_READ_INPUT_MAX)
         _check_read_cursors(inputs)
-        results, missing = [], []
-        for i, inp in enumerate(inputs):
-            fid = input_id(inp, i)
-            if fid not in store.records[ftype.name]:
-                if fid not in missing:
-                    missing.append(fid)
-                continue
+
+        def links_of(fid):
             by_to = {}
             for tid, a in store.assocs_of(ftype.name, fid, ttype.name):
                 by_to.setdefault(tid, []).append(_v4_spec(a))
-            page, paging = _read_page(ctx, sorted(by_to.items(), key=lambda x: int(x[0])),
-                                      inp.get("after"))
-            res = {"from": {"id": fid},
-                   "to": [{"toObjectId": tid, "associationTypes": specs} for tid, specs in page]}
-            if paging:
-                res["paging"] = paging
-            results.append(res)
-        errors = None
-        if missing:
-            errors = [std_error("OBJECT_NOT_FOUND", "No %s objects exist with ids: %s"
-                                % (ftype.name, ", ".join(missing)), {"ids": missing})]
-        return (207 if errors else 200), batch_response(results, errors, started)
+            return [{"toObjectId": tid, "associationTypes": specs}
+                    for tid, specs in sorted(by_to.items(), key=lambda x: int(x[0]))]
+        return _read_answer(ctx, ftype, inputs, links_of, started)
     ctx.require_write(ftype)
     if op == "create":
         return assoc_batch(ctx, ftype, ttype, "create", specs=True, body=body)
@@ -337,24 +346,10 @@ def assoc_batch(ctx, ftype, ttype, op, specs=None, body=None):
     recs_f = ctx.store.records[ftype.name]
     recs_t = ctx.store.records[ttype.name]
     if op == "read":
-        results, missing = [], []
-        for n, (fid, _, _) in enumerate(items):
-            if fid not in recs_f:
-                if fid not in missing:
-                    missing.append(fid)
-                continue
-            lst = ctx.store.assocs_of(ftype.name, fid, ttype.name)
-            page, paging = _read_page(ctx, lst, inputs[n].get("after"))
-            res = {"from": {"id": fid},
-                   "to": [{"id": i, "type": a["name"]} for i, a in page]}
-            if paging:
-                res["paging"] = paging
-            results.append(res)
-        errors = None
-        if missing:
-            errors = [std_error("OBJECT_NOT_FOUND", "No %s objects exist with ids: %s"
-                                % (ftype.name, ", ".join(missing)), {"ids": missing})]
-        return (207 if errors else 200), batch_response(results, errors, started)
+        return _read_answer(ctx, ftype, inputs,
+                            lambda fid: [{"id": i, "type": a["name"]} for i, a in
+                                         ctx.store.assocs_of(ftype.name, fid, ttype.name)],
+                            started)
     if op == "archive":
         for fid, tid, atype in items:
             ctx.store.assocs.pop(ctx.store.assoc_key(ftype.name, fid, ttype.name, tid,
