@@ -58,12 +58,24 @@ hs_assoc_group_init(HsAssocGroup *g, MemoryContext cxt, HsConnection *conn,
 	MemoryContextSwitchTo(old);
 }
 
-/* Error context of a batch/create request: what the call already created. */
+/*
+ * Error context of a batch request: what the call already created, or
+ * for a removal (a link table's DELETE) what it removed.
+ */
 static void
 hs_assoc_batch_error_context(void *arg)
 {
 	HsAssocBatchState *st = (HsAssocBatchState *) arg;
 
+	if (st->sending->archive)
+	{
+		errcontext(ngettext("batch/archive %d of %s, %s to %s; %lld link was removed in HubSpot before this batch and stays removed (HubSpot has no transactions)",
+							"batch/archive %d of %s, %s to %s; %lld links were removed in HubSpot before this batch and stay removed (HubSpot has no transactions)",
+							(unsigned long) Min(st->removed, 1000000)),
+				   st->batches, st->what, st->sending->from_type, st->sending->to_type,
+				   (long long) st->removed);
+		return;
+	}
 	errcontext(ngettext("batch %d of %s, %s to %s; %lld association was created in HubSpot before this batch and stays created (HubSpot has no transactions)",
 						"batch %d of %s, %s to %s; %lld associations were created in HubSpot before this batch and stay created (HubSpot has no transactions)",
 						(unsigned long) Min(st->created, 1000000)),
@@ -210,19 +222,6 @@ hs_assoc_batch_create(HsAssocBatchState *st, HsAssocGroup *g)
 	return hs_check_batch_answer(&check);
 }
 
-/* Error context of a removal: what the statement removed before. */
-static void
-hs_assoc_archive_error_context(void *arg)
-{
-	HsAssocBatchState *st = (HsAssocBatchState *) arg;
-
-	errcontext(ngettext("batch/archive %d of %s, %s to %s; %lld link was removed in HubSpot before this batch and stays removed (HubSpot has no transactions)",
-						"batch/archive %d of %s, %s to %s; %lld links were removed in HubSpot before this batch and stay removed (HubSpot has no transactions)",
-						(unsigned long) Min(st->removed, 1000000)),
-			   st->batches, st->what, st->sending->from_type, st->sending->to_type,
-			   (long long) st->removed);
-}
-
 /*
  * A date version answers a removal with a batch response (v3 and v4: 204,
  * no body): raise for the errors it names.
@@ -264,7 +263,7 @@ hs_assoc_batch_archive(HsAssocBatchState *st, HsAssocGroup *g)
 
 	st->batches++;
 	st->sending = g;
-	errcb.callback = hs_assoc_archive_error_context;
+	errcb.callback = hs_assoc_batch_error_context;
 	errcb.arg = st;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
